@@ -1,0 +1,144 @@
+//! The packing algorithms, and the one entry point that runs and checks them.
+
+mod greedy;
+mod nnlshp;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::histogram::Histogram;
+use crate::nnls::NnlsError;
+use crate::plan::{validate, PackGroup, PackingPlan, PlanError};
+
+/// A packing algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Algorithm {
+    /// No packing: one sequence per row, padded to `max_len`.
+    None,
+    /// Shortest-pack-first histogram packing (the paper's fast packer).
+    Spfhp,
+    /// Longest-pack-first histogram packing (the same authors' refinement).
+    Lpfhp,
+    /// Non-negative least-squares histogram packing (the paper's most
+    /// efficient packer at few sequences per pack).
+    Nnlshp,
+    /// Best-fit decreasing, the usual packer of training libraries.
+    Bfd,
+}
+
+impl Algorithm {
+    /// Every algorithm, in the order Packlab lists them.
+    pub const ALL: [Algorithm; 5] = [
+        Algorithm::None,
+        Algorithm::Spfhp,
+        Algorithm::Lpfhp,
+        Algorithm::Nnlshp,
+        Algorithm::Bfd,
+    ];
+
+    /// The name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::None => "none",
+            Algorithm::Spfhp => "spfhp",
+            Algorithm::Lpfhp => "lpfhp",
+            Algorithm::Nnlshp => "nnlshp",
+            Algorithm::Bfd => "bfd",
+        }
+    }
+
+    /// The most sequences per pack used when the user sets none: 3 for
+    /// NNLSHP, whose cost grows quickly with depth and which the paper
+    /// found near-optimal at 3; no limit for the others.
+    pub fn default_max_per_pack(self) -> Option<u32> {
+        match self {
+            Algorithm::Nnlshp => Some(3),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Algorithm::ALL
+            .into_iter()
+            .find(|algorithm| algorithm.name() == text)
+            .ok_or_else(|| {
+                format!("unknown algorithm `{text}`: use none, spfhp, lpfhp, nnlshp or bfd")
+            })
+    }
+}
+
+/// Why packing failed.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum PackError {
+    /// `max_per_pack` is zero.
+    #[error("max_per_pack must be at least 1 sequence per pack (or unlimited)")]
+    ZeroMaxPerPack,
+    /// The least-squares solve behind NNLSHP failed.
+    #[error("NNLSHP's least-squares solve failed: {0}; SPFHP or LPFHP give a plan for this data")]
+    LeastSquares(#[from] NnlsError),
+    /// An algorithm produced an unsound plan. This is a bug in Packlab; the
+    /// plan is withheld rather than reported wrong.
+    #[error(
+        "{algorithm} produced an unsound plan ({problem}); this is a bug in Packlab, \
+         please report it with the input; another algorithm will give a sound plan"
+    )]
+    UnsoundPlan {
+        /// The algorithm at fault.
+        algorithm: Algorithm,
+        /// What `validate` found.
+        problem: PlanError,
+    },
+}
+
+/// Packs `histogram` with `algorithm`, at most `max_per_pack` sequences per
+/// pack (`None`: no limit), and checks the plan with [`validate`].
+///
+/// # Errors
+/// [`PackError::ZeroMaxPerPack`] for a limit of 0; NNLSHP can fail in its
+/// least-squares solve; an unsound plan is returned as an error, never as
+/// a plan.
+pub fn pack(
+    histogram: &Histogram,
+    algorithm: Algorithm,
+    max_per_pack: Option<u32>,
+) -> Result<PackingPlan, PackError> {
+    if max_per_pack == Some(0) {
+        return Err(PackError::ZeroMaxPerPack);
+    }
+    let max_len = histogram.max_len();
+    // A pack never holds more than max_len sequences (each has a token), so
+    // the algorithms treat larger limits as no limit; the plan keeps the
+    // user's figure.
+    let effective_limit = max_per_pack.filter(|&limit| limit < max_len);
+    let groups = match algorithm {
+        Algorithm::None => histogram
+            .longest_first()
+            .map(|(length, count)| PackGroup {
+                lengths: vec![length],
+                count,
+            })
+            .collect(),
+        Algorithm::Spfhp => greedy::pack(histogram, effective_limit, greedy::SPFHP),
+        Algorithm::Lpfhp => greedy::pack(histogram, effective_limit, greedy::LPFHP),
+        Algorithm::Bfd => greedy::pack(histogram, effective_limit, greedy::BEST_FIT_DECREASING),
+        Algorithm::Nnlshp => nnlshp::pack(histogram, effective_limit)?,
+    };
+    let plan = PackingPlan::from_groups(max_len, max_per_pack, groups);
+    validate(&plan, histogram).map_err(|problem| PackError::UnsoundPlan { algorithm, problem })?;
+    Ok(plan)
+}

@@ -1,0 +1,353 @@
+//! Non-negative least-squares histogram packing (NNLSHP).
+//!
+//! The paper's idea: a *strategy* is a multiset of at most `max_per_pack`
+//! lengths that fills a row exactly. With `A[l][s]` the number of times
+//! length `l` appears in strategy `s` and `b` the histogram, a plan that
+//! uses strategy `s` `x[s]` times places `A·x` sequences of each length.
+//! Solving `min ‖W(A·x − b)‖` subject to `x ≥ 0` gives a near-exact cover;
+//! rounding `x` and packing what is left over gives the plan.
+//!
+//! Packlab never lists the strategies (there are 22,102 at max_len 512 and
+//! depth 3, and astronomically many at depth 16). The least-squares solver
+//! asks for the strategy that most improves the fit, and a dynamic
+//! programme over lengths finds it: the best multiset of at most
+//! `max_per_pack` lengths summing to `max_len`, each length scored by the
+//! current weighted residual. This is column generation, and it is exactly
+//! the step Lawson–Hanson's active-set method takes anyway.
+//!
+//! The leftover step departs from the published code, which gives every
+//! leftover sequence a row of its own: Packlab first removes the strategy
+//! slots that rounding over-allocated (they would be padding), then packs
+//! the leftover sequences best-fit into the holes this opens and, only then,
+//! into new rows. It never uses more rows than one per leftover, and works
+//! for every `max_per_pack` ≥ 1 and every leftover length.
+
+use crate::histogram::Histogram;
+use crate::nnls::{solve_with_oracle, ColumnOracle, NnlsError, NnlsOptions, SparseColumn};
+use crate::plan::PackGroup;
+
+use super::greedy::{GreedyPacker, LPFHP};
+
+/// The paper's residual weight for lengths up to [`SHORT_LENGTH_CUTOFF`]:
+/// short sequences are cheap to leave over (they fit almost anywhere in the
+/// leftover step), so the fit may neglect them.
+const SHORT_LENGTH_WEIGHT: f64 = 0.09;
+
+/// Lengths `1..=SHORT_LENGTH_CUTOFF` get [`SHORT_LENGTH_WEIGHT`].
+const SHORT_LENGTH_CUTOFF: u32 = 8;
+
+/// Packs `histogram` with NNLSHP, at most `max_per_pack` sequences per pack
+/// (`None`: no limit).
+pub(crate) fn pack(
+    histogram: &Histogram,
+    max_per_pack: Option<u32>,
+) -> Result<Vec<PackGroup>, NnlsError> {
+    let max_len = histogram.max_len();
+    let weights: Vec<f64> = (1..=max_len)
+        .map(|length| {
+            if length <= SHORT_LENGTH_CUTOFF {
+                SHORT_LENGTH_WEIGHT
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let weighted_histogram: Vec<f64> = histogram
+        .counts()
+        .iter()
+        .zip(&weights)
+        .map(|(&count, &weight)| count as f64 * weight)
+        .collect();
+    let mut oracle = StrategyOracle::new(max_len, max_per_pack, weights);
+    let solution = solve_with_oracle(&weighted_histogram, &mut oracle, &NnlsOptions::default())?;
+
+    let mut groups: Vec<PackGroup> = solution
+        .columns
+        .into_iter()
+        .filter_map(|(lengths, repeats)| {
+            // Nearest integer, ties to even, as the paper's rounding does.
+            let count = repeats.round_ties_even();
+            // `as` saturates; a count beyond u64 cannot come from a real fit.
+            (count >= 1.0).then(|| PackGroup {
+                lengths,
+                count: count as u64,
+            })
+        })
+        .collect();
+
+    let planned = placed_per_length(&groups, max_len);
+    remove_overallocated_slots(&mut groups, &planned, histogram);
+
+    let mut packer = GreedyPacker::new(max_len, max_per_pack, LPFHP);
+    for group in groups {
+        if !group.lengths.is_empty() && group.count > 0 {
+            packer.add_packs(group);
+        }
+    }
+    for (length, &count) in (1..=max_len).rev().zip(histogram.counts().iter().rev()) {
+        let leftover = count.saturating_sub(planned[length as usize - 1]);
+        if leftover > 0 {
+            packer.place(length, leftover);
+        }
+    }
+    Ok(packer.finish())
+}
+
+/// How many sequences of each length (index `length - 1`) the groups place.
+fn placed_per_length(groups: &[PackGroup], max_len: u32) -> Vec<u64> {
+    let mut placed = vec![0u64; max_len as usize];
+    for group in groups {
+        for &length in &group.lengths {
+            let slot = &mut placed[length as usize - 1];
+            *slot = slot.saturating_add(group.count);
+        }
+    }
+    placed
+}
+
+/// Takes out of the rounded strategies every slot of a length that has
+/// fewer sequences than slots: those slots would be padding.
+///
+/// Slots come out of the emptiest packs first, so that holes gather in few
+/// packs (a pack left with nothing disappears) and the space freed is in
+/// large pieces that leftover sequences can use.
+fn remove_overallocated_slots(groups: &mut Vec<PackGroup>, planned: &[u64], histogram: &Histogram) {
+    for (index, (&slots, &sequences)) in planned.iter().zip(histogram.counts()).enumerate().rev() {
+        let length = index as u32 + 1;
+        let mut surplus = slots.saturating_sub(sequences);
+        while surplus > 0 {
+            let emptiest = groups
+                .iter()
+                .enumerate()
+                .filter(|(_, group)| group.count > 0 && group.lengths.contains(&length))
+                .min_by_key(|(_, group)| group.tokens())
+                .map(|(position, _)| position);
+            let Some(position) = emptiest else {
+                break;
+            };
+            let group = &mut groups[position];
+            let taken = group.count.min(surplus);
+            group.count -= taken;
+            let mut lengths = group.lengths.clone();
+            if let Some(slot) = lengths.iter().position(|&l| l == length) {
+                lengths.remove(slot);
+            }
+            groups.push(PackGroup {
+                lengths,
+                count: taken,
+            });
+            surplus -= taken;
+        }
+    }
+    groups.retain(|group| group.count > 0 && !group.lengths.is_empty());
+}
+
+/// Finds the strategy that most improves the least-squares fit.
+///
+/// A strategy's score is the sum, over its lengths, of the weighted
+/// residual at that length: how much the fit still lacks sequences of that
+/// length. The best multiset of at most `max_per_pack` lengths summing
+/// exactly to `max_len` comes from a dynamic programme over (number of
+/// lengths, tokens), O(max_per_pack × max_len²) per query.
+struct StrategyOracle {
+    max_len: u32,
+    /// At most this many lengths per strategy; `None` when the cap cannot
+    /// bind (it is at least `max_len`).
+    max_per_pack: Option<u32>,
+    /// `weights[length - 1]`: the row weight W of that length.
+    weights: Vec<f64>,
+    /// `best[c][tokens]`: the best score of `c + 1` lengths summing to `tokens`.
+    best: Vec<Vec<f64>>,
+    /// `last[c][tokens]`: the last length added to reach `best[c][tokens]`.
+    last: Vec<Vec<u32>>,
+}
+
+impl StrategyOracle {
+    fn new(max_len: u32, max_per_pack: Option<u32>, weights: Vec<f64>) -> Self {
+        let max_per_pack = max_per_pack.filter(|&limit| limit < max_len);
+        let layers = max_per_pack.unwrap_or(1) as usize;
+        let row = max_len as usize + 1;
+        StrategyOracle {
+            max_len,
+            max_per_pack,
+            weights,
+            best: vec![vec![f64::NEG_INFINITY; row]; layers],
+            last: vec![vec![0; row]; layers],
+        }
+    }
+
+    /// The best strategy with a cap on its number of lengths: layer `c`
+    /// holds the best `c + 1` lengths for every token total.
+    fn best_capped(&mut self, scores: &[f64], cap: usize) -> Vec<u32> {
+        let max_len = self.max_len as usize;
+        for tokens in 1..=max_len {
+            self.best[0][tokens] = scores[tokens - 1];
+            self.last[0][tokens] = tokens as u32;
+        }
+        for layer in 1..cap {
+            // The last layer is only ever read at max_len.
+            let first_total = if layer + 1 == cap { max_len } else { layer + 1 };
+            let (done, current) = self.best.split_at_mut(layer);
+            let previous = &done[layer - 1];
+            let current = &mut current[0];
+            for tokens in first_total..=max_len {
+                let mut best_score = f64::NEG_INFINITY;
+                let mut best_length = 0;
+                // The added length leaves at least `layer` tokens for the
+                // `layer` lengths before it.
+                for length in 1..=(tokens - layer) {
+                    let score = previous[tokens - length] + scores[length - 1];
+                    if score > best_score {
+                        best_score = score;
+                        best_length = length as u32;
+                    }
+                }
+                current[tokens] = best_score;
+                self.last[layer][tokens] = best_length;
+            }
+        }
+        let best_layer = (0..cap)
+            .max_by(|&a, &b| self.best[a][max_len].total_cmp(&self.best[b][max_len]).then(b.cmp(&a)))
+            .unwrap_or(0);
+        let mut lengths = Vec::with_capacity(best_layer + 1);
+        let mut tokens = max_len;
+        for layer in (0..=best_layer).rev() {
+            let length = self.last[layer][tokens];
+            lengths.push(length);
+            tokens -= length as usize;
+        }
+        lengths
+    }
+
+    /// The best strategy with no cap on its number of lengths.
+    fn best_uncapped(&mut self, scores: &[f64]) -> Vec<u32> {
+        let max_len = self.max_len as usize;
+        let best = &mut self.best[0];
+        let last = &mut self.last[0];
+        best[0] = 0.0;
+        for tokens in 1..=max_len {
+            let mut best_score = f64::NEG_INFINITY;
+            let mut best_length = 0;
+            for length in 1..=tokens {
+                let score = best[tokens - length] + scores[length - 1];
+                if score > best_score {
+                    best_score = score;
+                    best_length = length as u32;
+                }
+            }
+            best[tokens] = best_score;
+            last[tokens] = best_length;
+        }
+        let mut lengths = Vec::new();
+        let mut tokens = max_len;
+        while tokens > 0 {
+            let length = last[tokens];
+            lengths.push(length);
+            tokens -= length as usize;
+        }
+        lengths
+    }
+}
+
+impl ColumnOracle for StrategyOracle {
+    type Id = Vec<u32>;
+
+    fn best_column(&mut self, residual: &[f64]) -> Option<(Vec<u32>, SparseColumn, f64)> {
+        let scores: Vec<f64> = residual
+            .iter()
+            .zip(&self.weights)
+            .map(|(&r, &w)| r * w)
+            .collect();
+        let mut lengths = match self.max_per_pack {
+            Some(cap) => self.best_capped(&scores, cap as usize),
+            None => self.best_uncapped(&scores),
+        };
+        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        let mut entries: Vec<(usize, f64)> = Vec::with_capacity(lengths.len());
+        for &length in lengths.iter().rev() {
+            let row = length as usize - 1;
+            match entries.last_mut() {
+                Some((last_row, value)) if *last_row == row => *value += self.weights[row],
+                _ => entries.push((row, self.weights[row])),
+            }
+        }
+        let score = lengths.iter().map(|&length| scores[length as usize - 1]).sum();
+        Some((lengths, SparseColumn { entries }, score))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every multiset of at most `cap` lengths summing to `max_len`, by
+    /// recursion on non-increasing sequences: an independent enumeration.
+    fn all_strategies(max_len: u32, cap: usize) -> Vec<Vec<u32>> {
+        fn extend(remaining: u32, largest: u32, cap: usize, prefix: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) {
+            if remaining == 0 {
+                out.push(prefix.clone());
+                return;
+            }
+            if prefix.len() == cap {
+                return;
+            }
+            for length in (1..=largest.min(remaining)).rev() {
+                prefix.push(length);
+                extend(remaining - length, length, cap, prefix, out);
+                prefix.pop();
+            }
+        }
+        let mut out = Vec::new();
+        extend(max_len, max_len, cap, &mut Vec::new(), &mut out);
+        out
+    }
+
+    #[test]
+    fn oracle_finds_the_best_strategy_by_brute_force() {
+        // Pseudo-random residuals from a fixed linear congruential sequence.
+        let mut state: u64 = 12345;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
+        };
+        for max_len in [1u32, 2, 5, 9, 14] {
+            for cap in [1usize, 2, 3, 4, 20] {
+                let weights = vec![1.0; max_len as usize];
+                let residual: Vec<f64> = (0..max_len).map(|_| next()).collect();
+                let mut oracle = StrategyOracle::new(max_len, Some(cap as u32), weights);
+                let (lengths, column, score) = oracle.best_column(&residual).unwrap();
+                let expected = all_strategies(max_len, cap)
+                    .into_iter()
+                    .map(|s| s.iter().map(|&l| residual[l as usize - 1]).sum::<f64>())
+                    .fold(f64::NEG_INFINITY, f64::max);
+                assert!((score - expected).abs() < 1e-12, "max_len {max_len} cap {cap}");
+                assert_eq!(lengths.iter().sum::<u32>(), max_len);
+                assert!(lengths.len() <= cap);
+                let dot: f64 = column.entries.iter().map(|&(row, value)| value * residual[row]).sum();
+                assert!((dot - score).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn overallocated_slots_come_out_of_the_emptiest_packs() {
+        // Histogram: four 2s and one 4 at max_len 8. Strategies planned
+        // [4, 2, 2] ×1 and [2, 2, 2, 2] ×1 place six 2s: two too many. The
+        // first comes out of [4, 2, 2]; the second follows it into the same,
+        // now emptiest, pack, leaving one 4-token hole rather than two
+        // 2-token ones.
+        let mut counts = vec![0; 8];
+        counts[1] = 4;
+        counts[3] = 1;
+        let histogram = Histogram::from_dense(counts).unwrap();
+        let mut groups = vec![
+            PackGroup { lengths: vec![4, 2, 2], count: 1 },
+            PackGroup { lengths: vec![2, 2, 2, 2], count: 1 },
+        ];
+        let planned = placed_per_length(&groups, 8);
+        remove_overallocated_slots(&mut groups, &planned, &histogram);
+        let mut lengths: Vec<_> = groups.into_iter().map(|g| (g.lengths, g.count)).collect();
+        lengths.sort();
+        assert_eq!(lengths, vec![(vec![2, 2, 2, 2], 1), (vec![4], 1)]);
+    }
+}

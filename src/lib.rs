@@ -1,0 +1,46 @@
+//! Packlab: how much compute padding wastes in a training set, and which
+//! sequence packing removes it best.
+//!
+//! Training batches pad every sequence to a fixed `max_len`. Packing several
+//! short sequences into one row of `max_len` tokens removes most of that
+//! padding. Packlab decides packings from the histogram of sequence lengths
+//! alone, as in "Efficient Sequence Packing without Cross-contamination"
+//! (Krell, Kosec et al., 2021), so its cost does not grow with the number
+//! of sequences.
+//!
+//! The flow: read lengths into [`LengthCounts`] ([`input`]), turn them into
+//! a [`Histogram`] at a chosen `max_len`, [`pack`] it with an [`Algorithm`],
+//! and read the figures off a [`Report`].
+//!
+//! ```
+//! use packlab::{pack, Algorithm, Histogram, Report};
+//!
+//! // 4 sequences of 3 tokens, 4 of 5 tokens, rows of 8 tokens.
+//! let mut counts = vec![0u64; 8];
+//! counts[2] = 4;
+//! counts[4] = 4;
+//! let histogram = Histogram::from_dense(counts)?;
+//!
+//! let plan = pack(&histogram, Algorithm::Spfhp, None)?;
+//! let report = Report::new(Algorithm::Spfhp, &histogram, &plan, 0.0);
+//! assert_eq!(report.packs, 4); // [5, 3] four times: no padding at all
+//! assert_eq!(report.efficiency, 1.0);
+//! assert_eq!(report.speedup, 2.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod algorithms;
+pub mod histogram;
+pub mod nnls;
+pub mod plan;
+pub mod report;
+
+pub use algorithms::{pack, Algorithm, PackError};
+pub use histogram::{
+    CountOverflow, Histogram, HistogramError, LengthCounts, LengthSummary, OverlongOutcome,
+    OverlongPolicy, MAX_SUPPORTED_MAX_LEN,
+};
+pub use plan::{validate, PackGroup, PackingPlan, PlanError};
+pub use report::Report;

@@ -1,0 +1,280 @@
+//! Packing plans, and the check that a plan is sound.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::histogram::Histogram;
+
+/// Identical packs: the same sequence lengths, repeated `count` times.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PackGroup {
+    /// Lengths of the sequences in each pack, longest first. Real sequences
+    /// only: the rest of the row up to `max_len` is padding.
+    pub lengths: Vec<u32>,
+    /// How many packs have exactly these lengths (≥ 1).
+    pub count: u64,
+}
+
+impl PackGroup {
+    /// Tokens of real sequences in one pack of this group.
+    pub fn tokens(&self) -> u64 {
+        self.lengths.iter().map(|&length| u64::from(length)).sum()
+    }
+}
+
+/// How a histogram's sequences go into rows of `max_len` tokens: pack
+/// compositions with repeat counts.
+///
+/// A sound plan (see [`validate`]) holds every sequence of its histogram
+/// exactly once, no pack over `max_len` tokens and none over `max_per_pack`
+/// sequences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackingPlan {
+    /// The row length.
+    pub max_len: u32,
+    /// The most sequences a pack may hold; `None` for no limit.
+    pub max_per_pack: Option<u32>,
+    /// The packs, most frequent composition first.
+    pub groups: Vec<PackGroup>,
+}
+
+impl PackingPlan {
+    /// A plan from pack groups in any order and with repeated compositions:
+    /// lengths are sorted longest first, identical compositions merged and
+    /// the groups sorted by count (most frequent first), then by lengths, so
+    /// that equal plans compare equal.
+    pub fn from_groups(
+        max_len: u32,
+        max_per_pack: Option<u32>,
+        groups: impl IntoIterator<Item = PackGroup>,
+    ) -> Self {
+        let mut merged: HashMap<Vec<u32>, u64> = HashMap::new();
+        for mut group in groups {
+            if group.count == 0 || group.lengths.is_empty() {
+                continue;
+            }
+            group.lengths.sort_unstable_by(|a, b| b.cmp(a));
+            let total = merged.entry(group.lengths).or_insert(0);
+            *total = total.saturating_add(group.count);
+        }
+        let mut groups: Vec<PackGroup> = merged
+            .into_iter()
+            .map(|(lengths, count)| PackGroup { lengths, count })
+            .collect();
+        groups.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.lengths.cmp(&b.lengths)));
+        PackingPlan {
+            max_len,
+            max_per_pack,
+            groups,
+        }
+    }
+
+    /// The number of packs (rows of `max_len` tokens).
+    pub fn packs(&self) -> u64 {
+        self.groups.iter().map(|group| group.count).sum()
+    }
+}
+
+/// Why a plan is unsound.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PlanError {
+    /// The plan was made for another row length.
+    #[error("the plan is for max_len {plan}, the histogram for max_len {histogram}")]
+    MaxLenMismatch {
+        /// The plan's max_len.
+        plan: u32,
+        /// The histogram's max_len.
+        histogram: u32,
+    },
+    /// A group holds no packs or no sequences.
+    #[error("pack group {group} is empty (count {count}, {sequences} sequences)")]
+    EmptyGroup {
+        /// Index of the group in the plan.
+        group: usize,
+        /// Its count.
+        count: u64,
+        /// Its number of sequences.
+        sequences: usize,
+    },
+    /// A pack holds a sequence of length 0 or above max_len.
+    #[error("pack group {group} holds a sequence of length {length}, outside 1..={max_len}")]
+    LengthOutOfRange {
+        /// Index of the group in the plan.
+        group: usize,
+        /// The offending length.
+        length: u32,
+        /// The plan's max_len.
+        max_len: u32,
+    },
+    /// A pack holds more tokens than a row.
+    #[error("pack group {group} holds {tokens} tokens, more than max_len {max_len}")]
+    PackTooLong {
+        /// Index of the group in the plan.
+        group: usize,
+        /// Tokens in one of its packs.
+        tokens: u64,
+        /// The plan's max_len.
+        max_len: u32,
+    },
+    /// A pack holds more sequences than allowed.
+    #[error("pack group {group} holds {sequences} sequences, more than max_per_pack {max_per_pack}")]
+    TooManySequences {
+        /// Index of the group in the plan.
+        group: usize,
+        /// Sequences in one of its packs.
+        sequences: usize,
+        /// The limit.
+        max_per_pack: u32,
+    },
+    /// The plan places a length more or fewer times than the histogram holds it.
+    #[error("the plan places {planned} sequences of length {length}, the histogram holds {expected}")]
+    CountMismatch {
+        /// The length.
+        length: u32,
+        /// Sequences of that length in the plan.
+        planned: u128,
+        /// Sequences of that length in the histogram.
+        expected: u64,
+    },
+}
+
+/// Checks that `plan` holds every sequence of `histogram` exactly once, no
+/// pack over `max_len` tokens and none over `max_per_pack` sequences.
+///
+/// Every algorithm's output goes through this check before Packlab reports
+/// it, so a wrong plan is an error a user sees, never a wrong figure.
+pub fn validate(plan: &PackingPlan, histogram: &Histogram) -> Result<(), PlanError> {
+    let max_len = histogram.max_len();
+    if plan.max_len != max_len {
+        return Err(PlanError::MaxLenMismatch {
+            plan: plan.max_len,
+            histogram: max_len,
+        });
+    }
+    // u128: a u64 count times a pack's sequences cannot overflow it.
+    let mut placed = vec![0u128; max_len as usize];
+    for (index, group) in plan.groups.iter().enumerate() {
+        if group.count == 0 || group.lengths.is_empty() {
+            return Err(PlanError::EmptyGroup {
+                group: index,
+                count: group.count,
+                sequences: group.lengths.len(),
+            });
+        }
+        if let Some(limit) = plan.max_per_pack {
+            if group.lengths.len() > limit as usize {
+                return Err(PlanError::TooManySequences {
+                    group: index,
+                    sequences: group.lengths.len(),
+                    max_per_pack: limit,
+                });
+            }
+        }
+        let mut tokens: u64 = 0;
+        for &length in &group.lengths {
+            if length == 0 || length > max_len {
+                return Err(PlanError::LengthOutOfRange {
+                    group: index,
+                    length,
+                    max_len,
+                });
+            }
+            tokens = tokens.saturating_add(u64::from(length));
+            placed[length as usize - 1] += u128::from(group.count);
+        }
+        if tokens > u64::from(max_len) {
+            return Err(PlanError::PackTooLong {
+                group: index,
+                tokens,
+                max_len,
+            });
+        }
+    }
+    for (index, (&planned, &expected)) in placed.iter().zip(histogram.counts()).enumerate() {
+        if planned != u128::from(expected) {
+            return Err(PlanError::CountMismatch {
+                length: index as u32 + 1,
+                planned,
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn histogram(counts: &[u64]) -> Histogram {
+        Histogram::from_dense(counts.to_vec()).unwrap()
+    }
+
+    fn group(lengths: &[u32], count: u64) -> PackGroup {
+        PackGroup {
+            lengths: lengths.to_vec(),
+            count,
+        }
+    }
+
+    #[test]
+    fn sound_plan_passes() {
+        // Lengths 1, 2, 2, 3 at max_len 4: [3, 1] and [2, 2].
+        let plan = PackingPlan::from_groups(4, Some(2), [group(&[1, 3], 1), group(&[2, 2], 1)]);
+        assert_eq!(validate(&plan, &histogram(&[1, 2, 1, 0])), Ok(()));
+        assert_eq!(plan.groups[0].lengths, vec![2, 2]);
+        assert_eq!(plan.packs(), 2);
+    }
+
+    #[test]
+    fn identical_compositions_merge() {
+        let plan = PackingPlan::from_groups(8, None, [group(&[3, 5], 2), group(&[5, 3], 3)]);
+        assert_eq!(plan.groups, vec![group(&[5, 3], 5)]);
+    }
+
+    #[test]
+    fn missing_sequence_is_caught() {
+        let plan = PackingPlan::from_groups(4, None, [group(&[3, 1], 1)]);
+        assert_eq!(
+            validate(&plan, &histogram(&[1, 1, 1, 0])),
+            Err(PlanError::CountMismatch {
+                length: 2,
+                planned: 0,
+                expected: 1
+            })
+        );
+    }
+
+    #[test]
+    fn overfull_pack_is_caught() {
+        let plan = PackingPlan::from_groups(4, None, [group(&[3, 2], 1)]);
+        assert!(matches!(
+            validate(&plan, &histogram(&[0, 1, 1, 0])),
+            Err(PlanError::PackTooLong { tokens: 5, .. })
+        ));
+    }
+
+    #[test]
+    fn too_many_sequences_is_caught() {
+        let plan = PackingPlan::from_groups(4, Some(2), [group(&[1, 1, 1], 1)]);
+        assert!(matches!(
+            validate(&plan, &histogram(&[3, 0, 0, 0])),
+            Err(PlanError::TooManySequences { sequences: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn length_outside_range_is_caught() {
+        let plan = PackingPlan {
+            max_len: 4,
+            max_per_pack: None,
+            groups: vec![group(&[0, 4], 1)],
+        };
+        assert!(matches!(
+            validate(&plan, &histogram(&[0, 0, 0, 1])),
+            Err(PlanError::LengthOutOfRange { length: 0, .. })
+        ));
+    }
+}

@@ -124,13 +124,18 @@ impl LengthCounts {
         if let Some((&length, _)) = self.sparse.iter().next_back() {
             return Some(length);
         }
-        self.dense.iter().rposition(|&count| count > 0).map(|length| length as u64)
+        self.dense
+            .iter()
+            .rposition(|&count| count > 0)
+            .map(|length| length as u64)
     }
 
     /// The `max_len` to use when the user gives none: the declared one of a
     /// dense histogram, otherwise the longest sequence.
     pub fn default_max_len(&self) -> Option<u64> {
-        self.declared_max_len.map(u64::from).or_else(|| self.longest())
+        self.declared_max_len
+            .map(u64::from)
+            .or_else(|| self.longest())
     }
 
     /// Summary statistics of the lengths, and how many lie above `max_len`.
@@ -393,10 +398,7 @@ impl Histogram {
         if length == 0 {
             return 0;
         }
-        self.counts
-            .get(length as usize - 1)
-            .copied()
-            .unwrap_or(0)
+        self.counts.get(length as usize - 1).copied().unwrap_or(0)
     }
 
     /// Total number of sequences.
@@ -491,7 +493,8 @@ impl LengthSummary {
             if length > u64::from(max_len) {
                 overlong_sequences += count;
                 overlong_tokens += all;
-                overlong_excess_tokens += u128::from(length - u64::from(max_len)) * u128::from(count);
+                overlong_excess_tokens +=
+                    u128::from(length - u64::from(max_len)) * u128::from(count);
                 kept_tokens += u128::from(max_len) * u128::from(count);
             } else {
                 kept_tokens += all;
@@ -502,7 +505,9 @@ impl LengthSummary {
         }
         let nearest_rank = |percent: u64| -> u64 {
             // The rank (1-based) of the p-th percentile: ceil(p × N / 100).
-            let rank = (u128::from(sequences) * u128::from(percent)).div_ceil(100).max(1);
+            let rank = (u128::from(sequences) * u128::from(percent))
+                .div_ceil(100)
+                .max(1);
             let mut seen: u128 = 0;
             for (length, count) in counts.iter() {
                 seen += u128::from(count);
@@ -562,7 +567,8 @@ mod tests {
     #[test]
     fn truncate_moves_overlong_sequences_to_max_len() {
         let counts = counts_of(&[2, 4, 9, 12]);
-        let (histogram, outcome) = Histogram::from_counts(&counts, 4, OverlongPolicy::Truncate).unwrap();
+        let (histogram, outcome) =
+            Histogram::from_counts(&counts, 4, OverlongPolicy::Truncate).unwrap();
         assert_eq!(histogram.counts(), &[0, 1, 0, 3]);
         assert_eq!(outcome.sequences, 2);
         assert_eq!(outcome.tokens_lost, 5 + 8);
@@ -571,7 +577,8 @@ mod tests {
     #[test]
     fn drop_leaves_overlong_sequences_out() {
         let counts = counts_of(&[2, 4, 9, 12]);
-        let (histogram, outcome) = Histogram::from_counts(&counts, 4, OverlongPolicy::Drop).unwrap();
+        let (histogram, outcome) =
+            Histogram::from_counts(&counts, 4, OverlongPolicy::Drop).unwrap();
         assert_eq!(histogram.counts(), &[0, 1, 0, 1]);
         assert_eq!(outcome.tokens_lost, 21);
     }
@@ -594,7 +601,13 @@ mod tests {
     fn dropping_everything_is_reported() {
         let counts = counts_of(&[9, 12]);
         let error = Histogram::from_counts(&counts, 4, OverlongPolicy::Drop).unwrap_err();
-        assert_eq!(error, HistogramError::AllDropped { max_len: 4, dropped: 2 });
+        assert_eq!(
+            error,
+            HistogramError::AllDropped {
+                max_len: 4,
+                dropped: 2
+            }
+        );
     }
 
     #[test]

@@ -33,6 +33,7 @@
 
 pub mod algorithms;
 pub mod histogram;
+pub mod input;
 pub mod nnls;
 pub mod plan;
 pub mod report;

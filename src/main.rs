@@ -125,7 +125,9 @@ fn parse_max_per_pack(text: &str) -> Result<MaxPerPack, String> {
     match text.parse::<u32>() {
         Ok(0) => Err("must be at least 1 (or `unlimited`)".to_string()),
         Ok(limit) => Ok(MaxPerPack(Some(limit))),
-        Err(_) => Err(format!("`{text}` is not a whole number from 1, nor `unlimited`")),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number from 1, nor `unlimited`"
+        )),
     }
 }
 
@@ -136,7 +138,9 @@ fn parse_format(text: &str) -> Result<Format, String> {
         "json" => Ok(Format::Json),
         "jsonl" | "ndjson" => Ok(Format::Jsonl),
         "npy" => Ok(Format::Npy),
-        _ => Err(format!("unknown format `{text}`: use text, csv, json, jsonl or npy")),
+        _ => Err(format!(
+            "unknown format `{text}`: use text, csv, json, jsonl or npy"
+        )),
     }
 }
 
@@ -287,7 +291,11 @@ fn run_pack(args: PackArgs) -> Result<(), Failure> {
     text += "  most frequent packs (lengths x count):\n";
     for group in plan.iter().take(5) {
         let lengths: Vec<String> = group.lengths.iter().map(u32::to_string).collect();
-        text += &format!("    [{}] x {}\n", lengths.join(", "), thousands(group.count));
+        text += &format!(
+            "    [{}] x {}\n",
+            lengths.join(", "),
+            thousands(group.count)
+        );
     }
     print_text(&text)
 }
@@ -311,7 +319,14 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
     text += &overlong_line(&overlong);
     text += &format!(
         "{:<9} {:>9} {:>11} {:>11} {:>9} {:>9} {:>9} {:>11}\n",
-        "algorithm", "max/pack", "packs", "efficiency", "padding", "speed-up", "limit", "runtime ms"
+        "algorithm",
+        "max/pack",
+        "packs",
+        "efficiency",
+        "padding",
+        "speed-up",
+        "limit",
+        "runtime ms"
     );
     for report in &reports {
         text += &format!(
@@ -347,7 +362,7 @@ fn run_stats(args: StatsArgs) -> Result<(), Failure> {
     let max_len = chosen_max_len(&args.input, &counts)?;
     let max_len = u32::try_from(max_len)
         .ok()
-        .filter(|&m| m <= packlab::MAX_SUPPORTED_MAX_LEN && m >= 1)
+        .filter(|m| (1..=packlab::MAX_SUPPORTED_MAX_LEN).contains(m))
         .ok_or_else(|| {
             Failure::Input(format!(
                 "max_len {max_len} is outside 1..={}; choose another --max-len",
@@ -438,7 +453,10 @@ fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
 /// Writes to stdout; a closed pipe (`packlab ... | head`) is not an error.
 fn print_text(text: &str) -> Result<(), Failure> {
     let mut stdout = io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(error) => Err(Failure::Internal(format!("cannot write output: {error}"))),

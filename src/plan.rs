@@ -63,7 +63,11 @@ impl PackingPlan {
             .into_iter()
             .map(|(lengths, count)| PackGroup { lengths, count })
             .collect();
-        groups.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.lengths.cmp(&b.lengths)));
+        groups.sort_unstable_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.lengths.cmp(&b.lengths))
+        });
         PackingPlan {
             max_len,
             max_per_pack,
@@ -119,7 +123,9 @@ pub enum PlanError {
         max_len: u32,
     },
     /// A pack holds more sequences than allowed.
-    #[error("pack group {group} holds {sequences} sequences, more than max_per_pack {max_per_pack}")]
+    #[error(
+        "pack group {group} holds {sequences} sequences, more than max_per_pack {max_per_pack}"
+    )]
     TooManySequences {
         /// Index of the group in the plan.
         group: usize,
@@ -129,7 +135,9 @@ pub enum PlanError {
         max_per_pack: u32,
     },
     /// The plan places a length more or fewer times than the histogram holds it.
-    #[error("the plan places {planned} sequences of length {length}, the histogram holds {expected}")]
+    #[error(
+        "the plan places {planned} sequences of length {length}, the histogram holds {expected}"
+    )]
     CountMismatch {
         /// The length.
         length: u32,

@@ -53,12 +53,22 @@ pub struct Report {
 impl Report {
     /// The figures of `plan`, a sound plan of `histogram` (see
     /// [`crate::validate`]) made by `algorithm` in `runtime_ms`.
-    pub fn new(algorithm: Algorithm, histogram: &Histogram, plan: &PackingPlan, runtime_ms: f64) -> Self {
+    pub fn new(
+        algorithm: Algorithm,
+        histogram: &Histogram,
+        plan: &PackingPlan,
+        runtime_ms: f64,
+    ) -> Self {
         let max_len = u64::from(plan.max_len);
         let packs = plan.packs();
         let sequences = histogram.sequences();
         let tokens = histogram.tokens();
-        let deepest = plan.groups.iter().map(|group| group.lengths.len()).max().unwrap_or(0);
+        let deepest = plan
+            .groups
+            .iter()
+            .map(|group| group.lengths.len())
+            .max()
+            .unwrap_or(0);
         let mut sequences_per_pack = vec![0u64; deepest];
         let mut pack_fill = vec![0u64; FILL_BUCKETS];
         let mut full_packs = 0;
@@ -68,15 +78,25 @@ impl Report {
             }
             let used = group.tokens();
             // Bucket i holds fills in (i/20, (i+1)/20]: ceil(20·used/max_len) − 1.
-            let bucket = (used * FILL_BUCKETS as u64).div_ceil(max_len).saturating_sub(1);
+            let bucket = (used * FILL_BUCKETS as u64)
+                .div_ceil(max_len)
+                .saturating_sub(1);
             pack_fill[(bucket as usize).min(FILL_BUCKETS - 1)] += group.count;
             if used == max_len {
                 full_packs += group.count;
             }
         }
         let padded = packs as f64 * max_len as f64;
-        let efficiency = if packs == 0 { 0.0 } else { tokens as f64 / padded };
-        let speedup = if packs == 0 { 0.0 } else { sequences as f64 / packs as f64 };
+        let efficiency = if packs == 0 {
+            0.0
+        } else {
+            tokens as f64 / padded
+        };
+        let speedup = if packs == 0 {
+            0.0
+        } else {
+            sequences as f64 / packs as f64
+        };
         Report {
             algorithm,
             max_len: plan.max_len,

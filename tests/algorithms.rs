@@ -120,7 +120,13 @@ enum Tie {
 ///
 /// `spread_new` is SPFHP's published rule for a length that fits in no open
 /// pack: every remaining sequence of that length opens a pack of its own.
-fn simulate(data: &Histogram, limit: Option<u32>, choice: Choice, tie: Tie, spread_new: bool) -> Vec<(Vec<u32>, u64)> {
+fn simulate(
+    data: &Histogram,
+    limit: Option<u32>,
+    choice: Choice,
+    tie: Tie,
+    spread_new: bool,
+) -> Vec<(Vec<u32>, u64)> {
     struct OpenPack {
         lengths: Vec<u32>,
         space: u32,
@@ -134,10 +140,9 @@ fn simulate(data: &Histogram, limit: Option<u32>, choice: Choice, tie: Tie, spre
     for length in (1..=max_len).rev() {
         let mut remaining = data.count(length);
         while remaining > 0 {
-            let fitting = packs
-                .iter()
-                .enumerate()
-                .filter(|(_, pack)| pack.space >= length && pack.lengths.len() < limit && pack.space > 0);
+            let fitting = packs.iter().enumerate().filter(|(_, pack)| {
+                pack.space >= length && pack.lengths.len() < limit && pack.space > 0
+            });
             let chosen = fitting
                 .max_by(|(_, a), (_, b)| {
                     let by_space = match choice {
@@ -221,7 +226,11 @@ fn config(cases: u32, seed: u64) -> Config {
 fn check_report_against_plan(algorithm: Algorithm, data: &Histogram, plan: &PackingPlan) {
     let report = Report::new(algorithm, data, plan, 1.5);
     let packs: u64 = plan.groups.iter().map(|g| g.count).sum();
-    let sequences: u64 = plan.groups.iter().map(|g| g.count * g.lengths.len() as u64).sum();
+    let sequences: u64 = plan
+        .groups
+        .iter()
+        .map(|g| g.count * g.lengths.len() as u64)
+        .sum();
     let tokens: u64 = plan
         .groups
         .iter()

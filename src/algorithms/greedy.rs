@@ -207,7 +207,11 @@ impl GreedyPacker {
 }
 
 /// Packs `histogram` with a greedy `rule`.
-pub(crate) fn pack(histogram: &Histogram, max_per_pack: Option<u32>, rule: GreedyRule) -> Vec<PackGroup> {
+pub(crate) fn pack(
+    histogram: &Histogram,
+    max_per_pack: Option<u32>,
+    rule: GreedyRule,
+) -> Vec<PackGroup> {
     let mut packer = GreedyPacker::new(histogram.max_len(), max_per_pack, rule);
     for (length, count) in histogram.longest_first() {
         packer.place(length, count);
@@ -236,10 +240,7 @@ mod tests {
         let mut counts = vec![0; 8];
         counts[2] = 2; // length 3
         counts[1] = 2; // length 2
-        assert_eq!(
-            packed(&counts, None, SPFHP),
-            vec![(vec![3, 2], 2)]
-        );
+        assert_eq!(packed(&counts, None, SPFHP), vec![(vec![3, 2], 2)]);
     }
 
     #[test]
@@ -287,8 +288,14 @@ mod tests {
         // to the one opened first (waiting longest) under best-fit decreasing.
         let place_four = |rule| {
             let mut packer = GreedyPacker::new(10, Some(3), rule);
-            packer.add_packs(PackGroup { lengths: vec![6], count: 1 });
-            packer.add_packs(PackGroup { lengths: vec![3, 3], count: 1 });
+            packer.add_packs(PackGroup {
+                lengths: vec![6],
+                count: 1,
+            });
+            packer.add_packs(PackGroup {
+                lengths: vec![3, 3],
+                count: 1,
+            });
             packer.place(4, 1);
             let mut pairs: Vec<_> = packer
                 .finish()

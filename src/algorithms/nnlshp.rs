@@ -61,15 +61,41 @@ pub(crate) fn pack(
     let mut oracle = StrategyOracle::new(max_len, max_per_pack, weights);
     let solution = solve_with_oracle(&weighted_histogram, &mut oracle, &NnlsOptions::default())?;
 
+    // The paper rounds to the nearest integer. Rounding down leaves more
+    // sequences over but never over-allocates; which packs better depends
+    // on the data, and both cost little next to the solve: keep the better.
+    let nearest = complete_plan(
+        histogram,
+        max_per_pack,
+        &solution.columns,
+        f64::round_ties_even,
+    );
+    let down = complete_plan(histogram, max_per_pack, &solution.columns, f64::floor);
+    let packs = |groups: &[PackGroup]| groups.iter().map(|group| group.count).sum::<u64>();
+    Ok(if packs(&down) < packs(&nearest) {
+        down
+    } else {
+        nearest
+    })
+}
+
+/// Turns the least-squares solution into a plan: strategies repeated
+/// `round(x)` times, over-allocated slots taken out, leftover sequences
+/// packed best-fit into the holes and then into new packs.
+fn complete_plan(
+    histogram: &Histogram,
+    max_per_pack: Option<u32>,
+    solution: &[(Vec<u32>, f64)],
+    round: fn(f64) -> f64,
+) -> Vec<PackGroup> {
+    let max_len = histogram.max_len();
     let mut groups: Vec<PackGroup> = solution
-        .columns
-        .into_iter()
+        .iter()
         .filter_map(|(lengths, repeats)| {
-            // Nearest integer, ties to even, as the paper's rounding does.
-            let count = repeats.round_ties_even();
+            let count = round(*repeats);
             // `as` saturates; a count beyond u64 cannot come from a real fit.
             (count >= 1.0).then(|| PackGroup {
-                lengths,
+                lengths: lengths.clone(),
                 count: count as u64,
             })
         })
@@ -80,9 +106,7 @@ pub(crate) fn pack(
 
     let mut packer = GreedyPacker::new(max_len, max_per_pack, LPFHP);
     for group in groups {
-        if !group.lengths.is_empty() && group.count > 0 {
-            packer.add_packs(group);
-        }
+        packer.add_packs(group);
     }
     for (length, &count) in (1..=max_len).rev().zip(histogram.counts().iter().rev()) {
         let leftover = count.saturating_sub(planned[length as usize - 1]);
@@ -90,7 +114,7 @@ pub(crate) fn pack(
             packer.place(length, leftover);
         }
     }
-    Ok(packer.finish())
+    packer.finish()
 }
 
 /// How many sequences of each length (index `length - 1`) the groups place.
@@ -207,7 +231,11 @@ impl StrategyOracle {
             }
         }
         let best_layer = (0..cap)
-            .max_by(|&a, &b| self.best[a][max_len].total_cmp(&self.best[b][max_len]).then(b.cmp(&a)))
+            .max_by(|&a, &b| {
+                self.best[a][max_len]
+                    .total_cmp(&self.best[b][max_len])
+                    .then(b.cmp(&a))
+            })
             .unwrap_or(0);
         let mut lengths = Vec::with_capacity(best_layer + 1);
         let mut tokens = max_len;
@@ -271,7 +299,10 @@ impl ColumnOracle for StrategyOracle {
                 _ => entries.push((row, self.weights[row])),
             }
         }
-        let score = lengths.iter().map(|&length| scores[length as usize - 1]).sum();
+        let score = lengths
+            .iter()
+            .map(|&length| scores[length as usize - 1])
+            .sum();
         Some((lengths, SparseColumn { entries }, score))
     }
 }
@@ -283,7 +314,13 @@ mod tests {
     /// Every multiset of at most `cap` lengths summing to `max_len`, by
     /// recursion on non-increasing sequences: an independent enumeration.
     fn all_strategies(max_len: u32, cap: usize) -> Vec<Vec<u32>> {
-        fn extend(remaining: u32, largest: u32, cap: usize, prefix: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) {
+        fn extend(
+            remaining: u32,
+            largest: u32,
+            cap: usize,
+            prefix: &mut Vec<u32>,
+            out: &mut Vec<Vec<u32>>,
+        ) {
             if remaining == 0 {
                 out.push(prefix.clone());
                 return;
@@ -307,7 +344,9 @@ mod tests {
         // Pseudo-random residuals from a fixed linear congruential sequence.
         let mut state: u64 = 12345;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
         };
         for max_len in [1u32, 2, 5, 9, 14] {
@@ -320,10 +359,17 @@ mod tests {
                     .into_iter()
                     .map(|s| s.iter().map(|&l| residual[l as usize - 1]).sum::<f64>())
                     .fold(f64::NEG_INFINITY, f64::max);
-                assert!((score - expected).abs() < 1e-12, "max_len {max_len} cap {cap}");
+                assert!(
+                    (score - expected).abs() < 1e-12,
+                    "max_len {max_len} cap {cap}"
+                );
                 assert_eq!(lengths.iter().sum::<u32>(), max_len);
                 assert!(lengths.len() <= cap);
-                let dot: f64 = column.entries.iter().map(|&(row, value)| value * residual[row]).sum();
+                let dot: f64 = column
+                    .entries
+                    .iter()
+                    .map(|&(row, value)| value * residual[row])
+                    .sum();
                 assert!((dot - score).abs() < 1e-12);
             }
         }
@@ -341,8 +387,14 @@ mod tests {
         counts[3] = 1;
         let histogram = Histogram::from_dense(counts).unwrap();
         let mut groups = vec![
-            PackGroup { lengths: vec![4, 2, 2], count: 1 },
-            PackGroup { lengths: vec![2, 2, 2, 2], count: 1 },
+            PackGroup {
+                lengths: vec![4, 2, 2],
+                count: 1,
+            },
+            PackGroup {
+                lengths: vec![2, 2, 2, 2],
+                count: 1,
+            },
         ];
         let planned = placed_per_length(&groups, 8);
         remove_overallocated_slots(&mut groups, &planned, &histogram);

@@ -1,0 +1,612 @@
+//! What can go wrong while reading lengths, where, and how to fix it.
+
+use std::fmt;
+
+use thiserror::Error;
+
+use crate::histogram::MAX_SUPPORTED_MAX_LEN;
+
+/// A file Packlab could not read, with where the problem is and what it is.
+///
+/// Displays as `<file>:<location>: <problem>. <how to fix>`, the location
+/// left out when it is unknown, e.g.
+/// `lengths.txt:12: `12.5` is not a whole number. Lengths are whole token
+/// counts; write 12 not 12.0`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// The name of the file (or other source) as the caller gave it.
+    pub source_name: String,
+    /// Where in the file the problem is.
+    pub location: Location,
+    /// What the problem is.
+    pub kind: InputErrorKind,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.location {
+            Location::Unknown => write!(f, "{}: {}", self.source_name, self.kind),
+            _ => write!(f, "{}:{}: {}", self.source_name, self.location, self.kind),
+        }
+    }
+}
+
+// No `source()`: the kind's message is already part of the display, and
+// error reporters that walk the chain would print it twice.
+impl std::error::Error for InputError {}
+
+/// Where in a file a problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// Nowhere in particular (an empty file, a read failure) or not known.
+    Unknown,
+    /// A line, counted from 1.
+    Line(u64),
+    /// A line and a column (in bytes), both counted from 1. In JSON, the
+    /// position the parser had reached: at the end of the offending value
+    /// or just after it.
+    LineColumn {
+        /// The line, counted from 1.
+        line: u64,
+        /// The column, counted from 1.
+        column: u64,
+    },
+    /// A byte position, counted from 0 (binary formats).
+    ByteOffset(u64),
+    /// An element of a binary array, counted from 0 as in NumPy indexing.
+    Element(u64),
+    /// A named part of the file: a header key, a JSON key.
+    Field(String),
+    /// A field (a CSV column, a JSON Lines key) on a line counted from 1.
+    LineField {
+        /// The line, counted from 1.
+        line: u64,
+        /// The column or key name.
+        field: String,
+    },
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Unknown => Ok(()),
+            Location::Line(line) => write!(f, "{line}"),
+            Location::LineColumn { line, column } => write!(f, "{line}:{column}"),
+            Location::ByteOffset(offset) => write!(f, "byte {offset}"),
+            Location::Element(index) => write!(f, "element {index}"),
+            Location::Field(field) => write!(f, "`{field}`"),
+            Location::LineField { line, field } => write!(f, "{line}, `{field}`"),
+        }
+    }
+}
+
+/// What went wrong. Each message says the problem, then how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum InputErrorKind {
+    // ----- Reading and recognising the file -----
+    /// The source could not be read.
+    #[error(
+        "reading failed ({message}). Check that the file exists, is readable \
+         and is complete"
+    )]
+    Io {
+        /// The operating system's description.
+        message: String,
+    },
+    /// The input holds no sequence at all.
+    #[error(
+        "the file holds no sequence lengths. Check that it is the right file \
+         and that it was saved completely"
+    )]
+    Empty,
+    /// UTF-16 text, which Packlab does not decode.
+    #[error(
+        "the file is UTF-16 text. Save it as UTF-8 (in most editors: \
+         Save As, encoding UTF-8)"
+    )]
+    Utf16,
+    /// Bytes that text never contains.
+    #[error(
+        "the file looks binary (it holds the byte 0x{byte:02X}, which text \
+         does not contain). If it is a NumPy array, give it the .npy extension; \
+         otherwise write the lengths as text, one per line"
+    )]
+    Binary {
+        /// The first such byte.
+        byte: u8,
+    },
+    /// A compressed file or a container format Packlab does not open.
+    #[error("the file is {container}, which Packlab does not read. {fix}")]
+    UnsupportedContainer {
+        /// What the file is, e.g. "gzip-compressed".
+        container: &'static str,
+        /// How to get a file Packlab reads.
+        fix: &'static str,
+    },
+
+    // ----- Numbers -----
+    /// A token that is not a number at all.
+    #[error(
+        "`{token}` is not a sequence length. Write each length as a whole \
+         number of tokens, like 512 (a table with a header row is read as CSV)"
+    )]
+    NotANumber {
+        /// The token, shortened to about 20 characters.
+        token: String,
+    },
+    /// A sequence of length 0.
+    #[error(
+        "a sequence has length 0. Packlab rejects empty sequences because \
+         they carry no tokens: filter them out (keep lengths of 1 or more)"
+    )]
+    ZeroLength,
+    /// A negative number.
+    #[error(
+        "`{token}` is negative. Lengths and counts are never negative: check \
+         that the right column or field is read"
+    )]
+    Negative {
+        /// The token, shortened to about 20 characters.
+        token: String,
+    },
+    /// A number with a fraction or an exponent.
+    #[error(
+        "`{token}` is not a whole number. Lengths are whole token counts; \
+         write 12 not 12.0"
+    )]
+    Fractional {
+        /// The token, shortened to about 20 characters.
+        token: String,
+    },
+    /// A whole number above 2^64 - 1.
+    #[error(
+        "`{token}` is larger than 2^64 - 1, the largest number Packlab \
+         counts. No real sequence is this long: check that the right column \
+         or field is read"
+    )]
+    TooLarge {
+        /// The token, shortened to about 20 characters.
+        token: String,
+    },
+    /// A hexadecimal number.
+    #[error("`{token}` is hexadecimal. Write lengths in decimal, like 16 for 0x10")]
+    Hexadecimal {
+        /// The token, shortened to about 20 characters.
+        token: String,
+    },
+    /// A number with thousands separators.
+    #[error(
+        "`{token}` has thousands separators. Write the number without them, \
+         like 1000 for 1,000 (in a spreadsheet, format the column as a plain number)"
+    )]
+    ThousandsSeparator {
+        /// The token, shortened to about 20 characters.
+        token: String,
+    },
+    /// An empty CSV field where a number belongs.
+    #[error(
+        "the field is empty. Give every row a value, or remove the rows \
+         that have none"
+    )]
+    EmptyField,
+    /// One length's count passed 2^64 - 1.
+    #[error(
+        "the number of sequences of length {length} exceeds 2^64 - 1. A \
+         histogram this large cannot be real: check that counts were not added twice"
+    )]
+    CountOverflow {
+        /// The length whose count overflowed.
+        length: u64,
+    },
+    /// The total number of sequences passed 2^64 - 1.
+    #[error(
+        "the input holds more than 2^64 - 1 sequences in all. A dataset this \
+         large cannot be real: check the counts for a unit error"
+    )]
+    TooManySequences,
+    /// A histogram that gives the same length twice.
+    #[error(
+        "the length {length} appears twice. Give each length once in a \
+         histogram (Packlab does not add repeats up: they usually mean two \
+         histograms were pasted together)"
+    )]
+    DuplicateLength {
+        /// The repeated length.
+        length: u64,
+    },
+
+    // ----- CSV -----
+    /// The column asked for is not in the header.
+    #[error(
+        "there is no column `{requested}`; the columns are {}. Name one of \
+         them with --column NAME",
+        name_list(.available)
+    )]
+    MissingColumn {
+        /// The column asked for.
+        requested: String,
+        /// The columns of the header.
+        available: Vec<String>,
+    },
+    /// No column could be taken for the lengths.
+    #[error(
+        "no column holds sequence lengths; the columns are {}. Name the length \
+         column with --column NAME, or call it `length`",
+        name_list(.available)
+    )]
+    NoLengthColumn {
+        /// The columns of the header.
+        available: Vec<String>,
+    },
+    /// Several columns could be the lengths.
+    #[error(
+        "several columns hold whole numbers ({}), so which one holds the \
+         lengths is unclear. Name it with --column NAME, or call it `length`",
+        name_list(.candidates)
+    )]
+    AmbiguousLengthColumn {
+        /// The columns whose first value is a whole number.
+        candidates: Vec<String>,
+    },
+    /// A column name that appears more than once.
+    #[error(
+        "the column `{name}` appears more than once in the header. Rename the \
+         copies so that each column has its own name"
+    )]
+    DuplicateColumn {
+        /// The repeated name.
+        name: String,
+    },
+    /// A table of several numeric columns without a header row.
+    #[error(
+        "the first row holds only numbers ({fields} fields), so the file has \
+         no header row. Add a header row naming the columns (e.g. length), so \
+         Packlab knows which one holds the lengths"
+    )]
+    MissingHeader {
+        /// The number of fields in the first row.
+        fields: u64,
+    },
+    /// A row with more or fewer fields than the header.
+    #[error(
+        "this row has {found} fields but the first row has {expected}. Give \
+         every row the same fields, and quote values that contain the delimiter"
+    )]
+    UnequalFields {
+        /// The number of fields of the first row.
+        expected: u64,
+        /// The number of fields of this row.
+        found: u64,
+    },
+    /// Another CSV problem, as the CSV parser describes it.
+    #[error("the CSV is malformed ({message}). Check the quoting on this line")]
+    Csv {
+        /// The CSV parser's description.
+        message: String,
+    },
+
+    // ----- JSON -----
+    /// JSON that does not parse.
+    #[error(
+        "the JSON is malformed: {message}. Fix the JSON at this position \
+         (`python -m json.tool FILE` points at it too)"
+    )]
+    JsonSyntax {
+        /// The JSON parser's description, without its position.
+        message: String,
+    },
+    /// JSON that ends in the middle of the document.
+    #[error(
+        "the JSON ends before the document is complete. The file is probably \
+         cut short: save or upload it again"
+    )]
+    JsonTruncated,
+    /// More content after a complete JSON document.
+    #[error(
+        "more content follows the JSON document. A .json file holds one \
+         document; if it holds one object per line, give it the .jsonl extension"
+    )]
+    JsonTrailingContent,
+    /// A JSON document of a shape Packlab does not read.
+    #[error(
+        "the JSON document is {found}. Packlab reads an array of lengths \
+         [12, 40, 7], a histogram {{\"max_len\": 512, \"counts\": [...]}}, or \
+         lengths with their counts {{\"17\": 120, \"18\": 95}}"
+    )]
+    JsonWrongDocument {
+        /// What the document is, e.g. "a string".
+        found: &'static str,
+    },
+    /// A string where a number belongs.
+    #[error("found the string \"{text}\" where {expected} belongs. Write numbers without quotes")]
+    JsonString {
+        /// The string, shortened to about 20 characters.
+        text: String,
+        /// What belongs there, e.g. "a sequence length".
+        expected: &'static str,
+    },
+    /// `null` where a number belongs.
+    #[error(
+        "found null where {expected} belongs. Remove the entries that have \
+         no value, or fill them in"
+    )]
+    JsonNull {
+        /// What belongs there.
+        expected: &'static str,
+    },
+    /// `true` or `false` where a number belongs.
+    #[error("found `{value}` where {expected} belongs. Write it as a whole number")]
+    JsonBool {
+        /// The boolean found.
+        value: bool,
+        /// What belongs there.
+        expected: &'static str,
+    },
+    /// An array where a number belongs.
+    #[error(
+        "found an array where {expected} belongs. Give plain numbers, like \
+         [12, 40, 7]; to count token ids, use JSON Lines with an input_ids field"
+    )]
+    JsonArray {
+        /// What belongs there.
+        expected: &'static str,
+    },
+    /// An object where a number belongs.
+    #[error(
+        "found an object where {expected} belongs. Give plain numbers, like \
+         [12, 40, 7] or {{\"17\": 120}}"
+    )]
+    JsonObject {
+        /// What belongs there.
+        expected: &'static str,
+    },
+    /// Something other than an array where an array belongs.
+    #[error("`{field}` is {found}, not an array. Give {field} as an array")]
+    JsonExpectedArray {
+        /// The key whose value should be an array.
+        field: &'static str,
+        /// What it is, e.g. "a number".
+        found: &'static str,
+    },
+    /// A key other than `max_len` and `counts` in a dense histogram.
+    #[error(
+        "unknown key `{key}` in a histogram {{\"max_len\": ..., \"counts\": [...]}}. \
+         The allowed keys are max_len and counts: remove the others"
+    )]
+    JsonUnknownKey {
+        /// The key, shortened to about 20 characters.
+        key: String,
+    },
+    /// A key given twice in one object.
+    #[error("the key `{key}` appears twice. Give each key once")]
+    JsonDuplicateKey {
+        /// The key, shortened to about 20 characters.
+        key: String,
+    },
+    /// A dense histogram without `max_len` or `counts`.
+    #[error(
+        "the histogram has no `{key}`. A dense histogram needs both: \
+         {{\"max_len\": 512, \"counts\": [c1, ..., c512]}}"
+    )]
+    JsonMissingKey {
+        /// The missing key.
+        key: &'static str,
+    },
+    /// A key of a sparse histogram that is not a length.
+    #[error(
+        "the key `{key}` is not a sequence length. A JSON object is read as a \
+         histogram, {{\"max_len\": 512, \"counts\": [...]}} or {{\"17\": 120}} \
+         (length: count); if the file holds one object per line, give it the \
+         .jsonl extension"
+    )]
+    JsonNotALengthKey {
+        /// The key, shortened to about 20 characters.
+        key: String,
+    },
+    /// A `max_len` of 0 or beyond what Packlab supports.
+    #[error(
+        "max_len is {value}, but it must be a whole number from 1 to {limit}. \
+         Set it to the longest length the counts cover",
+        limit = MAX_SUPPORTED_MAX_LEN
+    )]
+    InvalidMaxLen {
+        /// The value given.
+        value: u64,
+    },
+    /// A dense `counts` array whose length is not `max_len`.
+    #[error(
+        "counts has {found} entries but max_len is {max_len}. counts[i] counts \
+         the sequences of length i+1, so it needs exactly max_len entries{}",
+        dense_counts_hint(*.max_len, *.found)
+    )]
+    DenseCountsLength {
+        /// The declared `max_len`.
+        max_len: u32,
+        /// The number of entries of `counts`.
+        found: u64,
+    },
+
+    // ----- JSON Lines -----
+    /// A line that is not a JSON object.
+    #[error(
+        "the line is {found}, not an object. Each line of a JSON Lines file \
+         is one object, like {{\"length\": 12}}"
+    )]
+    JsonlNotAnObject {
+        /// What the line is, e.g. "an array".
+        found: &'static str,
+    },
+    /// More content after the object on a line.
+    #[error(
+        "more content follows the object on this line. Put each object on \
+         a line of its own"
+    )]
+    JsonlTrailingContent,
+    /// An object without any of the fields that give a length.
+    #[error(
+        "the object has none of the fields length, num_tokens or input_ids \
+         (its fields: {}). Add one, or name the field that holds the length \
+         with --column NAME",
+        name_list(.fields)
+    )]
+    JsonlNoLengthField {
+        /// The object's fields, in file order (at most 20).
+        fields: Vec<String>,
+    },
+    /// An object without the field asked for.
+    #[error(
+        "the object has no field `{field}` (its fields: {}). Name a field that \
+         every line has with --column NAME",
+        name_list(.fields)
+    )]
+    JsonlMissingField {
+        /// The field asked for.
+        field: String,
+        /// The object's fields, in file order (at most 20).
+        fields: Vec<String>,
+    },
+
+    // ----- NumPy -----
+    /// A file read as `.npy` without the NumPy signature.
+    #[error(
+        "the file does not start with the NumPy signature \\x93NUMPY, so it \
+         is not a .npy file. Save the array with numpy.save, or give the file \
+         the extension of its real format"
+    )]
+    NpyBadMagic,
+    /// A `.npy` format version Packlab does not know.
+    #[error(
+        "the .npy format version {major}.{minor} is not supported. Save the \
+         array with numpy.save, which writes version 1.0, 2.0 or 3.0"
+    )]
+    NpyUnsupportedVersion {
+        /// The major version byte.
+        major: u8,
+        /// The minor version byte.
+        minor: u8,
+    },
+    /// A `.npy` header that does not parse.
+    #[error("the .npy header is malformed: {problem}. Save the array again with numpy.save")]
+    NpyBadHeader {
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A floating-point array.
+    #[error(
+        "the array holds floating-point numbers (dtype {descr}). Lengths are \
+         whole token counts: save lengths.astype(np.int64)"
+    )]
+    NpyFloatDtype {
+        /// The dtype as the header gives it, e.g. "<f8".
+        descr: String,
+    },
+    /// An array of a type other than integers and floats.
+    #[error(
+        "the array's dtype {descr} is not an integer type. Save the lengths as \
+         integers: np.save(path, lengths.astype(np.int64))"
+    )]
+    NpyUnsupportedDtype {
+        /// The dtype as the header gives it.
+        descr: String,
+    },
+    /// An array that is not a list.
+    #[error(
+        "the array has shape {shape}, but Packlab reads a 1-D array of lengths. \
+         Save one list of lengths, e.g. lengths.reshape(-1) if the array holds \
+         nothing else"
+    )]
+    NpyShape {
+        /// The shape, written as Python writes it, e.g. "(3, 4)".
+        shape: String,
+    },
+    /// An array with fewer data bytes than its header promises.
+    #[error(
+        "the array should hold {expected_elements} elements ({expected_bytes} \
+         bytes) but the file has only {found_bytes} bytes of data. The file is \
+         cut short: save or upload it again"
+    )]
+    NpyTruncated {
+        /// The number of elements the header declares.
+        expected_elements: u64,
+        /// The number of data bytes they take.
+        expected_bytes: u64,
+        /// The number of data bytes present.
+        found_bytes: u64,
+    },
+    /// Bytes after the array's data.
+    #[error(
+        "{extra_bytes} bytes follow the array's data. A .npy file holds one \
+         array: if several were saved into one file, join them \
+         (np.concatenate) and save them once"
+    )]
+    NpyTrailingData {
+        /// How many bytes follow.
+        extra_bytes: u64,
+    },
+}
+
+/// The most names an error message lists before it says how many more there are.
+const LISTED_NAMES: usize = 20;
+
+/// `a, b, c`, with long lists cut short; "none" for an empty list.
+fn name_list(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".to_owned();
+    }
+    let mut listed = names
+        .iter()
+        .take(LISTED_NAMES)
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > LISTED_NAMES {
+        listed.push_str(&format!(" and {} more", names.len() - LISTED_NAMES));
+    }
+    listed
+}
+
+/// The extra advice for a dense histogram one entry too long: the usual
+/// cause is an array indexed by length, such as `np.bincount(lengths)`,
+/// whose entry 0 counts the (non-existent) sequences of length 0.
+fn dense_counts_hint(max_len: u32, found: u64) -> &'static str {
+    if found == u64::from(max_len) + 1 {
+        "; with max_len + 1 entries it probably starts at length 0 \
+         (like np.bincount): drop the first entry"
+    } else {
+        ""
+    }
+}
+
+/// An error found by one of the format readers, before the file's name is
+/// attached to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) location: Location,
+    pub(crate) kind: InputErrorKind,
+}
+
+impl Failure {
+    pub(crate) fn new(location: Location, kind: InputErrorKind) -> Self {
+        Failure { location, kind }
+    }
+
+    pub(crate) fn at_line(line: u64, kind: InputErrorKind) -> Self {
+        Failure::new(Location::Line(line), kind)
+    }
+
+    pub(crate) fn io(error: &std::io::Error) -> Self {
+        Failure::new(
+            Location::Unknown,
+            InputErrorKind::Io {
+                message: error.to_string(),
+            },
+        )
+    }
+}
+
+impl From<InputErrorKind> for Failure {
+    fn from(kind: InputErrorKind) -> Self {
+        Failure::new(Location::Unknown, kind)
+    }
+}

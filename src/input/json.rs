@@ -1,0 +1,674 @@
+//! One JSON document: `[12, 40, 7]`, `{"max_len": 512, "counts": [...]}`
+//! or `{"17": 120, "18": 95}`.
+//!
+//! The document is streamed: serde drives visitors that add each length to
+//! the counts as the parser reaches it, so an array of a hundred million
+//! lengths never exists in memory. Only the `counts` of a dense histogram
+//! are collected, since they are the histogram itself, and only up to the
+//! largest `max_len` Packlab supports.
+//!
+//! Serde errors carry no structure, so a visitor that finds a problem
+//! leaves the precise [`InputErrorKind`] in a [`Problem`] slot and returns
+//! a placeholder error; the caller then takes the kind from the slot and
+//! the position from serde's error.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io::Read;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::error::{Failure, InputErrorKind, Location};
+use super::number::{display_token, parse_whole_number};
+use super::Sink;
+use crate::histogram::MAX_SUPPORTED_MAX_LEN;
+
+/// A problem a visitor found, waiting for the caller to add its position.
+#[derive(Debug)]
+pub(super) struct Problem {
+    pub(super) kind: InputErrorKind,
+    /// The key the problem is about, when that says more than a position.
+    pub(super) field: Option<String>,
+}
+
+/// Records `kind` in `slot` and returns the error that stops serde.
+pub(super) fn raise<E: de::Error>(
+    slot: &mut Option<Problem>,
+    kind: InputErrorKind,
+    field: Option<String>,
+) -> E {
+    *slot = Some(Problem { kind, field });
+    E::custom("Packlab input problem (see the recorded problem)")
+}
+
+/// The kind of a serde error no visitor explained: a read failure,
+/// malformed JSON, or JSON cut short.
+pub(super) fn syntax_kind(error: &serde_json::Error) -> InputErrorKind {
+    let full = error.to_string();
+    // serde_json appends " at line L column C"; the location says that.
+    let message = match full.rsplit_once(" at line ") {
+        Some((message, _)) if error.line() > 0 => message.to_owned(),
+        _ => full.clone(),
+    };
+    match error.classify() {
+        serde_json::error::Category::Io => InputErrorKind::Io { message: full },
+        serde_json::error::Category::Eof => InputErrorKind::JsonTruncated,
+        serde_json::error::Category::Syntax | serde_json::error::Category::Data => {
+            InputErrorKind::JsonSyntax { message }
+        }
+    }
+}
+
+/// Reads a whole JSON document.
+pub(super) fn read_json<R: Read>(input: R, sink: &mut Sink) -> Result<(), Failure> {
+    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    let mut document = Document {
+        sink,
+        problem: None,
+    };
+    if let Err(error) = DocumentSeed(&mut document).deserialize(&mut deserializer) {
+        let location = match document
+            .problem
+            .as_mut()
+            .and_then(|problem| problem.field.take())
+        {
+            Some(field) => Location::Field(field),
+            None => position(&error),
+        };
+        let kind = match document.problem {
+            Some(problem) => problem.kind,
+            None => syntax_kind(&error),
+        };
+        return Err(Failure::new(location, kind));
+    }
+    deserializer.end().map_err(|error| {
+        let kind = match error.classify() {
+            serde_json::error::Category::Io => syntax_kind(&error),
+            _ => InputErrorKind::JsonTrailingContent,
+        };
+        Failure::new(position(&error), kind)
+    })
+}
+
+fn position(error: &serde_json::Error) -> Location {
+    if error.line() == 0 {
+        return Location::Unknown;
+    }
+    Location::LineColumn {
+        line: error.line() as u64,
+        column: error.column() as u64,
+    }
+}
+
+/// What a JSON number stands for, which decides what is allowed and how
+/// problems are described.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Quantity {
+    /// A sequence length: at least 1.
+    Length,
+    /// A number of sequences: 0 or more.
+    Count,
+    /// The `max_len` of a dense histogram.
+    MaxLen,
+}
+
+impl Quantity {
+    fn described(self) -> &'static str {
+        match self {
+            Quantity::Length => "a sequence length",
+            Quantity::Count => "a count",
+            Quantity::MaxLen => "max_len",
+        }
+    }
+}
+
+/// Reads one whole number. A value of the wrong kind comes back as
+/// `Ok(Err(problem))`, fully consumed, so the caller decides whether it
+/// matters (a JSON Lines field that is not used does not).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct NumberSeed(pub(super) Quantity);
+
+impl<'de> DeserializeSeed<'de> for NumberSeed {
+    type Value = Result<u64, InputErrorKind>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NumberSeed {
+    type Value = Result<u64, InputErrorKind>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.described())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(match self.0 {
+            Quantity::Length if value == 0 => Err(InputErrorKind::ZeroLength),
+            Quantity::MaxLen if !(1..=u64::from(MAX_SUPPORTED_MAX_LEN)).contains(&value) => {
+                Err(InputErrorKind::InvalidMaxLen { value })
+            }
+            _ => Ok(value),
+        })
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        match u64::try_from(value) {
+            Ok(value) => self.visit_u64(value),
+            Err(_) => Ok(Err(InputErrorKind::Negative {
+                token: value.to_string(),
+            })),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(Err(float_problem(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Err(InputErrorKind::JsonString {
+            text: display_token(text.as_bytes()),
+            expected: self.0.described(),
+        }))
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(Err(InputErrorKind::JsonBool {
+            value,
+            expected: self.0.described(),
+        }))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(InputErrorKind::JsonNull {
+            expected: self.0.described(),
+        }))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Err(InputErrorKind::JsonArray {
+            expected: self.0.described(),
+        }))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Err(InputErrorKind::JsonObject {
+            expected: self.0.described(),
+        }))
+    }
+}
+
+/// serde_json hands over as floats both numbers written with a fraction or
+/// exponent and integers too large for 64 bits.
+fn float_problem(value: f64) -> InputErrorKind {
+    /// 2^64: the first whole number past `u64::MAX`.
+    const FIRST_TOO_LARGE: f64 = 18_446_744_073_709_551_616.0;
+    if value < 0.0 {
+        InputErrorKind::Negative {
+            token: value.to_string(),
+        }
+    } else if value >= FIRST_TOO_LARGE {
+        InputErrorKind::TooLarge {
+            token: display_token(value.to_string().as_bytes()),
+        }
+    } else {
+        InputErrorKind::Fractional {
+            token: format!("{value:?}"),
+        }
+    }
+}
+
+/// Reads one whole number like [`NumberSeed`], but stops the document at
+/// a value of the wrong kind, so that serde's position is right after it.
+struct StrictNumberSeed<'a> {
+    quantity: Quantity,
+    problem: &'a mut Option<Problem>,
+}
+
+impl StrictNumberSeed<'_> {
+    fn settle<E: de::Error>(self, outcome: Result<u64, InputErrorKind>) -> Result<u64, E> {
+        outcome.map_err(|kind| raise(self.problem, kind, None))
+    }
+
+    fn lenient(&self) -> NumberSeed {
+        NumberSeed(self.quantity)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for StrictNumberSeed<'_> {
+    type Value = u64;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<u64, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictNumberSeed<'_> {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.lenient().expecting(f)
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<u64, E> {
+        let outcome = self.lenient().visit_u64(value)?;
+        self.settle(outcome)
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<u64, E> {
+        let outcome = self.lenient().visit_i64(value)?;
+        self.settle(outcome)
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<u64, E> {
+        let outcome = self.lenient().visit_f64(value)?;
+        self.settle(outcome)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<u64, E> {
+        let outcome = self.lenient().visit_str(text)?;
+        self.settle(outcome)
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<u64, E> {
+        let outcome = self.lenient().visit_bool(value)?;
+        self.settle(outcome)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
+        let outcome = self.lenient().visit_unit()?;
+        self.settle(outcome)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<u64, A::Error> {
+        let outcome = self.lenient().visit_seq(seq)?;
+        self.settle(outcome)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<u64, A::Error> {
+        let outcome = self.lenient().visit_map(map)?;
+        self.settle(outcome)
+    }
+}
+
+/// Defines the `visit_*` methods of the JSON shapes a visitor does not
+/// accept, each naming the shape and handing it to the visitor's `reject`.
+/// Arrays and objects are read to their end first, so a visitor whose
+/// `reject` returns `Ok` leaves the document readable.
+macro_rules! reject_shapes {
+    ($($shape:ident),*) => { $(reject_shapes!(@ $shape);)* };
+    (@ scalars) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            self.reject("a boolean")
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            self.reject("a number")
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            self.reject("a number")
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            self.reject("a number")
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            self.reject("a string")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            self.reject("null")
+        }
+    };
+    (@ seq) => {
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            self.reject("an array")
+        }
+    };
+    (@ map) => {
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            self.reject("an object")
+        }
+    };
+}
+pub(super) use reject_shapes;
+
+/// The state of reading a document: where lengths go, and the problem
+/// that stopped it.
+struct Document<'s> {
+    sink: &'s mut Sink,
+    problem: Option<Problem>,
+}
+
+impl Document<'_> {
+    fn fail<E: de::Error>(&mut self, kind: InputErrorKind) -> E {
+        raise(&mut self.problem, kind, None)
+    }
+
+    /// A seed for one number of the document.
+    fn number(&mut self, quantity: Quantity) -> StrictNumberSeed<'_> {
+        StrictNumberSeed {
+            quantity,
+            problem: &mut self.problem,
+        }
+    }
+
+    fn fail_at<E: de::Error>(&mut self, kind: InputErrorKind, field: &str) -> E {
+        raise(&mut self.problem, kind, Some(field.to_owned()))
+    }
+}
+
+/// The whole document: an array of lengths or an object histogram.
+struct DocumentSeed<'a, 's>(&'a mut Document<'s>);
+
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl DocumentSeed<'_, '_> {
+    fn reject<E: de::Error>(self, found: &'static str) -> Result<(), E> {
+        Err(self.0.fail(InputErrorKind::JsonWrongDocument { found }))
+    }
+}
+
+impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of lengths or a histogram object")
+    }
+
+    reject_shapes!(scalars);
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let document = self.0;
+        while let Some(length) = seq.next_element_seed(document.number(Quantity::Length))? {
+            document
+                .sink
+                .add_one(length)
+                .map_err(|kind| document.fail::<A::Error>(kind))?;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        match map.next_key_seed(KeySeed)? {
+            // `{}`: no lengths; the caller reports the empty file.
+            None => Ok(()),
+            Some(first @ (Key::MaxLen | Key::Counts)) => read_dense(self.0, first, map),
+            Some(first) => read_sparse(self.0, first, map),
+        }
+    }
+}
+
+/// A key of a histogram object.
+enum Key {
+    MaxLen,
+    Counts,
+    Length(u64),
+    /// Any other key, with the problem it is as a length.
+    Other {
+        shown: String,
+        problem: InputErrorKind,
+    },
+}
+
+impl Key {
+    /// The key as an error message shows it.
+    fn shown(&self) -> String {
+        match self {
+            Key::MaxLen => "max_len".to_owned(),
+            Key::Counts => "counts".to_owned(),
+            Key::Length(length) => length.to_string(),
+            Key::Other { shown, .. } => shown.clone(),
+        }
+    }
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(match key {
+            "max_len" => Key::MaxLen,
+            "counts" => Key::Counts,
+            _ => match parse_whole_number(key.as_bytes()) {
+                Ok(length) => Key::Length(length),
+                Err(problem) => {
+                    let shown = display_token(key.as_bytes());
+                    let problem = match problem {
+                        InputErrorKind::NotANumber { .. } | InputErrorKind::EmptyField => {
+                            InputErrorKind::JsonNotALengthKey { key: shown.clone() }
+                        }
+                        other => other,
+                    };
+                    Key::Other { shown, problem }
+                }
+            },
+        })
+    }
+}
+
+/// `{"max_len": 512, "counts": [c1, ..., c512]}`, keys in either order.
+fn read_dense<'de, A: MapAccess<'de>>(
+    document: &mut Document<'_>,
+    first: Key,
+    mut map: A,
+) -> Result<(), A::Error> {
+    let mut max_len: Option<u32> = None;
+    let mut counts: Option<DenseCounts> = None;
+    let mut next_key = Some(first);
+    while let Some(key) = next_key {
+        match key {
+            Key::MaxLen => {
+                if max_len.is_some() {
+                    return Err(document.fail(InputErrorKind::JsonDuplicateKey {
+                        key: "max_len".to_owned(),
+                    }));
+                }
+                // The seed has checked the range, so this cannot fail.
+                let value = map.next_value_seed(document.number(Quantity::MaxLen))?;
+                let valid = u32::try_from(value).map_err(|_| {
+                    document.fail::<A::Error>(InputErrorKind::InvalidMaxLen { value })
+                })?;
+                max_len = Some(valid);
+            }
+            Key::Counts => {
+                if counts.is_some() {
+                    return Err(document.fail(InputErrorKind::JsonDuplicateKey {
+                        key: "counts".to_owned(),
+                    }));
+                }
+                counts = Some(map.next_value_seed(DenseCountsSeed(&mut *document))?);
+            }
+            other => {
+                return Err(document.fail(InputErrorKind::JsonUnknownKey { key: other.shown() }));
+            }
+        }
+        next_key = map.next_key_seed(KeySeed)?;
+    }
+    let Some(max_len) = max_len else {
+        return Err(document.fail(InputErrorKind::JsonMissingKey { key: "max_len" }));
+    };
+    let Some(counts) = counts else {
+        return Err(document.fail(InputErrorKind::JsonMissingKey { key: "counts" }));
+    };
+    if counts.entries != u64::from(max_len) {
+        return Err(document.fail_at(
+            InputErrorKind::DenseCountsLength {
+                max_len,
+                found: counts.entries,
+            },
+            "counts",
+        ));
+    }
+    for (length, &count) in (1..).zip(&counts.kept) {
+        document
+            .sink
+            .add(length, count)
+            .map_err(|kind| document.fail_at::<A::Error>(kind, "counts"))?;
+    }
+    document.sink.declare_max_len(max_len);
+    Ok(())
+}
+
+/// `{"17": 120, "18": 95}`: lengths as keys, counts as values.
+fn read_sparse<'de, A: MapAccess<'de>>(
+    document: &mut Document<'_>,
+    first: Key,
+    mut map: A,
+) -> Result<(), A::Error> {
+    // The lengths given so far, to refuse repeats. It holds one entry per
+    // histogram bin, no more than the counts themselves.
+    let mut seen = BTreeSet::new();
+    let mut next_key = Some(first);
+    while let Some(key) = next_key {
+        let length = match key {
+            Key::Length(length) => length,
+            Key::Other { problem, .. } => return Err(document.fail(problem)),
+            dense_key @ (Key::MaxLen | Key::Counts) => {
+                return Err(document.fail(InputErrorKind::JsonNotALengthKey {
+                    key: dense_key.shown(),
+                }))
+            }
+        };
+        let count = map.next_value_seed(document.number(Quantity::Count))?;
+        if !seen.insert(length) {
+            return Err(document.fail(InputErrorKind::DuplicateLength { length }));
+        }
+        document
+            .sink
+            .add(length, count)
+            .map_err(|kind| document.fail::<A::Error>(kind))?;
+        next_key = map.next_key_seed(KeySeed)?;
+    }
+    Ok(())
+}
+
+/// The `counts` array of a dense histogram.
+struct DenseCounts {
+    /// The first entries, at most one more than the largest supported
+    /// `max_len` (enough to tell "one too many").
+    kept: Vec<u64>,
+    /// How many entries the array has.
+    entries: u64,
+}
+
+struct DenseCountsSeed<'a, 's>(&'a mut Document<'s>);
+
+impl<'de> DeserializeSeed<'de> for DenseCountsSeed<'_, '_> {
+    type Value = DenseCounts;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<DenseCounts, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl DenseCountsSeed<'_, '_> {
+    fn reject<E: de::Error>(self, found: &'static str) -> Result<DenseCounts, E> {
+        Err(self.0.fail_at(
+            InputErrorKind::JsonExpectedArray {
+                field: "counts",
+                found,
+            },
+            "counts",
+        ))
+    }
+}
+
+impl<'de> Visitor<'de> for DenseCountsSeed<'_, '_> {
+    type Value = DenseCounts;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of counts")
+    }
+
+    reject_shapes!(scalars, map);
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DenseCounts, A::Error> {
+        const KEPT_LIMIT: usize = MAX_SUPPORTED_MAX_LEN as usize + 1;
+        let mut counts = DenseCounts {
+            kept: Vec::with_capacity(seq.size_hint().unwrap_or(0).min(KEPT_LIMIT)),
+            entries: 0,
+        };
+        while let Some(count) = seq.next_element_seed(self.0.number(Quantity::Count))? {
+            if counts.kept.len() < KEPT_LIMIT {
+                counts.kept.push(count);
+            }
+            counts.entries += 1;
+        }
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(json: &str) -> Result<Vec<(u64, u64)>, Failure> {
+        let mut sink = Sink::default();
+        read_json(json.as_bytes(), &mut sink)?;
+        Ok(sink.into_counts().unwrap().iter().collect())
+    }
+
+    #[test]
+    fn the_three_shapes() {
+        assert_eq!(read("[3, 1, 3]"), Ok(vec![(1, 1), (3, 2)]));
+        assert_eq!(
+            read(r#"{"counts": [2, 0, 5], "max_len": 3}"#),
+            Ok(vec![(1, 2), (3, 5)])
+        );
+        assert_eq!(read(r#"{"18": 95, "17": 0, "0": 0}"#), Ok(vec![(18, 95)]));
+    }
+
+    #[test]
+    fn floats_are_told_apart_from_huge_integers() {
+        assert!(
+            matches!(float_problem(12.0), InputErrorKind::Fractional { token } if token == "12.0")
+        );
+        assert!(matches!(
+            float_problem(1e300),
+            InputErrorKind::TooLarge { .. }
+        ));
+        assert!(matches!(
+            float_problem(-1e300),
+            InputErrorKind::Negative { .. }
+        ));
+    }
+
+    #[test]
+    fn positions_are_where_the_problem_is() {
+        let failure = read("[1,\n 2,\n \"3\"]").unwrap_err();
+        assert_eq!(
+            failure.location,
+            Location::LineColumn { line: 3, column: 4 }
+        );
+        assert_eq!(
+            failure.kind,
+            InputErrorKind::JsonString {
+                text: "3".into(),
+                expected: "a sequence length"
+            }
+        );
+    }
+}

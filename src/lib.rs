@@ -36,6 +36,7 @@ pub mod histogram;
 pub mod input;
 pub mod nnls;
 pub mod plan;
+pub mod presets;
 pub mod report;
 
 pub use algorithms::{pack, Algorithm, PackError};
@@ -44,4 +45,5 @@ pub use histogram::{
     OverlongPolicy, MAX_SUPPORTED_MAX_LEN,
 };
 pub use plan::{validate, PackGroup, PackingPlan, PlanError};
+pub use presets::Preset;
 pub use report::Report;

@@ -1,0 +1,319 @@
+//! The `packlab` command line, run as a user runs it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn packlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_packlab"))
+        .args(args)
+        .output()
+        .expect("packlab runs")
+}
+
+fn packlab_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_packlab"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("packlab starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin)
+        .expect("stdin takes the input");
+    child.wait_with_output().expect("packlab finishes")
+}
+
+/// A scratch folder for this test binary's files.
+fn scratch(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("scratch file");
+    path
+}
+
+fn json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "packlab failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON value")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn pack_json_has_the_documented_fields() {
+    // Lengths 7, 6, 4, 3, 3 at max_len 10 (worked out in tests/algorithms.rs).
+    let file = scratch("five.txt", b"7\n6\n4\n3 3\n");
+    let output = packlab(&[
+        "pack",
+        file.to_str().unwrap(),
+        "--max-len",
+        "10",
+        "--algorithm",
+        "spfhp",
+        "--json",
+    ]);
+    let report = json(&output);
+    for field in [
+        "algorithm",
+        "max_len",
+        "max_per_pack",
+        "sequences",
+        "tokens",
+        "packs",
+        "efficiency",
+        "padding_fraction",
+        "speedup",
+        "speedup_limit",
+        "runtime_ms",
+        "plan",
+    ] {
+        assert!(report.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(report["algorithm"], "spfhp");
+    assert_eq!(report["max_len"], 10);
+    assert_eq!(report["max_per_pack"], Value::Null);
+    assert_eq!(report["sequences"], 5);
+    assert_eq!(report["tokens"], 23);
+    assert_eq!(report["packs"], 3);
+    assert_eq!(report["efficiency"], 23.0 / 30.0);
+    let mut plan: Vec<(Vec<u64>, u64)> = report["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| {
+            let lengths = group["lengths"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_u64().unwrap())
+                .collect();
+            (lengths, group["count"].as_u64().unwrap())
+        })
+        .collect();
+    plan.sort();
+    assert_eq!(plan, vec![(vec![3], 1), (vec![6, 4], 1), (vec![7, 3], 1)]);
+}
+
+#[test]
+fn max_len_defaults_to_the_longest_sequence_and_nnlshp_to_three_per_pack() {
+    let file = scratch("lengths.txt", b"5\n9\n2\n");
+    let report = json(&packlab(&[
+        "pack",
+        file.to_str().unwrap(),
+        "-a",
+        "nnlshp",
+        "--json",
+    ]));
+    assert_eq!(report["max_len"], 9);
+    assert_eq!(report["max_per_pack"], 3);
+    let report = json(&packlab(&[
+        "pack",
+        file.to_str().unwrap(),
+        "--max-per-pack",
+        "unlimited",
+        "--json",
+    ]));
+    assert_eq!(report["max_per_pack"], Value::Null);
+    let report = json(&packlab(&[
+        "pack",
+        file.to_str().unwrap(),
+        "--max-per-pack",
+        "2",
+        "--json",
+    ]));
+    assert_eq!(report["max_per_pack"], 2);
+}
+
+#[test]
+fn max_len_defaults_to_a_dense_histograms_max_len() {
+    let file = scratch(
+        "dense.json",
+        br#"{"max_len": 16, "counts": [0,0,0,4,0,0,0,0,0,0,0,0,0,0,0,0]}"#,
+    );
+    let report = json(&packlab(&["pack", file.to_str().unwrap(), "--json"]));
+    assert_eq!(report["max_len"], 16);
+    assert_eq!(report["packs"], 1);
+    assert_eq!(report["efficiency"], 1.0);
+}
+
+#[test]
+fn several_files_merge() {
+    let first = scratch("first.txt", b"4\n4\n");
+    let second = scratch("second.csv", b"length,count\n8,1\n");
+    let report = json(&packlab(&[
+        "pack",
+        first.to_str().unwrap(),
+        second.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(report["sequences"], 3);
+    assert_eq!(report["max_len"], 8);
+    assert_eq!(report["packs"], 2);
+}
+
+#[test]
+fn standard_input_is_read_with_a_dash() {
+    let output = packlab_with_stdin(&["pack", "-", "--max-len", "8", "--json"], b"4\n4\n2\n");
+    let report = json(&output);
+    assert_eq!(report["sequences"], 3);
+    assert_eq!(report["packs"], 2);
+}
+
+#[test]
+fn overlong_policies() {
+    let file = scratch("overlong.txt", b"3\n12\n20\n");
+    let path = file.to_str().unwrap();
+    let truncated = json(&packlab(&["pack", path, "--max-len", "10", "--json"]));
+    assert_eq!(truncated["sequences"], 3);
+    assert_eq!(truncated["overlong"]["sequences"], 2);
+    assert_eq!(truncated["overlong"]["tokens_lost"], 2 + 10);
+    let dropped = json(&packlab(&[
+        "pack",
+        path,
+        "--max-len",
+        "10",
+        "--overlong",
+        "drop",
+        "--json",
+    ]));
+    assert_eq!(dropped["sequences"], 1);
+    assert_eq!(dropped["overlong"]["tokens_lost"], 32);
+    let refused = packlab(&["pack", path, "--max-len", "10", "--overlong", "error"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("longer than max_len 10"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn compare_lists_every_algorithm() {
+    let file = scratch("compare.txt", b"7\n6\n4\n3\n3\n");
+    let reports = json(&packlab(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--max-len",
+        "10",
+        "--json",
+    ]));
+    let names: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|report| report["algorithm"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["none", "spfhp", "lpfhp", "nnlshp", "bfd"]);
+    assert!(
+        reports[0].get("plan").is_none(),
+        "compare reports carry no plan"
+    );
+    let table = packlab(&["compare", file.to_str().unwrap(), "--max-len", "10"]);
+    assert!(table.status.success());
+    let text = String::from_utf8_lossy(&table.stdout);
+    for name in names {
+        assert!(text.contains(name), "table lacks {name}:\n{text}");
+    }
+}
+
+#[test]
+fn stats_summarise_the_lengths() {
+    let file = scratch("stats.txt", b"1\n2\n3\n4\n100\n");
+    let summary = json(&packlab(&[
+        "stats",
+        file.to_str().unwrap(),
+        "--max-len",
+        "50",
+        "--json",
+    ]));
+    assert_eq!(summary["sequences"], 5);
+    assert_eq!(summary["tokens"], 110);
+    assert_eq!(summary["median"], 3);
+    assert_eq!(summary["max"], 100);
+    assert_eq!(summary["overlong_sequences"], 1);
+    assert_eq!(summary["overlong_excess_tokens"], 50);
+}
+
+#[test]
+fn bad_input_exits_2_with_the_file_and_line() {
+    let file = scratch("bad.txt", b"12\n40\n-3\n");
+    let output = packlab(&["pack", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("bad.txt:3"), "{message}");
+    assert!(message.contains("negative"), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let file = scratch("ok.txt", b"3\n");
+    let path = file.to_str().unwrap();
+    for args in [
+        vec!["pack", path, "--max-per-pack", "0"],
+        vec!["pack", path, "--max-per-pack", "many"],
+        vec!["pack", path, "--max-len", "0"],
+        vec!["pack", path, "--max-len", "99999999999"],
+        vec!["pack", path, "--algorithm", "magic"],
+        vec!["pack", path, "--overlong", "wrap"],
+        vec!["pack"],
+        vec!["pack", "/no/such/file.txt"],
+    ] {
+        let output = packlab(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(!stderr(&output).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn no_input_of_any_kind_makes_the_cli_panic() {
+    // A sample of hostile inputs; the catalogue in tests/input_formats.rs
+    // covers each reader in depth.
+    let inputs: [(&str, &[u8]); 8] = [
+        ("binary.bin", &[0, 159, 146, 150, 255, 0, 1, 2]),
+        ("empty.json", b""),
+        ("nested.json", b"[[1, 2], [3]]"),
+        ("huge.txt", b"18446744073709551616\n"),
+        ("max.txt", b"18446744073709551615\n"),
+        ("truncated.npy", b"\x93NUMPY\x01\x00\x76\x00{'descr': '<i8'"),
+        ("zeros.csv", b"length,count\n"),
+        (
+            "overflow.json",
+            b"{\"1\": 18446744073709551615, \"2\": 18446744073709551615}",
+        ),
+    ];
+    for (name, contents) in inputs {
+        let file = scratch(name, contents);
+        for command in ["pack", "compare", "stats"] {
+            let output = packlab(&[command, file.to_str().unwrap()]);
+            assert!(
+                !stderr(&output).contains("panicked"),
+                "{name} {command}: {}",
+                stderr(&output)
+            );
+            assert!(
+                output.status.code() == Some(0) || output.status.code() == Some(2),
+                "{name} {command}"
+            );
+        }
+    }
+}

@@ -138,7 +138,13 @@ pub fn pack(
         Algorithm::Bfd => greedy::pack(histogram, effective_limit, greedy::BEST_FIT_DECREASING),
         Algorithm::Nnlshp => nnlshp::pack(histogram, effective_limit)?,
     };
-    let plan = PackingPlan::from_groups(max_len, max_per_pack, groups);
+    // No packing holds one sequence per pack whatever the limit says.
+    let plan_limit = if algorithm == Algorithm::None {
+        Some(1)
+    } else {
+        max_per_pack
+    };
+    let plan = PackingPlan::from_groups(max_len, plan_limit, groups);
     validate(&plan, histogram).map_err(|problem| PackError::UnsoundPlan { algorithm, problem })?;
     Ok(plan)
 }

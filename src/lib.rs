@@ -32,12 +32,17 @@
 #![deny(missing_docs)]
 
 pub mod algorithms;
+pub mod analysis;
+#[cfg(target_arch = "wasm32")]
+mod charts;
 pub mod histogram;
 pub mod input;
 pub mod nnls;
 pub mod plan;
 pub mod presets;
 pub mod report;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use algorithms::{pack, Algorithm, PackError};
 pub use histogram::{

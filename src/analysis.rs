@@ -1,0 +1,426 @@
+//! Everything the web page shows about a dataset at one setting, computed
+//! in one call: the length summary, the histogram binned for a chart, one
+//! report per algorithm, the max-per-pack sweep, a closer look at one plan,
+//! and what packing changes for training.
+//!
+//! Pure Rust, so the page's figures are computed by the same code as the
+//! command line's and tested natively.
+
+use serde::{Deserialize, Serialize};
+
+use crate::algorithms::{pack, Algorithm, PackError};
+use crate::histogram::{
+    Histogram, HistogramError, LengthCounts, LengthSummary, OverlongOutcome, OverlongPolicy,
+};
+use crate::plan::{PackGroup, PackingPlan};
+use crate::report::Report;
+
+/// Histograms with more lengths than this are drawn in wider bins.
+pub const MAX_HISTOGRAM_BINS: u32 = 512;
+
+/// How many of a plan's most frequent compositions are listed.
+const DEFAULT_TOP_GROUPS: usize = 20;
+
+/// What to compute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisRequest {
+    /// Row length; `None`: the dataset's default (a declared max_len, else
+    /// the longest sequence).
+    #[serde(default)]
+    pub max_len: Option<u64>,
+    /// What to do with sequences longer than max_len.
+    #[serde(default)]
+    pub overlong: OverlongPolicy,
+    /// Most sequences per pack for every algorithm; `None`: no limit.
+    #[serde(default)]
+    pub max_per_pack: Option<u32>,
+    /// The algorithms to report on, in this order.
+    #[serde(default)]
+    pub algorithms: Vec<Algorithm>,
+    /// The max-per-pack settings to sweep for each algorithm (`None`: no
+    /// limit); empty for no sweep.
+    #[serde(default)]
+    pub sweep_depths: Vec<Option<u32>>,
+    /// The algorithm whose plan gets a closer look, if any. Its report is
+    /// computed whether or not it is in `algorithms`.
+    #[serde(default)]
+    pub detail_algorithm: Option<Algorithm>,
+    /// Sequences (unpacked) or packs per training batch, for the training figures.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: u32,
+    /// How many of the detail plan's most frequent compositions to list.
+    #[serde(default = "default_top_groups")]
+    pub top_groups: usize,
+}
+
+fn default_batch_size() -> u32 {
+    32
+}
+
+fn default_top_groups() -> usize {
+    DEFAULT_TOP_GROUPS
+}
+
+impl Default for AnalysisRequest {
+    fn default() -> Self {
+        AnalysisRequest {
+            max_len: None,
+            overlong: OverlongPolicy::Truncate,
+            max_per_pack: None,
+            algorithms: Vec::new(),
+            sweep_depths: Vec::new(),
+            detail_algorithm: None,
+            batch_size: default_batch_size(),
+            top_groups: default_top_groups(),
+        }
+    }
+}
+
+/// Sequence counts in bins of equal width, for drawing: the lengths as
+/// read, before the overlong policy, so the user sees what lies past
+/// max_len.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistogramBins {
+    /// Lengths per bin; bin `i` covers lengths `i × width + 1 ..= (i + 1) × width`.
+    pub bin_width: u32,
+    /// Sequences per bin; the last bin also holds every longer sequence.
+    pub counts: Vec<u64>,
+    /// The row length, drawn as a marker.
+    pub max_len: u32,
+    /// The longest length the bins cover (at least max_len, at most twice
+    /// it); longer sequences are counted in the last bin.
+    pub range_end: u32,
+}
+
+/// One point of a max-per-pack sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    /// The setting; `None`: no limit.
+    pub max_per_pack: Option<u32>,
+    /// Packs needed.
+    pub packs: u64,
+    /// Real tokens / (packs × max_len).
+    pub efficiency: f64,
+    /// Sequences / packs.
+    pub speedup: f64,
+    /// Time the algorithm took.
+    pub runtime_ms: f64,
+}
+
+/// One algorithm's sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepLine {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// One point per requested setting, in request order.
+    pub points: Vec<SweepPoint>,
+}
+
+/// A closer look at one plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanDetail {
+    /// The plan's report.
+    pub report: Report,
+    /// Its most frequent compositions.
+    pub top_groups: Vec<PackGroup>,
+    /// How many distinct compositions the plan has.
+    pub distinct_compositions: usize,
+    /// A pack to draw: the most frequent composition that holds more than
+    /// one sequence (or the most frequent one if none does).
+    pub example: Vec<u32>,
+}
+
+/// What packing changes for one epoch of training at a batch size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingFigures {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// Rows per batch.
+    pub batch_size: u32,
+    /// Optimizer steps per epoch with this plan: ceil(packs / batch_size).
+    pub steps_per_epoch: u64,
+    /// Steps per epoch without packing: ceil(sequences / batch_size).
+    pub unpacked_steps_per_epoch: u64,
+    /// Sequences a batch holds on average: batch_size × sequences / packs.
+    pub sequences_per_batch: f64,
+}
+
+impl TrainingFigures {
+    /// The figures for `report` at `batch_size` rows per batch (at least 1).
+    pub fn new(report: &Report, batch_size: u32) -> Self {
+        let batch = u64::from(batch_size.max(1));
+        TrainingFigures {
+            algorithm: report.algorithm,
+            batch_size: batch as u32,
+            steps_per_epoch: report.packs.div_ceil(batch),
+            unpacked_steps_per_epoch: report.sequences.div_ceil(batch),
+            sequences_per_batch: batch as f64 * report.speedup,
+        }
+    }
+}
+
+/// Everything the page shows at one setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// The row length used.
+    pub max_len: u32,
+    /// Length statistics (before the overlong policy).
+    pub summary: LengthSummary,
+    /// What the overlong policy changed.
+    pub overlong: OverlongOutcome,
+    /// The histogram, binned for drawing.
+    pub histogram: HistogramBins,
+    /// One report per requested algorithm, in request order (without plans).
+    pub reports: Vec<Report>,
+    /// One line per requested algorithm when a sweep was requested.
+    pub sweep: Vec<SweepLine>,
+    /// The detail algorithm's plan, if requested.
+    pub detail: Option<PlanDetail>,
+    /// Training figures, one per report.
+    pub training: Vec<TrainingFigures>,
+}
+
+/// Why an analysis failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnalysisError {
+    /// The histogram could not be built.
+    #[error(transparent)]
+    Histogram(#[from] HistogramError),
+    /// An algorithm failed.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+}
+
+/// Computes what `request` asks of `counts`. `clock` returns milliseconds
+/// from any fixed origin: the library has no clock of its own, since
+/// WebAssembly lacks one.
+pub fn analyse(
+    counts: &LengthCounts,
+    request: &AnalysisRequest,
+    clock: &dyn Fn() -> f64,
+) -> Result<Analysis, AnalysisError> {
+    let max_len = request
+        .max_len
+        .or_else(|| counts.default_max_len())
+        .ok_or(HistogramError::Empty)?;
+    let (histogram, overlong) = Histogram::from_counts(counts, max_len, request.overlong)?;
+    let summary = counts.summary(histogram.max_len())?;
+
+    let timed_pack = |algorithm: Algorithm,
+                      max_per_pack: Option<u32>|
+     -> Result<(PackingPlan, f64), PackError> {
+        let started = clock();
+        let plan = pack(&histogram, algorithm, max_per_pack)?;
+        Ok((plan, clock() - started))
+    };
+
+    let mut reports = Vec::with_capacity(request.algorithms.len());
+    for &algorithm in &request.algorithms {
+        let (plan, runtime_ms) = timed_pack(algorithm, request.max_per_pack)?;
+        reports.push(Report::new(algorithm, &histogram, &plan, runtime_ms));
+    }
+
+    let mut sweep = Vec::new();
+    if !request.sweep_depths.is_empty() {
+        for &algorithm in &request.algorithms {
+            let mut points = Vec::with_capacity(request.sweep_depths.len());
+            for &depth in &request.sweep_depths {
+                let (plan, runtime_ms) = timed_pack(algorithm, depth)?;
+                let report = Report::new(algorithm, &histogram, &plan, runtime_ms);
+                points.push(SweepPoint {
+                    max_per_pack: depth,
+                    packs: report.packs,
+                    efficiency: report.efficiency,
+                    speedup: report.speedup,
+                    runtime_ms,
+                });
+            }
+            sweep.push(SweepLine { algorithm, points });
+        }
+    }
+
+    let detail = match request.detail_algorithm {
+        Some(algorithm) => {
+            let (plan, runtime_ms) = timed_pack(algorithm, request.max_per_pack)?;
+            Some(plan_detail(
+                Report::new(algorithm, &histogram, &plan, runtime_ms),
+                plan,
+                request.top_groups,
+            ))
+        }
+        None => None,
+    };
+
+    let training = reports
+        .iter()
+        .map(|report| TrainingFigures::new(report, request.batch_size))
+        .collect();
+
+    Ok(Analysis {
+        max_len: histogram.max_len(),
+        summary,
+        overlong,
+        histogram: bin_lengths(counts, histogram.max_len(), MAX_HISTOGRAM_BINS),
+        reports,
+        sweep,
+        detail,
+        training,
+    })
+}
+
+fn plan_detail(report: Report, plan: PackingPlan, top_groups: usize) -> PlanDetail {
+    // Groups come most frequent first (PackingPlan::from_groups).
+    let example = plan
+        .groups
+        .iter()
+        .find(|group| group.lengths.len() > 1)
+        .or_else(|| plan.groups.first())
+        .map(|group| group.lengths.clone())
+        .unwrap_or_default();
+    PlanDetail {
+        report,
+        distinct_compositions: plan.groups.len(),
+        top_groups: plan.groups.into_iter().take(top_groups).collect(),
+        example,
+    }
+}
+
+/// Sums the lengths into at most `max_bins` bins of equal width covering
+/// `1..=range_end`, where `range_end` is the longest sequence, but at least
+/// `max_len` and at most twice it.
+pub fn bin_lengths(counts: &LengthCounts, max_len: u32, max_bins: u32) -> HistogramBins {
+    let longest = counts.longest().unwrap_or(0);
+    let range_end = longest.clamp(u64::from(max_len), 2 * u64::from(max_len)) as u32;
+    let bin_width = range_end.div_ceil(max_bins.max(1)).max(1);
+    let bins = range_end.div_ceil(bin_width) as usize;
+    let mut binned = vec![0u64; bins];
+    for (length, count) in counts.iter() {
+        let index = ((length - 1) / u64::from(bin_width)).min(bins as u64 - 1) as usize;
+        binned[index] = binned[index].saturating_add(count);
+    }
+    HistogramBins {
+        bin_width,
+        counts: binned,
+        max_len,
+        range_end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts() -> LengthCounts {
+        let mut counts = LengthCounts::new();
+        for (length, count) in [(3, 5), (5, 4), (8, 2), (12, 1)] {
+            counts.add(length, count).unwrap();
+        }
+        counts
+    }
+
+    fn no_clock() -> f64 {
+        0.0
+    }
+
+    #[test]
+    fn reports_equal_those_of_pack_and_report() {
+        let request = AnalysisRequest {
+            max_len: Some(10),
+            max_per_pack: Some(3),
+            algorithms: Algorithm::ALL.to_vec(),
+            ..AnalysisRequest::default()
+        };
+        let analysis = analyse(&counts(), &request, &no_clock).unwrap();
+        let (histogram, _) =
+            Histogram::from_counts(&counts(), 10, OverlongPolicy::Truncate).unwrap();
+        for (report, algorithm) in analysis.reports.iter().zip(Algorithm::ALL) {
+            let plan = pack(&histogram, algorithm, Some(3)).unwrap();
+            assert_eq!(report, &Report::new(algorithm, &histogram, &plan, 0.0));
+        }
+        assert_eq!(analysis.overlong.sequences, 1);
+        assert_eq!(analysis.summary.sequences, 12);
+        assert_eq!(analysis.training.len(), 5);
+    }
+
+    #[test]
+    fn sweep_has_one_point_per_depth() {
+        let request = AnalysisRequest {
+            max_len: Some(16),
+            algorithms: vec![Algorithm::Spfhp, Algorithm::Lpfhp],
+            sweep_depths: vec![Some(1), Some(2), None],
+            ..AnalysisRequest::default()
+        };
+        let analysis = analyse(&counts(), &request, &no_clock).unwrap();
+        assert_eq!(analysis.sweep.len(), 2);
+        for line in &analysis.sweep {
+            assert_eq!(line.points.len(), 3);
+            // One sequence per pack is no packing.
+            assert_eq!(line.points[0].packs, 12);
+            assert!(line.points[2].packs <= line.points[1].packs);
+        }
+    }
+
+    #[test]
+    fn detail_picks_a_pack_with_several_sequences() {
+        let request = AnalysisRequest {
+            max_len: Some(10),
+            detail_algorithm: Some(Algorithm::Lpfhp),
+            top_groups: 2,
+            ..AnalysisRequest::default()
+        };
+        let detail = analyse(&counts(), &request, &no_clock)
+            .unwrap()
+            .detail
+            .unwrap();
+        assert!(detail.example.len() > 1);
+        assert!(detail.example.iter().sum::<u32>() <= 10);
+        assert!(detail.top_groups.len() <= 2);
+        assert!(detail.distinct_compositions >= detail.top_groups.len());
+    }
+
+    #[test]
+    fn bins_cover_every_length_once() {
+        let mut lengths = LengthCounts::new();
+        for (length, count) in [(1, 1), (501, 3), (1000, 2), (1500, 4), (5000, 5)] {
+            lengths.add(length, count).unwrap();
+        }
+        // Lengths up to twice max_len are drawn; longer ones join the last bin.
+        let bins = bin_lengths(&lengths, 1000, 500);
+        assert_eq!(bins.range_end, 2000);
+        assert_eq!(bins.bin_width, 4);
+        assert_eq!(bins.counts.len(), 500);
+        assert_eq!(bins.counts.iter().sum::<u64>(), 15);
+        assert_eq!(bins.counts[0], 1);
+        assert_eq!(bins.counts[125], 3); // 501 → lengths 501..=504
+        assert_eq!(bins.counts[249], 2); // 1000 → lengths 997..=1000
+        assert_eq!(bins.counts[374], 4); // 1500 → lengths 1497..=1500
+        assert_eq!(bins.counts[499], 5);
+        // Nothing past max_len: the bins end at max_len.
+        let short = bin_lengths(&counts(), 16, 512);
+        assert_eq!(
+            (short.range_end, short.bin_width, short.counts.len()),
+            (16, 1, 16)
+        );
+    }
+
+    #[test]
+    fn training_figures_round_steps_up() {
+        let request = AnalysisRequest {
+            max_len: Some(10),
+            algorithms: vec![Algorithm::None, Algorithm::Lpfhp],
+            batch_size: 5,
+            ..AnalysisRequest::default()
+        };
+        let analysis = analyse(&counts(), &request, &no_clock).unwrap();
+        let none = &analysis.training[0];
+        assert_eq!(none.unpacked_steps_per_epoch, 3); // 12 sequences / 5
+        assert_eq!(none.steps_per_epoch, 3);
+        assert_eq!(none.sequences_per_batch, 5.0);
+        let packed = &analysis.training[1];
+        assert_eq!(
+            packed.steps_per_epoch,
+            analysis.reports[1].packs.div_ceil(5)
+        );
+    }
+}

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::algorithms::{pack, Algorithm, PackError};
+use crate::algorithms::{pack_with, Algorithm, PackError, PackOptions};
 use crate::histogram::{
     Histogram, HistogramError, LengthCounts, LengthSummary, OverlongOutcome, OverlongPolicy,
 };
@@ -35,6 +35,9 @@ pub struct AnalysisRequest {
     /// Most sequences per pack for every algorithm; `None`: no limit.
     #[serde(default)]
     pub max_per_pack: Option<u32>,
+    /// NNLSHP's length bucket width in tokens; `None`: automatic.
+    #[serde(default)]
+    pub bucket_tokens: Option<u32>,
     /// The algorithms to report on, in this order.
     #[serde(default)]
     pub algorithms: Vec<Algorithm>,
@@ -68,6 +71,7 @@ impl Default for AnalysisRequest {
             max_len: None,
             overlong: OverlongPolicy::Truncate,
             max_per_pack: None,
+            bucket_tokens: None,
             algorithms: Vec::new(),
             sweep_depths: Vec::new(),
             detail_algorithm: None,
@@ -211,7 +215,11 @@ pub fn analyse(
                       max_per_pack: Option<u32>|
      -> Result<(PackingPlan, f64), PackError> {
         let started = clock();
-        let plan = pack(&histogram, algorithm, max_per_pack)?;
+        let options = PackOptions {
+            max_per_pack,
+            bucket_tokens: request.bucket_tokens,
+        };
+        let plan = pack_with(&histogram, algorithm, &options)?;
         Ok((plan, clock() - started))
     };
 
@@ -310,6 +318,7 @@ pub fn bin_lengths(counts: &LengthCounts, max_len: u32, max_bins: u32) -> Histog
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::algorithms::pack;
 
     fn counts() -> LengthCounts {
         let mut counts = LengthCounts::new();

@@ -44,11 +44,11 @@ pub mod report;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use algorithms::{pack, Algorithm, PackError};
+pub use algorithms::{pack, pack_with, Algorithm, PackError, PackOptions};
 pub use histogram::{
     CountOverflow, Histogram, HistogramError, LengthCounts, LengthSummary, OverlongOutcome,
     OverlongPolicy, MAX_SUPPORTED_MAX_LEN,
 };
-pub use plan::{validate, PackGroup, PackingPlan, PlanError};
+pub use plan::{validate, Bucketing, PackGroup, PackingPlan, PlanError};
 pub use presets::Preset;
 pub use report::Report;

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use packlab::input::{read_lengths, Format, ReadOptions};
 use packlab::{
-    pack, Algorithm, Histogram, LengthCounts, LengthSummary, OverlongOutcome, OverlongPolicy,
-    PackError, PackGroup, Report,
+    pack_with, Algorithm, Histogram, LengthCounts, LengthSummary, OverlongOutcome, OverlongPolicy,
+    PackError, PackGroup, PackOptions, Preset, Report,
 };
 
 /// See how much compute padding wastes in a training set, and which
@@ -48,8 +48,14 @@ struct InputArgs {
     /// Files of sequence lengths or histograms: text, CSV, JSON, JSONL or
     /// NumPy .npy (detected from the extension and content). Several
     /// files merge into one dataset; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "preset", value_name = "FILE")]
     files: Vec<PathBuf>,
+
+    /// Use a synthetic example dataset, the same the web page offers:
+    /// qa-finetuning-384, bert-pretraining-512, chat-finetuning-4096 or
+    /// long-context-32768. Files given as well are merged into it.
+    #[arg(long, value_name = "NAME", value_parser = parse_preset)]
+    preset: Option<Preset>,
 
     /// Row length in tokens. Default: the max_len of a dense JSON
     /// histogram, otherwise the longest sequence.
@@ -84,6 +90,12 @@ struct PackArgs {
     #[arg(long, value_name = "K|unlimited", value_parser = parse_max_per_pack)]
     max_per_pack: Option<MaxPerPack>,
 
+    /// NNLSHP only: plan lengths in buckets of N tokens (1 plans every
+    /// length exactly). Default: exact up to max_len 512, then the narrowest
+    /// buckets that keep 512 of them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    bucket_tokens: Option<u32>,
+
     /// Print one JSON object (the report and the plan) instead of text.
     #[arg(long)]
     json: bool,
@@ -98,6 +110,10 @@ struct CompareArgs {
     /// `unlimited`. Default: 3 for nnlshp, unlimited for the others.
     #[arg(long, value_name = "K|unlimited", value_parser = parse_max_per_pack)]
     max_per_pack: Option<MaxPerPack>,
+
+    /// NNLSHP only: plan lengths in buckets of N tokens (see `pack --help`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    bucket_tokens: Option<u32>,
 
     /// Print a JSON list of reports (without plans) instead of a table.
     #[arg(long)]
@@ -129,6 +145,13 @@ fn parse_max_per_pack(text: &str) -> Result<MaxPerPack, String> {
             "`{text}` is not a whole number from 1, nor `unlimited`"
         )),
     }
+}
+
+fn parse_preset(text: &str) -> Result<Preset, String> {
+    Preset::from_name(text).ok_or_else(|| {
+        let names: Vec<&str> = Preset::ALL.iter().map(|preset| preset.name()).collect();
+        format!("unknown preset `{text}`: use {}", names.join(", "))
+    })
 }
 
 fn parse_format(text: &str) -> Result<Format, String> {
@@ -187,7 +210,9 @@ fn read_inputs(input: &InputArgs) -> Result<LengthCounts, Failure> {
         format: input.format,
         column: input.column.clone(),
     };
-    let mut counts = LengthCounts::new();
+    let mut counts = input
+        .preset
+        .map_or_else(LengthCounts::new, Preset::generate);
     for path in &input.files {
         let name = path.display().to_string();
         let result = if name == "-" {
@@ -224,10 +249,15 @@ fn run_algorithm(
     histogram: &Histogram,
     algorithm: Algorithm,
     max_per_pack: Option<MaxPerPack>,
+    bucket_tokens: Option<u32>,
 ) -> Result<(Report, Vec<PackGroup>), Failure> {
-    let limit = max_per_pack.map_or(algorithm.default_max_per_pack(), |MaxPerPack(limit)| limit);
+    let options = PackOptions {
+        max_per_pack: max_per_pack
+            .map_or(algorithm.default_max_per_pack(), |MaxPerPack(limit)| limit),
+        bucket_tokens,
+    };
     let started = Instant::now();
-    let plan = pack(histogram, algorithm, limit)?;
+    let plan = pack_with(histogram, algorithm, &options)?;
     let runtime_ms = started.elapsed().as_secs_f64() * 1e3;
     let report = Report::new(algorithm, histogram, &plan, runtime_ms);
     Ok((report, plan.groups))
@@ -244,7 +274,12 @@ struct PackOutput<'a> {
 
 fn run_pack(args: PackArgs) -> Result<(), Failure> {
     let (histogram, overlong) = load(&args.input)?;
-    let (report, plan) = run_algorithm(&histogram, args.algorithm, args.max_per_pack)?;
+    let (report, plan) = run_algorithm(
+        &histogram,
+        args.algorithm,
+        args.max_per_pack,
+        args.bucket_tokens,
+    )?;
     if args.json {
         let output = PackOutput {
             report: &report,
@@ -287,6 +322,13 @@ fn run_pack(args: PackArgs) -> Result<(), Failure> {
         depth_breakdown(&report.sequences_per_pack)
     );
     text += &format!("  full packs      {:>14}\n", thousands(report.full_packs));
+    if let (Some(bucket_tokens), Some(cost)) = (report.bucket_tokens, report.bucketing_cost) {
+        text += &format!(
+            "  buckets         {:>11} tokens wide; rounding up cost at most {:.2}% of the rows\n",
+            bucket_tokens,
+            cost * 100.0
+        );
+    }
     text += &format!("  runtime         {:>11.3} ms\n", report.runtime_ms);
     text += "  most frequent packs (lengths x count):\n";
     for group in plan.iter().take(5) {
@@ -304,7 +346,8 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
     let (histogram, overlong) = load(&args.input)?;
     let mut reports = Vec::new();
     for algorithm in Algorithm::ALL {
-        let (report, _) = run_algorithm(&histogram, algorithm, args.max_per_pack)?;
+        let (report, _) =
+            run_algorithm(&histogram, algorithm, args.max_per_pack, args.bucket_tokens)?;
         reports.push(report);
     }
     if args.json {

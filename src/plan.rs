@@ -38,6 +38,22 @@ pub struct PackingPlan {
     pub max_per_pack: Option<u32>,
     /// The packs, most frequent composition first.
     pub groups: Vec<PackGroup>,
+    /// Set when the plan was computed on lengths grouped into buckets
+    /// (NNLSHP at large max_len); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucketing: Option<Bucketing>,
+}
+
+/// How NNLSHP grouped lengths into buckets to stay fast at large max_len.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucketing {
+    /// Tokens per bucket: lengths `(u − 1) × bucket_tokens + 1 ..= u × bucket_tokens`
+    /// share bucket `u` and are planned as if `u × bucket_tokens` long.
+    pub bucket_tokens: u32,
+    /// Tokens the rounding up to bucket sizes set aside in the planned
+    /// packs, before leftover sequences filled what they could of them: an
+    /// upper bound on the padding bucketing added.
+    pub slack_tokens: u64,
 }
 
 impl PackingPlan {
@@ -72,6 +88,7 @@ impl PackingPlan {
             max_len,
             max_per_pack,
             groups,
+            bucketing: None,
         }
     }
 
@@ -279,6 +296,7 @@ mod tests {
             max_len: 4,
             max_per_pack: None,
             groups: vec![group(&[0, 4], 1)],
+            bucketing: None,
         };
         assert!(matches!(
             validate(&plan, &histogram(&[0, 0, 0, 1])),

@@ -45,6 +45,12 @@ pub struct Report {
     pub pack_fill: Vec<u64>,
     /// Packs with no padding at all.
     pub full_packs: u64,
+    /// Tokens per length bucket when NNLSHP grouped lengths to stay fast
+    /// at a large max_len; `None` when every length was planned exactly.
+    pub bucket_tokens: Option<u32>,
+    /// At most this share of the row tokens is padding added by bucketing
+    /// (see [`crate::plan::Bucketing::slack_tokens`]); `None` without bucketing.
+    pub bucketing_cost: Option<f64>,
     /// Wall-clock time the algorithm took, in milliseconds, as measured by
     /// the caller (the library has no clock: WebAssembly lacks one).
     pub runtime_ms: f64,
@@ -113,6 +119,14 @@ impl Report {
             sequences_per_pack,
             pack_fill,
             full_packs,
+            bucket_tokens: plan.bucketing.map(|bucketing| bucketing.bucket_tokens),
+            bucketing_cost: plan.bucketing.map(|bucketing| {
+                if packs == 0 {
+                    0.0
+                } else {
+                    bucketing.slack_tokens as f64 / padded
+                }
+            }),
             runtime_ms,
         }
     }

@@ -26,7 +26,7 @@ use crate::input::{read_lengths, ReadOptions};
 use crate::plan::PackGroup;
 use crate::presets::Preset;
 use crate::report::Report;
-use crate::{pack, Algorithm, OverlongOutcome, OverlongPolicy};
+use crate::{pack_with, Algorithm, OverlongOutcome, OverlongPolicy, PackOptions};
 
 /// Bytes read from a file per step: large enough that the per-call cost of
 /// crossing into JavaScript is negligible, small enough for smooth progress.
@@ -301,7 +301,7 @@ impl Dataset {
 
     /// The plan of one algorithm, in the same shape as `packlab pack --json`
     /// prints: the report's fields, `overlong` and `plan`. `request` is
-    /// `{algorithm, max_len?, overlong?, max_per_pack?}`.
+    /// `{algorithm, max_len?, overlong?, max_per_pack?, bucket_tokens?}`.
     #[wasm_bindgen(js_name = packPlan)]
     pub fn pack_plan(&self, request: JsValue) -> Result<JsValue, JsError> {
         #[derive(serde::Deserialize)]
@@ -314,6 +314,8 @@ impl Dataset {
             overlong: OverlongPolicy,
             #[serde(default)]
             max_per_pack: Option<u32>,
+            #[serde(default)]
+            bucket_tokens: Option<u32>,
         }
         #[derive(Serialize)]
         struct PlanOutput<'a> {
@@ -330,7 +332,11 @@ impl Dataset {
         let (histogram, overlong) = Histogram::from_counts(&self.counts, max_len, request.overlong)
             .map_err(|error| JsError::new(&error.to_string()))?;
         let started = now_ms();
-        let plan = pack(&histogram, request.algorithm, request.max_per_pack)
+        let options = PackOptions {
+            max_per_pack: request.max_per_pack,
+            bucket_tokens: request.bucket_tokens,
+        };
+        let plan = pack_with(&histogram, request.algorithm, &options)
             .map_err(|error| JsError::new(&error.to_string()))?;
         let report = Report::new(request.algorithm, &histogram, &plan, now_ms() - started);
         to_js(&PlanOutput {

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use packlab::{pack, validate, Algorithm, Histogram, PackError, PackingPlan, Report};
+use packlab::{
+    pack, pack_with, validate, Algorithm, Histogram, PackError, PackOptions, PackingPlan, Report,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -344,4 +346,58 @@ proptest! {
         // The leftover step never does worse than a row per sequence.
         prop_assert!(plan.packs() <= data.sequences());
     }
+}
+
+proptest! {
+    #![proptest_config(config(60, 0x5eed_0005))]
+
+    #[test]
+    fn bucketed_nnlshp_plans_validate(
+        data in large_histogram(4096),
+        limit in prop_oneof![(1u32..=4).prop_map(Some), Just(None)],
+        bucket_tokens in 1u32..=64,
+    ) {
+        // Never more than 512 buckets, so that each case stays quick.
+        let width = (data.max_len().div_ceil(512) + bucket_tokens - 1).min(data.max_len());
+        let options = PackOptions { max_per_pack: limit, bucket_tokens: Some(width) };
+        let plan = pack_with(&data, Algorithm::Nnlshp, &options).unwrap();
+        prop_assert_eq!(validate(&plan, &data), Ok(()));
+        check_report_against_plan(Algorithm::Nnlshp, &data, &plan);
+        match plan.bucketing {
+            Some(bucketing) => prop_assert_eq!(bucketing.bucket_tokens, width),
+            None => prop_assert_eq!(width, 1),
+        }
+    }
+}
+
+#[test]
+fn nnlshp_buckets_lengths_automatically_at_large_max_len() {
+    // Every length from 1 to 4096 once: 4096 rows would make the solve slow.
+    let entries: Vec<(u32, u64)> = (1..=4096).map(|length| (length, 3)).collect();
+    let data = histogram(4096, &entries);
+    let plan = pack(&data, Algorithm::Nnlshp, Some(3)).unwrap();
+    assert_eq!(validate(&plan, &data), Ok(()));
+    let bucketing = plan.bucketing.expect("bucketed");
+    assert_eq!(bucketing.bucket_tokens, 8);
+    let report = Report::new(Algorithm::Nnlshp, &data, &plan, 0.0);
+    assert_eq!(report.bucket_tokens, Some(8));
+    let cost = report.bucketing_cost.unwrap();
+    assert!((0.0..1.0).contains(&cost), "{cost}");
+    // At 512 and below, every length is planned exactly.
+    let small = histogram(512, &[(100, 7), (412, 7), (300, 2)]);
+    assert_eq!(
+        pack(&small, Algorithm::Nnlshp, Some(3)).unwrap().bucketing,
+        None
+    );
+    assert_eq!(
+        pack_with(
+            &small,
+            Algorithm::Nnlshp,
+            &PackOptions {
+                max_per_pack: Some(3),
+                bucket_tokens: Some(0)
+            }
+        ),
+        Err(PackError::ZeroBucketTokens)
+    );
 }

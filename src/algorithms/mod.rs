@@ -88,6 +88,9 @@ pub enum PackError {
     /// `max_per_pack` is zero.
     #[error("max_per_pack must be at least 1 sequence per pack (or unlimited)")]
     ZeroMaxPerPack,
+    /// The NNLSHP bucket width is zero.
+    #[error("the NNLSHP bucket width must be at least 1 token (1 plans every length exactly)")]
+    ZeroBucketTokens,
     /// The least-squares solve behind NNLSHP failed.
     #[error("NNLSHP's least-squares solve failed: {0}; SPFHP or LPFHP give a plan for this data")]
     LeastSquares(#[from] NnlsError),
@@ -105,6 +108,18 @@ pub enum PackError {
     },
 }
 
+/// Settings of a packing beyond the algorithm.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackOptions {
+    /// Most sequences per pack; `None`: no limit.
+    #[serde(default)]
+    pub max_per_pack: Option<u32>,
+    /// NNLSHP only: tokens per length bucket; `None`: chosen from max_len
+    /// (exact up to 512 lengths, then as narrow as keeps 512 buckets).
+    #[serde(default)]
+    pub bucket_tokens: Option<u32>,
+}
+
 /// Packs `histogram` with `algorithm`, at most `max_per_pack` sequences per
 /// pack (`None`: no limit), and checks the plan with [`validate`].
 ///
@@ -117,14 +132,38 @@ pub fn pack(
     algorithm: Algorithm,
     max_per_pack: Option<u32>,
 ) -> Result<PackingPlan, PackError> {
+    pack_with(
+        histogram,
+        algorithm,
+        &PackOptions {
+            max_per_pack,
+            bucket_tokens: None,
+        },
+    )
+}
+
+/// [`pack`] with every setting.
+///
+/// # Errors
+/// As [`pack`]; also [`PackError::ZeroBucketTokens`].
+pub fn pack_with(
+    histogram: &Histogram,
+    algorithm: Algorithm,
+    options: &PackOptions,
+) -> Result<PackingPlan, PackError> {
+    let max_per_pack = options.max_per_pack;
     if max_per_pack == Some(0) {
         return Err(PackError::ZeroMaxPerPack);
+    }
+    if options.bucket_tokens == Some(0) {
+        return Err(PackError::ZeroBucketTokens);
     }
     let max_len = histogram.max_len();
     // A pack never holds more than max_len sequences (each has a token), so
     // the algorithms treat larger limits as no limit; the plan keeps the
     // user's figure.
     let effective_limit = max_per_pack.filter(|&limit| limit < max_len);
+    let mut bucketing = None;
     let groups = match algorithm {
         Algorithm::None => histogram
             .longest_first()
@@ -136,7 +175,11 @@ pub fn pack(
         Algorithm::Spfhp => greedy::pack(histogram, effective_limit, greedy::SPFHP),
         Algorithm::Lpfhp => greedy::pack(histogram, effective_limit, greedy::LPFHP),
         Algorithm::Bfd => greedy::pack(histogram, effective_limit, greedy::BEST_FIT_DECREASING),
-        Algorithm::Nnlshp => nnlshp::pack(histogram, effective_limit)?,
+        Algorithm::Nnlshp => {
+            let outcome = nnlshp::pack(histogram, effective_limit, options.bucket_tokens)?;
+            bucketing = outcome.bucketing;
+            outcome.groups
+        }
     };
     // No packing holds one sequence per pack whatever the limit says.
     let plan_limit = if algorithm == Algorithm::None {
@@ -144,7 +187,8 @@ pub fn pack(
     } else {
         max_per_pack
     };
-    let plan = PackingPlan::from_groups(max_len, plan_limit, groups);
+    let mut plan = PackingPlan::from_groups(max_len, plan_limit, groups);
+    plan.bucketing = bucketing;
     validate(&plan, histogram).map_err(|problem| PackError::UnsoundPlan { algorithm, problem })?;
     Ok(plan)
 }

@@ -21,10 +21,18 @@
 //! the leftover sequences best-fit into the holes this opens and, only then,
 //! into new rows. It never uses more rows than one per leftover, and works
 //! for every `max_per_pack` ≥ 1 and every leftover length.
+//!
+//! At large `max_len` the least-squares problem would have a row per
+//! length, and each pricing step costs O(max_len²). Packlab then plans on
+//! *buckets* of `g` tokens: lengths `(u − 1)·g + 1 ..= u·g` count as bucket
+//! `u`, strategies fill `max_len / g` bucket units, and every sequence in a
+//! slot of bucket `u` has at most `u·g` tokens, so the plan stays valid
+//! token by token. The tokens set aside by rounding up are reported, and
+//! leftover sequences fill them where they fit.
 
 use crate::histogram::Histogram;
 use crate::nnls::{solve_with_oracle, ColumnOracle, NnlsError, NnlsOptions, SparseColumn};
-use crate::plan::PackGroup;
+use crate::plan::{Bucketing, PackGroup};
 
 use super::greedy::{GreedyPacker, LPFHP};
 
@@ -36,90 +44,235 @@ const SHORT_LENGTH_WEIGHT: f64 = 0.09;
 /// Lengths `1..=SHORT_LENGTH_CUTOFF` get [`SHORT_LENGTH_WEIGHT`].
 const SHORT_LENGTH_CUTOFF: u32 = 8;
 
+/// Above this many lengths, NNLSHP plans on buckets: the least-squares
+/// problem keeps at most this many rows, which keeps it well under a second.
+pub(crate) const MAX_EXACT_LENGTHS: u32 = 512;
+
+/// The bucket width Packlab picks for `max_len`: 1 (exact) up to
+/// [`MAX_EXACT_LENGTHS`], then the smallest width that keeps the number of
+/// buckets within it.
+pub(crate) fn automatic_bucket_tokens(max_len: u32) -> u32 {
+    max_len.div_ceil(MAX_EXACT_LENGTHS).max(1)
+}
+
+/// An NNLSHP plan's packs, and the bucketing used if any.
+pub(crate) struct Outcome {
+    pub groups: Vec<PackGroup>,
+    pub bucketing: Option<Bucketing>,
+}
+
 /// Packs `histogram` with NNLSHP, at most `max_per_pack` sequences per pack
-/// (`None`: no limit).
+/// (`None`: no limit), on buckets of `bucket_tokens` tokens (`None`:
+/// [`automatic_bucket_tokens`]).
 pub(crate) fn pack(
     histogram: &Histogram,
     max_per_pack: Option<u32>,
-) -> Result<Vec<PackGroup>, NnlsError> {
+    bucket_tokens: Option<u32>,
+) -> Result<Outcome, NnlsError> {
     let max_len = histogram.max_len();
-    let weights: Vec<f64> = (1..=max_len)
-        .map(|length| {
-            if length <= SHORT_LENGTH_CUTOFF {
+    let bucket_tokens = bucket_tokens
+        .unwrap_or_else(|| automatic_bucket_tokens(max_len))
+        .clamp(1, max_len);
+    let pools = LengthPools::new(histogram, bucket_tokens);
+    // Strategies fill this many bucket units; lengths in a bucket beyond it
+    // (when max_len is not a multiple of the width) are always left over.
+    let units = max_len / bucket_tokens;
+    let weights: Vec<f64> = (1..=units)
+        .map(|unit| {
+            if unit * bucket_tokens <= SHORT_LENGTH_CUTOFF {
                 SHORT_LENGTH_WEIGHT
             } else {
                 1.0
             }
         })
         .collect();
-    let weighted_histogram: Vec<f64> = histogram
-        .counts()
+    let weighted_histogram: Vec<f64> = pools
+        .bucket_counts(units)
         .iter()
         .zip(&weights)
         .map(|(&count, &weight)| count as f64 * weight)
         .collect();
-    let mut oracle = StrategyOracle::new(max_len, max_per_pack, weights);
+    let mut oracle = StrategyOracle::new(units, max_per_pack, weights);
     let solution = solve_with_oracle(&weighted_histogram, &mut oracle, &NnlsOptions::default())?;
 
     // The paper rounds to the nearest integer. Rounding down leaves more
     // sequences over but never over-allocates; which packs better depends
     // on the data, and both cost little next to the solve: keep the better.
-    let nearest = complete_plan(
+    let context = PlanContext {
         histogram,
         max_per_pack,
-        &solution.columns,
-        f64::round_ties_even,
-    );
-    let down = complete_plan(histogram, max_per_pack, &solution.columns, f64::floor);
+        pools: &pools,
+        units,
+    };
+    let nearest = context.complete(&solution.columns, f64::round_ties_even);
+    let down = context.complete(&solution.columns, f64::floor);
     let packs = |groups: &[PackGroup]| groups.iter().map(|group| group.count).sum::<u64>();
-    Ok(if packs(&down) < packs(&nearest) {
+    let (groups, slack_tokens) = if packs(&down.0) < packs(&nearest.0) {
         down
     } else {
         nearest
+    };
+    Ok(Outcome {
+        groups,
+        bucketing: (bucket_tokens > 1).then_some(Bucketing {
+            bucket_tokens,
+            slack_tokens,
+        }),
     })
 }
 
-/// Turns the least-squares solution into a plan: strategies repeated
-/// `round(x)` times, over-allocated slots taken out, leftover sequences
-/// packed best-fit into the holes and then into new packs.
-fn complete_plan(
-    histogram: &Histogram,
+/// What turning a least-squares solution into a plan needs.
+struct PlanContext<'a> {
+    histogram: &'a Histogram,
     max_per_pack: Option<u32>,
-    solution: &[(Vec<u32>, f64)],
-    round: fn(f64) -> f64,
-) -> Vec<PackGroup> {
-    let max_len = histogram.max_len();
-    let mut groups: Vec<PackGroup> = solution
-        .iter()
-        .filter_map(|(lengths, repeats)| {
-            let count = round(*repeats);
-            // `as` saturates; a count beyond u64 cannot come from a real fit.
-            (count >= 1.0).then(|| PackGroup {
-                lengths: lengths.clone(),
-                count: count as u64,
-            })
-        })
-        .collect();
-
-    let planned = placed_per_length(&groups, max_len);
-    remove_overallocated_slots(&mut groups, &planned, histogram);
-
-    let mut packer = GreedyPacker::new(max_len, max_per_pack, LPFHP);
-    for group in groups {
-        packer.add_packs(group);
-    }
-    for (length, &count) in (1..=max_len).rev().zip(histogram.counts().iter().rev()) {
-        let leftover = count.saturating_sub(planned[length as usize - 1]);
-        if leftover > 0 {
-            packer.place(length, leftover);
-        }
-    }
-    packer.finish()
+    pools: &'a LengthPools,
+    /// Bucket units a strategy fills.
+    units: u32,
 }
 
-/// How many sequences of each length (index `length - 1`) the groups place.
-fn placed_per_length(groups: &[PackGroup], max_len: u32) -> Vec<u64> {
-    let mut placed = vec![0u64; max_len as usize];
+impl PlanContext<'_> {
+    /// Turns the least-squares solution into a plan: strategies repeated
+    /// `round(x)` times, over-allocated slots taken out, real sequences put
+    /// into the slots of their bucket, leftover sequences packed best-fit
+    /// into the space left and then into new packs. Also returns the tokens
+    /// rounding lengths up to their bucket set aside.
+    fn complete(
+        &self,
+        solution: &[(Vec<u32>, f64)],
+        round: fn(f64) -> f64,
+    ) -> (Vec<PackGroup>, u64) {
+        let mut groups: Vec<PackGroup> = solution
+            .iter()
+            .filter_map(|(units, repeats)| {
+                let count = round(*repeats);
+                // `as` saturates; a count beyond u64 cannot come from a real fit.
+                (count >= 1.0).then(|| PackGroup {
+                    lengths: units.clone(),
+                    count: count as u64,
+                })
+            })
+            .collect();
+        let bucket_counts = self.pools.bucket_counts(self.units);
+        let planned = placed_per_length(&groups, self.units);
+        remove_overallocated_slots(&mut groups, &planned, &bucket_counts);
+
+        let mut pools = self.pools.clone();
+        let max_len = self.histogram.max_len();
+        let bucket_tokens = pools.bucket_tokens;
+        let mut packer = GreedyPacker::new(max_len, self.max_per_pack, LPFHP);
+        let mut slack_tokens: u64 = 0;
+        for group in groups {
+            // The row tokens the strategy leaves unused when max_len is not
+            // a multiple of the bucket width.
+            let row_remainder = u64::from(max_len - self.units * bucket_tokens);
+            for real in pools.fill(&group) {
+                let planned_tokens: u64 = group
+                    .lengths
+                    .iter()
+                    .map(|&unit| u64::from(unit * bucket_tokens))
+                    .sum();
+                let rounding = planned_tokens.saturating_sub(real.tokens()) + row_remainder;
+                slack_tokens = slack_tokens.saturating_add(rounding.saturating_mul(real.count));
+                packer.add_packs(real);
+            }
+        }
+        for (length, count) in pools.leftovers() {
+            packer.place(length, count);
+        }
+        (packer.finish(), slack_tokens)
+    }
+}
+
+/// The real sequences of each bucket not yet put into a pack, longest
+/// first: planned slots take the longest, so that the shortest are left
+/// over, which fit most easily into the space that remains.
+#[derive(Clone)]
+struct LengthPools {
+    bucket_tokens: u32,
+    /// `pools[u − 1]`: `(length, count)` of bucket `u`, longest first.
+    pools: Vec<Vec<(u32, u64)>>,
+}
+
+impl LengthPools {
+    fn new(histogram: &Histogram, bucket_tokens: u32) -> Self {
+        let buckets = histogram.max_len().div_ceil(bucket_tokens) as usize;
+        let mut pools = vec![Vec::new(); buckets];
+        for (length, count) in histogram.longest_first() {
+            pools[((length - 1) / bucket_tokens) as usize].push((length, count));
+        }
+        LengthPools {
+            bucket_tokens,
+            pools,
+        }
+    }
+
+    /// Sequences per bucket `1..=units`.
+    fn bucket_counts(&self, units: u32) -> Vec<u64> {
+        self.pools
+            .iter()
+            .take(units as usize)
+            .map(|pool| pool.iter().map(|&(_, count)| count).sum())
+            .collect()
+    }
+
+    /// Puts real sequences into the slots of `count` packs of a strategy
+    /// (lengths in bucket units); packs whose slots got different real
+    /// lengths become separate groups. A slot its bucket can no longer fill
+    /// stays empty.
+    fn fill(&mut self, strategy: &PackGroup) -> Vec<PackGroup> {
+        let mut partial = vec![PackGroup {
+            lengths: Vec::with_capacity(strategy.lengths.len()),
+            count: strategy.count,
+        }];
+        for &unit in &strategy.lengths {
+            let mut extended = Vec::with_capacity(partial.len());
+            for group in partial {
+                let mut wanted = group.count;
+                let pool = &mut self.pools[unit as usize - 1];
+                for entry in pool.iter_mut().filter(|(_, count)| *count > 0) {
+                    if wanted == 0 {
+                        break;
+                    }
+                    let taken = entry.1.min(wanted);
+                    entry.1 -= taken;
+                    wanted -= taken;
+                    let mut lengths = group.lengths.clone();
+                    lengths.push(entry.0);
+                    extended.push(PackGroup {
+                        lengths,
+                        count: taken,
+                    });
+                }
+                if wanted > 0 {
+                    extended.push(PackGroup {
+                        lengths: group.lengths,
+                        count: wanted,
+                    });
+                }
+            }
+            partial = extended;
+        }
+        partial.retain(|group| !group.lengths.is_empty());
+        partial
+    }
+
+    /// The sequences no slot took, longest first.
+    fn leftovers(&self) -> Vec<(u32, u64)> {
+        let mut left: Vec<(u32, u64)> = self
+            .pools
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&(_, count)| count > 0)
+            .collect();
+        left.sort_unstable_by_key(|&(length, _)| std::cmp::Reverse(length));
+        left
+    }
+}
+
+/// How many slots of each length (index `length - 1`) the groups plan.
+fn placed_per_length(groups: &[PackGroup], lengths: u32) -> Vec<u64> {
+    let mut placed = vec![0u64; lengths as usize];
     for group in groups {
         for &length in &group.lengths {
             let slot = &mut placed[length as usize - 1];
@@ -130,13 +283,14 @@ fn placed_per_length(groups: &[PackGroup], max_len: u32) -> Vec<u64> {
 }
 
 /// Takes out of the rounded strategies every slot of a length that has
-/// fewer sequences than slots: those slots would be padding.
+/// fewer sequences than slots (`available[length - 1]`): those slots would
+/// be padding.
 ///
 /// Slots come out of the emptiest packs first, so that holes gather in few
 /// packs (a pack left with nothing disappears) and the space freed is in
 /// large pieces that leftover sequences can use.
-fn remove_overallocated_slots(groups: &mut Vec<PackGroup>, planned: &[u64], histogram: &Histogram) {
-    for (index, (&slots, &sequences)) in planned.iter().zip(histogram.counts()).enumerate().rev() {
+fn remove_overallocated_slots(groups: &mut Vec<PackGroup>, planned: &[u64], available: &[u64]) {
+    for (index, (&slots, &sequences)) in planned.iter().zip(available).enumerate().rev() {
         let length = index as u32 + 1;
         let mut surplus = slots.saturating_sub(sequences);
         while surplus > 0 {
@@ -397,7 +551,7 @@ mod tests {
             },
         ];
         let planned = placed_per_length(&groups, 8);
-        remove_overallocated_slots(&mut groups, &planned, &histogram);
+        remove_overallocated_slots(&mut groups, &planned, histogram.counts());
         let mut lengths: Vec<_> = groups.into_iter().map(|g| (g.lengths, g.count)).collect();
         lengths.sort();
         assert_eq!(lengths, vec![(vec![2, 2, 2, 2], 1), (vec![4], 1)]);

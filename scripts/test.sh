@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Packlab's whole test suite, from a fresh clone: what `npm test` runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "setup"
+bash scripts/setup.sh --browser
+
+step "formatting and lints"
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --no-default-features --lib --tests -- -D warnings
+
+step "native tests: library, CLI, input formats, NNLS, reference figures"
+# The reference figures are read from shared/data beside the repository.
+reference=""
+for dir in .. ../.. ../../..; do
+  if [[ -f "$dir/shared/data/squad11_384.json" ]]; then reference="$dir/shared/data"; break; fi
+done
+if [[ -n "${PACKLAB_DATA_DIR:-}" ]]; then reference="$PACKLAB_DATA_DIR"; fi
+if [[ -n "$reference" ]]; then
+  echo "SQuAD reference figures: checked against $reference"
+else
+  echo "notice: shared/data/squad11_384.json not found beside the repository;" \
+       "the SQuAD reference figures are skipped (set PACKLAB_DATA_DIR to check them)"
+fi
+cargo test
+
+step "WebAssembly boundary tests (Node)"
+cargo test --target wasm32-unknown-unknown --no-default-features --test wasm
+
+if [[ -f tests/wasm_charts.rs ]]; then
+  step "chart tests (WebAssembly in headless Chromium)"
+  CHROMEDRIVER=$(command -v chromedriver) \
+    cargo test --target wasm32-unknown-unknown --no-default-features --test wasm_charts
+fi
+
+step "build the page"
+bash scripts/build.sh
+
+step "browser tests (the real page in headless Chromium)"
+node --test --test-concurrency=1 tests/browser/

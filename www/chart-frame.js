@@ -1,0 +1,117 @@
+// A chart on the page: a canvas sized in device pixels, drawn by the engine
+// on the main thread, redrawn when its size, the pixel ratio or the colour
+// scheme changes, and exportable as SVG or PNG. Every chart view owns one.
+import { drawChart, chartSvg } from './pkg/packlab.js';
+import { h } from './dom.js';
+import { download } from './download.js';
+
+const darkScheme = matchMedia('(prefers-color-scheme: dark)');
+
+export class ChartFrame {
+  /** `kind`: the engine's chart name; `testId`: the canvas's data-testid. */
+  constructor(kind, { testId, label }) {
+    this.kind = kind;
+    this.data = null;
+    this.frame = 0;
+    this.canvas = h('canvas', {
+      role: 'img',
+      'aria-label': label,
+      'data-testid': testId,
+      width: 1,
+      height: 1,
+    });
+    this.message = h('p', { class: 'chart__message', hidden: true });
+    this.element = h('div', { class: `chart chart--${kind}` }, this.canvas, this.message);
+    new ResizeObserver(() => this.schedule()).observe(this.element);
+    darkScheme.addEventListener('change', () => this.schedule());
+    this.watchPixelRatio();
+  }
+
+  /** Draws `data` (an Analysis-shaped object); `label` describes it for screen readers. */
+  show(data, label) {
+    this.canvas.setAttribute('aria-label', label);
+    if (data === this.data) return;
+    this.data = data;
+    this.schedule();
+  }
+
+  /** Dims the chart while it shows figures that are being recomputed. */
+  setStale(stale) {
+    this.element.classList.toggle('is-stale', stale);
+  }
+
+  /** Shows a note over the chart in place of a drawing (e.g. "computing…"). */
+  setNote(text) {
+    this.message.textContent = text ?? '';
+    this.message.hidden = !text;
+  }
+
+  // Zooming changes devicePixelRatio; a media query on the current ratio
+  // fires once when it changes, so it is set up again each time.
+  watchPixelRatio() {
+    const query = matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`);
+    query.addEventListener(
+      'change',
+      () => {
+        this.schedule();
+        this.watchPixelRatio();
+      },
+      { once: true },
+    );
+  }
+
+  schedule() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  cssSize() {
+    const box = this.canvas.getBoundingClientRect();
+    return { width: Math.max(1, Math.round(box.width)), height: Math.max(1, Math.round(box.height)) };
+  }
+
+  options() {
+    return { dark: darkScheme.matches, pixel_ratio: window.devicePixelRatio || 1 };
+  }
+
+  draw() {
+    const { width, height } = this.cssSize();
+    const ratio = window.devicePixelRatio || 1;
+    const pixelWidth = Math.round(width * ratio);
+    const pixelHeight = Math.round(height * ratio);
+    // Assigning a size clears the canvas, even to the same value.
+    this.canvas.width = pixelWidth;
+    this.canvas.height = pixelHeight;
+    if (!this.data || this.element.offsetParent === null) return;
+    try {
+      drawChart(this.canvas, this.kind, this.data, this.options());
+      this.element.classList.remove('has-error');
+    } catch (error) {
+      this.element.classList.add('has-error');
+      this.setNote(`This chart could not be drawn: ${error.message}`);
+    }
+  }
+
+  /** Whether there is a chart to export. */
+  get ready() {
+    return this.data !== null;
+  }
+
+  /** Saves the chart as SVG, at its size on screen, in the current colour scheme. */
+  downloadSvg(stem) {
+    const { width, height } = this.cssSize();
+    const svg = chartSvg(this.kind, this.data, { ...this.options(), pixel_ratio: 1 }, width, height);
+    download(new Blob([svg], { type: 'image/svg+xml' }), `${stem}.svg`);
+  }
+
+  /** Saves the canvas as PNG, at device resolution. */
+  async downloadPng(stem) {
+    this.draw();
+    const blob = await new Promise((resolve) => this.canvas.toBlob(resolve, 'image/png'));
+    if (!blob) throw new Error('the browser could not turn the chart into a PNG');
+    download(blob, `${stem}.png`);
+  }
+}

@@ -1,0 +1,99 @@
+// How Packlab writes numbers and names for people. Figures are formatted
+// the same way everywhere (en-US grouping), like the command line prints them.
+
+const integers = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** 88641 → "88,641". */
+export function formatCount(value) {
+  return integers.format(value);
+}
+
+/** 0.98466 → "98.47%". */
+export function formatPercent(fraction, digits = 2) {
+  return `${(fraction * 100).toFixed(digits)}%`;
+}
+
+/** 2.19782 → "2.198×". */
+export function formatSpeedup(value, digits = 3) {
+  return `${value.toFixed(digits)}×`;
+}
+
+/** A fixed-point number with `digits` decimals and grouping. */
+export function formatDecimal(value, digits = 1) {
+  return new Intl.NumberFormat('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(value);
+}
+
+/** Milliseconds, with the precision a person reads: 0.085 ms, 12.3 ms, 1.24 s. */
+export function formatDuration(ms) {
+  if (ms < 1) return `${ms.toFixed(3)} ms`;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+
+/** An elapsed time for a running job: "0:07", "2:31". */
+export function formatClock(ms) {
+  const seconds = Math.floor(ms / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** 209715200 → "200 MB" (decimal units, as file managers show them). */
+export function formatBytes(bytes) {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = -1;
+  do {
+    value /= 1000;
+    unit += 1;
+  } while (value >= 1000 && unit < units.length - 1);
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** A max-per-pack setting as written on the page: 3, or "unlimited". */
+export function formatDepth(depth) {
+  return depth === null || depth === undefined ? 'unlimited' : String(depth);
+}
+
+/** What users call each algorithm, and what it does in one sentence. */
+export const ALGORITHM_INFO = {
+  none: {
+    label: 'No packing',
+    short: 'none',
+    description: 'One sequence per row, padded to max_len: the baseline.',
+  },
+  spfhp: {
+    label: 'SPFHP',
+    short: 'SPFHP',
+    description:
+      'Shortest-pack-first histogram packing (the paper): longest lengths first, each into the open pack with the most room left.',
+  },
+  lpfhp: {
+    label: 'LPFHP',
+    short: 'LPFHP',
+    description:
+      'Longest-pack-first histogram packing: each length into the fullest open pack it fits, as many copies as fit.',
+  },
+  nnlshp: {
+    label: 'NNLSHP',
+    short: 'NNLSHP',
+    description:
+      'Non-negative least-squares histogram packing (the paper): solves for the mix of exactly-filling packs, then packs the leftovers. The most efficient, and the slowest.',
+  },
+  bfd: {
+    label: 'BFD',
+    short: 'BFD',
+    description:
+      'Best-fit decreasing, the packer training libraries commonly default to.',
+  },
+};
+
+/** The display name of an algorithm ("NNLSHP"), or the name itself if unknown. */
+export function algorithmLabel(name) {
+  return ALGORITHM_INFO[name]?.label ?? name;
+}

@@ -1,0 +1,116 @@
+// The algorithms side by side: one chart, and the results table with the
+// exact figures (each cell's data-value holds the report's raw number).
+import { View, h, setText } from '../dom.js';
+import { ChartFrame } from '../chart-frame.js';
+import { chartDownloads, chartStem, resultSection } from '../section.js';
+import { ALGORITHM_INFO, algorithmLabel, formatCount, formatDepth, formatDuration, formatPercent, formatSpeedup } from '../format.js';
+
+const COLUMNS = [
+  { metric: 'max_per_pack', label: 'Max per pack', format: formatDepth, raw: (value) => (value === null ? 'unlimited' : String(value)) },
+  { metric: 'packs', label: 'Packs', format: formatCount },
+  { metric: 'efficiency', label: 'Efficiency', format: (value) => formatPercent(value) },
+  { metric: 'padding_fraction', label: 'Padding', format: (value) => formatPercent(value) },
+  { metric: 'speedup', label: 'Speed-up', format: (value) => formatSpeedup(value, 4) },
+  { metric: 'speedup_limit', label: 'Limit', format: (value) => formatSpeedup(value, 4) },
+  { metric: 'runtime_ms', label: 'Runtime', format: formatDuration },
+];
+
+export class ComparisonView extends View {
+  constructor() {
+    super();
+    this.section = resultSection({
+      id: 'comparison',
+      title: 'Packing algorithms compared',
+      lede: 'Efficiency is the share of computed tokens that are real; speed-up is how many times fewer rows than without packing.',
+    });
+    this.chart = new ChartFrame('comparison', { testId: 'comparison-chart', label: 'Efficiency of each packing algorithm' });
+    this.section.tools.append(chartDownloads(this.chart, 'comparison', () => chartStem(this.model, 'comparison')));
+
+    this.body = h('tbody');
+    this.table = h(
+      'table',
+      { class: 'table', 'data-testid': 'results' },
+      h('caption', { class: 'visually-hidden', text: 'Results of each packing algorithm' }),
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col', text: 'Algorithm' }),
+        COLUMNS.map((column) => h('th', { scope: 'col', class: 'number', text: column.label })),
+      )),
+      this.body,
+    );
+    this.bound = h('p', { class: 'hint', 'data-testid': 'volume-bound' });
+    this.empty = h('p', { class: 'empty', hidden: true, text: 'Choose at least one algorithm under Settings.' });
+    const glossary = h('details', { class: 'disclosure' },
+      h('summary', {}, 'What the algorithms do'),
+      h('dl', { class: 'glossary' },
+        Object.entries(ALGORITHM_INFO).map(([name, info]) => [
+          h('dt', {}, h('span', { class: `swatch swatch--${name}`, 'aria-hidden': 'true' }), info.label),
+          h('dd', { text: info.description }),
+        ]),
+      ),
+    );
+    this.section.body.append(this.chart.element, this.empty, h('div', { class: 'table-scroll' }, this.table), this.bound, glossary);
+    this.element = this.section.element;
+    this.shownKey = null;
+  }
+
+  update(model) {
+    this.model = model;
+    const analysis = model.analysis;
+    this.chart.setStale(model.stale);
+    if (!analysis) return;
+    const key = [analysis, model.pending.join(','), model.nnlshp.cancelled, model.nnlshp.failed, model.settings.algorithms.join(',')];
+    if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
+    this.shownKey = key;
+
+    const reports = new Map(analysis.reports.map((report) => [report.algorithm, report]));
+    let best = null;
+    for (const report of analysis.reports) {
+      if (report.algorithm !== 'none' && (!best || report.packs < best.packs)) best = report;
+    }
+    const rows = model.settings.algorithms.map((name) => {
+      const report = reports.get(name);
+      const header = h('th', { scope: 'row' },
+        h('span', { class: `swatch swatch--${name}`, 'aria-hidden': 'true' }),
+        algorithmLabel(name),
+      );
+      if (!report) {
+        let note = 'Computing…';
+        if (name === 'nnlshp' && model.nnlshp.cancelled) note = 'Cancelled: run NNLSHP again from the bar above.';
+        else if (name === 'nnlshp' && model.nnlshp.failed) note = 'Failed: see the message on the left.';
+        return h('tr', { 'data-algorithm': name, 'data-pending': 'true' }, header,
+          h('td', { colspan: COLUMNS.length, class: 'pending-cell' }, h('span', { class: 'spinner spinner--inline', 'aria-hidden': 'true' }), note));
+      }
+      if (best && report === best) {
+        header.append(' ', h('span', { class: 'badge', text: 'best' }));
+      }
+      return h('tr', { 'data-algorithm': name, 'data-best': report === best ? 'true' : null },
+        header,
+        COLUMNS.map((column) => {
+          const value = report[column.metric];
+          return h('td', {
+            class: 'number',
+            'data-metric': column.metric,
+            'data-value': column.raw ? column.raw(value) : String(value),
+            text: column.format(value),
+          });
+        }),
+      );
+    });
+    this.body.replaceChildren(...rows);
+    this.empty.hidden = model.settings.algorithms.length > 0;
+
+    const any = analysis.reports[0];
+    if (any) {
+      this.bound.dataset.value = String(any.volume_bound);
+      setText(this.bound, `No plan can use fewer than ${formatCount(any.volume_bound)} packs (the volume bound: ceil(tokens / max_len) = ceil(${formatCount(any.tokens)} / ${formatCount(any.max_len)})).`);
+    } else {
+      delete this.bound.dataset.value;
+      setText(this.bound, '');
+    }
+
+    const described = analysis.reports
+      .map((report) => `${algorithmLabel(report.algorithm)} ${formatPercent(report.efficiency)} efficient, ${formatCount(report.packs)} packs`)
+      .join('; ');
+    this.chart.show(analysis, `Efficiency of each packing algorithm: ${described || 'none chosen'}. The results table follows.`);
+  }
+}

@@ -1,0 +1,171 @@
+// The data a user analyses: a synthetic preset, or their own files
+// (uploaded or dropped; several merge), with reading progress.
+import { View, h, setText, uniqueId } from '../dom.js';
+import { formatBytes, formatCount } from '../format.js';
+
+/** The value of the preset picker's entry for the user's own files. */
+const OWN_DATA = '';
+
+const FORMATS = [
+  ['', 'Detect from name and content'],
+  ['text', 'Text: one length per line'],
+  ['csv', 'CSV or TSV with a header'],
+  ['json', 'JSON: array or histogram'],
+  ['jsonl', 'JSON Lines'],
+  ['npy', 'NumPy .npy'],
+];
+
+export class DataPanel extends View {
+  constructor() {
+    super();
+    const presetId = uniqueId('preset');
+    const uploadId = uniqueId('upload');
+    const formatId = uniqueId('format');
+    const columnId = uniqueId('column');
+    const appendId = uniqueId('append');
+    const descriptionId = uniqueId('preset-description');
+
+    this.presetSelect = h('select', {
+      id: presetId,
+      'data-testid': 'preset',
+      'aria-describedby': descriptionId,
+      disabled: true,
+      onchange: () => {
+        if (this.presetSelect.value !== OWN_DATA) this.emit('preset', this.presetSelect.value);
+      },
+    }, h('option', { value: OWN_DATA, text: 'Loading the examples…' }));
+    this.ownDataOption = this.presetSelect.firstElementChild;
+    this.description = h('p', { id: descriptionId, class: 'hint' });
+
+    this.fileInput = h('input', {
+      id: uploadId,
+      type: 'file',
+      multiple: true,
+      class: 'visually-hidden',
+      'data-testid': 'upload',
+      'aria-describedby': `${uploadId}-hint`,
+      onchange: () => {
+        const files = [...this.fileInput.files];
+        // Cleared so that choosing the same file again reads it again.
+        this.fileInput.value = '';
+        if (files.length) this.emit('files', { files, options: this.readOptions(), append: this.appendBox.checked });
+      },
+    });
+
+    this.formatSelect = h(
+      'select',
+      { id: formatId, 'data-testid': 'format' },
+      FORMATS.map(([value, label]) => h('option', { value, text: label })),
+    );
+    this.columnInput = h('input', {
+      id: columnId,
+      type: 'text',
+      'data-testid': 'column',
+      placeholder: 'length, num_tokens, seq_len…',
+      autocomplete: 'off',
+      spellcheck: 'false',
+    });
+    this.appendBox = h('input', { id: appendId, type: 'checkbox', 'data-testid': 'append' });
+
+    this.progressBar = h('progress', { max: 1, value: 0, 'aria-label': 'Reading files' });
+    this.progressText = h('p', { class: 'progress__text', 'aria-live': 'polite' });
+    this.progress = h(
+      'div',
+      { class: 'progress', 'data-testid': 'progress', hidden: true },
+      this.progressText,
+      h('div', { class: 'progress__row' },
+        this.progressBar,
+        h('button', { type: 'button', class: 'button button--small', 'data-testid': 'cancel-read', onclick: () => this.emit('cancel') }, 'Cancel'),
+      ),
+    );
+
+    this.current = h('p', { class: 'dataset-current', 'data-testid': 'dataset', 'aria-live': 'polite' });
+
+    this.element = h(
+      'section',
+      { class: 'panel', 'aria-labelledby': `${presetId}-heading` },
+      h('h2', { class: 'panel__title', id: `${presetId}-heading`, text: 'Data' }),
+      h('div', { class: 'field' },
+        h('label', { for: presetId, text: 'Example dataset' }),
+        this.presetSelect,
+        this.description,
+      ),
+      h('div', { class: 'field upload' },
+        h('span', { class: 'field__label', text: 'Or your own lengths' }),
+        h('label', { for: uploadId, class: 'button button--primary upload__button' },
+          h('span', { class: 'upload__icon', 'aria-hidden': 'true' }),
+          'Choose files…',
+        ),
+        this.fileInput,
+        h('p', { class: 'hint', id: `${uploadId}-hint` },
+          'Or drop them anywhere on the page. Text, CSV, TSV, JSON, JSON Lines or NumPy .npy; several files merge. Files are read on this machine only.'),
+      ),
+      h('details', { class: 'disclosure' },
+        h('summary', {}, 'Advanced reading options'),
+        h('div', { class: 'field' }, h('label', { for: formatId, text: 'Format' }), this.formatSelect),
+        h('div', { class: 'field' },
+          h('label', { for: columnId, text: 'Column or field with the lengths' }),
+          this.columnInput,
+          h('p', { class: 'hint', text: 'For CSV and JSON Lines; leave empty to find it by name.' }),
+        ),
+        h('div', { class: 'field field--check' },
+          this.appendBox,
+          h('label', { for: appendId, text: 'Add to the data already loaded' }),
+        ),
+      ),
+      this.progress,
+      this.current,
+    );
+    this.presetsShown = false;
+  }
+
+  /** The reading overrides the user set: {format, column} (empty means automatic). */
+  readOptions() {
+    return { format: this.formatSelect.value, column: this.columnInput.value.trim() };
+  }
+
+  update(model) {
+    if (!this.presetsShown && model.presets.length) {
+      this.presetsShown = true;
+      this.presetSelect.replaceChildren(
+        this.ownDataOption,
+        ...model.presets.map((preset) => h('option', { value: preset.name, text: preset.label })),
+      );
+    }
+    const dataset = model.dataset;
+    const ownData = dataset?.source === 'files';
+    this.ownDataOption.hidden = !ownData;
+    this.ownDataOption.disabled = !ownData;
+    setText(this.ownDataOption, ownData ? `Your data: ${dataset.label}` : 'Loading the examples…');
+    const selected = model.loading ?? (ownData ? OWN_DATA : dataset?.preset ?? OWN_DATA);
+    if (this.presetSelect.value !== selected) this.presetSelect.value = selected;
+    this.presetSelect.disabled = model.engine !== 'ready';
+    this.fileInput.disabled = model.engine !== 'ready';
+
+    if (ownData) {
+      const formats = [...new Set(dataset.files.map((file) => file.format))].join(', ');
+      setText(this.description, `${dataset.files.length === 1 ? 'One file' : `${dataset.files.length} files`} (${formats}), ${formatBytes(dataset.files.reduce((sum, file) => sum + file.bytes, 0))}${dataset.basePreset ? `, added to ${dataset.basePreset}` : ''}.`);
+    } else if (model.loading || dataset) {
+      const preset = model.presets.find((entry) => entry.name === (model.loading ?? dataset.preset));
+      setText(this.description, preset?.description ?? '');
+    } else if (model.engine === 'failed') {
+      setText(this.description, '');
+    }
+
+    const reading = model.reading;
+    this.progress.hidden = !reading;
+    if (reading) {
+      const fraction = reading.total > 0 ? reading.loaded / reading.total : 0;
+      this.progressBar.value = fraction;
+      const which = reading.count > 1 ? ` (file ${reading.index + 1} of ${reading.count})` : '';
+      setText(this.progressText, `Reading ${reading.file}${which}: ${formatBytes(reading.loaded)} of ${formatBytes(reading.total)}`);
+    }
+
+    const summary = model.analysis?.summary;
+    if (dataset && summary) {
+      setText(this.current, `${formatCount(summary.sequences)} sequences, ${formatCount(summary.tokens)} tokens.`);
+    } else {
+      setText(this.current, model.engine === 'loading' ? 'Starting the engine…' : '');
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// The one place Packlab reports a problem: a bad file, a setting the data
+// cannot satisfy, a link it could not read. The message is the engine's,
+// which names the file, the line and the fix.
+import { View, h, setText } from '../dom.js';
+
+const TITLES = {
+  read: 'The data could not be read; nothing changed',
+  analysis: 'These settings cannot be analysed',
+  nnlshp: 'NNLSHP could not finish',
+  link: 'Part of this link was ignored',
+  engine: 'Packlab could not start',
+};
+
+export class ErrorBanner extends View {
+  constructor() {
+    super();
+    this.title = h('p', { class: 'alert__title' });
+    this.message = h('p', { class: 'alert__message' });
+    this.dismiss = h('button', {
+      type: 'button',
+      class: 'alert__dismiss',
+      'aria-label': 'Dismiss this message',
+      onclick: () => this.emit('dismiss'),
+    }, '×');
+    this.element = h(
+      'div',
+      { class: 'alert', role: 'alert', 'data-testid': 'error', hidden: true },
+      h('div', { class: 'alert__text' }, this.title, this.message),
+      this.dismiss,
+    );
+  }
+
+  update(model) {
+    const error = model.error;
+    this.element.hidden = !error;
+    if (!error) return;
+    this.element.dataset.source = error.source;
+    setText(this.title, TITLES[error.source] ?? 'Something went wrong');
+    setText(this.message, error.message);
+  }
+}

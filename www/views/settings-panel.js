@@ -1,0 +1,239 @@
+// The settings of an analysis: row length, sequences per pack, what to do
+// with overlong sequences, which algorithms to compare, which one to look
+// at closely, and the training batch size. Emits `change` with the
+// settings that changed.
+//
+// Max sequences per pack is a <select> (values "1"…"16" and "unlimited"),
+// so a test sets it with Playwright's selectOption('3') or
+// selectOption('unlimited'). max_len and the batch size are number inputs
+// (Playwright's fill()); they apply while typing, after a short pause.
+import { View, h, setText, uniqueId } from '../dom.js';
+import { ALGORITHM_INFO, algorithmLabel, formatCount } from '../format.js';
+import { MAX_BATCH_SIZE, MAX_FINITE_PER_PACK, MAX_SUPPORTED_MAX_LEN, OVERLONG_POLICIES } from '../hash.js';
+
+/** Typing pauses this long before a number applies. */
+const TYPING_PAUSE_MS = 350;
+
+const OVERLONG_LABELS = {
+  truncate: 'Truncate to max_len',
+  drop: 'Drop them',
+  error: 'Stop with an error',
+};
+
+/** A number field that validates itself and applies after typing pauses. */
+class NumberField {
+  constructor({ label, testId, min, max, hint, onCommit }) {
+    const id = uniqueId(testId);
+    this.min = min;
+    this.max = max;
+    this.onCommit = onCommit;
+    this.timer = 0;
+    this.shown = null;
+    this.input = h('input', {
+      id,
+      type: 'number',
+      inputmode: 'numeric',
+      min,
+      max,
+      step: 1,
+      required: true,
+      'data-testid': testId,
+      'aria-describedby': `${id}-hint ${id}-problem`,
+      oninput: () => this.typed(),
+      onchange: () => this.commit(),
+      onkeydown: (event) => {
+        if (event.key === 'Enter') this.commit();
+      },
+    });
+    this.hint = h('p', { class: 'hint', id: `${id}-hint`, text: hint });
+    this.problem = h('p', { class: 'field__problem', id: `${id}-problem`, hidden: true });
+    this.element = h('div', { class: 'field' }, h('label', { for: id, text: label }), this.input, this.hint, this.problem);
+  }
+
+  /** The field's value if valid, else null (and the problem is shown). */
+  parse() {
+    const text = this.input.value.trim();
+    const value = Number(text);
+    const valid = /^\d+$/.test(text) && value >= this.min && value <= this.max;
+    this.input.setAttribute('aria-invalid', String(!valid));
+    this.problem.hidden = valid;
+    if (!valid) this.problem.textContent = `Enter a whole number from ${formatCount(this.min)} to ${formatCount(this.max)}.`;
+    return valid ? value : null;
+  }
+
+  typed() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.commit(), TYPING_PAUSE_MS);
+  }
+
+  commit() {
+    clearTimeout(this.timer);
+    const value = this.parse();
+    if (value !== null && value !== this.shown) {
+      this.shown = value;
+      this.onCommit(value);
+    }
+  }
+
+  /** Shows the controller's value, unless the user is editing the field. */
+  show(value) {
+    if (value === this.shown && this.input.value !== '') return;
+    this.shown = value;
+    if (document.activeElement === this.input && this.timer) return;
+    this.input.value = value === null ? '' : String(value);
+    this.parse();
+  }
+}
+
+export class SettingsPanel extends View {
+  constructor() {
+    super();
+    const change = (settings) => this.emit('change', settings);
+
+    this.maxLen = new NumberField({
+      label: 'max_len (tokens per row)',
+      testId: 'max-len',
+      min: 1,
+      max: MAX_SUPPORTED_MAX_LEN,
+      hint: '',
+      onCommit: (maxLen) => change({ maxLen }),
+    });
+    this.defaultButton = h('button', {
+      type: 'button',
+      class: 'link-button',
+      'data-testid': 'max-len-default',
+      hidden: true,
+      onclick: () => this.emit('change', { maxLen: this.defaultMaxLen }),
+    });
+    this.maxLenHint = h('span');
+    this.maxLen.hint.append(this.maxLenHint, ' ', this.defaultButton);
+
+    const perPackId = uniqueId('max-per-pack');
+    this.maxPerPack = h(
+      'select',
+      {
+        id: perPackId,
+        'data-testid': 'max-per-pack',
+        'aria-describedby': `${perPackId}-hint`,
+        onchange: () => {
+          const value = this.maxPerPack.value;
+          change({ maxPerPack: value === 'unlimited' ? null : Number(value) });
+        },
+      },
+      Array.from({ length: MAX_FINITE_PER_PACK }, (_, index) => h('option', { value: String(index + 1), text: String(index + 1) })),
+      h('option', { value: 'unlimited', text: 'unlimited' }),
+    );
+
+    const overlongId = uniqueId('overlong');
+    this.overlong = h(
+      'select',
+      { id: overlongId, 'data-testid': 'overlong', onchange: () => change({ overlong: this.overlong.value }) },
+      OVERLONG_POLICIES.map((policy) => h('option', { value: policy, text: OVERLONG_LABELS[policy] })),
+    );
+
+    this.algorithmBoxes = h('div', { class: 'checks' });
+    this.algorithmFieldset = h(
+      'fieldset',
+      { class: 'field fieldset' },
+      h('legend', { text: 'Algorithms to compare' }),
+      this.algorithmBoxes,
+    );
+
+    const detailId = uniqueId('detail');
+    this.detail = h('select', {
+      id: detailId,
+      'data-testid': 'detail',
+      'aria-describedby': `${detailId}-hint`,
+      onchange: () => change({ detail: this.detail.value }),
+    });
+
+    this.batch = new NumberField({
+      label: 'Batch size (rows per step)',
+      testId: 'batch',
+      min: 1,
+      max: MAX_BATCH_SIZE,
+      hint: 'For the training figures.',
+      onCommit: (batch) => change({ batch }),
+    });
+
+    this.element = h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'settings-heading' },
+      h('h2', { class: 'panel__title', id: 'settings-heading', text: 'Settings' }),
+      this.maxLen.element,
+      h('div', { class: 'field-row' },
+        h('div', { class: 'field' },
+          h('label', { for: perPackId, text: 'Max sequences per pack' }),
+          this.maxPerPack,
+        ),
+        h('div', { class: 'field' },
+          h('label', { for: overlongId, text: 'Sequences over max_len' }),
+          this.overlong,
+        ),
+      ),
+      h('p', { class: 'hint', id: `${perPackId}-hint`, text: 'Applies to every algorithm. NNLSHP slows down as it grows; the paper uses 3.' }),
+      this.algorithmFieldset,
+      h('div', { class: 'field' },
+        h('label', { for: detailId, text: 'Closer look at' }),
+        this.detail,
+        h('p', { class: 'hint', id: `${detailId}-hint`, text: 'The algorithm of the pack anatomy, the example pack and the plan download.' }),
+      ),
+      this.batch.element,
+    );
+    this.algorithmNames = [];
+  }
+
+  buildAlgorithms(names) {
+    this.algorithmNames = names;
+    this.boxes = new Map();
+    this.algorithmBoxes.replaceChildren(
+      ...names.map((name) => {
+        const id = uniqueId(`algorithm-${name}`);
+        const box = h('input', {
+          id,
+          type: 'checkbox',
+          value: name,
+          'data-testid': `algorithm-${name}`,
+          onchange: () => this.emit('change', { algorithms: this.algorithmNames.filter((entry) => this.boxes.get(entry).checked) }),
+        });
+        this.boxes.set(name, box);
+        return h('div', { class: 'check' },
+          box,
+          h('label', { for: id, title: ALGORITHM_INFO[name]?.description ?? '' },
+            h('span', { class: `swatch swatch--${name}`, 'aria-hidden': 'true' }),
+            algorithmLabel(name),
+          ),
+        );
+      }),
+    );
+    this.detail.replaceChildren(...names.map((name) => h('option', { value: name, text: algorithmLabel(name) })));
+  }
+
+  update(model) {
+    if (model.algorithms.length && this.algorithmNames.length === 0) this.buildAlgorithms(model.algorithms);
+    const { settings, dataset } = model;
+    const ready = model.engine === 'ready' && dataset !== null;
+    for (const control of [this.maxLen.input, this.maxPerPack, this.overlong, this.detail, this.batch.input]) {
+      control.disabled = !ready;
+    }
+    this.maxLen.show(settings.maxLen);
+    this.batch.show(settings.batch);
+    const depth = settings.maxPerPack === null ? 'unlimited' : String(settings.maxPerPack);
+    if (this.maxPerPack.value !== depth) this.maxPerPack.value = depth;
+    if (this.overlong.value !== settings.overlong) this.overlong.value = settings.overlong;
+    if (this.detail.value !== settings.detail) this.detail.value = settings.detail;
+    for (const [name, box] of this.boxes ?? []) {
+      box.checked = settings.algorithms.includes(name);
+      box.disabled = !ready;
+    }
+
+    this.defaultMaxLen = dataset?.defaultMaxLen ?? null;
+    const custom = this.defaultMaxLen !== null && settings.maxLen !== this.defaultMaxLen;
+    this.defaultButton.hidden = !custom;
+    setText(this.defaultButton, custom ? `Use ${formatCount(this.defaultMaxLen)}` : '');
+    const hintText = this.defaultMaxLen === null
+      ? 'Every row holds this many tokens.'
+      : `The data suggests ${formatCount(this.defaultMaxLen)}${dataset.source === 'preset' ? ' (the preset’s row length)' : ' (its declared or longest length)'}.`;
+    setText(this.maxLenHint, hintText);
+  }
+}

@@ -1,0 +1,88 @@
+// What is still computing, shown above the results: mostly NNLSHP, which
+// can take from a second to minutes, with a way to stop it.
+import { View, h, setText } from '../dom.js';
+import { formatClock, formatCount, formatDepth } from '../format.js';
+
+/** Above this max_len, NNLSHP may take minutes: the user is told so. */
+const SLOW_NNLSHP_MAX_LEN = 2048;
+
+export class StatusBar extends View {
+  constructor() {
+    super();
+    this.text = h('span', { class: 'status__text' });
+    this.clock = h('span', { class: 'status__clock', 'aria-hidden': 'true' });
+    this.note = h('p', { class: 'status__note', hidden: true });
+    this.cancelButton = h('button', {
+      type: 'button',
+      class: 'button button--small',
+      'data-testid': 'cancel',
+      onclick: () => this.emit('cancel'),
+    }, 'Cancel');
+    this.resumeButton = h('button', {
+      type: 'button',
+      class: 'button button--small button--primary',
+      'data-testid': 'resume',
+      onclick: () => this.emit('resume'),
+    }, 'Run NNLSHP');
+    this.spinner = h('span', { class: 'spinner', 'aria-hidden': 'true' });
+    this.meter = h('progress', { class: 'status__meter', max: 1, value: 0, 'aria-hidden': 'true' });
+    this.element = h(
+      'div',
+      { class: 'status', 'data-testid': 'nnlshp-status', hidden: true },
+      h('div', { class: 'status__row' },
+        this.spinner,
+        h('p', { class: 'status__line', role: 'status' }, this.text),
+        this.clock,
+        this.cancelButton,
+        this.resumeButton,
+      ),
+      this.meter,
+      this.note,
+    );
+    this.timer = 0;
+  }
+
+  update(model) {
+    const { nnlshp } = model;
+    const running = nnlshp.running;
+    const visible = Boolean(running) || nnlshp.cancelled;
+    this.element.hidden = !visible;
+    this.element.classList.toggle('is-running', Boolean(running));
+    this.cancelButton.hidden = !running;
+    this.resumeButton.hidden = running || !nnlshp.cancelled;
+    this.spinner.hidden = !running;
+    this.meter.hidden = !running;
+
+    if (running) {
+      const step = `step ${nnlshp.finished + 1} of ${nnlshp.total}`;
+      const what = {
+        report: `the plan at ${formatDepth(running.depth)} per pack`,
+        detail: 'the closer look',
+        sweep: `the sweep at ${formatDepth(running.depth)} per pack`,
+      }[running.what];
+      setText(this.text, `NNLSHP is computing ${what} (${step}). The other results are ready.`);
+      this.meter.value = nnlshp.total ? nnlshp.finished / nnlshp.total : 0;
+      this.startedAt = nnlshp.startedAt;
+      this.startClock();
+      const slow = nnlshp.maxLen > SLOW_NNLSHP_MAX_LEN;
+      this.note.hidden = !slow;
+      if (slow) setText(this.note, `At max_len ${formatCount(nnlshp.maxLen)}, NNLSHP can take minutes per step. Cancel any time; nothing else waits for it.`);
+    } else {
+      this.stopClock();
+      this.note.hidden = true;
+      if (nnlshp.cancelled) setText(this.text, 'NNLSHP was cancelled: its figures are missing below.');
+    }
+  }
+
+  startClock() {
+    const tick = () => setText(this.clock, formatClock(performance.now() - this.startedAt));
+    tick();
+    if (!this.timer) this.timer = setInterval(tick, 1000);
+  }
+
+  stopClock() {
+    clearInterval(this.timer);
+    this.timer = 0;
+    setText(this.clock, '');
+  }
+}

@@ -1,0 +1,87 @@
+// How each algorithm does as the limit on sequences per pack grows, from 1
+// (no packing) to unlimited. NNLSHP's line fills in a depth at a time.
+import { View, h } from '../dom.js';
+import { ChartFrame } from '../chart-frame.js';
+import { chartDownloads, chartStem, resultSection, tableDisclosure } from '../section.js';
+import { algorithmLabel, formatCount, formatDepth, formatPercent } from '../format.js';
+
+export class SweepView extends View {
+  constructor() {
+    super();
+    this.section = resultSection({
+      id: 'sweep',
+      title: 'Max sequences per pack',
+      lede: 'Efficiency at each limit on sequences per pack. A few per pack usually capture almost all of the gain.',
+    });
+    this.chart = new ChartFrame('sweep', { testId: 'sweep-chart', label: 'Efficiency against max sequences per pack' });
+    this.section.tools.append(chartDownloads(this.chart, 'max-per-pack sweep', () => chartStem(this.model, 'sweep')));
+    this.head = h('tr');
+    this.body = h('tbody');
+    this.table = h('table', { class: 'table table--compact', 'data-testid': 'sweep-table' },
+      h('caption', { class: 'visually-hidden', text: 'Efficiency and packs at each max sequences per pack' }),
+      h('thead', {}, this.head),
+      this.body,
+    );
+    this.progress = h('p', { class: 'hint', 'aria-live': 'polite' });
+    this.section.body.append(
+      this.chart.element,
+      this.progress,
+      tableDisclosure('The sweep as a table', h('div', { class: 'table-scroll' }, this.table)),
+    );
+    this.element = this.section.element;
+    this.shownKey = null;
+  }
+
+  update(model) {
+    this.model = model;
+    const analysis = model.analysis;
+    this.chart.setStale(model.stale);
+    if (!analysis) return;
+    const key = [analysis, model.settings.maxPerPack, model.sweepPending];
+    if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
+    this.shownKey = key;
+
+    const names = model.settings.algorithms;
+    const lines = new Map(analysis.sweep.map((line) => [line.algorithm, line]));
+    this.head.replaceChildren(
+      h('th', { scope: 'col', text: 'Max per pack' }),
+      ...names.map((name) => h('th', { scope: 'col', class: 'number' },
+        h('span', { class: `swatch swatch--${name}`, 'aria-hidden': 'true' }), algorithmLabel(name))),
+    );
+    this.body.replaceChildren(
+      ...model.sweepDepths.map((depth) => {
+        const current = depth === model.settings.maxPerPack;
+        return h('tr', { 'data-depth': formatDepth(depth), class: current ? 'is-current' : null },
+          h('th', { scope: 'row' }, formatDepth(depth), current ? h('span', { class: 'badge', text: 'chosen' }) : null),
+          ...names.map((name) => {
+            const point = lines.get(name)?.points.find((entry) => entry.max_per_pack === depth);
+            if (!point) return h('td', { class: 'number pending-cell', 'data-algorithm': name, 'data-depth': formatDepth(depth), text: '…' });
+            return h('td', {
+              class: 'number',
+              'data-algorithm': name,
+              'data-depth': formatDepth(depth),
+              'data-value': String(point.efficiency),
+              'data-packs': String(point.packs),
+              title: `${formatCount(point.packs)} packs`,
+            }, formatPercent(point.efficiency), h('span', { class: 'subtle', text: ` ${formatCount(point.packs)}` }));
+          }),
+        );
+      }),
+    );
+
+    const nnlshpLine = lines.get('nnlshp');
+    const nnlshpShown = names.includes('nnlshp');
+    const done = nnlshpLine?.points.length ?? 0;
+    this.progress.textContent = nnlshpShown && done < model.sweepDepths.length && !model.nnlshp.cancelled
+      ? `NNLSHP: ${done} of ${model.sweepDepths.length} settings computed so far.`
+      : '';
+
+    const described = analysis.sweep
+      .map((line) => {
+        const last = line.points[line.points.length - 1];
+        return `${algorithmLabel(line.algorithm)} reaches ${formatPercent(last.efficiency)} at ${formatDepth(last.max_per_pack)} per pack`;
+      })
+      .join('; ');
+    this.chart.show(analysis, `Efficiency against max sequences per pack, 1 to 16 and unlimited: ${described || 'no algorithm chosen'}. The table follows.`);
+  }
+}

@@ -1,0 +1,144 @@
+// A promise-based client for one Packlab compute worker (worker.js).
+//
+// Each request gets a job id. Requests carry a kind (by default their
+// action): when a newer request of the same kind has been sent, an older
+// one's result is dropped, so the page never shows an answer to a question
+// the user no longer asks. Cancelling terminates the worker, starts a fresh
+// one and lets the controller restore its dataset there.
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** A worker that dies this many times is not started again. */
+const MAX_FAILURES = 3;
+
+/** Why a request's promise was rejected without an answer. */
+export class DroppedResult extends Error {
+  /** `reason`: 'stale' (a newer request of its kind was sent) or 'cancelled'. */
+  constructor(reason) {
+    super(reason === 'stale' ? 'a newer request replaced this one' : 'the request was cancelled');
+    this.name = 'DroppedResult';
+    this.reason = reason;
+  }
+}
+
+/** True for the rejections that mean "no answer needed", not failure. */
+export function isDropped(error) {
+  return error instanceof DroppedResult;
+}
+
+export class WorkerClient {
+  /**
+   * `module`: the compiled engine (`WebAssembly.Module`), shared by every
+   * worker so none downloads or compiles it again. `restore`: called on
+   * every (re)start; returns the `{action, args}` that brings a fresh worker
+   * to the controller's current dataset, or null.
+   */
+  constructor({ name, module, restore = () => null }) {
+    this.name = name;
+    this.module = module;
+    this.restore = restore;
+    this.nextId = 1;
+    /** id → {resolve, reject, kind, onProgress} of requests awaiting an answer. */
+    this.pending = new Map();
+    /** kind → id of the newest request of that kind. */
+    this.newest = new Map();
+    /** Workers that died on their own (not cancelled); see fail(). */
+    this.failures = 0;
+    this.dead = null;
+    this.start();
+  }
+
+  start() {
+    this.worker = new Worker(WORKER_URL, { type: 'module', name: `packlab-${this.name}` });
+    this.worker.onmessage = (event) => this.receive(event.data);
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      this.fail(`the ${this.name} worker stopped: ${event.message || 'unknown error'}`);
+    };
+    this.worker.onmessageerror = () => this.fail(`the ${this.name} worker sent a message the page cannot read`);
+    this.send('init', { module: this.module }, { kind: 'init' }).catch(() => {
+      // The failure reaches the next request's caller through fail().
+    });
+    const restore = this.restore();
+    if (restore) {
+      this.send(restore.action, restore.args, { kind: 'restore' }).catch(() => {});
+    }
+  }
+
+  /** Whether an answer is awaited. */
+  get busy() {
+    return this.pending.size > 0;
+  }
+
+  /** The kinds of the requests awaiting an answer. */
+  pendingKinds() {
+    return new Set([...this.pending.values()].map((entry) => entry.kind));
+  }
+
+  /**
+   * Asks the worker to run `action` with `args`. Resolves with its result,
+   * rejects with an Error (the engine's message), or with DroppedResult.
+   * `onProgress(value)` receives progress messages; `transfer` lists
+   * buffers handed to the worker instead of copied.
+   */
+  request(action, args, { kind = action, onProgress = null, transfer = [] } = {}) {
+    return this.send(action, args, { kind, onProgress, transfer });
+  }
+
+  send(action, args, { kind, onProgress = null, transfer = [] }) {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    this.newest.set(kind, id);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, kind, onProgress });
+      this.worker.postMessage({ id, action, args }, transfer);
+    });
+  }
+
+  receive(message) {
+    const entry = this.pending.get(message.id);
+    if (!entry) return;
+    if ('progress' in message) {
+      if (this.newest.get(entry.kind) === message.id) entry.onProgress?.(message.progress);
+      return;
+    }
+    this.pending.delete(message.id);
+    if (this.newest.get(entry.kind) !== message.id) {
+      entry.reject(new DroppedResult('stale'));
+    } else if ('error' in message) {
+      entry.reject(new Error(message.error));
+      if (message.fatal) this.restart(new DroppedResult('cancelled'));
+    } else {
+      entry.resolve(message.result);
+    }
+  }
+
+  /**
+   * The worker died: every waiting request fails, and a fresh worker
+   * starts, unless workers keep dying (then the page reports it and stops).
+   */
+  fail(message) {
+    this.failures += 1;
+    this.restart(new Error(message), this.failures <= MAX_FAILURES);
+  }
+
+  restart(reason, startAgain = true) {
+    this.worker.terminate();
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const entry of waiting) entry.reject(reason);
+    if (startAgain) this.start();
+    else this.dead = reason;
+  }
+
+  /** Abandons every request: terminates the worker and starts a fresh one. */
+  cancel() {
+    this.restart(new DroppedResult('cancelled'));
+  }
+
+  terminate() {
+    this.worker.terminate();
+    for (const entry of this.pending.values()) entry.reject(new DroppedResult('cancelled'));
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,125 @@
+// Packlab's compute worker: it holds one dataset and answers the page's
+// requests from a table of actions. The page runs two of these: one for
+// reading files and the fast packers, one for NNLSHP, whose long runs are
+// cancelled by restarting its worker.
+//
+// Messages in: {id, action, args}. Out: {id, result} or {id, error, fatal},
+// and {id, progress} while files are read. Requests run one at a time, in
+// the order they arrive.
+
+import init, { Dataset } from './pkg/packlab.js';
+
+/** The dataset every request works on (an empty one until the first load). */
+let dataset = null;
+
+/** The compact form of a dataset, its typed arrays handed over, not copied. */
+function compact(source) {
+  const pairs = source.pairs();
+  return {
+    value: {
+      pairs,
+      default_max_len: source.defaultMaxLen() ?? null,
+      empty: source.isEmpty(),
+    },
+    transfer: [pairs.lengths.buffer, pairs.counts.buffer],
+  };
+}
+
+function replaceDataset(next) {
+  dataset?.free();
+  dataset = next;
+}
+
+const actions = {
+  /** Instantiates the engine from the module the page compiled once. */
+  async init({ module }) {
+    await init({ module_or_path: module });
+    dataset = new Dataset();
+    return { value: true };
+  },
+
+  /** Replaces the dataset with a synthetic preset. */
+  loadPreset({ name }) {
+    replaceDataset(Dataset.fromPreset(name));
+    return compact(dataset);
+  },
+
+  /**
+   * Reads several files into one dataset. They are read into a copy, which
+   * replaces the dataset only when every file succeeded: a failed upload
+   * changes nothing.
+   */
+  readFiles({ files, options, append }, progress) {
+    const target = append ? dataset.copy() : new Dataset();
+    const total = files.reduce((sum, file) => sum + file.size, 0);
+    const read = [];
+    let done = 0;
+    try {
+      for (const [index, file] of files.entries()) {
+        const stats = target.readFile(file, file.name, options ?? {}, (bytesRead) => {
+          progress({ loaded: done + bytesRead, total, file: file.name, index, count: files.length });
+        });
+        done += file.size;
+        read.push({ name: file.name, ...stats });
+      }
+      if (target.isEmpty()) {
+        throw new Error(
+          `${files.map((file) => file.name).join(', ')}: no sequence lengths found; ` +
+            'check that the file holds lengths (one per line, a length column, or a histogram)',
+        );
+      }
+    } catch (error) {
+      target.free();
+      throw error;
+    }
+    replaceDataset(target);
+    const { value, transfer } = compact(dataset);
+    return { value: { ...value, files: read }, transfer };
+  },
+
+  /** Replaces the dataset with one the page holds in compact form. */
+  restore({ pairs }) {
+    replaceDataset(Dataset.fromPairs(pairs.lengths, pairs.counts, pairs.declared_max_len ?? undefined));
+    return { value: true };
+  },
+
+  /** Everything the page shows at one setting (an `Analysis`). */
+  analyse(request) {
+    return { value: dataset.analyse(request) };
+  },
+
+  /** One algorithm's full plan, as `packlab pack --json` prints it. */
+  packPlan(request) {
+    return { value: dataset.packPlan(request) };
+  },
+};
+
+function errorMessage(error) {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+async function handle({ id, action, args }) {
+  const run = actions[action];
+  if (!run) {
+    postMessage({ id, error: `unknown action \`${action}\`` });
+    return;
+  }
+  try {
+    const progress = (value) => postMessage({ id, progress: value });
+    const { value, transfer = [] } = await run(args ?? {}, progress);
+    postMessage({ id, result: value }, transfer);
+  } catch (error) {
+    // A RuntimeError is a trap inside the engine (a bug, never bad input):
+    // the instance may be unusable, so the page restarts this worker.
+    const fatal = error instanceof WebAssembly.RuntimeError;
+    postMessage({ id, error: errorMessage(error), fatal });
+  }
+}
+
+// Set before the engine loads, so no early message is lost; requests queue
+// behind `init` and run in order.
+let queue = Promise.resolve();
+self.onmessage = (event) => {
+  queue = queue.then(() => handle(event.data));
+};

@@ -7,7 +7,9 @@ cargo build --profile wasm-release --target wasm32-unknown-unknown --no-default-
 rm -rf www/pkg
 wasm-bindgen --target web --no-typescript --out-dir www/pkg \
   target/wasm32-unknown-unknown/wasm-release/packlab.wasm
-# binaryen's optimiser cuts the module by about a third.
-node_modules/.bin/wasm-opt -Oz --all-features www/pkg/packlab_bg.wasm -o www/pkg/packlab_bg.wasm
+# binaryen's optimiser cuts the module by about a third. It reads the
+# features the module uses from the module itself: `--all-features` would
+# let it emit some (compact imports) that Chromium refuses.
+node_modules/.bin/wasm-opt -Oz www/pkg/packlab_bg.wasm -o www/pkg/packlab_bg.wasm
 printf 'build: www/pkg/packlab_bg.wasm, %s bytes, %s gzipped\n' \
   "$(wc -c < www/pkg/packlab_bg.wasm)" "$(gzip -9 -c www/pkg/packlab_bg.wasm | wc -c)" >&2

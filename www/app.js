@@ -96,7 +96,8 @@ export class App {
       /** The key of the step that failed, until the settings change. */
       errorKey: null,
     };
-    this.requested = { fastKey: null, sweepKey: null };
+    /** The fast analysis and greedy sweep awaited: {key} tokens, null when none. */
+    this.requested = { fast: null, sweep: null };
     this.datasetToken = 0;
     this.memo = { inputs: [], analysis: null };
   }
@@ -153,7 +154,10 @@ export class App {
     views.drop.addEventListener('files', (event) =>
       this.readFiles({ files: event.detail, options: views.data.readOptions() }),
     );
-    views.settings.addEventListener('change', (event) => this.changeSettings(event.detail));
+    views.settings.addEventListener('change', (event) => {
+      this.clearError('link');
+      this.changeSettings(event.detail);
+    });
     views.error.addEventListener('dismiss', () => {
       this.state.error = null;
       this.render();
@@ -252,7 +256,7 @@ export class App {
       if (token !== this.datasetToken) return;
       this.state.loading = null;
       if (!isDropped(error)) this.setError('read', error.message);
-      this.render();
+      this.resumeAnalyses();
     }
   }
 
@@ -286,15 +290,12 @@ export class App {
       this.state.reading = null;
       const previous = append ? this.state.dataset : null;
       const fileList = [...(previous?.files ?? []), ...read.files];
-      const sourceLabels = [
-        ...(previous?.source === 'preset' ? [previous.label] : []),
-        ...fileList.map((file) => file.name),
-      ];
+      const names = fileList.map((file) => file.name);
       this.setDataset(
         {
           source: 'files',
           preset: null,
-          label: sourceLabels.length > 3 ? `${sourceLabels.length} sources` : sourceLabels.join(' + '),
+          label: names.length > 3 ? `${names.length} files` : names.join(' + '),
           description: '',
           files: fileList,
           basePreset: previous?.source === 'preset' ? previous.label : previous?.basePreset ?? null,
@@ -307,7 +308,7 @@ export class App {
       if (token !== this.datasetToken) return;
       this.state.reading = null;
       if (!isDropped(error)) this.setError('read', error.message);
-      this.render();
+      this.resumeAnalyses();
     }
   }
 
@@ -316,6 +317,18 @@ export class App {
     if (!this.state.reading) return;
     this.datasetToken += 1;
     this.stopReading();
+    this.resumeAnalyses();
+  }
+
+  /** Whether new data is being loaded or read (the analyses wait for it). */
+  loadingData() {
+    return Boolean(this.state.reading || this.state.loading);
+  }
+
+  /** A data load ended without new data: the analyses it interrupted run again. */
+  resumeAnalyses() {
+    this.runFast();
+    this.runSweep();
     this.render();
   }
 
@@ -325,8 +338,8 @@ export class App {
     this.state.loading = null;
     // The worker is busy with the read: restarting it is the only way to stop it.
     this.analysisWorker.cancel();
-    this.requested.fastKey = null;
-    this.requested.sweepKey = null;
+    this.requested.fast = null;
+    this.requested.sweep = null;
   }
 
   setDataset(dataset, maxLen) {
@@ -362,8 +375,7 @@ export class App {
   settingsChanged() {
     this.nnlshp.cancelled = false;
     this.nnlshp.errorKey = null;
-    this.clearError('link');
-    if (this.state.error?.source === 'nnlshp') this.state.error = null;
+    this.clearError('nnlshp');
     this.writeLink();
     this.runFast();
     this.runSweep();
@@ -409,8 +421,9 @@ export class App {
       this.clearError('analysis');
       return;
     }
-    if (this.requested.fastKey === key) return;
-    this.requested.fastKey = key;
+    if (this.requested.fast?.key === key) return;
+    const token = { key };
+    this.requested.fast = token;
     const { settings } = this.state;
     const request = {
       ...this.baseRequest(),
@@ -423,20 +436,21 @@ export class App {
     // second on long rows: it is restarted after it instead.
     if (this.analysisWorker.pendingKinds().has('sweep') && !this.analysisWorker.pendingKinds().has('dataset')) {
       this.analysisWorker.cancel();
-      this.requested.sweepKey = null;
+      this.requested.sweep = null;
     }
     this.analysisWorker.request('analyse', request, { kind: 'analysis' }).then(
       (analysis) => {
-        if (this.requested.fastKey === key) this.requested.fastKey = null;
+        if (this.requested.fast === token) this.requested.fast = null;
         this.state.fast = { key, analysis, errorKey: null };
         this.clearError('analysis');
         this.render();
       },
       (error) => {
-        if (this.requested.fastKey === key) this.requested.fastKey = null;
+        if (this.requested.fast === token) this.requested.fast = null;
         if (isDropped(error)) {
-          // Abandoned with its worker: ask again if it is still the question.
-          if (error.reason === 'cancelled') this.runFast();
+          // Abandoned with its worker: ask again if it is still the question
+          // (after a data load, which asks again itself).
+          if (error.reason === 'cancelled' && !this.loadingData()) this.runFast();
           return;
         }
         this.state.fast.errorKey = key;
@@ -449,24 +463,25 @@ export class App {
   /** The fast packers' sweep over max sequences per pack. */
   runSweep() {
     const key = this.sweepKey();
-    if (this.sweeps.has(key) || this.requested.sweepKey === key) return;
+    if (this.sweeps.has(key) || this.requested.sweep?.key === key) return;
     const greedy = this.shownGreedy();
     if (greedy.length === 0) {
       this.sweeps.set(key, []);
       return;
     }
-    this.requested.sweepKey = key;
+    const token = { key };
+    this.requested.sweep = token;
     const request = { ...this.baseRequest(), algorithms: greedy, sweep_depths: SWEEP_DEPTHS };
     this.analysisWorker.request('analyse', request, { kind: 'sweep' }).then(
       (analysis) => {
-        if (this.requested.sweepKey === key) this.requested.sweepKey = null;
+        if (this.requested.sweep === token) this.requested.sweep = null;
         this.sweeps.set(key, analysis.sweep);
         this.render();
       },
       (error) => {
-        if (this.requested.sweepKey === key) this.requested.sweepKey = null;
+        if (this.requested.sweep === token) this.requested.sweep = null;
         if (isDropped(error)) {
-          if (error.reason === 'cancelled') this.runSweep();
+          if (error.reason === 'cancelled' && !this.loadingData()) this.runSweep();
           return;
         }
         // The fast analysis fails the same way and says why.
@@ -570,7 +585,8 @@ export class App {
         this.nnlshp.running = null;
         if (!isDropped(error)) {
           this.nnlshp.errorKey = step.key;
-          this.setError('nnlshp', `NNLSHP: ${error.message}`);
+          // When the fast analysis failed on the same settings, its message already says why.
+          if (this.state.error?.source !== 'analysis') this.setError('nnlshp', error.message);
         }
         this.render();
         return;
@@ -611,13 +627,12 @@ export class App {
     this.state.plan = { busy: true, message: `Packing with ${algorithmLabel(algorithm)}…` };
     this.render();
     const request = { ...this.baseRequest(), algorithm, max_per_pack: settings.maxPerPack };
+    const name = `${fileStem('packlab-plan', algorithm, dataset.preset ?? 'data', `max-len-${settings.maxLen}`)}.json`;
     try {
       const plan = await worker.request('packPlan', request, { kind: 'plan' });
-      const text = `${JSON.stringify(plan, null, 2)}\n`;
-      download(
-        new Blob([text], { type: 'application/json' }),
-        `${fileStem('packlab-plan', algorithm, dataset.preset ?? 'data', `max-len-${settings.maxLen}`)}.json`,
-      );
+      // Compact, with a final newline, exactly as the command line prints it.
+      const text = `${JSON.stringify(plan)}\n`;
+      download(new Blob([text], { type: 'application/json' }), name);
       this.state.plan = { busy: false, message: `Saved the ${algorithmLabel(algorithm)} plan: ${plan.plan.length} distinct packs.` };
     } catch (error) {
       const message = isDropped(error)
@@ -746,7 +761,7 @@ export class App {
     const analysis = this.combinedAnalysis();
     const fastKey = dataset ? this.fastKey() : null;
     const fastPending = Boolean(dataset) && fast.key !== fastKey && fast.errorKey !== fastKey;
-    const sweepPending = Boolean(dataset) && !this.sweeps.has(this.sweepKey()) && this.requested.sweepKey !== null;
+    const sweepPending = Boolean(dataset) && !this.sweeps.has(this.sweepKey()) && this.requested.sweep !== null;
     const steps = dataset ? this.nnlshpSteps() : [];
     const nnlshpWanted = settings.algorithms.includes(NNLSHP) || settings.detail === NNLSHP;
     const shown = new Set(analysis?.reports.map((report) => report.algorithm));
@@ -788,6 +803,8 @@ export class App {
       plan: this.state.plan,
       analysis,
       stale: fastPending || analysisFailed,
+      /** The current settings could not be analysed (the figures shown are older). */
+      failed: analysisFailed,
       status,
       nnlshp,
       /** Shown algorithms whose report is still being computed. */

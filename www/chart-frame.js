@@ -13,6 +13,8 @@ export class ChartFrame {
     this.kind = kind;
     this.data = null;
     this.frame = 0;
+    /** Called when the chart gains or loses its data (e.g. to enable its save buttons). */
+    this.onDataChange = [];
     this.canvas = h('canvas', {
       role: 'img',
       'aria-label': label,
@@ -32,6 +34,8 @@ export class ChartFrame {
     this.canvas.setAttribute('aria-label', label);
     if (data === this.data) return;
     this.data = data;
+    this.element.classList.toggle('has-data', data !== null);
+    for (const listener of this.onDataChange) listener();
     this.schedule();
   }
 

@@ -30,12 +30,6 @@ export function append(parent, children) {
   }
 }
 
-/** Replaces every child of `parent`. */
-export function replaceChildren(parent, ...children) {
-  parent.replaceChildren();
-  append(parent, children);
-}
-
 /** A fresh id for label/aria wiring, unique on the page. */
 let nextId = 0;
 export function uniqueId(prefix) {

@@ -15,6 +15,8 @@ const COMPARISON_COLUMNS = [
   'volume_bound',
   'mean_sequences_per_pack',
   'full_packs',
+  'bucket_tokens',
+  'bucketing_cost',
   'runtime_ms',
 ];
 
@@ -24,7 +26,10 @@ function csvField(value) {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** The comparison table as CSV: one row per report, exact values; an empty max_per_pack means unlimited. */
+/**
+ * The comparison table as CSV: one row per report, exact values. An empty
+ * max_per_pack means unlimited; empty bucket fields mean exact lengths.
+ */
 export function comparisonCsv(reports) {
   const lines = [COMPARISON_COLUMNS.join(',')];
   for (const report of reports) {

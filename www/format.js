@@ -64,30 +64,25 @@ export function formatDepth(depth) {
 export const ALGORITHM_INFO = {
   none: {
     label: 'No packing',
-    short: 'none',
     description: 'One sequence per row, padded to max_len: the baseline.',
   },
   spfhp: {
     label: 'SPFHP',
-    short: 'SPFHP',
     description:
       'Shortest-pack-first histogram packing (the paper): longest lengths first, each into the open pack with the most room left.',
   },
   lpfhp: {
     label: 'LPFHP',
-    short: 'LPFHP',
     description:
       'Longest-pack-first histogram packing: each length into the fullest open pack it fits, as many copies as fit.',
   },
   nnlshp: {
     label: 'NNLSHP',
-    short: 'NNLSHP',
     description:
       'Non-negative least-squares histogram packing (the paper): solves for the mix of exactly-filling packs, then packs the leftovers. The most efficient, and the slowest.',
   },
   bfd: {
     label: 'BFD',
-    short: 'BFD',
     description:
       'Best-fit decreasing, the packer training libraries commonly default to.',
   },

@@ -39,12 +39,14 @@ export function chartDownloads(frame, name, stem) {
       frame.setNote(`Could not save the chart: ${error.message}`);
     }
   };
-  return h(
-    'div',
-    { class: 'chart-downloads', role: 'group', 'aria-label': `Save the ${name} chart` },
-    h('button', { type: 'button', class: 'button button--small', 'aria-label': `Save the ${name} chart as SVG`, onclick: () => save('svg') }, 'SVG'),
-    h('button', { type: 'button', class: 'button button--small', 'aria-label': `Save the ${name} chart as PNG`, onclick: () => save('png') }, 'PNG'),
-  );
+  const buttons = [
+    h('button', { type: 'button', class: 'button button--small', 'aria-label': `Save the ${name} chart as SVG`, disabled: true, onclick: () => save('svg') }, 'SVG'),
+    h('button', { type: 'button', class: 'button button--small', 'aria-label': `Save the ${name} chart as PNG`, disabled: true, onclick: () => save('png') }, 'PNG'),
+  ];
+  frame.onDataChange.push(() => {
+    for (const button of buttons) button.disabled = !frame.ready;
+  });
+  return h('div', { class: 'chart-downloads', role: 'group', 'aria-label': `Save the ${name} chart` }, buttons);
 }
 
 /** A "show the numbers" disclosure holding a view's full table. */

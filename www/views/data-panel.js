@@ -35,7 +35,9 @@ export class DataPanel extends View {
       },
     }, h('option', { value: OWN_DATA, text: 'Loading the examples…' }));
     this.ownDataOption = this.presetSelect.firstElementChild;
-    this.description = h('p', { id: descriptionId, class: 'hint' });
+    this.datasetLabel = h('strong', { class: 'dataset-label' });
+    this.datasetText = h('span');
+    this.description = h('p', { id: descriptionId, class: 'hint' }, this.datasetLabel, ' ', this.datasetText);
 
     this.fileInput = h('input', {
       id: uploadId,
@@ -92,10 +94,7 @@ export class DataPanel extends View {
       ),
       h('div', { class: 'field upload' },
         h('span', { class: 'field__label', text: 'Or your own lengths' }),
-        h('label', { for: uploadId, class: 'button button--primary upload__button' },
-          h('span', { class: 'upload__icon', 'aria-hidden': 'true' }),
-          'Choose files…',
-        ),
+        h('label', { for: uploadId, class: 'button button--primary upload__button' }, 'Choose files…'),
         this.fileInput,
         h('p', { class: 'hint', id: `${uploadId}-hint` },
           'Or drop them anywhere on the page. Text, CSV, TSV, JSON, JSON Lines or NumPy .npy; several files merge. Files are read on this machine only.'),
@@ -144,12 +143,12 @@ export class DataPanel extends View {
 
     if (ownData) {
       const formats = [...new Set(dataset.files.map((file) => file.format))].join(', ');
-      setText(this.description, `${dataset.files.length === 1 ? 'One file' : `${dataset.files.length} files`} (${formats}), ${formatBytes(dataset.files.reduce((sum, file) => sum + file.bytes, 0))}${dataset.basePreset ? `, added to ${dataset.basePreset}` : ''}.`);
+      setText(this.datasetLabel, `${dataset.label}:`);
+      setText(this.datasetText, `${dataset.files.length === 1 ? 'One file' : `${dataset.files.length} files`} (${formats}), ${formatBytes(dataset.files.reduce((sum, file) => sum + file.bytes, 0))}${dataset.basePreset ? `, added to ${dataset.basePreset}` : ''}.`);
     } else if (model.loading || dataset) {
       const preset = model.presets.find((entry) => entry.name === (model.loading ?? dataset.preset));
-      setText(this.description, preset?.description ?? '');
-    } else if (model.engine === 'failed') {
-      setText(this.description, '');
+      setText(this.datasetLabel, preset ? `${preset.label}.` : '');
+      setText(this.datasetText, preset?.description ?? '');
     }
 
     const reading = model.reading;
@@ -162,7 +161,7 @@ export class DataPanel extends View {
     }
 
     const summary = model.analysis?.summary;
-    if (dataset && summary) {
+    if (dataset && summary && !model.failed) {
       setText(this.current, `${formatCount(summary.sequences)} sequences, ${formatCount(summary.tokens)} tokens.`);
     } else {
       setText(this.current, model.engine === 'loading' ? 'Starting the engine…' : '');

@@ -16,6 +16,7 @@ export class ErrorBanner extends View {
     super();
     this.title = h('p', { class: 'alert__title' });
     this.message = h('p', { class: 'alert__message' });
+    this.pageHint = h('p', { class: 'alert__hint', hidden: true });
     this.dismiss = h('button', {
       type: 'button',
       class: 'alert__dismiss',
@@ -25,7 +26,7 @@ export class ErrorBanner extends View {
     this.element = h(
       'div',
       { class: 'alert', role: 'alert', 'data-testid': 'error', hidden: true },
-      h('div', { class: 'alert__text' }, this.title, this.message),
+      h('div', { class: 'alert__text' }, this.title, this.message, this.pageHint),
       this.dismiss,
     );
   }
@@ -37,5 +38,13 @@ export class ErrorBanner extends View {
     this.element.dataset.source = error.source;
     setText(this.title, TITLES[error.source] ?? 'Something went wrong');
     setText(this.message, error.message);
+    // The engine words its fixes as command-line options; say where they are on this page.
+    const hints = [];
+    if (error.message.includes('--max-len')) hints.push('max_len');
+    if (error.message.includes('--overlong')) hints.push('“Sequences over max_len”');
+    if (error.message.includes('--column')) hints.push('the column under “Advanced reading options”');
+    if (error.message.includes('--format')) hints.push('the format under “Advanced reading options”');
+    this.pageHint.hidden = hints.length === 0;
+    setText(this.pageHint, hints.length ? `On this page: change ${hints.join(' or ')}.` : '');
   }
 }

@@ -39,7 +39,7 @@ export class ExamplePackView extends View {
   update(model) {
     this.model = model;
     const name = algorithmLabel(model.settings.detail);
-    setText(this.section.lede, `A frequent ${name} pack with more than one sequence, and what the model is told about it.`);
+    setText(this.section.lede, `${name}'s most frequent pack of more than one sequence, and what the model is told about it.`);
     this.chart.setStale(model.stale);
     const detail = model.analysis?.detail ?? null;
     if (!detail) {

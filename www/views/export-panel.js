@@ -34,7 +34,10 @@ export class ExportPanel extends View {
       onfocus: () => this.linkInput.select(),
     });
     this.message = h('p', { class: 'hint export__message', role: 'status' });
-    this.planHint = h('p', { class: 'hint' });
+    this.planAlgorithm = h('span');
+    this.planHint = h('p', { class: 'hint' },
+      'Every ', this.planAlgorithm, ' pack, in the format of ', h('code', { class: 'nowrap', text: 'packlab pack --json' }),
+      '. Choose the algorithm under “Closer look at”.');
     this.element = h(
       'section',
       { class: 'panel', 'aria-labelledby': 'export-heading' },
@@ -69,7 +72,7 @@ export class ExportPanel extends View {
     this.planButton.setAttribute('aria-busy', String(model.plan.busy));
     this.csvButton.disabled = !ready || !model.analysis?.reports.length;
     this.linkButton.disabled = !ready;
-    setText(this.planHint, `Every ${algorithm} pack, in the format of packlab pack --json. Change the algorithm under “Closer look at”.`);
+    setText(this.planAlgorithm, algorithm);
     if (this.linkInput.value !== location.href) this.linkInput.value = location.href;
     if (model.plan.message !== this.planMessage) {
       this.planMessage = model.plan.message;

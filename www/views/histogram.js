@@ -34,11 +34,9 @@ export class HistogramView extends View {
       this.values.set(key, value);
       items.push(h('div', { class: 'stat' }, h('dt', { text: label }), value));
     }
-    this.padding = h('dd', { 'data-stat': 'padding_fraction_unpacked' });
-    items.push(h('div', { class: 'stat stat--wide stat--accent' }, h('dt', { text: 'Padding without packing' }), this.padding));
     this.statistics = h('dl', { class: 'stats', 'data-testid': 'summary' }, items);
     this.paddingLine = h('p', { class: 'padding-line', 'data-testid': 'padding-unpacked' });
-    this.overlongLine = h('p', { class: 'hint', 'data-testid': 'overlong' });
+    this.overlongLine = h('p', { class: 'hint', 'data-testid': 'overlong-outcome' });
 
     this.binsBody = h('tbody');
     this.binsTable = h('table', { class: 'table table--compact' },
@@ -72,8 +70,7 @@ export class HistogramView extends View {
     const above = this.values.get('overlong');
     above.dataset.value = String(summary.overlong_sequences);
     setText(above, `${formatCount(summary.overlong_sequences)} (${formatPercent(summary.overlong_sequences / summary.sequences, 1)})`);
-    this.padding.dataset.value = String(summary.padding_fraction_unpacked);
-    setText(this.padding, formatPercent(summary.padding_fraction_unpacked, 1));
+    this.paddingLine.dataset.value = String(summary.padding_fraction_unpacked);
     setText(this.paddingLine, `padding without packing: ${formatPercent(summary.padding_fraction_unpacked, 1)}`);
 
     const policy = overlong.policy;

@@ -15,9 +15,15 @@ import { MAX_BATCH_SIZE, MAX_FINITE_PER_PACK, MAX_SUPPORTED_MAX_LEN, OVERLONG_PO
 const TYPING_PAUSE_MS = 350;
 
 const OVERLONG_LABELS = {
-  truncate: 'Truncate to max_len',
-  drop: 'Drop them',
-  error: 'Stop with an error',
+  truncate: 'Truncate',
+  drop: 'Drop',
+  error: 'Error',
+};
+
+const OVERLONG_HINTS = {
+  truncate: 'Longer sequences count as max_len tokens; the rest is lost.',
+  drop: 'Longer sequences are left out.',
+  error: 'Longer sequences stop the analysis.',
 };
 
 /** A number field that validates itself and applies after typing pauses. */
@@ -68,6 +74,7 @@ class NumberField {
 
   commit() {
     clearTimeout(this.timer);
+    this.timer = 0;
     const value = this.parse();
     if (value !== null && value !== this.shown) {
       this.shown = value;
@@ -79,9 +86,16 @@ class NumberField {
   show(value) {
     if (value === this.shown && this.input.value !== '') return;
     this.shown = value;
+    // A pending timer means the user is typing: their text wins until it applies.
     if (document.activeElement === this.input && this.timer) return;
     this.input.value = value === null ? '' : String(value);
-    this.parse();
+    // No value yet (the data is loading) is not the user's mistake.
+    if (value === null) {
+      this.problem.hidden = true;
+      this.input.removeAttribute('aria-invalid');
+    } else {
+      this.parse();
+    }
   }
 }
 
@@ -127,7 +141,7 @@ export class SettingsPanel extends View {
     const overlongId = uniqueId('overlong');
     this.overlong = h(
       'select',
-      { id: overlongId, 'data-testid': 'overlong', onchange: () => change({ overlong: this.overlong.value }) },
+      { id: overlongId, 'data-testid': 'overlong', 'aria-describedby': `${perPackId}-hint`, onchange: () => change({ overlong: this.overlong.value }) },
       OVERLONG_POLICIES.map((policy) => h('option', { value: policy, text: OVERLONG_LABELS[policy] })),
     );
 
@@ -171,7 +185,7 @@ export class SettingsPanel extends View {
           this.overlong,
         ),
       ),
-      h('p', { class: 'hint', id: `${perPackId}-hint`, text: 'Applies to every algorithm. NNLSHP slows down as it grows; the paper uses 3.' }),
+      this.rowHint = h('p', { class: 'hint', id: `${perPackId}-hint` }),
       this.algorithmFieldset,
       h('div', { class: 'field' },
         h('label', { for: detailId, text: 'Closer look at' }),
@@ -221,6 +235,7 @@ export class SettingsPanel extends View {
     const depth = settings.maxPerPack === null ? 'unlimited' : String(settings.maxPerPack);
     if (this.maxPerPack.value !== depth) this.maxPerPack.value = depth;
     if (this.overlong.value !== settings.overlong) this.overlong.value = settings.overlong;
+    setText(this.rowHint, `Max per pack applies to every algorithm; NNLSHP slows down as it grows (the paper uses 3). ${OVERLONG_HINTS[settings.overlong]}`);
     if (this.detail.value !== settings.detail) this.detail.value = settings.detail;
     for (const [name, box] of this.boxes ?? []) {
       box.checked = settings.algorithms.includes(name);

@@ -31,7 +31,7 @@ export class VerdictView extends View {
     this.sentence = h('p', { class: 'verdict__sentence' });
     this.element = h(
       'section',
-      { class: 'verdict', 'data-testid': 'verdict', 'aria-label': 'Summary' },
+      { class: 'verdict', id: 'summary', tabindex: '-1', 'data-testid': 'verdict', 'aria-label': 'Summary' },
       this.headline,
       h('div', { class: 'figures' }, this.padding.element, this.best.element, this.speedup.element, this.rows.element),
       this.sentence,

@@ -1,0 +1,146 @@
+//! The figures of the README's performance section, as Markdown tables:
+//! every algorithm on every dataset, and how the cost grows with max_len,
+//! with depth and with file size. Run with `npm run bench` or
+//! `cargo bench --bench tables`.
+//!
+//! Times are medians of repeated runs (at least 3, until 0.3 s is spent),
+//! on whatever machine runs this: quote them with the machine.
+
+mod common;
+
+use std::time::Instant;
+
+use common::Dataset;
+use packlab::input::{read_lengths, ReadOptions};
+use packlab::{pack, Algorithm, LengthCounts, Preset, Report};
+
+/// The median time of `work` in milliseconds, and its last result.
+fn median_ms<R>(mut work: impl FnMut() -> R) -> (f64, R) {
+    let mut times = Vec::new();
+    let mut spent = 0.0;
+    let mut result;
+    loop {
+        let started = Instant::now();
+        result = work();
+        let elapsed = started.elapsed().as_secs_f64() * 1e3;
+        times.push(elapsed);
+        spent += elapsed;
+        if times.len() >= 3 && (spent >= 300.0 || times.len() >= 50) {
+            break;
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], result)
+}
+
+fn depth_name(depth: Option<u32>) -> String {
+    depth.map_or("unlimited".to_string(), |depth| depth.to_string())
+}
+
+fn measure(dataset: &Dataset, algorithm: Algorithm, depth: Option<u32>) -> (f64, Report) {
+    let (runtime_ms, plan) =
+        median_ms(|| pack(&dataset.histogram, algorithm, depth).expect("packs"));
+    let report = Report::new(algorithm, &dataset.histogram, &plan, runtime_ms);
+    (runtime_ms, report)
+}
+
+fn row(dataset: &str, algorithm: Algorithm, depth: Option<u32>, runtime_ms: f64, report: &Report) {
+    let buckets = report
+        .bucket_tokens
+        .map_or(String::new(), |width| format!(" (buckets of {width})"));
+    println!(
+        "| {dataset} | {} | {} | {} | {:.6} | {:.4} | {} |",
+        algorithm.name(),
+        depth_name(depth),
+        report.packs,
+        report.efficiency,
+        report.speedup,
+        format_ms(runtime_ms) + &buckets
+    );
+}
+
+fn format_ms(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 1.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.0} µs", ms * 1000.0)
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is expected.
+    let mut datasets: Vec<Dataset> = common::squad().into_iter().collect();
+    datasets.push(common::preset(Preset::BertPretraining512));
+    datasets.push(common::wikipedia_sized());
+    datasets.push(common::preset(Preset::ChatFinetuning4096));
+    datasets.push(common::preset(Preset::LongContext32768));
+
+    println!("## Every algorithm on every dataset\n");
+    println!("| dataset | algorithm | max per pack | packs | efficiency | speed-up | time |");
+    println!("|---|---|---|---|---|---|---|");
+    for dataset in &datasets {
+        for algorithm in Algorithm::ALL {
+            for depth in [Some(3), None] {
+                let (runtime_ms, report) = measure(dataset, algorithm, depth);
+                row(&dataset.name, algorithm, depth, runtime_ms, &report);
+            }
+        }
+    }
+
+    println!("\n## Cost against max_len (log-normal lengths, 1M sequences, at most 3 per pack)\n");
+    println!("| dataset | algorithm | max per pack | packs | efficiency | speed-up | time |");
+    println!("|---|---|---|---|---|---|---|");
+    for max_len in [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072] {
+        let dataset = common::scaled(max_len);
+        for algorithm in [
+            Algorithm::Spfhp,
+            Algorithm::Lpfhp,
+            Algorithm::Bfd,
+            Algorithm::Nnlshp,
+        ] {
+            if algorithm == Algorithm::Nnlshp && max_len > 32768 {
+                continue;
+            }
+            let (runtime_ms, report) = measure(&dataset, algorithm, Some(3));
+            row(&dataset.name, algorithm, Some(3), runtime_ms, &report);
+        }
+    }
+
+    println!("\n## Cost against depth (Wikipedia-sized, max_len 512)\n");
+    println!("| dataset | algorithm | max per pack | packs | efficiency | speed-up | time |");
+    println!("|---|---|---|---|---|---|---|");
+    let wikipedia = common::wikipedia_sized();
+    let depths: Vec<Option<u32>> = (1..=16).map(Some).chain([None]).collect();
+    for algorithm in [Algorithm::Lpfhp, Algorithm::Nnlshp] {
+        for &depth in &depths {
+            let (runtime_ms, report) = measure(&wikipedia, algorithm, depth);
+            row(&wikipedia.name, algorithm, depth, runtime_ms, &report);
+        }
+    }
+
+    println!("\n## Reading a text file of lengths, from memory\n");
+    println!("| lengths | bytes | time | throughput |");
+    println!("|---|---|---|---|");
+    for lines in [1_000_000, 4_000_000, 16_000_000] {
+        let text = common::lengths_text(lines);
+        let (runtime_ms, _) = median_ms(|| {
+            let mut counts = LengthCounts::new();
+            read_lengths(
+                "lengths.txt",
+                &text[..],
+                &ReadOptions::default(),
+                &mut counts,
+            )
+            .expect("reads");
+            counts
+        });
+        println!(
+            "| {lines} | {} | {} | {:.0} MB/s |",
+            text.len(),
+            format_ms(runtime_ms),
+            text.len() as f64 / 1e6 / (runtime_ms / 1e3)
+        );
+    }
+}

@@ -1,0 +1,120 @@
+// Shared set-up of the browser tests: the page served as `npm start` serves
+// it, headless Debian Chromium driven by playwright-core, and guards that
+// fail a test on any console error or any request leaving the page's origin.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+import { startServer } from '../../scripts/serve.mjs';
+
+export const repositoryRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const screenshotFolder = join(repositoryRoot, 'test-output', 'screenshots');
+
+const chromiumArguments = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Starts the server and the browser; returns what the tests use. */
+export async function openHarness() {
+  const server = await startServer(0);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: chromiumArguments,
+  });
+  return {
+    origin,
+    browser,
+    async close() {
+      await browser.close();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
+/**
+ * A new page with guards: `problems` collects console errors, page errors
+ * and requests to other origins (which are also blocked).
+ */
+export async function newGuardedPage(harness, options = {}) {
+  const context = await harness.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') {
+      problems.push(`console ${message.type()}: ${message.text()}`);
+    }
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(harness.origin + '/') || url.startsWith('data:') || url.startsWith('blob:')) {
+      return route.continue();
+    }
+    problems.push(`request to another origin: ${url}`);
+    return route.abort();
+  });
+  return { page, context, problems };
+}
+
+/** Waits until every view is current. */
+export async function waitReady(page, timeout = 60_000) {
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout });
+}
+
+/** The results table as {algorithm: {metric: number}}. */
+export async function readResults(page) {
+  return page.$$eval('[data-testid=results] tr[data-algorithm]', (rows) =>
+    Object.fromEntries(
+      rows.map((row) => [
+        row.dataset.algorithm,
+        Object.fromEntries(
+          [...row.querySelectorAll('td[data-metric]')].map((cell) => [cell.dataset.metric, Number(cell.dataset.value)]),
+        ),
+      ]),
+    ),
+  );
+}
+
+/** Writes a scratch file for an upload; returns its path. */
+export function scratchFile(name, contents) {
+  const folder = join(tmpdir(), 'packlab-browser-tests');
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, name);
+  writeFileSync(path, contents);
+  return path;
+}
+
+/** Runs the native CLI (built once by the first call) and parses its JSON. */
+let cliBuilt = false;
+export function packlabJson(args) {
+  if (!cliBuilt) {
+    execFileSync('cargo', ['build', '--release', '--quiet', '--bin', 'packlab'], { cwd: repositoryRoot, stdio: 'inherit' });
+    cliBuilt = true;
+  }
+  const output = execFileSync(join(repositoryRoot, 'target', 'release', 'packlab'), args, { cwd: repositoryRoot });
+  return JSON.parse(output.toString());
+}
+
+/** Saves a screenshot of `locator` (or the page) for a person to look at. */
+export async function saveScreenshot(target, name) {
+  mkdirSync(screenshotFolder, { recursive: true });
+  await target.screenshot({ path: join(screenshotFolder, `${name}.png`) });
+}
+
+/** Saves a screenshot of the whole scrolled page. */
+export async function saveFullPageScreenshot(page, name) {
+  mkdirSync(screenshotFolder, { recursive: true });
+  await page.screenshot({ path: join(screenshotFolder, `${name}.png`), fullPage: true });
+}

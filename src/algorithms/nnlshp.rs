@@ -441,7 +441,20 @@ impl ColumnOracle for StrategyOracle {
             .map(|(&r, &w)| r * w)
             .collect();
         let mut lengths = match self.max_per_pack {
-            Some(cap) => self.best_capped(&scores, cap as usize),
+            // Up to 3 layers the capped programme costs no more than the
+            // uncapped one.
+            Some(cap) if cap <= 3 => self.best_capped(&scores, cap as usize),
+            Some(cap) => {
+                // The best strategy without a cap is also the best with one
+                // whenever it respects the cap, which is the common case;
+                // only otherwise pay for the cap's layers.
+                let uncapped = self.best_uncapped(&scores);
+                if uncapped.len() <= cap as usize {
+                    uncapped
+                } else {
+                    self.best_capped(&scores, cap as usize)
+                }
+            }
             None => self.best_uncapped(&scores),
         };
         lengths.sort_unstable_by(|a, b| b.cmp(a));

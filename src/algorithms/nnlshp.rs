@@ -338,6 +338,10 @@ struct StrategyOracle {
     best: Vec<Vec<f64>>,
     /// `last[c][tokens]`: the last length added to reach `best[c][tokens]`.
     last: Vec<Vec<u32>>,
+    /// The current scores, longest length first: `reversed_scores[i]` is
+    /// the score of length `max_len - i`, so that the programme's inner
+    /// loop reads both of its arrays forwards.
+    reversed_scores: Vec<f64>,
 }
 
 impl StrategyOracle {
@@ -351,6 +355,7 @@ impl StrategyOracle {
             weights,
             best: vec![vec![f64::NEG_INFINITY; row]; layers],
             last: vec![vec![0; row]; layers],
+            reversed_scores: vec![0.0; max_len as usize],
         }
     }
 
@@ -369,17 +374,10 @@ impl StrategyOracle {
             let previous = &done[layer - 1];
             let current = &mut current[0];
             for tokens in first_total..=max_len {
-                let mut best_score = f64::NEG_INFINITY;
-                let mut best_length = 0;
                 // The added length leaves at least `layer` tokens for the
                 // `layer` lengths before it.
-                for length in 1..=(tokens - layer) {
-                    let score = previous[tokens - length] + scores[length - 1];
-                    if score > best_score {
-                        best_score = score;
-                        best_length = length as u32;
-                    }
-                }
+                let (best_score, best_length) =
+                    best_extension(previous, &self.reversed_scores, tokens, tokens - layer);
                 current[tokens] = best_score;
                 self.last[layer][tokens] = best_length;
             }
@@ -402,21 +400,14 @@ impl StrategyOracle {
     }
 
     /// The best strategy with no cap on its number of lengths.
-    fn best_uncapped(&mut self, scores: &[f64]) -> Vec<u32> {
+    fn best_uncapped(&mut self) -> Vec<u32> {
         let max_len = self.max_len as usize;
         let best = &mut self.best[0];
         let last = &mut self.last[0];
         best[0] = 0.0;
         for tokens in 1..=max_len {
-            let mut best_score = f64::NEG_INFINITY;
-            let mut best_length = 0;
-            for length in 1..=tokens {
-                let score = best[tokens - length] + scores[length - 1];
-                if score > best_score {
-                    best_score = score;
-                    best_length = length as u32;
-                }
-            }
+            let (best_score, best_length) =
+                best_extension(best, &self.reversed_scores, tokens, tokens);
             best[tokens] = best_score;
             last[tokens] = best_length;
         }
@@ -431,6 +422,56 @@ impl StrategyOracle {
     }
 }
 
+/// The best way to end a strategy of `tokens` tokens: the maximum over
+/// `length` in `1..=longest` of `previous[tokens - length]` plus the score
+/// of `length`, and the shortest length reaching it.
+///
+/// This is the dynamic programme's inner loop, where NNLSHP spends most of
+/// its time. With the scores stored longest first, both arrays are read
+/// forwards, and four independent running maxima let the processor overlap
+/// the comparisons instead of waiting on one chain.
+fn best_extension(
+    previous: &[f64],
+    reversed_scores: &[f64],
+    tokens: usize,
+    longest: usize,
+) -> (f64, u32) {
+    let max_len = reversed_scores.len();
+    // Position i stands for length `longest - i`.
+    let prefixes = &previous[tokens - longest..tokens];
+    let endings = &reversed_scores[max_len - longest..];
+    const LANES: usize = 4;
+    let mut best = [f64::NEG_INFINITY; LANES];
+    let mut position = [0usize; LANES];
+    let whole = longest / LANES * LANES;
+    for start in (0..whole).step_by(LANES) {
+        for lane in 0..LANES {
+            let value = prefixes[start + lane] + endings[start + lane];
+            // `>=`: among equal values the later position, the shorter length.
+            if value >= best[lane] {
+                best[lane] = value;
+                position[lane] = start + lane;
+            }
+        }
+    }
+    let mut best_value = f64::NEG_INFINITY;
+    let mut best_position = 0;
+    for lane in 0..LANES {
+        if best[lane] > best_value || (best[lane] == best_value && position[lane] > best_position) {
+            best_value = best[lane];
+            best_position = position[lane];
+        }
+    }
+    for index in whole..longest {
+        let value = prefixes[index] + endings[index];
+        if value >= best_value {
+            best_value = value;
+            best_position = index;
+        }
+    }
+    (best_value, (longest - best_position) as u32)
+}
+
 impl ColumnOracle for StrategyOracle {
     type Id = Vec<u32>;
 
@@ -440,6 +481,9 @@ impl ColumnOracle for StrategyOracle {
             .zip(&self.weights)
             .map(|(&r, &w)| r * w)
             .collect();
+        for (reversed, &score) in self.reversed_scores.iter_mut().zip(scores.iter().rev()) {
+            *reversed = score;
+        }
         let mut lengths = match self.max_per_pack {
             // Up to 3 layers the capped programme costs no more than the
             // uncapped one.
@@ -448,14 +492,14 @@ impl ColumnOracle for StrategyOracle {
                 // The best strategy without a cap is also the best with one
                 // whenever it respects the cap, which is the common case;
                 // only otherwise pay for the cap's layers.
-                let uncapped = self.best_uncapped(&scores);
+                let uncapped = self.best_uncapped();
                 if uncapped.len() <= cap as usize {
                     uncapped
                 } else {
                     self.best_capped(&scores, cap as usize)
                 }
             }
-            None => self.best_uncapped(&scores),
+            None => self.best_uncapped(),
         };
         lengths.sort_unstable_by(|a, b| b.cmp(a));
         let mut entries: Vec<(usize, f64)> = Vec::with_capacity(lengths.len());

@@ -373,13 +373,13 @@ impl StrategyOracle {
             let (done, current) = self.best.split_at_mut(layer);
             let previous = &done[layer - 1];
             let current = &mut current[0];
-            for tokens in first_total..=max_len {
+            let last = &mut self.last[layer];
+            let slots = current.iter_mut().zip(last.iter_mut()).enumerate();
+            for (tokens, (best_score, best_length)) in slots.skip(first_total) {
                 // The added length leaves at least `layer` tokens for the
                 // `layer` lengths before it.
-                let (best_score, best_length) =
+                (*best_score, *best_length) =
                     best_extension(previous, &self.reversed_scores, tokens, tokens - layer);
-                current[tokens] = best_score;
-                self.last[layer][tokens] = best_length;
             }
         }
         let best_layer = (0..cap)

@@ -1,6 +1,8 @@
 //! Packing algorithms through the public API: exact small cases worked out
 //! by hand, and property tests over random histograms checked against an
 //! independent per-sequence simulation of each greedy packer.
+// Native only: these tests use files, processes or proptest.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 

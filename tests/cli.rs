@@ -1,4 +1,6 @@
 //! The `packlab` command line, run as a user runs it.
+// Native only: these tests use files, processes or proptest.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

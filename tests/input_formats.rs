@@ -1,6 +1,8 @@
 //! The input readers through the public API: exact histograms for valid
 //! files, exact error kinds and locations for invalid ones, and a property
 //! test that every format yields the same histogram for the same lengths.
+// Native only: these tests use files, processes or proptest.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 use std::io::Read;

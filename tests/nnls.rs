@@ -10,6 +10,8 @@
 //!
 //! Random problems come from proptest with fixed seeds, so every run sees the
 //! same cases.
+// Native only: these tests use files, processes or proptest.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 use std::time::Instant;

@@ -4,6 +4,8 @@
 //!
 //! The data is read where the project keeps it, outside the repository; a
 //! clone without it skips these checks with a printed notice.
+// Native only: these tests use files, processes or proptest.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::fs::File;
 use std::path::PathBuf;

@@ -96,8 +96,7 @@ fn read_bytes_merges_and_a_bad_file_changes_nothing() {
 
     let error = dataset
         .read_bytes("broken.txt", b"3\n4\n-1\n", JsValue::UNDEFINED)
-        .err()
-        .expect("a negative length is refused");
+        .expect_err("a negative length is refused");
     let message = error_message(error);
     assert!(message.contains("broken.txt:3"), "{message}");
 

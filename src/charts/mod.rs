@@ -9,6 +9,7 @@ mod anatomy;
 mod comparison;
 mod histogram;
 mod mask;
+mod measure;
 mod style;
 mod sweep;
 
@@ -24,6 +25,7 @@ use crate::analysis::{HistogramBins, PlanDetail, SweepLine};
 use crate::histogram::LengthSummary;
 use crate::report::Report;
 
+use measure::MeasuredBackend;
 pub(crate) use style::Style;
 
 /// Which chart to draw.
@@ -124,7 +126,7 @@ pub(crate) fn draw_on_canvas(
 ) -> Result<(), String> {
     let backend = CanvasBackend::with_canvas_object(canvas)
         .ok_or_else(|| "the canvas has no 2D context".to_string())?;
-    let root = backend.into_drawing_area();
+    let root = MeasuredBackend::new(backend).into_drawing_area();
     draw(&root, kind, data, &Style::new(options))
 }
 
@@ -138,8 +140,8 @@ pub(crate) fn draw_svg(
 ) -> Result<String, String> {
     let mut svg = String::new();
     {
-        let root =
-            SVGBackend::with_string(&mut svg, (width.max(1), height.max(1))).into_drawing_area();
+        let backend = SVGBackend::with_string(&mut svg, (width.max(1), height.max(1)));
+        let root = MeasuredBackend::new(backend).into_drawing_area();
         draw(&root, kind, data, &Style::new(options))?;
     }
     Ok(svg)

@@ -112,6 +112,7 @@ describe('the Packlab page', () => {
       assert.ok(results[algorithm].packs > 0);
     }
     assert.equal(results.none.efficiency, 1 / results.none.speedup_limit);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await saveScreenshot(page, 'default-page-1280x800');
     await saveFullPageScreenshot(page, 'default-full-page');
     assert.deepEqual(problems, []);

@@ -1,0 +1,124 @@
+// The page benchmark: how long the real page takes, in headless Chromium,
+// for what users wait on. Prints a Markdown table. Run by `npm run bench`
+// after the page is built (scripts/build.sh).
+//
+// Each figure is the median of several runs; the machine is shared, so
+// quote the figures with the machine they came from.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+import { startServer } from './serve.mjs';
+
+const RUNS = Number(process.env.PACKLAB_BENCH_RUNS || 3);
+
+const server = await startServer(0);
+const origin = `http://127.0.0.1:${server.address().port}`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function readyAfter(page, timeout = 300_000) {
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout, polling: 10 });
+  return page.evaluate(() => performance.now());
+}
+
+/** Milliseconds from navigation to every view current, for a hash. */
+async function timeToReady(hash) {
+  const times = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${origin}/#${hash}`);
+    times.push(await readyAfter(page));
+    await context.close();
+  }
+  return median(times);
+}
+
+/** The runtime the engine reports in the page for one algorithm and setting. */
+async function engineRuntime(hash, algorithm) {
+  const times = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${origin}/#${hash}`);
+    await readyAfter(page);
+    const value = await page.$eval(
+      `[data-testid=results] tr[data-algorithm=${algorithm}] td[data-metric=runtime_ms]`,
+      (cell) => Number(cell.dataset.value),
+    );
+    times.push(value);
+    await context.close();
+  }
+  return median(times);
+}
+
+/** Milliseconds to read an uploaded file of `lines` lengths, until every view is current. */
+async function uploadTime(lines) {
+  const folder = join(tmpdir(), 'packlab-bench');
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, `lengths-${lines}.txt`);
+  let state = 12345;
+  const parts = [];
+  for (let i = 0; i < lines; i += 1) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    parts.push(1 + (state % 2048));
+  }
+  writeFileSync(path, parts.join('\n') + '\n');
+  const times = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${origin}/#algorithms=none,spfhp,lpfhp,bfd`);
+    await readyAfter(page);
+    const started = await page.evaluate(() => performance.now());
+    await page.setInputFiles('[data-testid=upload]', path);
+    await page.waitForFunction(
+      (expected) => {
+        const cell = document.querySelector('[data-testid=results] tr[data-algorithm=none] td[data-metric=packs]');
+        return cell && Number(cell.dataset.value) === expected && document.body.dataset.state === 'ready';
+      },
+      lines,
+      { timeout: 300_000, polling: 20 },
+    );
+    times.push((await page.evaluate(() => performance.now())) - started);
+    await context.close();
+  }
+  return median(times);
+}
+
+const greedy = 'algorithms=none,spfhp,lpfhp,bfd';
+const rows = [];
+const add = (what, milliseconds) => {
+  rows.push(`| ${what} | ${milliseconds >= 1000 ? (milliseconds / 1000).toFixed(2) + ' s' : milliseconds.toFixed(0) + ' ms'} |`);
+  console.error(rows.at(-1));
+};
+
+add('first complete render, default page (all views)', await timeToReady(''));
+add('first complete render, greedy algorithms only', await timeToReady(greedy));
+for (const preset of ['qa-finetuning-384', 'bert-pretraining-512', 'chat-finetuning-4096', 'long-context-32768']) {
+  for (const depth of [3, 8]) {
+    add(`NNLSHP in the page, ${preset}, max ${depth} per pack (engine time)`,
+      await engineRuntime(`preset=${preset}&max_per_pack=${depth}&algorithms=nnlshp`, 'nnlshp'));
+  }
+}
+for (const lines of [1_000_000, 16_000_000]) {
+  add(`upload of ${lines.toLocaleString('en')} lengths, read and analysed`, await uploadTime(lines));
+}
+
+await browser.close();
+server.close();
+
+console.log('| page benchmark (headless Chromium, median of ' + RUNS + ' runs) | time |');
+console.log('|---|---|');
+for (const row of rows) console.log(row);

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Packlab's benchmarks: criterion's statistics, the README's tables, and the
+# page in headless Chromium. What `npm run bench` runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh --browser
+printf '\n== criterion benchmarks (fixed data)\n'
+cargo bench --bench packing
+printf '\n== tables: every algorithm on every dataset, and how cost grows\n'
+cargo bench --bench tables
+printf '\n== the page in headless Chromium\n'
+bash scripts/build.sh
+node scripts/bench-page.mjs

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import {
@@ -205,6 +206,40 @@ describe('the Packlab page', () => {
     assert.ok(overflow <= 1, `no horizontal scrolling at phone width (${overflow}px too wide)`);
     await saveScreenshot(page, 'phone-dark');
     await saveFullPageScreenshot(page, 'phone-dark-full-page');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('exports: the plan equals the CLI, the comparison as CSV, charts as SVG and PNG', async () => {
+    const { page, context, problems } = await newGuardedPage(harness, { acceptDownloads: true });
+    await page.goto(harness.origin + '/#preset=qa-finetuning-384&max_per_pack=3&detail=lpfhp&algorithms=none,spfhp,lpfhp,bfd');
+    await waitReady(page);
+    const downloaded = async (click) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+      const path = await download.path();
+      return { name: download.suggestedFilename(), text: readFileSync(path, 'utf8') };
+    };
+
+    const plan = await downloaded(() => page.locator('[data-testid=export-plan]').click());
+    const fromPage = JSON.parse(plan.text);
+    const fromCli = packlabJson(['pack', '--preset', 'qa-finetuning-384', '--algorithm', 'lpfhp', '--max-per-pack', '3', '--json']);
+    for (const field of ['algorithm', 'max_len', 'max_per_pack', 'sequences', 'tokens', 'packs', 'efficiency', 'speedup', 'plan']) {
+      assert.deepEqual(fromPage[field], fromCli[field], `plan export: ${field}`);
+    }
+
+    const csv = await downloaded(() => page.locator('[data-testid=export-csv]').click());
+    const [header, ...rows] = csv.text.trim().split(/\r?\n/);
+    assert.match(header, /algorithm/);
+    assert.match(header, /efficiency/);
+    assert.equal(rows.length, 4, 'one row per algorithm shown');
+
+    const histogramSection = page.locator('section', { has: page.locator('[data-testid=histogram-chart]') });
+    const svg = await downloaded(() => histogramSection.getByRole('button', { name: /SVG/ }).first().click());
+    assert.match(svg.name, /\.svg$/);
+    assert.match(svg.text, /<svg/);
+    assert.match(svg.text, /max_len/);
+    const png = await downloaded(() => histogramSection.getByRole('button', { name: /PNG/ }).first().click());
+    assert.match(png.name, /\.png$/);
     assert.deepEqual(problems, []);
     await context.close();
   });

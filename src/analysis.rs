@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::algorithms::{pack_with, Algorithm, PackError, PackOptions};
+use crate::algorithms::{pack_cached, Algorithm, PackError, PackOptions, SolutionCache};
 use crate::histogram::{
     Histogram, HistogramError, LengthCounts, LengthSummary, OverlongOutcome, OverlongPolicy,
 };
@@ -198,11 +198,14 @@ pub enum AnalysisError {
 
 /// Computes what `request` asks of `counts`. `clock` returns milliseconds
 /// from any fixed origin: the library has no clock of its own, since
-/// WebAssembly lacks one.
+/// WebAssembly lacks one. NNLSHP's solutions are reused from and kept in
+/// `cache` (see [`SolutionCache`]); pass a new one when nothing is kept
+/// between calls.
 pub fn analyse(
     counts: &LengthCounts,
     request: &AnalysisRequest,
     clock: &dyn Fn() -> f64,
+    cache: &mut SolutionCache,
 ) -> Result<Analysis, AnalysisError> {
     let max_len = request
         .max_len
@@ -211,15 +214,15 @@ pub fn analyse(
     let (histogram, overlong) = Histogram::from_counts(counts, max_len, request.overlong)?;
     let summary = counts.summary(histogram.max_len())?;
 
-    let timed_pack = |algorithm: Algorithm,
-                      max_per_pack: Option<u32>|
+    let mut timed_pack = |algorithm: Algorithm,
+                          max_per_pack: Option<u32>|
      -> Result<(PackingPlan, f64), PackError> {
         let started = clock();
         let options = PackOptions {
             max_per_pack,
             bucket_tokens: request.bucket_tokens,
         };
-        let plan = pack_with(&histogram, algorithm, &options)?;
+        let plan = pack_cached(&histogram, algorithm, &options, cache)?;
         Ok((plan, clock() - started))
     };
 
@@ -340,7 +343,7 @@ mod tests {
             algorithms: Algorithm::ALL.to_vec(),
             ..AnalysisRequest::default()
         };
-        let analysis = analyse(&counts(), &request, &no_clock).unwrap();
+        let analysis = analyse(&counts(), &request, &no_clock, &mut SolutionCache::new()).unwrap();
         let (histogram, _) =
             Histogram::from_counts(&counts(), 10, OverlongPolicy::Truncate).unwrap();
         for (report, algorithm) in analysis.reports.iter().zip(Algorithm::ALL) {
@@ -360,7 +363,7 @@ mod tests {
             sweep_depths: vec![Some(1), Some(2), None],
             ..AnalysisRequest::default()
         };
-        let analysis = analyse(&counts(), &request, &no_clock).unwrap();
+        let analysis = analyse(&counts(), &request, &no_clock, &mut SolutionCache::new()).unwrap();
         assert_eq!(analysis.sweep.len(), 2);
         for line in &analysis.sweep {
             assert_eq!(line.points.len(), 3);
@@ -378,7 +381,7 @@ mod tests {
             top_groups: 2,
             ..AnalysisRequest::default()
         };
-        let detail = analyse(&counts(), &request, &no_clock)
+        let detail = analyse(&counts(), &request, &no_clock, &mut SolutionCache::new())
             .unwrap()
             .detail
             .unwrap();
@@ -421,7 +424,7 @@ mod tests {
             batch_size: 5,
             ..AnalysisRequest::default()
         };
-        let analysis = analyse(&counts(), &request, &no_clock).unwrap();
+        let analysis = analyse(&counts(), &request, &no_clock, &mut SolutionCache::new()).unwrap();
         let none = &analysis.training[0];
         assert_eq!(none.unpacked_steps_per_epoch, 3); // 12 sequences / 5
         assert_eq!(none.steps_per_epoch, 3);

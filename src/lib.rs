@@ -44,7 +44,9 @@ pub mod report;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use algorithms::{pack, pack_with, Algorithm, PackError, PackOptions};
+pub use algorithms::{
+    pack, pack_cached, pack_with, Algorithm, PackError, PackOptions, SolutionCache,
+};
 pub use histogram::{
     CountOverflow, Histogram, HistogramError, LengthCounts, LengthSummary, OverlongOutcome,
     OverlongPolicy, MAX_SUPPORTED_MAX_LEN,

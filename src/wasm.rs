@@ -26,7 +26,7 @@ use crate::input::{read_lengths, ReadOptions};
 use crate::plan::PackGroup;
 use crate::presets::Preset;
 use crate::report::Report;
-use crate::{pack_with, Algorithm, OverlongOutcome, OverlongPolicy, PackOptions};
+use crate::{pack_cached, Algorithm, OverlongOutcome, OverlongPolicy, PackOptions, SolutionCache};
 
 /// Bytes read from a file per step: large enough that the per-call cost of
 /// crossing into JavaScript is negligible, small enough for smooth progress.
@@ -138,6 +138,9 @@ fn read_options(options: JsValue) -> Result<ReadOptions, JsError> {
 #[wasm_bindgen]
 pub struct Dataset {
     counts: LengthCounts,
+    /// NNLSHP's solutions on this dataset's histograms, kept between calls
+    /// (a sweep asks for one setting at a time).
+    solutions: SolutionCache,
 }
 
 /// Public methods, exported to JavaScript.
@@ -148,6 +151,7 @@ impl Dataset {
     pub fn new() -> Dataset {
         Dataset {
             counts: LengthCounts::new(),
+            solutions: SolutionCache::new(),
         }
     }
 
@@ -163,6 +167,7 @@ impl Dataset {
         })?;
         Ok(Dataset {
             counts: preset.generate(),
+            solutions: SolutionCache::new(),
         })
     }
 
@@ -221,6 +226,7 @@ impl Dataset {
     pub fn copy(&self) -> Dataset {
         Dataset {
             counts: self.counts.clone(),
+            solutions: SolutionCache::new(),
         }
     }
 
@@ -292,9 +298,9 @@ impl Dataset {
     /// `AnalysisRequest` (`{max_len?, overlong?, max_per_pack?, algorithms?,
     /// sweep_depths?, detail_algorithm?, batch_size?, top_groups?}`); the
     /// result an `Analysis`.
-    pub fn analyse(&self, request: JsValue) -> Result<JsValue, JsError> {
+    pub fn analyse(&mut self, request: JsValue) -> Result<JsValue, JsError> {
         let request: AnalysisRequest = from_js(request, "analysis request")?;
-        let analysis = analyse(&self.counts, &request, &now_ms)
+        let analysis = analyse(&self.counts, &request, &now_ms, &mut self.solutions)
             .map_err(|error| JsError::new(&error.to_string()))?;
         to_js(&analysis)
     }
@@ -303,7 +309,7 @@ impl Dataset {
     /// prints: the report's fields, `overlong` and `plan`. `request` is
     /// `{algorithm, max_len?, overlong?, max_per_pack?, bucket_tokens?}`.
     #[wasm_bindgen(js_name = packPlan)]
-    pub fn pack_plan(&self, request: JsValue) -> Result<JsValue, JsError> {
+    pub fn pack_plan(&mut self, request: JsValue) -> Result<JsValue, JsError> {
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         struct PlanRequest {
@@ -336,7 +342,7 @@ impl Dataset {
             max_per_pack: request.max_per_pack,
             bucket_tokens: request.bucket_tokens,
         };
-        let plan = pack_with(&histogram, request.algorithm, &options)
+        let plan = pack_cached(&histogram, request.algorithm, &options, &mut self.solutions)
             .map_err(|error| JsError::new(&error.to_string()))?;
         let report = Report::new(request.algorithm, &histogram, &plan, now_ms() - started);
         to_js(&PlanOutput {

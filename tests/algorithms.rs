@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use packlab::{
-    pack, pack_with, validate, Algorithm, Histogram, PackError, PackOptions, PackingPlan, Report,
+    pack, pack_cached, pack_with, validate, Algorithm, Histogram, PackError, PackOptions,
+    PackingPlan, Report, SolutionCache,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -402,4 +403,27 @@ fn nnlshp_buckets_lengths_automatically_at_large_max_len() {
         ),
         Err(PackError::ZeroBucketTokens)
     );
+}
+
+proptest! {
+    #![proptest_config(config(40, 0x5eed_0006))]
+
+    #[test]
+    fn cached_nnlshp_sweeps_match_fresh_solves(data in large_histogram(200)) {
+        let mut cache = SolutionCache::new();
+        let depths: Vec<Option<u32>> = [1, 2, 3, 4, 6, 8, 16].into_iter().map(Some).chain([None]).collect();
+        for &depth in &depths {
+            let options = PackOptions { max_per_pack: depth, bucket_tokens: None };
+            let cached = pack_cached(&data, Algorithm::Nnlshp, &options, &mut cache).unwrap();
+            prop_assert_eq!(validate(&cached, &data), Ok(()));
+            // Asked again, the cache answers with the same plan.
+            prop_assert_eq!(&pack_cached(&data, Algorithm::Nnlshp, &options, &mut cache).unwrap(), &cached);
+            // A reused solution is optimal too; the least-squares optimum
+            // can be reached by different strategy counts, so the plans
+            // may differ slightly after rounding, never by much.
+            let fresh = pack_with(&data, Algorithm::Nnlshp, &options).unwrap();
+            let (a, b) = (cached.packs() as f64, fresh.packs() as f64);
+            prop_assert!((a - b).abs() <= 0.01 * b + 5.0, "depth {:?}: cached {} fresh {}", depth, a, b);
+        }
+    }
 }

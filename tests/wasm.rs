@@ -27,7 +27,7 @@ fn error_message(error: wasm_bindgen::JsError) -> String {
 
 #[wasm_bindgen_test]
 fn a_preset_analyses_like_the_native_library() {
-    let dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
+    let mut dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
     let request = AnalysisRequest {
         max_per_pack: Some(3),
         algorithms: vec![
@@ -62,7 +62,7 @@ fn a_preset_analyses_like_the_native_library() {
 
 #[wasm_bindgen_test]
 fn pairs_round_trip() {
-    let dataset = Dataset::from_preset("chat-finetuning-4096").expect("a known preset");
+    let mut dataset = Dataset::from_preset("chat-finetuning-4096").expect("a known preset");
     let pairs = dataset.pairs().expect("pairs");
     let lengths: BigUint64Array = field(&pairs, "lengths").into();
     let counts: BigUint64Array = field(&pairs, "counts").into();
@@ -70,7 +70,7 @@ fn pairs_round_trip() {
         .as_f64()
         .map(|value| value as u32);
     assert_eq!(declared, Some(4096));
-    let restored = Dataset::from_pairs(&lengths, &counts, declared).expect("restores");
+    let mut restored = Dataset::from_pairs(&lengths, &counts, declared).expect("restores");
     assert_eq!(restored.default_max_len(), Some(4096.0));
     let before = dataset
         .analyse(to_js(&AnalysisRequest::default()))
@@ -122,7 +122,7 @@ fn read_options_pick_format_and_column() {
 
 #[wasm_bindgen_test]
 fn pack_plan_has_the_cli_shape() {
-    let dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
+    let mut dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
     let request = js_sys::JSON::parse(r#"{"algorithm": "spfhp", "max_per_pack": 2}"#).unwrap();
     let output = dataset.pack_plan(request).expect("packs");
     for name in [
@@ -142,7 +142,7 @@ fn pack_plan_has_the_cli_shape() {
 
 #[wasm_bindgen_test]
 fn bad_requests_are_errors_not_panics() {
-    let dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
+    let mut dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
     for request in [
         r#"{"max_len": 0}"#,
         r#"{"max_per_pack": 0, "algorithms": ["spfhp"]}"#,

@@ -37,7 +37,13 @@ fn realistic() -> Analysis {
         detail_algorithm: Some(Algorithm::Lpfhp),
         ..AnalysisRequest::default()
     };
-    let mut analysis = analyse(&counts, &request, &no_clock).unwrap();
+    let mut analysis = analyse(
+        &counts,
+        &request,
+        &no_clock,
+        &mut packlab::SolutionCache::new(),
+    )
+    .unwrap();
     // nnlshp as the page shows it while its sweep is still running: a
     // report at depth 3 and only the first depths of the sweep.
     let nnlshp = AnalysisRequest {
@@ -46,7 +52,13 @@ fn realistic() -> Analysis {
         sweep_depths: vec![Some(1), Some(2)],
         ..AnalysisRequest::default()
     };
-    let mut partial = analyse(&counts, &nnlshp, &no_clock).unwrap();
+    let mut partial = analyse(
+        &counts,
+        &nnlshp,
+        &no_clock,
+        &mut packlab::SolutionCache::new(),
+    )
+    .unwrap();
     analysis.reports.insert(3, partial.reports.remove(0));
     analysis.sweep.insert(3, partial.sweep.remove(0));
     analysis
@@ -65,7 +77,13 @@ fn small(lengths: &[(u64, u64)], max_len: u64) -> Analysis {
         detail_algorithm: Some(Algorithm::Bfd),
         ..AnalysisRequest::default()
     };
-    analyse(&counts, &request, &no_clock).unwrap()
+    analyse(
+        &counts,
+        &request,
+        &no_clock,
+        &mut packlab::SolutionCache::new(),
+    )
+    .unwrap()
 }
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {

@@ -3,6 +3,8 @@
 mod greedy;
 mod nnlshp;
 
+pub use nnlshp::SolutionCache;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -151,6 +153,30 @@ pub fn pack_with(
     algorithm: Algorithm,
     options: &PackOptions,
 ) -> Result<PackingPlan, PackError> {
+    pack_inner(histogram, algorithm, options, None)
+}
+
+/// [`pack_with`], reusing and keeping NNLSHP's least-squares solutions in
+/// `cache`: for sweeps over max_per_pack and repeated requests on one
+/// histogram. The plans are those [`pack_with`] gives.
+///
+/// # Errors
+/// As [`pack_with`].
+pub fn pack_cached(
+    histogram: &Histogram,
+    algorithm: Algorithm,
+    options: &PackOptions,
+    cache: &mut SolutionCache,
+) -> Result<PackingPlan, PackError> {
+    pack_inner(histogram, algorithm, options, Some(cache))
+}
+
+fn pack_inner(
+    histogram: &Histogram,
+    algorithm: Algorithm,
+    options: &PackOptions,
+    cache: Option<&mut SolutionCache>,
+) -> Result<PackingPlan, PackError> {
     let max_per_pack = options.max_per_pack;
     if max_per_pack == Some(0) {
         return Err(PackError::ZeroMaxPerPack);
@@ -176,7 +202,7 @@ pub fn pack_with(
         Algorithm::Lpfhp => greedy::pack(histogram, effective_limit, greedy::LPFHP),
         Algorithm::Bfd => greedy::pack(histogram, effective_limit, greedy::BEST_FIT_DECREASING),
         Algorithm::Nnlshp => {
-            let outcome = nnlshp::pack(histogram, effective_limit, options.bucket_tokens)?;
+            let outcome = nnlshp::pack(histogram, effective_limit, options.bucket_tokens, cache)?;
             bucketing = outcome.bucketing;
             outcome.groups
         }

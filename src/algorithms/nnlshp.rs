@@ -61,13 +61,85 @@ pub(crate) struct Outcome {
     pub bucketing: Option<Bucketing>,
 }
 
+/// NNLSHP's least-squares solutions for one histogram, kept so that a
+/// sweep over max_per_pack, or a repeated request, solves each only once.
+///
+/// A solution found with a looser limit (or none) whose strategies all
+/// respect a tighter limit is also optimal under the tighter one: the
+/// tighter problem only removes strategies that the solution does not use.
+/// On real data the solutions without a limit often use only a few lengths
+/// per strategy, so most settings of a sweep need no solve at all.
+#[derive(Debug, Default)]
+pub struct SolutionCache {
+    /// The histogram the solutions belong to; another histogram empties the cache.
+    histogram: Option<Histogram>,
+    solutions: Vec<CachedSolution>,
+}
+
+#[derive(Debug)]
+struct CachedSolution {
+    bucket_tokens: u32,
+    /// The limit on lengths per strategy it was solved under (bucket units).
+    limit: Option<u32>,
+    /// The strategies (in bucket units) and how often each is used.
+    columns: Vec<(Vec<u32>, f64)>,
+    /// The most lengths any of its strategies holds.
+    deepest: usize,
+}
+
+impl SolutionCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn keep_only(&mut self, histogram: &Histogram) {
+        if self.histogram.as_ref() != Some(histogram) {
+            self.histogram = Some(histogram.clone());
+            self.solutions.clear();
+        }
+    }
+
+    /// A cached solution that is optimal under `limit`, if any.
+    fn find(&self, bucket_tokens: u32, limit: Option<u32>) -> Option<&[(Vec<u32>, f64)]> {
+        self.solutions
+            .iter()
+            .filter(|solution| solution.bucket_tokens == bucket_tokens)
+            .find(|solution| match (solution.limit, limit) {
+                (None, None) => true,
+                (None, Some(limit)) => solution.deepest <= limit as usize,
+                (Some(solved), Some(limit)) => {
+                    solved == limit || (solved > limit && solution.deepest <= limit as usize)
+                }
+                (Some(_), None) => false,
+            })
+            .map(|solution| solution.columns.as_slice())
+    }
+
+    fn insert(&mut self, bucket_tokens: u32, limit: Option<u32>, columns: &[(Vec<u32>, f64)]) {
+        let deepest = columns
+            .iter()
+            .map(|(units, _)| units.len())
+            .max()
+            .unwrap_or(0);
+        self.solutions.push(CachedSolution {
+            bucket_tokens,
+            limit,
+            columns: columns.to_vec(),
+            deepest,
+        });
+    }
+}
+
 /// Packs `histogram` with NNLSHP, at most `max_per_pack` sequences per pack
 /// (`None`: no limit), on buckets of `bucket_tokens` tokens (`None`:
-/// [`automatic_bucket_tokens`]).
+/// [`automatic_bucket_tokens`]). With a `cache`, solutions are reused and
+/// kept, and a limit above 3 first tries the solution without a limit.
 pub(crate) fn pack(
     histogram: &Histogram,
     max_per_pack: Option<u32>,
     bucket_tokens: Option<u32>,
+    cache: Option<&mut SolutionCache>,
 ) -> Result<Outcome, NnlsError> {
     let max_len = histogram.max_len();
     let bucket_tokens = bucket_tokens
@@ -77,6 +149,75 @@ pub(crate) fn pack(
     // Strategies fill this many bucket units; lengths in a bucket beyond it
     // (when max_len is not a multiple of the width) are always left over.
     let units = max_len / bucket_tokens;
+    // The limit in the least-squares problem: none when it cannot bind.
+    let limit = max_per_pack.filter(|&limit| limit < units);
+    let solve = |limit: Option<u32>| solve_least_squares(&pools, units, bucket_tokens, limit);
+    let columns = match cache {
+        None => solve(limit)?,
+        Some(cache) => {
+            cache.keep_only(histogram);
+            match cache.find(bucket_tokens, limit) {
+                Some(columns) => columns.to_vec(),
+                None => {
+                    // Above 3 lengths per strategy the limit makes each
+                    // pricing step dearer, and the solution without it
+                    // often respects the limit anyway.
+                    let mut found = None;
+                    if limit.is_some_and(|limit| limit > 3) {
+                        if cache.find(bucket_tokens, None).is_none() {
+                            let unlimited = solve(None)?;
+                            cache.insert(bucket_tokens, None, &unlimited);
+                        }
+                        found = cache.find(bucket_tokens, limit).map(<[_]>::to_vec);
+                    }
+                    match found {
+                        Some(columns) => columns,
+                        None => {
+                            let columns = solve(limit)?;
+                            cache.insert(bucket_tokens, limit, &columns);
+                            columns
+                        }
+                    }
+                }
+            }
+        }
+    };
+
+    // The paper rounds to the nearest integer. Rounding down leaves more
+    // sequences over but never over-allocates; which packs better depends
+    // on the data, and both cost little next to the solve: keep the better.
+    let context = PlanContext {
+        histogram,
+        max_per_pack,
+        pools: &pools,
+        units,
+    };
+    let nearest = context.complete(&columns, f64::round_ties_even);
+    let down = context.complete(&columns, f64::floor);
+    let packs = |groups: &[PackGroup]| groups.iter().map(|group| group.count).sum::<u64>();
+    let (groups, slack_tokens) = if packs(&down.0) < packs(&nearest.0) {
+        down
+    } else {
+        nearest
+    };
+    Ok(Outcome {
+        groups,
+        bucketing: (bucket_tokens > 1).then_some(Bucketing {
+            bucket_tokens,
+            slack_tokens,
+        }),
+    })
+}
+
+/// Solves NNLSHP's least-squares problem on the bucketed histogram:
+/// strategies of at most `limit` lengths (`None`: any number) filling
+/// `units` bucket units, and how often to use each.
+fn solve_least_squares(
+    pools: &LengthPools,
+    units: u32,
+    bucket_tokens: u32,
+    limit: Option<u32>,
+) -> Result<Vec<(Vec<u32>, f64)>, NnlsError> {
     let weights: Vec<f64> = (1..=units)
         .map(|unit| {
             if unit * bucket_tokens <= SHORT_LENGTH_CUTOFF {
@@ -92,33 +233,9 @@ pub(crate) fn pack(
         .zip(&weights)
         .map(|(&count, &weight)| count as f64 * weight)
         .collect();
-    let mut oracle = StrategyOracle::new(units, max_per_pack, weights);
+    let mut oracle = StrategyOracle::new(units, limit, weights);
     let solution = solve_with_oracle(&weighted_histogram, &mut oracle, &NnlsOptions::default())?;
-
-    // The paper rounds to the nearest integer. Rounding down leaves more
-    // sequences over but never over-allocates; which packs better depends
-    // on the data, and both cost little next to the solve: keep the better.
-    let context = PlanContext {
-        histogram,
-        max_per_pack,
-        pools: &pools,
-        units,
-    };
-    let nearest = context.complete(&solution.columns, f64::round_ties_even);
-    let down = context.complete(&solution.columns, f64::floor);
-    let packs = |groups: &[PackGroup]| groups.iter().map(|group| group.count).sum::<u64>();
-    let (groups, slack_tokens) = if packs(&down.0) < packs(&nearest.0) {
-        down
-    } else {
-        nearest
-    };
-    Ok(Outcome {
-        groups,
-        bucketing: (bucket_tokens > 1).then_some(Bucketing {
-            bucket_tokens,
-            slack_tokens,
-        }),
-    })
+    Ok(solution.columns)
 }
 
 /// What turning a least-squares solution into a plan needs.

@@ -41,6 +41,16 @@ enum Command {
     Compare(CompareArgs),
     /// Summarise the sequence lengths.
     Stats(StatsArgs),
+    /// Print the dense length histogram, `{"max_len": N, "counts": [...]}`
+    /// where counts[i] counts sequences of length i + 1: a compact file
+    /// that Packlab (and the page) read back, and that merges by adding.
+    Histogram(HistogramArgs),
+}
+
+#[derive(Args)]
+struct HistogramArgs {
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 #[derive(Args)]
@@ -190,6 +200,7 @@ fn main() -> ExitCode {
         Command::Pack(args) => run_pack(args),
         Command::Compare(args) => run_compare(args),
         Command::Stats(args) => run_stats(args),
+        Command::Histogram(args) => run_histogram(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -391,6 +402,27 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
         thousands(histogram.tokens().div_ceil(u64::from(histogram.max_len())))
     );
     print_text(&text)
+}
+
+/// `packlab histogram`: the dense format the readers accept.
+#[derive(Serialize)]
+struct DenseHistogram<'a> {
+    max_len: u32,
+    counts: &'a [u64],
+}
+
+fn run_histogram(args: HistogramArgs) -> Result<(), Failure> {
+    let (histogram, overlong) = load(&args.input)?;
+    if overlong.sequences > 0 {
+        eprint!(
+            "packlab:{}",
+            overlong_line(&overlong).trim_start_matches(' ')
+        );
+    }
+    print_json(&DenseHistogram {
+        max_len: histogram.max_len(),
+        counts: histogram.counts(),
+    })
 }
 
 /// `packlab stats --json`.

@@ -56,7 +56,7 @@ use std::fmt;
 use thiserror::Error;
 
 pub use columns::{ColumnOracle, ExplicitColumns, SparseColumn};
-pub use oracle_solver::solve_with_oracle;
+pub use oracle_solver::{solve_with_oracle, solve_with_oracle_from};
 pub use reference::solve_dense_reference;
 
 /// The stopping tolerance used by [`NnlsOptions::default`].

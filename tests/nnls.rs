@@ -17,8 +17,9 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use packlab::nnls::{
-    solve_dense_reference, solve_with_oracle, ColumnDefect, ColumnOracle, ColumnSource,
-    ExplicitColumns, NnlsError, NnlsOptions, NnlsSolution, SparseColumn, StallReason, Termination,
+    solve_dense_reference, solve_with_oracle, solve_with_oracle_from, ColumnDefect, ColumnOracle,
+    ColumnSource, ExplicitColumns, NnlsError, NnlsOptions, NnlsSolution, SparseColumn, StallReason,
+    Termination,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{RngAlgorithm, RngSeed};
@@ -356,6 +357,44 @@ proptest! {
         let fast_residual = residual_norm(&a_columns, &b, &fast_x);
         let reference_residual = residual_norm(&a_columns, &b, &reference_x);
         prop_assert!((fast_residual - reference_residual).abs() <= 1e-9 * scale);
+    }
+}
+
+proptest! {
+    #![proptest_config(fixed_seed_config(200, 0x5eed_0007))]
+
+    /// A warm start from any columns (a good start, a partial one, or one
+    /// with columns the optimum does not use) reaches the same fit as a
+    /// cold start: the start only changes where Lawson–Hanson begins.
+    #[test]
+    fn a_warm_start_reaches_the_same_fit(
+        (a_columns, b) in packlab_like_problem(30, 40),
+        picks in prop::collection::vec(any::<bool>(), 40),
+    ) {
+        let rows = b.len();
+        let columns: Vec<SparseColumn> = a_columns.iter().map(|column| SparseColumn::from_dense(column)).collect();
+        let options = NnlsOptions::default();
+        let mut cold_oracle = ExplicitColumns::new(rows, columns.clone()).unwrap();
+        let cold = solve_with_oracle(&b, &mut cold_oracle, &options).unwrap();
+        let start: Vec<(usize, SparseColumn)> = columns
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| picks.get(*index).copied().unwrap_or(false))
+            .map(|(index, column)| (index, column.clone()))
+            .chain(cold.columns.iter().take(3).map(|&(index, _)| (index, columns[index].clone())))
+            .collect();
+        let mut warm_oracle = ExplicitColumns::new(rows, columns.clone()).unwrap();
+        let warm = solve_with_oracle_from(&b, &mut warm_oracle, &options, start).unwrap();
+        let cold_x = dense_solution(&cold, a_columns.len());
+        let warm_x = dense_solution(&warm, a_columns.len());
+        assert_kkt(&a_columns, &b, &warm_x, 1e-8);
+        let difference: Vec<f64> = fitted(&a_columns, &cold_x, rows)
+            .iter()
+            .zip(fitted(&a_columns, &warm_x, rows))
+            .map(|(c, w)| c - w)
+            .collect();
+        prop_assert!(norm(&difference) <= 1e-6 * (1.0 + norm(&b)));
+        prop_assert!(warm.columns.iter().all(|&(_, value)| value > 0.0));
     }
 }
 

@@ -31,7 +31,7 @@
 //! leftover sequences fill them where they fit.
 
 use crate::histogram::Histogram;
-use crate::nnls::{solve_with_oracle, ColumnOracle, NnlsError, NnlsOptions, SparseColumn};
+use crate::nnls::{solve_with_oracle_from, ColumnOracle, NnlsError, NnlsOptions, SparseColumn};
 use crate::plan::{Bucketing, PackGroup};
 
 use super::greedy::{GreedyPacker, LPFHP};
@@ -116,6 +116,18 @@ impl SolutionCache {
             .map(|solution| solution.columns.as_slice())
     }
 
+    /// The cached solution that is the best start for a solve under
+    /// `limit`: one whose strategies all respect it, from the loosest limit
+    /// (the closest problem; in a sweep, the setting just before).
+    fn warm_start(&self, bucket_tokens: u32, limit: Option<u32>) -> Option<&[(Vec<u32>, f64)]> {
+        self.solutions
+            .iter()
+            .filter(|solution| solution.bucket_tokens == bucket_tokens)
+            .filter(|solution| limit.is_none_or(|limit| solution.deepest <= limit as usize))
+            .max_by_key(|solution| solution.limit.map_or(u64::MAX, u64::from))
+            .map(|solution| solution.columns.as_slice())
+    }
+
     fn insert(&mut self, bucket_tokens: u32, limit: Option<u32>, columns: &[(Vec<u32>, f64)]) {
         let deepest = columns
             .iter()
@@ -134,7 +146,7 @@ impl SolutionCache {
 /// Packs `histogram` with NNLSHP, at most `max_per_pack` sequences per pack
 /// (`None`: no limit), on buckets of `bucket_tokens` tokens (`None`:
 /// [`automatic_bucket_tokens`]). With a `cache`, solutions are reused and
-/// kept, and a limit above 3 first tries the solution without a limit.
+/// kept, and a new solve starts from the closest cached solution.
 pub(crate) fn pack(
     histogram: &Histogram,
     max_per_pack: Option<u32>,
@@ -151,33 +163,17 @@ pub(crate) fn pack(
     let units = max_len / bucket_tokens;
     // The limit in the least-squares problem: none when it cannot bind.
     let limit = max_per_pack.filter(|&limit| limit < units);
-    let solve = |limit: Option<u32>| solve_least_squares(&pools, units, bucket_tokens, limit);
     let columns = match cache {
-        None => solve(limit)?,
+        None => solve_least_squares(&pools, units, bucket_tokens, limit, &[])?,
         Some(cache) => {
             cache.keep_only(histogram);
             match cache.find(bucket_tokens, limit) {
                 Some(columns) => columns.to_vec(),
                 None => {
-                    // Above 3 lengths per strategy the limit makes each
-                    // pricing step dearer, and the solution without it
-                    // often respects the limit anyway.
-                    let mut found = None;
-                    if limit.is_some_and(|limit| limit > 3) {
-                        if cache.find(bucket_tokens, None).is_none() {
-                            let unlimited = solve(None)?;
-                            cache.insert(bucket_tokens, None, &unlimited);
-                        }
-                        found = cache.find(bucket_tokens, limit).map(<[_]>::to_vec);
-                    }
-                    match found {
-                        Some(columns) => columns,
-                        None => {
-                            let columns = solve(limit)?;
-                            cache.insert(bucket_tokens, limit, &columns);
-                            columns
-                        }
-                    }
+                    let start = cache.warm_start(bucket_tokens, limit).unwrap_or(&[]);
+                    let columns = solve_least_squares(&pools, units, bucket_tokens, limit, start)?;
+                    cache.insert(bucket_tokens, limit, &columns);
+                    columns
                 }
             }
         }
@@ -217,6 +213,7 @@ fn solve_least_squares(
     units: u32,
     bucket_tokens: u32,
     limit: Option<u32>,
+    start: &[(Vec<u32>, f64)],
 ) -> Result<Vec<(Vec<u32>, f64)>, NnlsError> {
     let weights: Vec<f64> = (1..=units)
         .map(|unit| {
@@ -233,8 +230,17 @@ fn solve_least_squares(
         .zip(&weights)
         .map(|(&count, &weight)| count as f64 * weight)
         .collect();
+    let start = start
+        .iter()
+        .map(|(strategy, _)| (strategy.clone(), strategy_column(strategy, &weights)))
+        .collect();
     let mut oracle = StrategyOracle::new(units, limit, weights);
-    let solution = solve_with_oracle(&weighted_histogram, &mut oracle, &NnlsOptions::default())?;
+    let solution = solve_with_oracle_from(
+        &weighted_histogram,
+        &mut oracle,
+        &NnlsOptions::default(),
+        start,
+    )?;
     Ok(solution.columns)
 }
 
@@ -579,6 +585,20 @@ impl StrategyOracle {
     }
 }
 
+/// The weighted column of a strategy (lengths longest first): row
+/// `length - 1` holds the length's weight times how often it appears.
+fn strategy_column(lengths: &[u32], weights: &[f64]) -> SparseColumn {
+    let mut entries: Vec<(usize, f64)> = Vec::with_capacity(lengths.len());
+    for &length in lengths.iter().rev() {
+        let row = length as usize - 1;
+        match entries.last_mut() {
+            Some((last_row, value)) if *last_row == row => *value += weights[row],
+            _ => entries.push((row, weights[row])),
+        }
+    }
+    SparseColumn { entries }
+}
+
 /// The largest `left[i] + right[i]` and the first `i` reaching it, with four
 /// independent running maxima (see [`best_extension`]).
 fn max_pairwise_sum(left: &[f64], right: &[f64]) -> (f64, usize) {
@@ -696,19 +716,12 @@ impl ColumnOracle for StrategyOracle {
             None => self.best_uncapped(),
         };
         lengths.sort_unstable_by(|a, b| b.cmp(a));
-        let mut entries: Vec<(usize, f64)> = Vec::with_capacity(lengths.len());
-        for &length in lengths.iter().rev() {
-            let row = length as usize - 1;
-            match entries.last_mut() {
-                Some((last_row, value)) if *last_row == row => *value += self.weights[row],
-                _ => entries.push((row, self.weights[row])),
-            }
-        }
+        let column = strategy_column(&lengths, &self.weights);
         let score = lengths
             .iter()
             .map(|&length| scores[length as usize - 1])
             .sum();
-        Some((lengths, SparseColumn { entries }, score))
+        Some((lengths, column, score))
     }
 }
 
@@ -776,6 +789,78 @@ mod tests {
                     .map(|&(row, value)| value * residual[row])
                     .sum();
                 assert!((dot - score).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_solve_reaches_the_dense_reference_optimum() {
+        // Every strategy listed, solved by the textbook dense Lawson–Hanson,
+        // against Packlab's solve that never lists them; the fitted histogram
+        // A·x is unique, so that is what must agree.
+        use crate::nnls::{solve_dense_reference, NnlsOptions};
+        let mut state: u64 = 99;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        for max_len in [1u32, 3, 7, 10, 13] {
+            for cap in [Some(1u32), Some(2), Some(3), Some(4), None] {
+                let counts: Vec<u64> = (0..max_len).map(|_| next() % 50).collect();
+                if counts.iter().all(|&count| count == 0) {
+                    continue;
+                }
+                let histogram = Histogram::from_dense(counts.clone()).unwrap();
+                let pools = LengthPools::new(&histogram, 1);
+                let fast = solve_least_squares(&pools, max_len, 1, cap, &[]).unwrap();
+                let weights: Vec<f64> = (1..=max_len)
+                    .map(|length| {
+                        if length <= SHORT_LENGTH_CUTOFF {
+                            SHORT_LENGTH_WEIGHT
+                        } else {
+                            1.0
+                        }
+                    })
+                    .collect();
+                let strategies =
+                    all_strategies(max_len, cap.map_or(max_len as usize, |cap| cap as usize));
+                let dense: Vec<Vec<f64>> = strategies
+                    .iter()
+                    .map(|strategy| {
+                        let mut column = vec![0.0; max_len as usize];
+                        for &length in strategy {
+                            column[length as usize - 1] += weights[length as usize - 1];
+                        }
+                        column
+                    })
+                    .collect();
+                let target: Vec<f64> = counts
+                    .iter()
+                    .zip(&weights)
+                    .map(|(&c, &w)| c as f64 * w)
+                    .collect();
+                let reference =
+                    solve_dense_reference(&dense, &target, &NnlsOptions::default()).unwrap();
+                let mut reference_fit = vec![0.0; max_len as usize];
+                for (column, &x) in dense.iter().zip(&reference) {
+                    for (fit, &entry) in reference_fit.iter_mut().zip(column) {
+                        *fit += entry * x;
+                    }
+                }
+                let mut fast_fit = vec![0.0; max_len as usize];
+                for (strategy, x) in &fast {
+                    for &length in strategy {
+                        fast_fit[length as usize - 1] += weights[length as usize - 1] * x;
+                    }
+                }
+                for (row, (f, r)) in fast_fit.iter().zip(&reference_fit).enumerate() {
+                    assert!(
+                        (f - r).abs() <= 1e-6 * (1.0 + r.abs()),
+                        "max_len {max_len} cap {cap:?} row {row}: {f} vs {r}"
+                    );
+                }
             }
         }
     }

@@ -39,10 +39,14 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// Passes a result to JavaScript as JSON would: counts above 2^53 (real
+/// for billions of sequences times lengths) become the nearest double, as
+/// `JSON.parse` of `packlab … --json` gives them, instead of failing.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|error| JsError::new(&format!("cannot pass the result to the page: {error}")))
+    let text = serde_json::to_string(value)
+        .map_err(|error| JsError::new(&format!("cannot pass the result to the page: {error}")))?;
+    js_sys::JSON::parse(&text)
+        .map_err(|_| JsError::new("cannot pass the result to the page: invalid JSON"))
 }
 
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {

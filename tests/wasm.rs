@@ -3,6 +3,9 @@
 //! `cargo test --target wasm32-unknown-unknown --no-default-features --test wasm`.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "catalogue/cases.rs"]
+mod cases;
+
 use js_sys::{BigUint64Array, Reflect};
 use packlab::analysis::{Analysis, AnalysisRequest};
 use packlab::wasm::{algorithms, presets, Dataset};
@@ -179,4 +182,48 @@ fn presets_and_algorithms_are_listed() {
         .map(|entry| field(&entry, "name").as_string().unwrap())
         .collect();
     assert_eq!(names, vec!["none", "spfhp", "lpfhp", "nnlshp", "bfd"]);
+}
+
+#[wasm_bindgen_test]
+fn the_catalogue_is_answered_as_the_cli_answers_it() {
+    use cases::{cases, Expect};
+    let mut failures = Vec::new();
+    for case in cases() {
+        let mut dataset = Dataset::new();
+        let outcome = dataset.read_bytes(case.name, &case.bytes, JsValue::UNDEFINED);
+        match (case.expect, outcome) {
+            (Expect::Accepted { sequences }, Ok(stats)) => {
+                let read = field(&stats, "sequences").as_f64();
+                if read != Some(sequences as f64) {
+                    failures.push(format!(
+                        "{}: read {read:?} sequences, expected {sequences}",
+                        case.name
+                    ));
+                }
+            }
+            (Expect::Refused(fragments), Err(error)) => {
+                let message = error_message(error);
+                let missing: Vec<&str> = fragments
+                    .iter()
+                    .copied()
+                    .filter(|fragment| !message.contains(fragment))
+                    .collect();
+                if !missing.is_empty() {
+                    failures.push(format!(
+                        "{}: message lacks {missing:?}: {message}",
+                        case.name
+                    ));
+                }
+                // A refused file leaves the dataset as it was.
+                if !dataset.is_empty() {
+                    failures.push(format!("{}: the dataset changed", case.name));
+                }
+            }
+            (Expect::Accepted { .. }, Err(error)) => {
+                failures.push(format!("{}: refused: {}", case.name, error_message(error)));
+            }
+            (Expect::Refused(_), Ok(_)) => failures.push(format!("{}: accepted", case.name)),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

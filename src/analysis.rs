@@ -235,16 +235,45 @@ pub fn analyse(
     let mut sweep = Vec::new();
     if !request.sweep_depths.is_empty() {
         for &algorithm in &request.algorithms {
+            // A greedy packer whose plan without a limit never puts more
+            // than `deepest` sequences in a pack makes the very same choices
+            // under any limit of at least `deepest`: the limit only closes
+            // packs it never chose again. One run then stands for all those
+            // settings (tests/algorithms.rs checks the claim).
+            let unlimited = if algorithm == Algorithm::Nnlshp {
+                None
+            } else {
+                let (plan, runtime_ms) = timed_pack(algorithm, None)?;
+                let deepest = plan
+                    .groups
+                    .iter()
+                    .map(|group| group.lengths.len())
+                    .max()
+                    .unwrap_or(0);
+                Some((
+                    Report::new(algorithm, &histogram, &plan, runtime_ms),
+                    deepest,
+                ))
+            };
             let mut points = Vec::with_capacity(request.sweep_depths.len());
             for &depth in &request.sweep_depths {
-                let (plan, runtime_ms) = timed_pack(algorithm, depth)?;
-                let report = Report::new(algorithm, &histogram, &plan, runtime_ms);
+                let report = match &unlimited {
+                    Some((report, deepest))
+                        if depth.is_none_or(|depth| depth as usize >= *deepest) =>
+                    {
+                        report.clone()
+                    }
+                    _ => {
+                        let (plan, runtime_ms) = timed_pack(algorithm, depth)?;
+                        Report::new(algorithm, &histogram, &plan, runtime_ms)
+                    }
+                };
                 points.push(SweepPoint {
                     max_per_pack: depth,
                     packs: report.packs,
                     efficiency: report.efficiency,
                     speedup: report.speedup,
-                    runtime_ms,
+                    runtime_ms: report.runtime_ms,
                 });
             }
             sweep.push(SweepLine { algorithm, points });

@@ -1,7 +1,5 @@
 //! Packing plans, and the check that a plan is sound.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -66,24 +64,27 @@ impl PackingPlan {
         max_per_pack: Option<u32>,
         groups: impl IntoIterator<Item = PackGroup>,
     ) -> Self {
-        let mut merged: HashMap<Vec<u32>, u64> = HashMap::new();
-        for mut group in groups {
-            if group.count == 0 || group.lengths.is_empty() {
-                continue;
-            }
-            group.lengths.sort_unstable_by(|a, b| b.cmp(a));
-            let total = merged.entry(group.lengths).or_insert(0);
-            *total = total.saturating_add(group.count);
-        }
-        let mut groups: Vec<PackGroup> = merged
+        let mut sorted: Vec<PackGroup> = groups
             .into_iter()
-            .map(|(lengths, count)| PackGroup { lengths, count })
+            .filter(|group| group.count > 0 && !group.lengths.is_empty())
+            .map(|mut group| {
+                group.lengths.sort_unstable_by(|a, b| b.cmp(a));
+                group
+            })
             .collect();
-        groups.sort_unstable_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then_with(|| a.lengths.cmp(&b.lengths))
-        });
+        // Sorting brings identical compositions together; merging neighbours
+        // is cheaper than hashing every composition.
+        sorted.sort_unstable_by(|a, b| a.lengths.cmp(&b.lengths));
+        let mut groups: Vec<PackGroup> = Vec::with_capacity(sorted.len());
+        for group in sorted {
+            match groups.last_mut() {
+                Some(last) if last.lengths == group.lengths => {
+                    last.count = last.count.saturating_add(group.count);
+                }
+                _ => groups.push(group),
+            }
+        }
+        groups.sort_by(|a, b| b.count.cmp(&a.count));
         PackingPlan {
             max_len,
             max_per_pack,

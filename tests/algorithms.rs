@@ -427,3 +427,22 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config(300, 0x5eed_0008))]
+
+    /// The page's sweep reuses the plan without a limit for every limit at
+    /// least as deep as that plan's deepest pack: a greedy packer then makes
+    /// the very same choices.
+    #[test]
+    fn a_limit_the_unlimited_plan_respects_changes_nothing(data in small_histogram()) {
+        for algorithm in [Algorithm::None, Algorithm::Spfhp, Algorithm::Lpfhp, Algorithm::Bfd] {
+            let unlimited = pack(&data, algorithm, None).unwrap();
+            let deepest = unlimited.groups.iter().map(|group| group.lengths.len()).max().unwrap() as u32;
+            for limit in deepest..=deepest + 2 {
+                let limited = pack(&data, algorithm, Some(limit)).unwrap();
+                prop_assert_eq!(&limited.groups, &unlimited.groups, "{} at {}", algorithm, limit);
+            }
+        }
+    }
+}

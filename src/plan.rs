@@ -84,7 +84,7 @@ impl PackingPlan {
                 _ => groups.push(group),
             }
         }
-        groups.sort_by(|a, b| b.count.cmp(&a.count));
+        groups.sort_by_key(|group| std::cmp::Reverse(group.count));
         PackingPlan {
             max_len,
             max_per_pack,

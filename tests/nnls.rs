@@ -14,7 +14,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use packlab::nnls::{
     solve_dense_reference, solve_with_oracle, solve_with_oracle_from, ColumnDefect, ColumnOracle,
@@ -936,101 +935,4 @@ fn scaling_b_scales_the_solution() {
     for (s, l) in small_x.iter().zip(&large_x) {
         assert!((s * 1e8 - l).abs() <= 1e-6 * (1.0 + l.abs()));
     }
-}
-
-// ---------------------------------------------------------------------------
-// Performance sanity check (run by hand, in release)
-// ---------------------------------------------------------------------------
-
-/// Wraps an oracle to measure the time spent in it.
-struct TimedOracle<O> {
-    inner: O,
-    seconds: f64,
-}
-
-impl<O: ColumnOracle> ColumnOracle for TimedOracle<O> {
-    type Id = O::Id;
-
-    fn best_column(&mut self, residual: &[f64]) -> Option<(O::Id, SparseColumn, f64)> {
-        let started = Instant::now();
-        let answer = self.inner.best_column(residual);
-        self.seconds += started.elapsed().as_secs_f64();
-        answer
-    }
-}
-
-/// NNLSHP at `max_len = 512` with up to three sequences per pack: about 22k
-/// strategies through `ExplicitColumns`, `b` a bell-shaped histogram of about
-/// 10⁷ sequences, rows weighted by `1/√(count + 1)`. Prints figures; asserts
-/// only optimality. Run with
-/// `cargo test --release --test nnls -- --ignored --nocapture`.
-#[test]
-#[ignore = "performance sanity check; run by hand in release"]
-fn performance_sanity_max_len_512_three_per_pack() {
-    let max_len = 512;
-    let counts: Vec<f64> = (1..=max_len)
-        .map(|length| {
-            let centred = (length as f64 - 180.0) / 70.0;
-            (80_000.0 * (-0.5 * centred * centred).exp()).round() + 10.0
-        })
-        .collect();
-    let weights: Vec<f64> = counts
-        .iter()
-        .map(|count| 1.0 / (count + 1.0).sqrt())
-        .collect();
-    let strategy_oracle = StrategyOracle {
-        max_len,
-        max_per_pack: 3,
-        weights: weights.clone(),
-    };
-    let strategies = strategy_oracle.all_strategies();
-    let columns: Vec<SparseColumn> = strategies
-        .iter()
-        .map(|lengths| strategy_oracle.column(lengths))
-        .collect();
-    let b: Vec<f64> = counts.iter().zip(&weights).map(|(c, w)| c * w).collect();
-    println!(
-        "strategies: {}, sequences: {}",
-        columns.len(),
-        counts.iter().sum::<f64>()
-    );
-
-    let mut oracle = TimedOracle {
-        inner: ExplicitColumns::new(max_len, columns.clone()).unwrap(),
-        seconds: 0.0,
-    };
-    let started = Instant::now();
-    let solution = solve_with_oracle(&b, &mut oracle, &NnlsOptions::default()).unwrap();
-    let elapsed = started.elapsed();
-    println!(
-        "solve_with_oracle: {:.1} ms (of which oracle {:.1} ms), outer {}, inner {}, passive {}, residual {:.6e} (‖b‖ = {:.6e}), {:?}",
-        elapsed.as_secs_f64() * 1e3,
-        oracle.seconds * 1e3,
-        solution.outer_iterations,
-        solution.inner_iterations,
-        solution.columns.len(),
-        solution.residual_norm,
-        norm(&b),
-        solution.termination,
-    );
-    assert!(solution.is_optimal());
-    let dense_columns: Vec<Vec<f64>> = columns.iter().map(|c| dense_column(c, max_len)).collect();
-    let x = dense_solution(&solution, columns.len());
-    assert_kkt(&dense_columns, &b, &x, 1e-8);
-    let fit = fitted(&dense_columns, &x, max_len);
-    let residual: Vec<f64> = b.iter().zip(&fit).map(|(b, f)| b - f).collect();
-    let worst_cosine = dense_columns
-        .iter()
-        .map(|column| dot(column, &residual) / (norm(column) * norm(&b)))
-        .fold(f64::NEG_INFINITY, f64::max);
-    println!("largest aᵀr / (‖a‖ ‖b‖) over all strategies: {worst_cosine:.3e}");
-    let mut dynamic_oracle = strategy_oracle;
-    let started = Instant::now();
-    let dynamic = solve_with_oracle(&b, &mut dynamic_oracle, &NnlsOptions::default()).unwrap();
-    println!(
-        "with the dynamic-programming oracle: {:.1} ms, outer {}, residual {:.6e}",
-        started.elapsed().as_secs_f64() * 1e3,
-        dynamic.outer_iterations,
-        dynamic.residual_norm
-    );
 }

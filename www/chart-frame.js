@@ -12,9 +12,13 @@ export class ChartFrame {
   constructor(kind, { testId, label }) {
     this.kind = kind;
     this.data = null;
+    /** The data on the canvas now: null until drawn, and while cleared. */
+    this.drawnData = null;
     this.frame = 0;
     /** Called when the chart gains or loses its data (e.g. to enable its save buttons). */
     this.onDataChange = [];
+    /** Called after each drawing of data on the canvas. */
+    this.onDraw = [];
     this.canvas = h('canvas', {
       role: 'img',
       'aria-label': label,
@@ -89,6 +93,7 @@ export class ChartFrame {
     // Assigning a size clears the canvas, even to the same value.
     this.canvas.width = pixelWidth;
     this.canvas.height = pixelHeight;
+    this.drawnData = null;
     if (!this.data || this.element.offsetParent === null) return;
     try {
       drawChart(this.canvas, this.kind, this.data, this.options());
@@ -96,7 +101,10 @@ export class ChartFrame {
     } catch (error) {
       this.element.classList.add('has-error');
       this.setNote(`This chart could not be drawn: ${error.message}`);
+      return;
     }
+    this.drawnData = this.data;
+    for (const listener of this.onDraw) listener();
   }
 
   /** Whether there is a chart to export. */

@@ -1,17 +1,25 @@
 // The page's settings in the URL hash, so that a link reproduces a view:
 //
 //   #preset=qa-finetuning-384&max_len=384&max_per_pack=3&overlong=truncate
-//    &algorithms=none,spfhp,lpfhp,nnlshp,bfd&detail=nnlshp&batch=32
+//    &algorithms=none,spfhp,lpfhp,nnlshp,bfd&detail=nnlshp&batch=32&bucket=4
 //
 // `preset` is left out when the data came from the user's files (they never
-// leave the machine, so a link cannot carry them). Unknown or malformed
-// values are reported and replaced by defaults, never fatal.
+// leave the machine, so a link cannot carry them). `bucket`, NNLSHP's length
+// bucket width in tokens, is left out when Packlab chooses it. Unknown or
+// malformed values are reported and replaced by defaults, never fatal.
 
 /** The largest max_len the engine accepts (2^22 tokens). */
 export const MAX_SUPPORTED_MAX_LEN = 4_194_304;
 
 /** The largest batch size the engine accepts (a 32-bit count). */
 export const MAX_BATCH_SIZE = 4_294_967_295;
+
+/**
+ * The widest NNLSHP length bucket a link or the settings accept. A bucket
+ * as wide as max_len already holds every length (the engine narrows wider
+ * ones to max_len), so nothing wider than the largest max_len is useful.
+ */
+export const MAX_BUCKET_TOKENS = MAX_SUPPORTED_MAX_LEN;
 
 /** The most sequences per pack offered besides "unlimited". */
 export const MAX_FINITE_PER_PACK = 16;
@@ -26,6 +34,8 @@ export const DEFAULT_SETTINGS = Object.freeze({
   algorithms: Object.freeze(['none', 'spfhp', 'lpfhp', 'nnlshp', 'bfd']),
   detail: 'nnlshp',
   batch: 32,
+  /** NNLSHP's length bucket width in tokens; null: Packlab chooses it from max_len. */
+  bucketTokens: null,
 });
 
 function wholeNumber(text, min, max) {
@@ -36,8 +46,9 @@ function wholeNumber(text, min, max) {
 
 /**
  * Reads a hash. Returns `{preset, settings, problems}`: `preset` is a name
- * or null, `settings` holds only the keys the hash set validly, and
- * `problems` lists what was ignored, in words for the user.
+ * or null, `settings` holds only the keys the hash set validly (and
+ * `bucketTokens` always: its absence means automatic), and `problems` lists
+ * what was ignored, in words for the user.
  */
 export function readHash(hash, { presetNames, algorithmNames }) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
@@ -82,6 +93,14 @@ export function readHash(hash, { presetNames, algorithmNames }) {
     if (batch === null) problems.push(`batch “${value('batch')}” (use a whole number from 1)`);
     else settings.batch = batch;
   }
+  // A link without `bucket` means the automatic width, not "keep the one
+  // set before": a link reproduces what it was copied from.
+  settings.bucketTokens = null;
+  if (params.has('bucket')) {
+    const bucketTokens = wholeNumber(value('bucket'), 1, MAX_BUCKET_TOKENS);
+    if (bucketTokens === null) problems.push(`bucket “${value('bucket')}” (use a whole number of tokens from 1, or leave it out for automatic)`);
+    else settings.bucketTokens = bucketTokens;
+  }
   return { preset, settings, problems };
 }
 
@@ -97,5 +116,6 @@ export function writeHash(preset, settings) {
   parts.push(`algorithms=${settings.algorithms.map(encodeURIComponent).join(',')}`);
   add('detail', settings.detail);
   add('batch', settings.batch);
+  if (settings.bucketTokens !== null) add('bucket', settings.bucketTokens);
   return parts.join('&');
 }

@@ -296,7 +296,7 @@ impl PassiveFactor {
                 column[i + 1] = cosine * lower - sine * upper;
             }
             let (diagonal, below) = (column[j], column[j + 1]);
-            let length = diagonal.hypot(below);
+            let length = rotation_length(diagonal, below);
             // Both zero cannot happen for independent columns; the identity
             // is then the right rotation.
             let rotation = if length > 0.0 {
@@ -361,6 +361,22 @@ impl PassiveFactor {
             }
         }
     }
+}
+
+/// The length of the vector (a, b), the same to the last bit on every
+/// platform. `f64::hypot` calls the platform's maths library, whose last bit
+/// differs between native builds and WebAssembly; one ulp in a rotation
+/// changes which column leaves the passive set much later, and the page
+/// would then show other NNLSHP figures than the CLI. Only +, ×, ÷ and √
+/// (exactly rounded everywhere) are used; scaling by the larger magnitude
+/// keeps the squares from overflowing.
+fn rotation_length(a: f64, b: f64) -> f64 {
+    let scale = a.abs().max(b.abs());
+    if scale == 0.0 || !scale.is_finite() {
+        return scale;
+    }
+    let (a, b) = (a / scale, b / scale);
+    scale * (a * a + b * b).sqrt()
 }
 
 #[cfg(test)]

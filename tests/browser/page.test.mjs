@@ -172,6 +172,33 @@ describe('the Packlab page', () => {
     await context.close();
   });
 
+  test("NNLSHP's bucket width: chosen automatically, shown, and overridable", async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/#preset=chat-finetuning-4096&max_len=4096&max_per_pack=3');
+    await waitReady(page);
+    const note = page.locator('[data-testid=bucketing]');
+    const field = page.locator('[data-testid=bucket-tokens]');
+    assert.equal(await note.getAttribute('data-bucket-tokens'), '8', 'max_len 4096 is planned in buckets of 4096 / 512 tokens');
+    assert.match(await note.innerText(), /chosen automatically/);
+    assert.equal(await field.inputValue(), '', 'automatic leaves the field empty');
+    assert.match(await field.getAttribute('placeholder'), /automatic \(8\)/);
+
+    await field.fill('16');
+    await page.waitForFunction(() => document.querySelector('[data-testid=bucketing]')?.dataset.bucketTokens === '16', null, { timeout: 60_000 });
+    await waitReady(page);
+    assert.match(page.url(), /bucket=16/, 'the width is in the shareable URL');
+    const results = await readResults(page);
+    const cli = packlabJson(['pack', '--preset', 'chat-finetuning-4096', '--algorithm', 'nnlshp', '--max-len', '4096',
+      '--max-per-pack', '3', '--bucket-tokens', '16', '--json']);
+    for (const metric of METRICS) assert.equal(results.nnlshp[metric], cli[metric], `nnlshp ${metric} at bucket width 16`);
+
+    await field.fill('');
+    await page.waitForFunction(() => document.querySelector('[data-testid=bucketing]')?.dataset.bucketTokens === '8', null, { timeout: 60_000 });
+    assert.doesNotMatch(page.url(), /bucket=/, 'automatic is the default and leaves the URL');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('a bad file shows an error and keeps the dataset', async () => {
     const { page, context, problems } = await newGuardedPage(harness);
     await page.goto(harness.origin + '/');

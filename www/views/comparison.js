@@ -61,7 +61,7 @@ export class ComparisonView extends View {
     const analysis = model.analysis;
     this.chart.setStale(model.stale);
     if (!analysis) return;
-    const key = [analysis, model.pending.join(','), model.nnlshp.cancelled, model.nnlshp.failed, model.settings.algorithms.join(',')];
+    const key = [analysis, model.pending.join(','), model.nnlshp.cancelled, model.nnlshp.failed, model.settings.algorithms.join(','), model.settings.bucketTokens];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
 
@@ -111,16 +111,45 @@ export class ComparisonView extends View {
       setText(this.bound, '');
     }
 
-    // At long rows NNLSHP plans lengths in buckets to stay fast; the cost is bounded and said.
-    const bucketed = analysis.reports.filter((report) => report.bucket_tokens);
-    this.bucketing.hidden = bucketed.length === 0;
-    setText(this.bucketing, bucketed.map((report) =>
-      `${algorithmLabel(report.algorithm)} planned lengths in buckets of ${formatCount(report.bucket_tokens)} tokens to stay fast; ` +
-      `this adds at most ${formatPercent(report.bucketing_cost ?? 0)} padding.`).join(' '));
+    this.showBucketing(analysis, model.settings.bucketTokens);
 
     const described = analysis.reports
       .map((report) => `${algorithmLabel(report.algorithm)} ${formatPercent(report.efficiency)} efficient, ${formatCount(report.packs)} packs`)
       .join('; ');
     this.chart.show(analysis, `Efficiency of each packing algorithm: ${described || 'none chosen'}. The results table follows.`);
+  }
+
+  /**
+   * At long rows NNLSHP plans lengths in buckets to stay fast. Users see the
+   * width, its cost (bounded by the engine) and how to change it; the
+   * note's data-bucket-tokens and data-bucketing-cost hold the raw figures.
+   * `setting`: the width the user set, or null for automatic.
+   */
+  showBucketing(analysis, setting) {
+    const report = analysis.reports.find((entry) => entry.algorithm === 'nnlshp');
+    const name = algorithmLabel('nnlshp');
+    let text = '';
+    if (report?.bucket_tokens) {
+      const cost = report.bucketing_cost ?? 0;
+      // "0.00%" would read as free; the bound is tiny, not zero.
+      const costText = cost > 0 && cost < 0.0001 ? 'less than 0.01%' : formatPercent(cost);
+      text = setting === null
+        ? `${name} planned lengths in buckets of ${formatCount(report.bucket_tokens)} tokens, chosen automatically for max_len ${formatCount(report.max_len)} to stay fast; ` +
+          `rounding lengths up to their bucket costs at most ${costText} of the rows. ` +
+          'To change it, set “NNLSHP bucket width” under Settings: narrower is more exact and slower, and 1 plans every length exactly.'
+        : `${name} planned lengths in buckets of ${formatCount(report.bucket_tokens)} tokens, as set under Settings; ` +
+          `rounding lengths up to their bucket costs at most ${costText} of the rows. ` +
+          'Clear “NNLSHP bucket width” to let Packlab choose.';
+      this.bucketing.dataset.bucketTokens = String(report.bucket_tokens);
+      this.bucketing.dataset.bucketingCost = String(cost);
+    } else {
+      if (report && setting !== null) {
+        text = `${name} planned every length exactly (bucket width 1, as set under Settings). Clear “NNLSHP bucket width” to let Packlab choose.`;
+      }
+      delete this.bucketing.dataset.bucketTokens;
+      delete this.bucketing.dataset.bucketingCost;
+    }
+    this.bucketing.hidden = text === '';
+    setText(this.bucketing, text);
   }
 }

@@ -5,11 +5,12 @@
 //
 // Max sequences per pack is a <select> (values "1"…"16" and "unlimited"),
 // so a test sets it with Playwright's selectOption('3') or
-// selectOption('unlimited'). max_len and the batch size are number inputs
-// (Playwright's fill()); they apply while typing, after a short pause.
+// selectOption('unlimited'). max_len, the batch size and NNLSHP's bucket
+// width are number inputs (Playwright's fill()); they apply while typing,
+// after a short pause. An empty bucket width means automatic.
 import { View, h, setText, uniqueId } from '../dom.js';
 import { ALGORITHM_INFO, algorithmLabel, formatCount } from '../format.js';
-import { MAX_BATCH_SIZE, MAX_FINITE_PER_PACK, MAX_SUPPORTED_MAX_LEN, OVERLONG_POLICIES } from '../hash.js';
+import { MAX_BATCH_SIZE, MAX_BUCKET_TOKENS, MAX_FINITE_PER_PACK, MAX_SUPPORTED_MAX_LEN, OVERLONG_POLICIES } from '../hash.js';
 
 /** Typing pauses this long before a number applies. */
 const TYPING_PAUSE_MS = 350;
@@ -26,12 +27,16 @@ const OVERLONG_HINTS = {
   error: 'Longer sequences stop the analysis.',
 };
 
-/** A number field that validates itself and applies after typing pauses. */
+/**
+ * A number field that validates itself and applies after typing pauses.
+ * An `optional` field may be left empty, which applies null.
+ */
 class NumberField {
-  constructor({ label, testId, min, max, hint, onCommit }) {
+  constructor({ label, testId, min, max, hint, optional = false, onCommit }) {
     const id = uniqueId(testId);
     this.min = min;
     this.max = max;
+    this.optional = optional;
     this.onCommit = onCommit;
     this.timer = 0;
     this.shown = null;
@@ -42,7 +47,7 @@ class NumberField {
       min,
       max,
       step: 1,
-      required: true,
+      required: !optional,
       'data-testid': testId,
       'aria-describedby': `${id}-hint ${id}-problem`,
       oninput: () => this.typed(),
@@ -56,15 +61,26 @@ class NumberField {
     this.element = h('div', { class: 'field' }, h('label', { for: id, text: label }), this.input, this.hint, this.problem);
   }
 
-  /** The field's value if valid, else null (and the problem is shown). */
+  /**
+   * The field's value if valid (null for an empty optional field), else
+   * undefined (and the problem is shown).
+   */
   parse() {
     const text = this.input.value.trim();
+    if (this.optional && text === '') {
+      this.input.setAttribute('aria-invalid', 'false');
+      this.problem.hidden = true;
+      return null;
+    }
     const value = Number(text);
     const valid = /^\d+$/.test(text) && value >= this.min && value <= this.max;
     this.input.setAttribute('aria-invalid', String(!valid));
     this.problem.hidden = valid;
-    if (!valid) this.problem.textContent = `Enter a whole number from ${formatCount(this.min)} to ${formatCount(this.max)}.`;
-    return valid ? value : null;
+    if (!valid) {
+      const range = `Enter a whole number from ${formatCount(this.min)} to ${formatCount(this.max)}`;
+      this.problem.textContent = this.optional ? `${range}, or leave it empty.` : `${range}.`;
+    }
+    return valid ? value : undefined;
   }
 
   typed() {
@@ -76,7 +92,7 @@ class NumberField {
     clearTimeout(this.timer);
     this.timer = 0;
     const value = this.parse();
-    if (value !== null && value !== this.shown) {
+    if (value !== undefined && value !== this.shown) {
       this.shown = value;
       this.onCommit(value);
     }
@@ -84,12 +100,14 @@ class NumberField {
 
   /** Shows the controller's value, unless the user is editing the field. */
   show(value) {
-    if (value === this.shown && this.input.value !== '') return;
+    // An emptied required field gets its value back; an optional one may stay empty.
+    if (value === this.shown && (this.optional || this.input.value !== '')) return;
     this.shown = value;
     // A pending timer means the user is typing: their text wins until it applies.
     if (document.activeElement === this.input && this.timer) return;
     this.input.value = value === null ? '' : String(value);
-    // No value yet (the data is loading) is not the user's mistake.
+    // No value yet (the data is loading) is not the user's mistake, and an
+    // optional field's null is its empty value.
     if (value === null) {
       this.problem.hidden = true;
       this.input.removeAttribute('aria-invalid');
@@ -153,6 +171,18 @@ export class SettingsPanel extends View {
       this.algorithmBoxes,
     );
 
+    this.bucket = new NumberField({
+      label: 'NNLSHP bucket width (tokens)',
+      testId: 'bucket-tokens',
+      min: 1,
+      max: MAX_BUCKET_TOKENS,
+      hint: 'Above max_len 512, NNLSHP groups lengths into buckets this wide to stay fast. '
+        + 'Empty: automatic (max_len ÷ 512, rounded up); 1 plans every length exactly, but slower. '
+        + 'The other algorithms ignore it.',
+      optional: true,
+      onCommit: (bucketTokens) => change({ bucketTokens }),
+    });
+
     const detailId = uniqueId('detail');
     this.detail = h('select', {
       id: detailId,
@@ -187,6 +217,7 @@ export class SettingsPanel extends View {
       ),
       this.rowHint = h('p', { class: 'hint', id: `${perPackId}-hint` }),
       this.algorithmFieldset,
+      this.bucket.element,
       h('div', { class: 'field' },
         h('label', { for: detailId, text: 'Closer look at' }),
         this.detail,
@@ -227,11 +258,17 @@ export class SettingsPanel extends View {
     if (model.algorithms.length && this.algorithmNames.length === 0) this.buildAlgorithms(model.algorithms);
     const { settings, dataset } = model;
     const ready = model.engine === 'ready' && dataset !== null;
-    for (const control of [this.maxLen.input, this.maxPerPack, this.overlong, this.detail, this.batch.input]) {
+    for (const control of [this.maxLen.input, this.maxPerPack, this.overlong, this.detail, this.batch.input, this.bucket.input]) {
       control.disabled = !ready;
     }
     this.maxLen.show(settings.maxLen);
     this.batch.show(settings.batch);
+    this.bucket.show(settings.bucketTokens);
+    const automatic = model.nnlshp.automaticBucketTokens;
+    let placeholder = 'automatic';
+    if (automatic === 1) placeholder = 'automatic (1, exact)';
+    else if (automatic !== null) placeholder = `automatic (${formatCount(automatic)})`;
+    if (this.bucket.input.placeholder !== placeholder) this.bucket.input.placeholder = placeholder;
     const depth = settings.maxPerPack === null ? 'unlimited' : String(settings.maxPerPack);
     if (this.maxPerPack.value !== depth) this.maxPerPack.value = depth;
     if (this.overlong.value !== settings.overlong) this.overlong.value = settings.overlong;

@@ -12,6 +12,7 @@ use crate::algorithms::{pack_cached, Algorithm, PackError, PackOptions, Solution
 use crate::histogram::{
     Histogram, HistogramError, LengthCounts, LengthSummary, OverlongOutcome, OverlongPolicy,
 };
+use crate::max_len_sweep::{candidates, sweep_max_len, MaxLenPoint, MaxLenSweepError};
 use crate::plan::{PackGroup, PackingPlan};
 use crate::report::Report;
 
@@ -55,6 +56,21 @@ pub struct AnalysisRequest {
     /// How many of the detail plan's most frequent compositions to list.
     #[serde(default = "default_top_groups")]
     pub top_groups: usize,
+    /// A sweep over row lengths, if wanted (see [`crate::max_len_sweep`]).
+    #[serde(default)]
+    pub max_len_sweep: Option<MaxLenSweepRequest>,
+}
+
+/// What a sweep over row lengths covers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaxLenSweepRequest {
+    /// The algorithms to pack with at each row length, in this order.
+    #[serde(default)]
+    pub algorithms: Vec<Algorithm>,
+    /// Row lengths to try besides the automatic candidates.
+    #[serde(default)]
+    pub extra_max_lens: Vec<u32>,
 }
 
 fn default_batch_size() -> u32 {
@@ -77,6 +93,7 @@ impl Default for AnalysisRequest {
             detail_algorithm: None,
             batch_size: default_batch_size(),
             top_groups: default_top_groups(),
+            max_len_sweep: None,
         }
     }
 }
@@ -183,6 +200,8 @@ pub struct Analysis {
     pub detail: Option<PlanDetail>,
     /// Training figures, one per report.
     pub training: Vec<TrainingFigures>,
+    /// The sweep over row lengths, when requested (else empty).
+    pub max_len_sweep: Vec<MaxLenPoint>,
 }
 
 /// Why an analysis failed.
@@ -194,6 +213,9 @@ pub enum AnalysisError {
     /// An algorithm failed.
     #[error(transparent)]
     Pack(#[from] PackError),
+    /// The sweep over row lengths failed.
+    #[error(transparent)]
+    MaxLenSweep(#[from] MaxLenSweepError),
 }
 
 /// Computes what `request` asks of `counts`. `clock` returns milliseconds
@@ -297,6 +319,23 @@ pub fn analyse(
         .map(|report| TrainingFigures::new(report, request.batch_size))
         .collect();
 
+    let max_len_sweep = match &request.max_len_sweep {
+        Some(sweep) => {
+            let current = histogram.max_len();
+            let candidates = candidates(counts, current, &sweep.extra_max_lens);
+            sweep_max_len(
+                counts,
+                &candidates,
+                current,
+                request.overlong,
+                &sweep.algorithms,
+                request.max_per_pack,
+                clock,
+            )?
+        }
+        None => Vec::new(),
+    };
+
     Ok(Analysis {
         max_len: histogram.max_len(),
         summary,
@@ -306,6 +345,7 @@ pub fn analyse(
         sweep,
         detail,
         training,
+        max_len_sweep,
     })
 }
 

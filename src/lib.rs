@@ -37,6 +37,7 @@ pub mod analysis;
 mod charts;
 pub mod histogram;
 pub mod input;
+pub mod max_len_sweep;
 pub mod nnls;
 pub mod plan;
 pub mod presets;

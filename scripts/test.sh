@@ -28,6 +28,9 @@ else
 fi
 cargo test
 
+step "Python examples against the CLI (a venv with datasets and numpy from PyPI)"
+PACKLAB_BIN="${CARGO_TARGET_DIR:-target}/debug/packlab" bash scripts/python-check.sh
+
 step "WebAssembly boundary tests (Node)"
 cargo test --target wasm32-unknown-unknown --no-default-features --test wasm
 

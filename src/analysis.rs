@@ -9,6 +9,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::algorithms::{pack_cached, Algorithm, PackError, PackOptions, SolutionCache};
+use crate::cutting_stock::{lp_bound, CuttingStockError};
+use crate::dynamic_padding::{dynamic_padding_all, DynamicPadding, DynamicPaddingError};
+use crate::flops::{
+    flops_with_dynamic_padding, flops_with_packing, flops_without_packing, AttentionKernel,
+    FlopsError, FlopsEstimate, ModelPreset, ModelShape,
+};
 use crate::histogram::{
     Histogram, HistogramError, LengthCounts, LengthSummary, OverlongOutcome, OverlongPolicy,
 };
@@ -59,6 +65,53 @@ pub struct AnalysisRequest {
     /// A sweep over row lengths, if wanted (see [`crate::max_len_sweep`]).
     #[serde(default)]
     pub max_len_sweep: Option<MaxLenSweepRequest>,
+    /// Batch sizes at which to estimate dynamic padding (every batching
+    /// scheme at each); empty for none.
+    #[serde(default)]
+    pub dynamic_padding_batch_sizes: Vec<u32>,
+    /// The model whose training FLOPs to estimate for every report and
+    /// every dynamic padding estimate; `None` for no estimate.
+    #[serde(default)]
+    pub model: Option<ModelChoice>,
+    /// Whether to compute the LP relaxation's lower bound on packs at
+    /// `max_per_pack` (milliseconds to a second or two).
+    #[serde(default)]
+    pub lp_bound: bool,
+}
+
+/// The cutting-stock LP relaxation's bound: no plan at this max_per_pack
+/// uses fewer than `packs` packs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoundSummary {
+    /// The LP's value (fractional packs; the optimum when `converged`).
+    pub lp_value: f64,
+    /// The lower bound on packs, a whole number.
+    pub packs: u64,
+    /// Whether the bound is proven (the LP solved, or its dual bound
+    /// rounds up to the same number); otherwise a valid but possibly weaker bound.
+    pub proven: bool,
+    /// Tokens per length bucket when lengths were grouped (1: exact).
+    pub bucket_tokens: u32,
+}
+
+/// A model for the FLOPs estimate: a known one by name, or a shape.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ModelChoice {
+    /// A preset, e.g. `"bert-base"`.
+    Preset(ModelPreset),
+    /// Any shape.
+    Shape(ModelShape),
+}
+
+impl ModelChoice {
+    /// The model's shape.
+    pub fn shape(self) -> ModelShape {
+        match self {
+            ModelChoice::Preset(preset) => preset.shape(),
+            ModelChoice::Shape(shape) => shape,
+        }
+    }
 }
 
 /// What a sweep over row lengths covers.
@@ -94,6 +147,9 @@ impl Default for AnalysisRequest {
             batch_size: default_batch_size(),
             top_groups: default_top_groups(),
             max_len_sweep: None,
+            dynamic_padding_batch_sizes: Vec::new(),
+            model: None,
+            lp_bound: false,
         }
     }
 }
@@ -202,6 +258,38 @@ pub struct Analysis {
     pub training: Vec<TrainingFigures>,
     /// The sweep over row lengths, when requested (else empty).
     pub max_len_sweep: Vec<MaxLenPoint>,
+    /// Dynamic padding at each requested batch size, every scheme at each.
+    pub dynamic_padding: Vec<DynamicPadding>,
+    /// The FLOPs estimate, when a model was given.
+    pub flops: Option<FlopsComparison>,
+    /// The LP bound on packs, when requested.
+    pub lp_bound: Option<BoundSummary>,
+}
+
+/// Training FLOPs per epoch on one model: without packing, with each
+/// reported plan and with each dynamic padding estimate, under both
+/// attention kernels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlopsComparison {
+    /// The model.
+    pub model: ModelShape,
+    /// The preset's name, when the model is one.
+    pub preset: Option<ModelPreset>,
+    /// Every sequence alone in a row of max_len tokens: the baseline.
+    pub no_packing: FlopsPair,
+    /// One per report, in the order of the reports.
+    pub packing: Vec<FlopsPair>,
+    /// One per dynamic padding estimate, in their order.
+    pub dynamic_padding: Vec<FlopsPair>,
+}
+
+/// One workload's estimate under each attention kernel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlopsPair {
+    /// Attention over each sequence alone (block-diagonal, Σ s²).
+    pub variable_length: FlopsEstimate,
+    /// Attention over the whole row with a mask (rows × max_len²).
+    pub dense_masked: FlopsEstimate,
 }
 
 /// Why an analysis failed.
@@ -216,6 +304,25 @@ pub enum AnalysisError {
     /// The sweep over row lengths failed.
     #[error(transparent)]
     MaxLenSweep(#[from] MaxLenSweepError),
+    /// Dynamic padding could not be estimated.
+    #[error(transparent)]
+    DynamicPadding(#[from] DynamicPaddingError),
+    /// The FLOPs could not be estimated.
+    #[error(transparent)]
+    Flops(#[from] FlopsError),
+    /// The LP bound could not be computed.
+    #[error(transparent)]
+    Bound(#[from] CuttingStockError),
+}
+
+/// Both attention kernels' estimates of one workload.
+fn flops_pair(
+    estimate: impl Fn(AttentionKernel) -> Result<FlopsEstimate, FlopsError>,
+) -> Result<FlopsPair, FlopsError> {
+    Ok(FlopsPair {
+        variable_length: estimate(AttentionKernel::VariableLength)?,
+        dense_masked: estimate(AttentionKernel::DenseMasked)?,
+    })
 }
 
 /// Computes what `request` asks of `counts`. `clock` returns milliseconds
@@ -248,10 +355,17 @@ pub fn analyse(
         Ok((plan, clock() - started))
     };
 
+    let model = request.model.map(ModelChoice::shape);
     let mut reports = Vec::with_capacity(request.algorithms.len());
+    let mut packing_flops = Vec::new();
     for &algorithm in &request.algorithms {
         let (plan, runtime_ms) = timed_pack(algorithm, request.max_per_pack)?;
         reports.push(Report::new(algorithm, &histogram, &plan, runtime_ms));
+        if let Some(model) = &model {
+            packing_flops.push(flops_pair(|attention| {
+                flops_with_packing(model, &histogram, &plan, attention)
+            })?);
+        }
     }
 
     let mut sweep = Vec::new();
@@ -336,6 +450,45 @@ pub fn analyse(
         None => Vec::new(),
     };
 
+    let mut dynamic_padding = Vec::new();
+    for &batch_size in &request.dynamic_padding_batch_sizes {
+        dynamic_padding.extend(dynamic_padding_all(&histogram, batch_size)?);
+    }
+    let flops = match model {
+        Some(model) => Some(FlopsComparison {
+            model,
+            preset: match request.model {
+                Some(ModelChoice::Preset(preset)) => Some(preset),
+                _ => None,
+            },
+            no_packing: flops_pair(|attention| {
+                flops_without_packing(&model, &histogram, attention)
+            })?,
+            packing: packing_flops,
+            dynamic_padding: dynamic_padding
+                .iter()
+                .map(|padding| {
+                    flops_pair(|attention| {
+                        flops_with_dynamic_padding(&model, &histogram, padding, attention)
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        }),
+        None => None,
+    };
+
+    let bound = if request.lp_bound {
+        let bound = lp_bound(&histogram, request.max_per_pack)?;
+        Some(BoundSummary {
+            lp_value: bound.lp_value,
+            packs: bound.lower_bound_packs,
+            proven: bound.proven,
+            bucket_tokens: bound.bucket_tokens,
+        })
+    } else {
+        None
+    };
+
     Ok(Analysis {
         max_len: histogram.max_len(),
         summary,
@@ -346,6 +499,9 @@ pub fn analyse(
         detail,
         training,
         max_len_sweep,
+        dynamic_padding,
+        flops,
+        lp_bound: bound,
     })
 }
 
@@ -421,7 +577,7 @@ mod tests {
         }
         assert_eq!(analysis.overlong.sequences, 1);
         assert_eq!(analysis.summary.sequences, 12);
-        assert_eq!(analysis.training.len(), 5);
+        assert_eq!(analysis.training.len(), Algorithm::ALL.len());
     }
 
     #[test]

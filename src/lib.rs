@@ -33,8 +33,12 @@
 
 pub mod algorithms;
 pub mod analysis;
+pub mod assign;
 #[cfg(target_arch = "wasm32")]
 mod charts;
+pub mod cutting_stock;
+pub mod dynamic_padding;
+pub mod flops;
 pub mod histogram;
 pub mod input;
 pub mod max_len_sweep;

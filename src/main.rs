@@ -12,10 +12,18 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
+use packlab::analysis::{BoundSummary, FlopsComparison, FlopsPair};
+use packlab::cutting_stock::lp_bound;
+use packlab::dynamic_padding::{dynamic_padding_all, DynamicPadding, EstimateKind};
+use packlab::flops::{
+    flops_with_dynamic_padding, flops_with_packing, flops_without_packing, AttentionKernel,
+    FlopsError, FlopsEstimate, ModelPreset,
+};
 use packlab::input::{read_lengths, Format, ReadOptions};
+use packlab::max_len_sweep::{candidates as max_len_candidates, sweep_max_len, MaxLenPoint};
 use packlab::{
     pack_with, Algorithm, Histogram, LengthCounts, LengthSummary, OverlongOutcome, OverlongPolicy,
-    PackError, PackGroup, PackOptions, Preset, Report,
+    PackError, PackGroup, PackOptions, PackingPlan, Preset, Report,
 };
 
 /// See how much compute padding wastes in a training set, and which
@@ -45,6 +53,10 @@ enum Command {
     /// where counts[i] counts sequences of length i + 1: a compact file
     /// that Packlab (and the page) read back, and that merges by adding.
     Histogram(HistogramArgs),
+    /// Assign the sequences of a file (in file order, index 0..N-1) to
+    /// packs: pack the length histogram, then say which sequence goes into
+    /// which pack, as JSON Lines (and .npy with --npy).
+    Assign(AssignArgs),
 }
 
 #[derive(Args)]
@@ -125,7 +137,27 @@ struct CompareArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     bucket_tokens: Option<u32>,
 
-    /// Print a JSON list of reports (without plans) instead of a table.
+    /// Batch sizes at which to show dynamic padding (batches padded to
+    /// their longest sequence: random, sorted by length, and grouped by
+    /// length in megabatches), what trainers do instead of packing.
+    #[arg(long, value_name = "B,B,...", value_delimiter = ',', default_values_t = [8u32, 32, 128],
+          value_parser = clap::value_parser!(u32).range(1..))]
+    batch_sizes: Vec<u32>,
+
+    /// The model whose training FLOPs per epoch to estimate, with
+    /// variable-length and dense masked attention.
+    #[arg(long, value_enum, default_value_t = ModelPreset::BertBase)]
+    model: ModelPreset,
+
+    /// Also pack at other row lengths, to choose max_len: powers of two,
+    /// the 90th and 99th percentiles and the longest sequence, plus any
+    /// lengths given (`--sweep-max-len 384,768`). The greedy algorithms
+    /// and no packing only.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', num_args = 0..)]
+    sweep_max_len: Option<Vec<u32>>,
+
+    /// Print one JSON object (reports without plans, dynamic padding,
+    /// FLOPs, the max_len sweep) instead of tables.
     #[arg(long)]
     json: bool,
 }
@@ -201,6 +233,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => run_compare(args),
         Command::Stats(args) => run_stats(args),
         Command::Histogram(args) => run_histogram(args),
+        Command::Assign(args) => run_assign(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -353,16 +386,127 @@ fn run_pack(args: PackArgs) -> Result<(), Failure> {
     print_text(&text)
 }
 
+/// `packlab compare --json`.
+#[derive(Serialize)]
+struct CompareOutput<'a> {
+    max_len: u32,
+    sequences: u64,
+    tokens: u64,
+    overlong: &'a OverlongOutcome,
+    /// ceil(tokens / max_len): no plan can use fewer rows.
+    volume_bound: u64,
+    /// The LP relaxation's bound at the depth of the greedy packers.
+    lp_bound: &'a BoundSummary,
+    reports: &'a [Report],
+    dynamic_padding: &'a [DynamicPadding],
+    flops: &'a FlopsComparison,
+    max_len_sweep: &'a [MaxLenPoint],
+}
+
 fn run_compare(args: CompareArgs) -> Result<(), Failure> {
-    let (histogram, overlong) = load(&args.input)?;
+    let counts = read_inputs(&args.input)?;
+    let max_len = chosen_max_len(&args.input, &counts)?;
+    let (histogram, overlong) = Histogram::from_counts(&counts, max_len, args.input.overlong)
+        .map_err(|error| Failure::Input(error.to_string()))?;
+    let model = args.model.shape();
+    let both = |estimate: &dyn Fn(AttentionKernel) -> Result<FlopsEstimate, FlopsError>| {
+        Ok::<_, FlopsError>(FlopsPair {
+            variable_length: estimate(AttentionKernel::VariableLength)?,
+            dense_masked: estimate(AttentionKernel::DenseMasked)?,
+        })
+    };
+    let internal = |error: FlopsError| Failure::Internal(error.to_string());
+
     let mut reports = Vec::new();
+    let mut packing_flops = Vec::new();
     for algorithm in Algorithm::ALL {
-        let (report, _) =
+        let (report, groups) =
             run_algorithm(&histogram, algorithm, args.max_per_pack, args.bucket_tokens)?;
+        let plan = PackingPlan {
+            max_len: report.max_len,
+            max_per_pack: report.max_per_pack,
+            groups,
+            bucketing: None,
+        };
+        packing_flops.push(
+            both(&|attention| flops_with_packing(&model, &histogram, &plan, attention))
+                .map_err(internal)?,
+        );
         reports.push(report);
     }
+    let mut padding = Vec::new();
+    for &batch_size in &args.batch_sizes {
+        padding.extend(
+            dynamic_padding_all(&histogram, batch_size)
+                .map_err(|error| Failure::Input(error.to_string()))?,
+        );
+    }
+    let flops = FlopsComparison {
+        model,
+        preset: Some(args.model),
+        no_packing: both(&|attention| flops_without_packing(&model, &histogram, attention))
+            .map_err(internal)?,
+        packing: packing_flops,
+        dynamic_padding: padding
+            .iter()
+            .map(|entry| {
+                both(&|attention| flops_with_dynamic_padding(&model, &histogram, entry, attention))
+            })
+            .collect::<Result<_, _>>()
+            .map_err(internal)?,
+    };
+    let sweep = match &args.sweep_max_len {
+        Some(extra) => {
+            let current = histogram.max_len();
+            let candidates = max_len_candidates(&counts, current, extra);
+            let started = Instant::now();
+            let clock = move || started.elapsed().as_secs_f64() * 1e3;
+            sweep_max_len(
+                &counts,
+                &candidates,
+                current,
+                args.input.overlong,
+                &[
+                    Algorithm::None,
+                    Algorithm::Spfhp,
+                    Algorithm::Lpfhp,
+                    Algorithm::Bfd,
+                ],
+                args.max_per_pack.and_then(|MaxPerPack(limit)| limit),
+                &clock,
+            )
+            .map_err(|error| Failure::Input(error.to_string()))?
+        }
+        None => Vec::new(),
+    };
+    let volume_bound = histogram.tokens().div_ceil(u64::from(histogram.max_len()));
+    // The bound at the limit every algorithm but NNLSHP uses.
+    let bound_limit = args.max_per_pack.map_or(
+        Algorithm::Optimal.default_max_per_pack(),
+        |MaxPerPack(limit)| limit,
+    );
+    let bound =
+        lp_bound(&histogram, bound_limit).map_err(|error| Failure::Internal(error.to_string()))?;
+    let bound = BoundSummary {
+        lp_value: bound.lp_value,
+        packs: bound.lower_bound_packs,
+        proven: bound.proven,
+        bucket_tokens: bound.bucket_tokens,
+    };
+
     if args.json {
-        return print_json(&reports);
+        return print_json(&CompareOutput {
+            max_len: histogram.max_len(),
+            sequences: histogram.sequences(),
+            tokens: histogram.tokens(),
+            overlong: &overlong,
+            volume_bound,
+            lp_bound: &bound,
+            reports: &reports,
+            dynamic_padding: &padding,
+            flops: &flops,
+            max_len_sweep: &sweep,
+        });
     }
     let mut text = format!(
         "{} sequences, {} tokens, max_len {}\n",
@@ -372,10 +516,11 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
     );
     text += &overlong_line(&overlong);
     text += &format!(
-        "{:<9} {:>9} {:>11} {:>11} {:>9} {:>9} {:>9} {:>11}\n",
+        "{:<9} {:>9} {:>11} {:>13} {:>11} {:>9} {:>9} {:>9} {:>11}\n",
         "algorithm",
         "max/pack",
         "packs",
+        "over bound",
         "efficiency",
         "padding",
         "speed-up",
@@ -383,13 +528,25 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
         "runtime ms"
     );
     for report in &reports {
+        // The bound holds at the greedy packers' limit; NNLSHP's may differ.
+        let gap = if report.max_per_pack == bound_limit {
+            let over = report.packs.saturating_sub(bound.packs);
+            format!(
+                "{} ({:.2}%)",
+                thousands(over),
+                over as f64 / bound.packs.max(1) as f64 * 100.0
+            )
+        } else {
+            "–".to_string()
+        };
         text += &format!(
-            "{:<9} {:>9} {:>11} {:>10.2}% {:>8.2}% {:>9.4} {:>9.4} {:>11.3}\n",
+            "{:<9} {:>9} {:>11} {:>13} {:>10.2}% {:>8.2}% {:>9.4} {:>9.4} {:>11.3}\n",
             report.algorithm.name(),
             report
                 .max_per_pack
                 .map_or("unlimited".to_string(), |limit| limit.to_string()),
             thousands(report.packs),
+            gap,
             report.efficiency * 100.0,
             report.padding_fraction * 100.0,
             report.speedup,
@@ -397,10 +554,116 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
             report.runtime_ms
         );
     }
-    text += &format!(
-        "No plan can use fewer than {} packs (ceil(tokens / max_len)).\n",
-        thousands(histogram.tokens().div_ceil(u64::from(histogram.max_len())))
+    text +=
+        &format!(
+        "No plan can use fewer than {} packs at {} (the cutting-stock LP relaxation{}: {:.2}); \
+         the volume alone needs {}.\n",
+        thousands(bound.packs),
+        describe_limit(bound_limit),
+        if bound.proven { "" } else { ", not fully solved" },
+        bound.lp_value,
+        thousands(volume_bound)
     );
+
+    text += "\nInstead of packing: dynamic padding (each batch padded to its longest sequence)\n";
+    text += &format!(
+        "{:<50} {:>6} {:>11} {:>9} {:>11} {:>9}\n",
+        "batches", "size", "batches", "padding", "efficiency", "estimate"
+    );
+    for entry in &padding {
+        text += &format!(
+            "{:<50} {:>6} {:>11} {:>8.2}% {:>10.2}% {:>9}\n",
+            entry.scheme.label(),
+            entry.batch_size,
+            thousands(entry.batches),
+            entry.padding_fraction * 100.0,
+            entry.efficiency * 100.0,
+            match entry.estimate {
+                EstimateKind::Exact => "exact",
+                EstimateKind::Simulated => "simulated",
+                EstimateKind::QuantileApproximation => "quantiles",
+            }
+        );
+    }
+
+    text += &format!(
+        "\nTraining FLOPs per epoch, {} (forward and backward)\n",
+        args.model.label()
+    );
+    text += &format!(
+        "{:<60} {:>12} {:>9} {:>12} {:>9}\n",
+        "", "varlen attn", "speed-up", "dense mask", "speed-up"
+    );
+    let mut flops_line = |label: String, pair: &FlopsPair| {
+        text += &format!(
+            "{:<60} {:>12.4e} {:>8.3}x {:>12.4e} {:>8.3}x\n",
+            label,
+            pair.variable_length.flops_per_epoch,
+            pair.variable_length.speedup_over_padding,
+            pair.dense_masked.flops_per_epoch,
+            pair.dense_masked.speedup_over_padding
+        );
+    };
+    flops_line("padding to max_len".to_string(), &flops.no_packing);
+    for (report, pair) in reports.iter().zip(&flops.packing) {
+        // No packing is the baseline line above.
+        if report.algorithm != Algorithm::None {
+            flops_line(format!("{} packing", report.algorithm.name()), pair);
+        }
+    }
+    for (entry, pair) in padding.iter().zip(&flops.dynamic_padding) {
+        flops_line(
+            format!("{}, batch {}", entry.scheme.label(), entry.batch_size),
+            pair,
+        );
+    }
+
+    if !sweep.is_empty() {
+        text += "\nChoosing max_len (no packing and the greedy packers at each row length)\n";
+        text += &format!(
+            "{:>9} {:<24} {:>10} {:>11} {:>9} {:>9} {:>9} {:>9} {:>10}\n",
+            "max_len",
+            "why",
+            "truncated",
+            "tokens lost",
+            "none",
+            "spfhp",
+            "lpfhp",
+            "bfd",
+            "compute"
+        );
+        for point in &sweep {
+            let reasons: Vec<&str> = point
+                .candidate
+                .reasons
+                .iter()
+                .map(|reason| reason.name())
+                .collect();
+            let efficiency = |index: usize| {
+                point.results.get(index).map_or(String::new(), |result| {
+                    format!("{:.2}%", result.efficiency * 100.0)
+                })
+            };
+            let best_compute = point
+                .results
+                .iter()
+                .map(|result| result.relative_compute)
+                .fold(f64::INFINITY, f64::min);
+            text += &format!(
+                "{:>9} {:<24} {:>9.2}% {:>10.2}% {:>9} {:>9} {:>9} {:>9} {:>9.3}x\n",
+                point.candidate.max_len,
+                reasons.join(", "),
+                point.overlong_fraction * 100.0,
+                point.tokens_lost_fraction * 100.0,
+                efficiency(0),
+                efficiency(1),
+                efficiency(2),
+                efficiency(3),
+                best_compute
+            );
+        }
+        text += "(efficiency per algorithm; compute: the best packer's rows x max_len over padding at the current max_len)\n";
+    }
     print_text(&text)
 }
 
@@ -471,6 +734,241 @@ fn run_stats(args: StatsArgs) -> Result<(), Failure> {
         summary.padding_fraction_unpacked * 100.0
     );
     print_text(&text)
+}
+
+#[derive(Args)]
+struct AssignArgs {
+    /// The sequence lengths, one per sequence in dataset order: text, a CSV
+    /// column, a JSON array, JSON Lines (a length field or input_ids) or a
+    /// 1-D NumPy .npy; `-` reads standard input. A histogram has no order,
+    /// so it is refused.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+
+    /// Row length in tokens. Default: the longest sequence.
+    #[arg(long, value_name = "N")]
+    max_len: Option<u64>,
+
+    /// What to do with sequences longer than --max-len: truncate keeps them
+    /// (the loader cuts them to max_len tokens), drop leaves them out.
+    #[arg(long, value_enum, default_value_t = OverlongPolicy::Truncate)]
+    overlong: OverlongPolicy,
+
+    /// The CSV column or JSON Lines field holding lengths.
+    #[arg(long, value_name = "NAME")]
+    column: Option<String>,
+
+    /// Read the file as this format instead of detecting it.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+
+    /// The packing algorithm.
+    #[arg(long, short, value_enum, default_value_t = Algorithm::Lpfhp)]
+    algorithm: Algorithm,
+
+    /// Most sequences per pack: a number from 1, or `unlimited`. Default: 3
+    /// for nnlshp, unlimited for the others.
+    #[arg(long, value_name = "K|unlimited", value_parser = parse_max_per_pack)]
+    max_per_pack: Option<MaxPerPack>,
+
+    /// NNLSHP only: plan lengths in buckets of N tokens (see `pack --help`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    bucket_tokens: Option<u32>,
+
+    /// Seed of the shuffles: the same seed and epoch give the same packs.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    seed: u64,
+
+    /// Training epoch: each one reshuffles which same-length sequences
+    /// share packs, and the order of the packs (the plan stays the same).
+    #[arg(long, value_name = "E", default_value_t = 0)]
+    epoch: u32,
+
+    /// Keep the plan's pack order (most frequent composition first)
+    /// instead of shuffling the packs.
+    #[arg(long)]
+    no_shuffle_packs: bool,
+
+    /// Where to write the packs as JSON Lines, one per line:
+    /// {"indices":[...],"lengths":[...]}, indices counted from 0 in file
+    /// order, lengths as packed (max_len for a truncated sequence). `-`
+    /// writes to standard output, and the summary to standard error.
+    #[arg(long, value_name = "PLAN")]
+    out: PathBuf,
+
+    /// Also write PREFIX.indices.npy and PREFIX.offsets.npy (int64): pack p
+    /// holds indices[offsets[p]:offsets[p + 1]].
+    #[arg(long, value_name = "PREFIX")]
+    npy: Option<PathBuf>,
+
+    /// Print the first N packs with their cu_seqlens and position_ids.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    preview: usize,
+}
+
+fn run_assign(args: AssignArgs) -> Result<(), Failure> {
+    use packlab::assign::{
+        assign, validate_assignment, write_jsonl, write_npy, write_preview, AssignOptions,
+    };
+
+    let started = Instant::now();
+    let options = ReadOptions {
+        format: args.format,
+        column: args.column.clone(),
+    };
+    let name = args.file.display().to_string();
+    let read = if name == "-" {
+        packlab::input::read_lengths_in_order("<stdin>", io::stdin().lock(), &options)
+    } else {
+        let file = File::open(&args.file).map_err(|error| {
+            Failure::Input(format!("{name}: cannot open: {error}; check the path"))
+        })?;
+        packlab::input::read_lengths_in_order(&name, file, &options)
+    }
+    .map_err(|error| Failure::Input(error.to_string()))?;
+    let read_ms = milliseconds_since(started);
+
+    let started = Instant::now();
+    let max_len = args
+        .max_len
+        .or_else(|| read.counts.default_max_len())
+        .ok_or_else(|| Failure::Input("the input holds no sequences".to_string()))?;
+    let (histogram, overlong) = Histogram::from_counts(&read.counts, max_len, args.overlong)
+        .map_err(|error| Failure::Input(error.to_string()))?;
+    let pack_options = PackOptions {
+        max_per_pack: args.max_per_pack.map_or(
+            args.algorithm.default_max_per_pack(),
+            |MaxPerPack(limit)| limit,
+        ),
+        bucket_tokens: args.bucket_tokens,
+    };
+    let plan = pack_with(&histogram, args.algorithm, &pack_options)?;
+    let pack_ms = milliseconds_since(started);
+    let report = Report::new(args.algorithm, &histogram, &plan, pack_ms);
+
+    // The plan comes from these very lengths, so any failure from here to
+    // the writing is Packlab's fault, not the input's.
+    let started = Instant::now();
+    let assign_options = AssignOptions {
+        seed: args.seed,
+        epoch: args.epoch,
+        shuffle_packs: !args.no_shuffle_packs,
+        overlong: args.overlong,
+    };
+    let bug = |problem: String| {
+        Failure::Internal(format!(
+            "assigning sequences to the {} plan failed ({problem}); this is a bug in \
+             Packlab, please report it with the input",
+            args.algorithm
+        ))
+    };
+    let assignment =
+        assign(&read.lengths, &plan, &assign_options).map_err(|error| bug(error.to_string()))?;
+    let assign_ms = milliseconds_since(started);
+    let started = Instant::now();
+    validate_assignment(&read.lengths, plan.max_len, plan.max_per_pack, &assignment)
+        .map_err(|problem| bug(problem.to_string()))?;
+    let check_ms = milliseconds_since(started);
+
+    let started = Instant::now();
+    let to_stdout = args.out.as_os_str() == "-";
+    write_output(&args.out, |out| write_jsonl(out, &assignment))?;
+    let mut written = vec![format!(
+        "{} ({} packs, one per line)",
+        args.out.display(),
+        thousands(assignment.packs() as u64)
+    )];
+    if let Some(prefix) = &args.npy {
+        for (suffix, values) in [
+            (".indices.npy", &assignment.indices),
+            (".offsets.npy", &assignment.offsets),
+        ] {
+            let mut path = prefix.as_os_str().to_owned();
+            path.push(suffix);
+            let path = PathBuf::from(path);
+            write_output(&path, |out| write_npy(out, values))?;
+            written.push(path.display().to_string());
+        }
+    }
+    let write_ms = milliseconds_since(started);
+
+    let mut text = format!(
+        "{} packing of {} sequences from {name}, max_len {}, {}\n",
+        report.algorithm,
+        thousands(read.stats.sequences),
+        report.max_len,
+        describe_limit(report.max_per_pack)
+    );
+    text += &overlong_line(&overlong);
+    text += &format!(
+        "  packs           {:>14}   efficiency {:.2}%, speed-up {:.4}x\n",
+        thousands(report.packs),
+        report.efficiency * 100.0,
+        report.speedup
+    );
+    text += &format!(
+        "  shuffles        seed {}, epoch {}, {}\n",
+        args.seed,
+        args.epoch,
+        if args.no_shuffle_packs {
+            "packs in plan order"
+        } else {
+            "packs shuffled"
+        }
+    );
+    for path in &written {
+        text += &format!("  wrote           {path}\n");
+    }
+    text += &format!(
+        "  time            read {read_ms:.0} ms, pack {pack_ms:.0} ms, \
+         assign {assign_ms:.0} ms, check {check_ms:.0} ms, write {write_ms:.0} ms\n"
+    );
+    if args.preview > 0 {
+        let mut preview = Vec::new();
+        write_preview(&mut preview, &assignment, args.preview)
+            .map_err(|error| Failure::Internal(format!("cannot write the preview: {error}")))?;
+        text += &String::from_utf8_lossy(&preview);
+    }
+    if to_stdout {
+        eprint!("{text}");
+        Ok(())
+    } else {
+        print_text(&text)
+    }
+}
+
+fn milliseconds_since(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1e3
+}
+
+/// Writes one output file (or standard output for `-`) through a buffer.
+fn write_output(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), packlab::assign::ExportError>,
+) -> Result<(), Failure> {
+    let name = path.display().to_string();
+    let outcome = if path.as_os_str() == "-" {
+        write(&mut io::BufWriter::new(io::stdout().lock()))
+    } else {
+        let file = File::create(path).map_err(|error| {
+            Failure::Input(format!(
+                "{name}: cannot create: {error}; check that the folder exists and is writable"
+            ))
+        })?;
+        write(&mut io::BufWriter::new(file))
+    };
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(packlab::assign::ExportError::Io(error))
+            if error.kind() == io::ErrorKind::BrokenPipe =>
+        {
+            Ok(())
+        }
+        Err(packlab::assign::ExportError::Io(error)) => Err(Failure::Input(format!(
+            "{name}: cannot write: {error}; check the free space"
+        ))),
+        Err(other) => Err(Failure::Internal(format!("{name}: {other}"))),
+    }
 }
 
 fn describe_limit(max_per_pack: Option<u32>) -> String {

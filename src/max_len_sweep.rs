@@ -38,6 +38,20 @@ pub enum CandidateReason {
     Requested,
 }
 
+impl CandidateReason {
+    /// The name used in JSON and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            CandidateReason::Current => "current",
+            CandidateReason::PowerOfTwo => "power of two",
+            CandidateReason::P90 => "p90",
+            CandidateReason::P99 => "p99",
+            CandidateReason::Longest => "longest",
+            CandidateReason::Requested => "requested",
+        }
+    }
+}
+
 /// A row length to try, with why it is offered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -206,21 +220,24 @@ pub fn sweep_max_len(
         OverlongPolicy::Error => OverlongPolicy::Truncate,
         other => other,
     };
-    let all_sequences: u64 = counts.iter().map(|(_, count)| count).fold(0, u64::saturating_add);
+    let all_sequences: u64 = counts
+        .iter()
+        .map(|(_, count)| count)
+        .fold(0, u64::saturating_add);
     let all_tokens: u64 = counts
         .iter()
         .map(|(length, count)| length.saturating_mul(count))
         .fold(0, u64::saturating_add);
     // No packing at the user's row length: what they would compute today.
-    let baseline = {
-        let (histogram, _) = Histogram::from_counts(counts, u64::from(current), policy).map_err(
-            |source| MaxLenSweepError::Histogram {
-                max_len: current,
-                source,
-            },
-        )?;
-        histogram.sequences() as f64 * f64::from(current)
-    };
+    let baseline =
+        {
+            let (histogram, _) = Histogram::from_counts(counts, u64::from(current), policy)
+                .map_err(|source| MaxLenSweepError::Histogram {
+                    max_len: current,
+                    source,
+                })?;
+            histogram.sequences() as f64 * f64::from(current)
+        };
     let share = |part: u64, whole: u64| {
         if whole == 0 {
             0.0

@@ -20,13 +20,19 @@ use wasm_bindgen::JsCast;
 use web_sys::{Blob, FileReaderSync, HtmlCanvasElement};
 
 use crate::analysis::{analyse, AnalysisRequest};
+use crate::assign::{
+    assign, preview_pack, validate_assignment, write_jsonl, write_npy, AssignOptions, PackPreview,
+};
 use crate::charts::{self, ChartKind, ChartOptions};
+use crate::flops::{ModelPreset, ModelShape};
 use crate::histogram::{Histogram, LengthCounts};
-use crate::input::{read_lengths, ReadOptions};
+use crate::input::{read_lengths, read_lengths_in_order, ReadOptions};
 use crate::plan::PackGroup;
 use crate::presets::Preset;
 use crate::report::Report;
-use crate::{pack_cached, Algorithm, OverlongOutcome, OverlongPolicy, PackOptions, SolutionCache};
+use crate::{
+    pack_cached, pack_with, Algorithm, OverlongOutcome, OverlongPolicy, PackOptions, SolutionCache,
+};
 
 /// Bytes read from a file per step: large enough that the per-call cost of
 /// crossing into JavaScript is negligible, small enough for smooth progress.
@@ -398,6 +404,167 @@ pub fn algorithms() -> Result<JsValue, JsError> {
         .map(|&algorithm| AlgorithmInfo {
             name: algorithm.name(),
             default_max_per_pack: algorithm.default_max_per_pack(),
+        })
+        .collect();
+    to_js(&list)
+}
+
+/// How many packs `assignFiles` previews with `cu_seqlens` and `position_ids`.
+const PREVIEW_PACKS: usize = 4;
+
+/// A plan for real sequences: reads `files` (an array of `File`s, in
+/// order; `names` their names) one length per sequence, packs them with
+/// `request` = `{algorithm, max_len?, overlong?, max_per_pack?,
+/// bucket_tokens?, seed?, epoch?, shuffle_packs?}` and assigns every
+/// sequence index (counted from 0 across the files in order) to a pack.
+/// Returns `{jsonl, indices_npy, offsets_npy}` (`Uint8Array`s: the files
+/// `packlab assign` writes), `preview` (the first packs with `cu_seqlens`
+/// and `position_ids`), `packs`, `sequences`, `dropped` and `report`.
+/// Workers only (it reads with `FileReaderSync`). A histogram file has no
+/// sequence order and is refused with a message saying so.
+#[wasm_bindgen(js_name = assignFiles)]
+pub fn assign_files(
+    files: &js_sys::Array,
+    names: &js_sys::Array,
+    options: JsValue,
+    request: JsValue,
+    on_progress: &Function,
+) -> Result<JsValue, JsError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct AssignRequest {
+        algorithm: Algorithm,
+        #[serde(default)]
+        max_len: Option<u64>,
+        #[serde(default)]
+        overlong: OverlongPolicy,
+        #[serde(default)]
+        max_per_pack: Option<u32>,
+        #[serde(default)]
+        bucket_tokens: Option<u32>,
+        #[serde(default)]
+        seed: u64,
+        #[serde(default)]
+        epoch: u32,
+        #[serde(default = "shuffle_by_default")]
+        shuffle_packs: bool,
+    }
+    fn shuffle_by_default() -> bool {
+        true
+    }
+    #[derive(Serialize)]
+    struct AssignOutput<'a> {
+        packs: usize,
+        sequences: u64,
+        dropped: usize,
+        report: &'a Report,
+        preview: Vec<PackPreview>,
+    }
+    let request: AssignRequest = from_js(request, "assignment request")?;
+    let options = read_options(options)?;
+    let message = |error: &dyn std::fmt::Display| JsError::new(&error.to_string());
+
+    let mut lengths: Vec<u32> = Vec::new();
+    let mut counts = LengthCounts::new();
+    for (index, file) in files.iter().enumerate() {
+        let blob: Blob = file
+            .dyn_into()
+            .map_err(|_| JsError::new("assignFiles: every entry of `files` must be a File"))?;
+        let name = names
+            .get(index as u32)
+            .as_string()
+            .unwrap_or_else(|| format!("file {}", index + 1));
+        let reader = FileReaderSync::new().map_err(|_| {
+            JsError::new("files can only be read in a worker (FileReaderSync is missing)")
+        })?;
+        let blob_reader = BlobReader {
+            blob: &blob,
+            reader,
+            position: 0.0,
+            size: blob.size(),
+            on_progress,
+            chunk: Vec::new(),
+            chunk_offset: 0,
+        };
+        let read = read_lengths_in_order(&name, blob_reader, &options).map_err(|e| message(&e))?;
+        lengths.extend_from_slice(&read.lengths);
+        counts.merge(&read.counts).map_err(|e| message(&e))?;
+    }
+    let max_len = request
+        .max_len
+        .or_else(|| counts.default_max_len())
+        .ok_or_else(|| JsError::new("the files hold no sequences"))?;
+    let (histogram, _) =
+        Histogram::from_counts(&counts, max_len, request.overlong).map_err(|e| message(&e))?;
+    let started = now_ms();
+    let pack_options = PackOptions {
+        max_per_pack: request.max_per_pack,
+        bucket_tokens: request.bucket_tokens,
+    };
+    let plan = pack_with(&histogram, request.algorithm, &pack_options).map_err(|e| message(&e))?;
+    let report = Report::new(request.algorithm, &histogram, &plan, now_ms() - started);
+    let assign_options = AssignOptions {
+        seed: request.seed,
+        epoch: request.epoch,
+        shuffle_packs: request.shuffle_packs,
+        overlong: request.overlong,
+    };
+    let assignment = assign(&lengths, &plan, &assign_options).map_err(|e| message(&e))?;
+    validate_assignment(&lengths, plan.max_len, plan.max_per_pack, &assignment)
+        .map_err(|e| message(&e))?;
+
+    let mut jsonl = Vec::new();
+    write_jsonl(&mut jsonl, &assignment).map_err(|e| message(&e))?;
+    let mut indices_npy = Vec::new();
+    write_npy(&mut indices_npy, &assignment.indices).map_err(|e| message(&e))?;
+    let mut offsets_npy = Vec::new();
+    write_npy(&mut offsets_npy, &assignment.offsets).map_err(|e| message(&e))?;
+    let mut preview = Vec::new();
+    for pack in 0..PREVIEW_PACKS {
+        match preview_pack(&assignment, pack).map_err(|e| message(&e))? {
+            Some(entry) => preview.push(entry),
+            None => break,
+        }
+    }
+    let result = to_js(&AssignOutput {
+        packs: assignment.packs(),
+        sequences: lengths.len() as u64,
+        dropped: assignment.dropped.len(),
+        report: &report,
+        preview,
+    })?;
+    let set = |key: &str, bytes: &[u8]| {
+        Reflect::set(
+            &result,
+            &JsValue::from_str(key),
+            &Uint8Array::from(bytes).into(),
+        )
+        .map(|_| ())
+        .map_err(|_| JsError::new("cannot pass the plan to the page"))
+    };
+    set("jsonl", &jsonl)?;
+    set("indices_npy", &indices_npy)?;
+    set("offsets_npy", &offsets_npy)?;
+    Ok(result)
+}
+
+/// The models the FLOPs estimate knows: `[{name, label, shape}]`, where
+/// `shape` is `{layers, hidden_size, heads, feed_forward_size,
+/// gated_feed_forward, vocabulary_size}` (what a custom model gives too).
+#[wasm_bindgen]
+pub fn models() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct ModelInfo {
+        name: &'static str,
+        label: &'static str,
+        shape: ModelShape,
+    }
+    let list: Vec<ModelInfo> = ModelPreset::ALL
+        .iter()
+        .map(|&preset| ModelInfo {
+            name: preset.name(),
+            label: preset.label(),
+            shape: preset.shape(),
         })
         .collect();
     to_js(&list)

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use packlab::Algorithm;
 use serde_json::Value;
 
 fn packlab(args: &[&str]) -> Output {
@@ -205,29 +206,92 @@ fn overlong_policies() {
 #[test]
 fn compare_lists_every_algorithm() {
     let file = scratch("compare.txt", b"7\n6\n4\n3\n3\n");
-    let reports = json(&packlab(&[
+    let output = json(&packlab(&[
         "compare",
         file.to_str().unwrap(),
         "--max-len",
         "10",
         "--json",
     ]));
+    let reports = output["reports"].as_array().unwrap();
     let names: Vec<&str> = reports
-        .as_array()
-        .unwrap()
         .iter()
         .map(|report| report["algorithm"].as_str().unwrap())
         .collect();
-    assert_eq!(names, vec!["none", "spfhp", "lpfhp", "nnlshp", "bfd"]);
+    let expected: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+    assert_eq!(names, expected);
     assert!(
         reports[0].get("plan").is_none(),
         "compare reports carry no plan"
     );
+    assert_eq!(output["volume_bound"], 3, "23 tokens in rows of 10");
     let table = packlab(&["compare", file.to_str().unwrap(), "--max-len", "10"]);
     assert!(table.status.success());
     let text = String::from_utf8_lossy(&table.stdout);
     for name in names {
         assert!(text.contains(name), "table lacks {name}:\n{text}");
+    }
+}
+
+#[test]
+fn compare_shows_dynamic_padding_flops_and_the_max_len_sweep() {
+    // Lengths 1..=40, once each: max_len 40 by default.
+    let lengths: String = (1..=40).map(|length| format!("{length}\n")).collect();
+    let file = scratch("compare-more.txt", lengths.as_bytes());
+    let output = json(&packlab(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--batch-sizes",
+        "4,40",
+        "--model",
+        "bert-large",
+        "--sweep-max-len",
+        "30",
+        "--json",
+    ]));
+    let padding = output["dynamic_padding"].as_array().unwrap();
+    assert_eq!(padding.len(), 6, "three schemes at each of two batch sizes");
+    for entry in padding {
+        let fraction = entry["padding_fraction"].as_f64().unwrap();
+        let padded = entry["padded_tokens"].as_f64().unwrap();
+        assert!((fraction - (1.0 - 820.0 / padded)).abs() < 1e-12, "{entry}");
+        if entry["batch_size"] == 40 {
+            // One batch of everything, padded to the longest: 40 × 40.
+            assert_eq!(padded, 1600.0, "{entry}");
+        }
+    }
+    let flops = &output["flops"];
+    assert_eq!(flops["preset"], "bert-large");
+    assert_eq!(flops["model"]["layers"], 24);
+    assert_eq!(
+        flops["packing"].as_array().unwrap().len(),
+        output["reports"].as_array().unwrap().len()
+    );
+    assert_eq!(flops["dynamic_padding"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        flops["no_packing"]["dense_masked"]["speedup_over_padding"],
+        1.0
+    );
+    let sweep = output["max_len_sweep"].as_array().unwrap();
+    let lengths: Vec<u64> = sweep
+        .iter()
+        .map(|p| p["max_len"].as_u64().unwrap())
+        .collect();
+    assert!(lengths.contains(&30) && lengths.contains(&40) && lengths.contains(&64));
+    let at_30 = sweep.iter().find(|p| p["max_len"] == 30).unwrap();
+    assert_eq!(at_30["overlong_sequences"], 10, "lengths 31..=40 are cut");
+    assert_eq!(at_30["tokens_lost"], (1..=10).sum::<u64>());
+
+    let table = packlab(&["compare", file.to_str().unwrap(), "--sweep-max-len"]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = String::from_utf8_lossy(&table.stdout);
+    for needle in [
+        "dynamic padding",
+        "FLOPs per epoch",
+        "Choosing max_len",
+        "p90",
+    ] {
+        assert!(text.contains(needle), "table lacks {needle}:\n{text}");
     }
 }
 

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The sweep over row lengths, against packing each length directly.
 
 use packlab::max_len_sweep::{candidates, sweep_max_len, CandidateReason};
@@ -63,7 +64,10 @@ fn the_error_policy_truncates_in_a_sweep_instead_of_failing() {
         .iter()
         .find(|point| point.candidate.max_len == 50)
         .unwrap();
-    assert!(at_50.candidate.reasons.contains(&CandidateReason::Requested));
+    assert!(at_50
+        .candidate
+        .reasons
+        .contains(&CandidateReason::Requested));
     assert_eq!(at_50.overlong_sequences, 5);
     assert_eq!(at_50.tokens_lost, 5 * 50);
 }

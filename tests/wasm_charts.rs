@@ -7,7 +7,9 @@
 //! --test wasm_charts` (headless Chrome through chromedriver).
 #![cfg(target_arch = "wasm32")]
 
-use packlab::analysis::{analyse, Analysis, AnalysisRequest, HistogramBins, SweepLine};
+use packlab::analysis::{
+    analyse, Analysis, AnalysisRequest, HistogramBins, MaxLenSweepRequest, SweepLine,
+};
 use packlab::wasm::{chart_svg, draw_chart};
 use packlab::{Algorithm, LengthCounts, Preset};
 use serde::Serialize;
@@ -17,14 +19,22 @@ use web_sys::HtmlCanvasElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const KINDS: [&str; 5] = ["histogram", "comparison", "sweep", "anatomy", "mask"];
+const KINDS: [&str; 6] = [
+    "histogram",
+    "comparison",
+    "sweep",
+    "anatomy",
+    "mask",
+    "max-len-sweep",
+];
 
 fn no_clock() -> f64 {
     0.0
 }
 
 /// The default preset analysed as the page does: every algorithm (nnlshp
-/// at its usual depth of 3), a short sweep, a closer look at lpfhp.
+/// at its usual depth of 3), a short sweep, a closer look at lpfhp, and the
+/// fast packers swept over max_len.
 fn realistic() -> Analysis {
     let counts = Preset::QaFinetuning384.generate();
     let others: Vec<Algorithm> = Algorithm::ALL
@@ -35,6 +45,16 @@ fn realistic() -> Analysis {
         algorithms: others,
         sweep_depths: vec![Some(1), Some(2), Some(3), Some(4), None],
         detail_algorithm: Some(Algorithm::Lpfhp),
+        max_per_pack: Some(3),
+        max_len_sweep: Some(MaxLenSweepRequest {
+            algorithms: vec![
+                Algorithm::None,
+                Algorithm::Spfhp,
+                Algorithm::Lpfhp,
+                Algorithm::Bfd,
+            ],
+            extra_max_lens: vec![1000],
+        }),
         ..AnalysisRequest::default()
     };
     let mut analysis = analyse(
@@ -64,7 +84,8 @@ fn realistic() -> Analysis {
     analysis
 }
 
-/// A small dataset at `max_len`, with a closer look at bfd.
+/// A small dataset at `max_len`, with a closer look at bfd and a max_len
+/// sweep.
 fn small(lengths: &[(u64, u64)], max_len: u64) -> Analysis {
     let mut counts = LengthCounts::new();
     for &(length, count) in lengths {
@@ -75,6 +96,10 @@ fn small(lengths: &[(u64, u64)], max_len: u64) -> Analysis {
         algorithms: vec![Algorithm::None, Algorithm::Bfd],
         sweep_depths: vec![Some(1), None],
         detail_algorithm: Some(Algorithm::Bfd),
+        max_len_sweep: Some(MaxLenSweepRequest {
+            algorithms: vec![Algorithm::None, Algorithm::Bfd],
+            extra_max_lens: Vec::new(),
+        }),
         ..AnalysisRequest::default()
     };
     analyse(
@@ -176,6 +201,24 @@ fn charts_write_the_labels_users_read() {
     assert!(anatomy.contains("Sequences per pack"));
     assert!(anatomy.contains("How full packs are"));
 
+    let max_len = svg("max-len-sweep", &data, 900, 500);
+    assert!(max_len.contains("max_len (tokens, log scale)"), "{max_len}");
+    assert!(max_len.contains("current max_len"));
+    assert!(max_len.contains("compute vs. padding"));
+    assert!(max_len.contains("tokens lost past max_len"));
+    assert!(max_len.contains("efficiency"));
+    assert!(max_len.contains("512"));
+    for algorithm in [
+        Algorithm::None,
+        Algorithm::Spfhp,
+        Algorithm::Lpfhp,
+        Algorithm::Bfd,
+    ] {
+        assert!(max_len.contains(algorithm.name()), "{}", algorithm.name());
+    }
+    // The requested length is drawn: the axis reaches past 1000.
+    assert!(max_len.contains("1024"), "{max_len}");
+
     let mask = svg("mask", &data, 900, 400);
     assert!(mask.contains("query token"));
     assert!(mask.contains("key token"));
@@ -232,9 +275,17 @@ fn nothing_to_draw_says_so() {
     let mut analysis = realistic();
     analysis.reports.clear();
     analysis.sweep.clear();
+    analysis.max_len_sweep.clear();
     let data = to_js(&analysis);
     assert!(svg("comparison", &data, 600, 300).contains("No algorithms selected"));
     assert!(svg("sweep", &data, 600, 300).contains("No algorithms selected"));
+    assert!(svg("max-len-sweep", &data, 600, 300).contains("No max_len sweep yet"));
+
+    let mut analysis = realistic();
+    for point in &mut analysis.max_len_sweep {
+        point.results.clear();
+    }
+    assert!(svg("max-len-sweep", &to_js(&analysis), 600, 300).contains("No algorithms selected"));
 
     let mut analysis = realistic();
     for line in &mut analysis.sweep {
@@ -267,6 +318,7 @@ fn a_missing_field_is_named() {
     }
     // Without reports or a sweep there is simply nothing to compare.
     assert!(svg("comparison", &empty, 400, 300).contains("No algorithms selected"));
+    assert!(svg("max-len-sweep", &empty, 400, 300).contains("No max_len sweep yet"));
     let error = draw_chart(canvas(10, 10), "pie", empty, JsValue::UNDEFINED).unwrap_err();
     assert!(message(error).contains("unknown chart"));
 }
@@ -294,6 +346,13 @@ fn odd_figures_do_not_break_a_chart() {
     });
     for count in &mut analysis.histogram.counts {
         *count = count.saturating_mul(10_000_000);
+    }
+    for (index, point) in analysis.max_len_sweep.iter_mut().enumerate() {
+        point.tokens_lost_fraction = if index == 0 { f64::NAN } else { 3.0 };
+        for result in &mut point.results {
+            result.efficiency = f64::INFINITY;
+            result.relative_compute = if index == 1 { f64::NAN } else { 1e300 };
+        }
     }
     analysis.histogram.bin_width = 0;
     if let Some(detail) = analysis.detail.as_mut() {
@@ -327,4 +386,19 @@ fn tiny_and_empty_canvases_are_fine() {
                 .unwrap_or_else(|error| panic!("{kind} {width}×{height}: {}", message(error)));
         }
     }
+}
+
+#[wasm_bindgen_test]
+fn a_max_len_sweep_of_one_length_draws() {
+    // Every candidate is the same length: the axis still has a width.
+    let analysis = small(&[(4, 3)], 4);
+    assert_eq!(
+        analysis.max_len_sweep.len(),
+        1,
+        "{:?}",
+        analysis.max_len_sweep
+    );
+    let data = to_js(&analysis);
+    draws_everywhere(&data);
+    assert!(svg("max-len-sweep", &data, 600, 400).contains("current max_len"));
 }

@@ -86,9 +86,80 @@ export const ALGORITHM_INFO = {
     description:
       'Best-fit decreasing, the packer training libraries commonly default to.',
   },
+  optimal: {
+    label: 'Optimal (LP)',
+    description:
+      'The cutting-stock linear programme solved, its solution rounded and the rest completed: close to the fewest packs possible, measured against the LP bound. About as slow as NNLSHP.',
+  },
 };
+
+/** How the dynamic padding schemes are called on the page. */
+export const BATCHING_SCHEME_INFO = {
+  random: {
+    label: 'Random batches',
+    description: 'The epoch shuffled and cut into batches, each padded to its longest sequence: every trainer’s default.',
+  },
+  megabatch: {
+    label: 'Grouped by length',
+    description:
+      'Like trainers’ group_by_length: a shuffle cut into megabatches of up to 50 batches, each sorted by length before it is cut into batches.',
+  },
+  sorted: {
+    label: 'Sorted by length',
+    description: 'The whole epoch sorted by length, then cut into batches: the least padding equal-size batches can have, and no shuffling at all.',
+  },
+};
+
+/** The display name of a batching scheme ("Random batches"), or the name itself. */
+export function schemeLabel(name) {
+  return BATCHING_SCHEME_INFO[name]?.label ?? name;
+}
+
+const FLOP_UNITS = [
+  [1e24, 'YFLOP'],
+  [1e21, 'ZFLOP'],
+  [1e18, 'EFLOP'],
+  [1e15, 'PFLOP'],
+  [1e12, 'TFLOP'],
+  [1e9, 'GFLOP'],
+  [1e6, 'MFLOP'],
+  [1e3, 'kFLOP'],
+];
+
+/** 3.52e18 → "3.52 EFLOP" (decimal prefixes, three significant digits). */
+export function formatFlops(flops) {
+  if (!Number.isFinite(flops)) return '–';
+  const unit = FLOP_UNITS.find(([scale]) => Math.abs(flops) >= scale * 0.9995);
+  if (!unit) return `${flops.toPrecision(3)} FLOP`;
+  return `${(flops / unit[0]).toPrecision(3)} ${unit[1]}`;
+}
 
 /** The display name of an algorithm ("NNLSHP"), or the name itself if unknown. */
 export function algorithmLabel(name) {
   return ALGORITHM_INFO[name]?.label ?? name;
+}
+
+/** Runs of consecutive numbers longer than this are shortened to their ends. */
+const SHOWN_RUN = 4;
+
+/**
+ * A list of whole numbers for reading, each run counting up by one cut to
+ * its ends: [0, 1, …, 211, 0, 1, …, 99] → "0, 1, …, 211, 0, 1, …, 99". Past
+ * `maxItems` shown entries the rest is counted: "…, 212 more".
+ */
+export function abbreviateRuns(values, maxItems = 40) {
+  const parts = [];
+  let start = 0;
+  while (start < values.length && parts.length < maxItems) {
+    let end = start;
+    while (end + 1 < values.length && values[end + 1] === values[end] + 1) end += 1;
+    if (end - start + 1 > SHOWN_RUN) {
+      parts.push(String(values[start]), String(values[start + 1]), '…', String(values[end]));
+    } else {
+      for (let index = start; index <= end; index += 1) parts.push(String(values[index]));
+    }
+    start = end + 1;
+  }
+  if (start < values.length) parts.push(`… ${formatCount(values.length - start)} more`);
+  return parts.join(', ');
 }

@@ -2,11 +2,17 @@
 //
 //   #preset=qa-finetuning-384&max_len=384&max_per_pack=3&overlong=truncate
 //    &algorithms=none,spfhp,lpfhp,nnlshp,bfd&detail=nnlshp&batch=32&bucket=4
+//    &model=bert-base&seed=7&epoch=2
 //
 // `preset` is left out when the data came from the user's files (they never
 // leave the machine, so a link cannot carry them). `bucket`, NNLSHP's length
-// bucket width in tokens, is left out when Packlab chooses it. Unknown or
-// malformed values are reported and replaced by defaults, never fatal.
+// bucket width in tokens, is left out when Packlab chooses it. `model`, the
+// model of the FLOPs estimate, is a preset's name or a custom shape written
+// `custom:layers,hidden_size,heads,feed_forward_size,plain|gated,vocabulary_size`
+// (e.g. `custom:12,768,12,3072,plain,30522`). `seed` and `epoch`, the
+// shuffles of the plan exported for the user's own sequences, are left out
+// at their default, 0. Unknown or malformed values are reported and
+// replaced by defaults, never fatal.
 
 /** The largest max_len the engine accepts (2^22 tokens). */
 export const MAX_SUPPORTED_MAX_LEN = 4_194_304;
@@ -26,17 +32,99 @@ export const MAX_FINITE_PER_PACK = 16;
 
 export const OVERLONG_POLICIES = ['truncate', 'drop', 'error'];
 
+/**
+ * The largest seed of the plan export's shuffles. The engine takes any
+ * 64-bit seed, but a page number is exact only up to 2^53 - 1.
+ */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/** The largest epoch of the plan export (a 32-bit count). */
+export const MAX_EPOCH = 4_294_967_295;
+
+/** The largest layer count or size a custom model may have (a 32-bit count). */
+export const MAX_MODEL_DIMENSION = 4_294_967_295;
+
+/**
+ * The algorithms shown before the user or a link chooses. `optimal` is
+ * listed for engines that have it; the page keeps only the algorithms its
+ * engine offers (see `availableDefaults`).
+ */
+const DEFAULT_ALGORITHMS = Object.freeze(['none', 'spfhp', 'lpfhp', 'nnlshp', 'bfd', 'optimal']);
+
 /** Settings before the user or a link changes them; max_len comes from the data. */
 export const DEFAULT_SETTINGS = Object.freeze({
   maxLen: null,
   maxPerPack: 3,
   overlong: 'truncate',
-  algorithms: Object.freeze(['none', 'spfhp', 'lpfhp', 'nnlshp', 'bfd']),
+  algorithms: DEFAULT_ALGORITHMS,
   detail: 'nnlshp',
   batch: 32,
   /** NNLSHP's length bucket width in tokens; null: Packlab chooses it from max_len. */
   bucketTokens: null,
+  /**
+   * The model of the FLOPs estimate: a preset's name, or a custom shape
+   * `{layers, hidden_size, heads, feed_forward_size, gated_feed_forward,
+   * vocabulary_size}` (the engine's `ModelShape`).
+   */
+  model: 'bert-base',
+  /** The seed of the shuffles of the plan for the user's own sequences. */
+  seed: 0,
+  /** The training epoch of that plan: each one reshuffles it. */
+  epoch: 0,
+  /** Whether that plan's packs are shuffled (else in the plan's order); not in links. */
+  shufflePacks: true,
 });
+
+/** The default algorithms this engine offers (`algorithmNames`: what `algorithms()` lists), in its order. */
+export function availableDefaults(algorithmNames) {
+  return algorithmNames.filter((name) => DEFAULT_ALGORITHMS.includes(name));
+}
+
+/** The fields of a custom model, in the order a link writes them. */
+export const MODEL_FIELDS = ['layers', 'hidden_size', 'heads', 'feed_forward_size', 'gated_feed_forward', 'vocabulary_size'];
+
+/**
+ * What is wrong with a custom model shape, in words for the user, or null
+ * when the engine will accept it.
+ */
+export function modelShapeProblem(shape) {
+  for (const field of ['layers', 'hidden_size', 'heads', 'feed_forward_size']) {
+    const value = shape[field];
+    if (!Number.isInteger(value) || value < 1 || value > MAX_MODEL_DIMENSION) return `${field.replaceAll('_', ' ')} must be a whole number from 1`;
+  }
+  const vocabulary = shape.vocabulary_size;
+  if (!Number.isInteger(vocabulary) || vocabulary < 0 || vocabulary > MAX_MODEL_DIMENSION) {
+    return 'vocabulary size must be a whole number (0 for no language-model head)';
+  }
+  if (typeof shape.gated_feed_forward !== 'boolean') return 'the feed-forward layer must be plain or gated';
+  if (shape.hidden_size % shape.heads !== 0) return `hidden size ${shape.hidden_size} is not a multiple of ${shape.heads} heads`;
+  return null;
+}
+
+/** A model setting as a link writes it: `bert-base` or `custom:12,768,12,3072,plain,30522`. */
+export function modelText(model) {
+  if (typeof model === 'string') return model;
+  return `custom:${MODEL_FIELDS.map((field) => {
+    if (field === 'gated_feed_forward') return model[field] ? 'gated' : 'plain';
+    return String(model[field]);
+  }).join(',')}`;
+}
+
+/** Reads a model setting from a link; returns the setting, or null if it is not one. */
+function readModel(text, modelNames) {
+  if (modelNames.includes(text)) return text;
+  const match = /^custom:(\d+),(\d+),(\d+),(\d+),(plain|gated),(\d+)$/.exec(text);
+  if (!match) return null;
+  const shape = {
+    layers: Number(match[1]),
+    hidden_size: Number(match[2]),
+    heads: Number(match[3]),
+    feed_forward_size: Number(match[4]),
+    gated_feed_forward: match[5] === 'gated',
+    vocabulary_size: Number(match[6]),
+  };
+  return modelShapeProblem(shape) === null ? shape : null;
+}
 
 function wholeNumber(text, min, max) {
   if (!/^\d+$/.test(text)) return null;
@@ -50,7 +138,7 @@ function wholeNumber(text, min, max) {
  * `bucketTokens` always: its absence means automatic), and `problems` lists
  * what was ignored, in words for the user.
  */
-export function readHash(hash, { presetNames, algorithmNames }) {
+export function readHash(hash, { presetNames, algorithmNames, modelNames = [] }) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const settings = {};
   const problems = [];
@@ -101,6 +189,22 @@ export function readHash(hash, { presetNames, algorithmNames }) {
     if (bucketTokens === null) problems.push(`bucket “${value('bucket')}” (use a whole number of tokens from 1, or leave it out for automatic)`);
     else settings.bucketTokens = bucketTokens;
   }
+  if (params.has('model')) {
+    const model = readModel(value('model'), modelNames);
+    if (model === null) {
+      problems.push(`model “${value('model')}” (use ${[...modelNames, 'custom:layers,hidden,heads,feed-forward,plain|gated,vocabulary'].join(', ')})`);
+    } else {
+      settings.model = model;
+    }
+  }
+  // Like `bucket`, absent means the default, whatever was set before.
+  for (const [key, max] of [['seed', MAX_SEED], ['epoch', MAX_EPOCH]]) {
+    settings[key] = 0;
+    if (!params.has(key)) continue;
+    const number = wholeNumber(value(key), 0, max);
+    if (number === null) problems.push(`${key} “${value(key)}” (use a whole number from 0 to ${max})`);
+    else settings[key] = number;
+  }
   return { preset, settings, problems };
 }
 
@@ -117,5 +221,9 @@ export function writeHash(preset, settings) {
   add('detail', settings.detail);
   add('batch', settings.batch);
   if (settings.bucketTokens !== null) add('bucket', settings.bucketTokens);
+  // Commas and the colon stay readable: they need no escaping in a hash.
+  if (settings.model !== null && settings.model !== undefined) parts.push(`model=${modelText(settings.model)}`);
+  if (settings.seed) add('seed', settings.seed);
+  if (settings.epoch) add('epoch', settings.epoch);
   return parts.join('&');
 }

@@ -1,13 +1,14 @@
 // Packlab's compute worker: it holds one dataset and answers the page's
 // requests from a table of actions. The page runs two of these: one for
 // reading files and the fast packers, one for NNLSHP, whose long runs are
-// cancelled by restarting its worker.
+// cancelled by restarting its worker. A third, started for each plan of the
+// user's own sequences and ended after it, runs `assignFiles` alone.
 //
 // Messages in: {id, action, args}. Out: {id, result} or {id, error, fatal},
 // and {id, progress} while files are read. Requests run one at a time, in
 // the order they arrive.
 
-import init, { Dataset } from './pkg/packlab.js';
+import init, { Dataset, assignFiles } from './pkg/packlab.js';
 
 /** The dataset every request works on (an empty one until the first load). */
 let dataset = null;
@@ -91,6 +92,33 @@ const actions = {
   /** One algorithm's full plan, as `packlab pack --json` prints it. */
   packPlan(request) {
     return { value: dataset.packPlan(request) };
+  },
+
+  /**
+   * Which of the user's sequences go in which pack, as `packlab assign`
+   * writes it: the files are read again, in order, one length per sequence
+   * (the dataset is left alone, as it holds counts, not the order). The
+   * three files come back as buffers handed over, not copied.
+   */
+  assignFiles({ files, options, request }, progress) {
+    const total = files.reduce((sum, file) => sum + file.size, 0);
+    // The engine reports the bytes read of each file in turn (never of an
+    // empty one): summed here over the files, for one progress bar.
+    let index = 0;
+    let done = 0;
+    const skipEmpty = () => {
+      while (index < files.length && files[index].size === 0) index += 1;
+    };
+    skipEmpty();
+    const plan = assignFiles(files, files.map((file) => file.name), options ?? {}, request, (bytesRead, size) => {
+      progress({ loaded: done + bytesRead, total, file: files[index]?.name ?? '', index, count: files.length });
+      if (bytesRead >= size) {
+        done += size;
+        index += 1;
+        skipEmpty();
+      }
+    });
+    return { value: plan, transfer: [plan.jsonl.buffer, plan.indices_npy.buffer, plan.offsets_npy.buffer] };
   },
 };
 

@@ -11,6 +11,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::cutting_stock::{pack_optimal, CuttingStockError};
 use crate::histogram::Histogram;
 use crate::nnls::NnlsError;
 use crate::plan::{validate, PackGroup, PackingPlan, PlanError};
@@ -31,16 +32,20 @@ pub enum Algorithm {
     Nnlshp,
     /// Best-fit decreasing, the usual packer of training libraries.
     Bfd,
+    /// The cutting-stock LP's solution, rounded down and completed: within
+    /// a few packs of the LP bound (see [`crate::cutting_stock`]).
+    Optimal,
 }
 
 impl Algorithm {
     /// Every algorithm, in the order Packlab lists them.
-    pub const ALL: [Algorithm; 5] = [
+    pub const ALL: [Algorithm; 6] = [
         Algorithm::None,
         Algorithm::Spfhp,
         Algorithm::Lpfhp,
         Algorithm::Nnlshp,
         Algorithm::Bfd,
+        Algorithm::Optimal,
     ];
 
     /// The name used on the command line and in JSON.
@@ -51,6 +56,7 @@ impl Algorithm {
             Algorithm::Lpfhp => "lpfhp",
             Algorithm::Nnlshp => "nnlshp",
             Algorithm::Bfd => "bfd",
+            Algorithm::Optimal => "optimal",
         }
     }
 
@@ -79,7 +85,9 @@ impl FromStr for Algorithm {
             .into_iter()
             .find(|algorithm| algorithm.name() == text)
             .ok_or_else(|| {
-                format!("unknown algorithm `{text}`: use none, spfhp, lpfhp, nnlshp or bfd")
+                format!(
+                    "unknown algorithm `{text}`: use none, spfhp, lpfhp, nnlshp, bfd or optimal"
+                )
             })
     }
 }
@@ -96,6 +104,9 @@ pub enum PackError {
     /// The least-squares solve behind NNLSHP failed.
     #[error("NNLSHP's least-squares solve failed: {0}; SPFHP or LPFHP give a plan for this data")]
     LeastSquares(#[from] NnlsError),
+    /// The cutting-stock LP behind the optimal packer failed.
+    #[error("the optimal packer failed: {0}; LPFHP gives a plan for this data")]
+    CuttingStock(#[from] CuttingStockError),
     /// An algorithm produced an unsound plan. This is a bug in Packlab; the
     /// plan is withheld rather than reported wrong.
     #[error(
@@ -203,6 +214,11 @@ fn pack_inner(
         Algorithm::Bfd => greedy::pack(histogram, effective_limit, greedy::BEST_FIT_DECREASING),
         Algorithm::Nnlshp => {
             let outcome = nnlshp::pack(histogram, effective_limit, options.bucket_tokens, cache)?;
+            bucketing = outcome.bucketing;
+            outcome.groups
+        }
+        Algorithm::Optimal => {
+            let outcome = pack_optimal(histogram, effective_limit)?;
             bucketing = outcome.bucketing;
             outcome.groups
         }

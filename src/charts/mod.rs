@@ -9,6 +9,7 @@ mod anatomy;
 mod comparison;
 mod histogram;
 mod mask;
+mod max_len_sweep;
 mod measure;
 mod style;
 mod sweep;
@@ -23,6 +24,7 @@ use web_sys::HtmlCanvasElement;
 
 use crate::analysis::{HistogramBins, PlanDetail, SweepLine};
 use crate::histogram::LengthSummary;
+use crate::max_len_sweep::MaxLenPoint;
 use crate::report::Report;
 
 use measure::MeasuredBackend;
@@ -41,6 +43,8 @@ pub(crate) enum ChartKind {
     Anatomy,
     /// One example pack, its attention mask and its position ids.
     Mask,
+    /// Relative compute, efficiency and truncation against max_len.
+    MaxLenSweep,
 }
 
 impl FromStr for ChartKind {
@@ -53,8 +57,10 @@ impl FromStr for ChartKind {
             "sweep" => Ok(ChartKind::Sweep),
             "anatomy" => Ok(ChartKind::Anatomy),
             "mask" => Ok(ChartKind::Mask),
+            "max-len-sweep" => Ok(ChartKind::MaxLenSweep),
             other => Err(format!(
-                "unknown chart `{other}`: use histogram, comparison, sweep, anatomy or mask"
+                "unknown chart `{other}`: use histogram, comparison, sweep, anatomy, mask \
+                 or max-len-sweep"
             )),
         }
     }
@@ -96,6 +102,8 @@ pub(crate) struct ChartData {
     pub sweep: Vec<SweepLine>,
     /// The plan looked at closely.
     pub detail: Option<PlanDetail>,
+    /// The sweep over row lengths.
+    pub max_len_sweep: Vec<MaxLenPoint>,
 }
 
 /// Draws `kind` over the whole of `root`.
@@ -113,6 +121,7 @@ fn draw<DB: DrawingBackend>(
         ChartKind::Sweep => sweep::draw(root, data, style),
         ChartKind::Anatomy => anatomy::draw(root, data, style),
         ChartKind::Mask => mask::draw(root, data, style),
+        ChartKind::MaxLenSweep => max_len_sweep::draw(root, data, style),
     }?;
     root.present().map_err(|error| error.to_string())
 }

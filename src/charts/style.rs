@@ -148,19 +148,25 @@ impl Style {
             .set_all_tick_mark_size(self.px(3.0));
     }
 
-    /// The colour of an algorithm, the same in every chart.
+    /// The colour of an algorithm, the same in every chart (and as the
+    /// page's `--algorithm-…` CSS colours). Chosen by name, so an algorithm
+    /// added to the engine draws (in the neutral colour) before it is given
+    /// one of its own.
     pub(crate) fn algorithm_color(&self, algorithm: Algorithm) -> RGBColor {
-        match (algorithm, self.dark) {
-            (Algorithm::None, false) => RGBColor(0x7f, 0x8c, 0x8d),
-            (Algorithm::None, true) => RGBColor(0xa0, 0xa8, 0xb0),
-            (Algorithm::Spfhp, false) => RGBColor(0x1f, 0x77, 0xb4),
-            (Algorithm::Spfhp, true) => RGBColor(0x5d, 0xa5, 0xda),
-            (Algorithm::Lpfhp, false) => RGBColor(0xe0, 0x7b, 0x00),
-            (Algorithm::Lpfhp, true) => RGBColor(0xff, 0xa6, 0x3d),
-            (Algorithm::Nnlshp, false) => RGBColor(0x2c, 0xa0, 0x2c),
-            (Algorithm::Nnlshp, true) => RGBColor(0x60, 0xd0, 0x60),
-            (Algorithm::Bfd, false) => RGBColor(0x94, 0x67, 0xbd),
-            (Algorithm::Bfd, true) => RGBColor(0xc0, 0x9a, 0xe8),
+        match (algorithm.name(), self.dark) {
+            ("spfhp", false) => RGBColor(0x1f, 0x77, 0xb4),
+            ("spfhp", true) => RGBColor(0x5d, 0xa5, 0xda),
+            ("lpfhp", false) => RGBColor(0xe0, 0x7b, 0x00),
+            ("lpfhp", true) => RGBColor(0xff, 0xa6, 0x3d),
+            ("nnlshp", false) => RGBColor(0x2c, 0xa0, 0x2c),
+            ("nnlshp", true) => RGBColor(0x60, 0xd0, 0x60),
+            ("bfd", false) => RGBColor(0x94, 0x67, 0xbd),
+            ("bfd", true) => RGBColor(0xc0, 0x9a, 0xe8),
+            ("optimal", false) => RGBColor(0xb8, 0x2e, 0x7a),
+            ("optimal", true) => RGBColor(0xf2, 0x7f, 0xbf),
+            // `none`, and any algorithm not yet given a colour.
+            (_, false) => RGBColor(0x7f, 0x8c, 0x8d),
+            (_, true) => RGBColor(0xa0, 0xa8, 0xb0),
         }
     }
 

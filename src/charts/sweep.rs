@@ -236,26 +236,27 @@ const MARKER_CSS: f64 = 3.0;
 const LINE_STEP_CSS: f64 = 0.7;
 
 /// Each algorithm's marker has its own shape, so lines that coincide can
-/// still be told apart, in print and by colour-blind users.
-fn marker<DB: DrawingBackend>(
+/// still be told apart, in print and by colour-blind users. Chosen by name,
+/// so an algorithm new to the engine draws (as a circle) before it has a
+/// shape of its own.
+pub(super) fn marker<DB: DrawingBackend>(
     algorithm: Algorithm,
     radius: i32,
     color: RGBColor,
 ) -> DynElement<'static, DB, (i32, i32)> {
     let r = radius.max(1);
     let fill = color.filled();
-    match algorithm {
-        Algorithm::None => Circle::new((0, 0), r, fill).into_dyn(),
-        Algorithm::Spfhp => Rectangle::new([(-r, -r), (r, r)], fill).into_dyn(),
-        Algorithm::Lpfhp => {
-            Polygon::new(vec![(0, -r - 1), (r + 1, r), (-r - 1, r)], fill).into_dyn()
-        }
-        Algorithm::Nnlshp => {
+    match algorithm.name() {
+        "spfhp" => Rectangle::new([(-r, -r), (r, r)], fill).into_dyn(),
+        "lpfhp" => Polygon::new(vec![(0, -r - 1), (r + 1, r), (-r - 1, r)], fill).into_dyn(),
+        "nnlshp" => {
             Polygon::new(vec![(0, -r - 1), (r + 1, 0), (0, r + 1), (-r - 1, 0)], fill).into_dyn()
         }
-        Algorithm::Bfd => {
-            Polygon::new(vec![(0, r + 1), (r + 1, -r), (-r - 1, -r)], fill).into_dyn()
-        }
+        "bfd" => Polygon::new(vec![(0, r + 1), (r + 1, -r), (-r - 1, -r)], fill).into_dyn(),
+        // A hollow square: the plan measured against the LP bound.
+        "optimal" => Rectangle::new([(-r, -r), (r, r)], color.stroke_width(2)).into_dyn(),
+        // `none`, and any algorithm not yet given a shape.
+        _ => Circle::new((0, 0), r, fill).into_dyn(),
     }
 }
 

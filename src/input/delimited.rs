@@ -15,7 +15,7 @@ use std::io::{self, BufRead, ErrorKind, Read};
 
 use super::error::{Failure, InputErrorKind, Location};
 use super::number::{looks_numeric, parse_whole_number};
-use super::{first_data_line, Sink};
+use super::{first_data_line, LengthSink};
 
 /// Column names taken as the lengths without `--column`, in order of
 /// preference.
@@ -89,7 +89,7 @@ pub(super) fn read_delimited<R: BufRead>(
     input: R,
     delimiter: u8,
     column: Option<&str>,
-    sink: &mut Sink,
+    sink: &mut impl LengthSink,
 ) -> Result<(), Failure> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)

@@ -215,6 +215,14 @@ pub enum InputErrorKind {
         /// The repeated length.
         length: u64,
     },
+    /// A histogram where the lengths of single sequences, in order, are needed.
+    #[error(
+        "the file is a length histogram (a count for each length), which does not \
+         say which sequence has which length, so its sequences cannot be assigned \
+         to packs. Give the file with one length per sequence, in dataset order \
+         (e.g. `packlab assign lengths.txt` with one line per sequence), not its histogram"
+    )]
+    HistogramHasNoOrder,
 
     // ----- CSV -----
     /// The column asked for is not in the header.

@@ -20,7 +20,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use super::error::{Failure, InputErrorKind, Location};
 use super::number::{display_token, parse_whole_number};
-use super::Sink;
+use super::LengthSink;
 use crate::histogram::MAX_SUPPORTED_MAX_LEN;
 
 /// A problem a visitor found, waiting for the caller to add its position.
@@ -60,7 +60,11 @@ pub(super) fn syntax_kind(error: &serde_json::Error) -> InputErrorKind {
 }
 
 /// Reads a whole JSON document.
-pub(super) fn read_json<R: Read>(input: R, sink: &mut Sink) -> Result<(), Failure> {
+///
+/// The sink is a trait object: it keeps serde's seed types free of a type
+/// parameter, and one dynamic call per number costs nothing beside parsing
+/// the number.
+pub(super) fn read_json<R: Read>(input: R, sink: &mut dyn LengthSink) -> Result<(), Failure> {
     let mut deserializer = serde_json::Deserializer::from_reader(input);
     let mut document = Document {
         sink,
@@ -338,7 +342,7 @@ pub(super) use reject_shapes;
 /// The state of reading a document: where lengths go, and the problem
 /// that stopped it.
 struct Document<'s> {
-    sink: &'s mut Sink,
+    sink: &'s mut dyn LengthSink,
     problem: Option<Problem>,
 }
 
@@ -624,6 +628,7 @@ impl<'de> Visitor<'de> for DenseCountsSeed<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::Sink;
 
     fn read(json: &str) -> Result<Vec<(u64, u64)>, Failure> {
         let mut sink = Sink::default();

@@ -13,7 +13,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use super::error::{Failure, InputErrorKind, Location};
 use super::json::{raise, reject_shapes, syntax_kind, NumberSeed, Problem, Quantity};
-use super::Sink;
+use super::LengthSink;
 
 /// How many field names an error lists.
 const LISTED_FIELDS: usize = 20;
@@ -22,7 +22,7 @@ const LISTED_FIELDS: usize = 20;
 pub(super) fn read_jsonl<R: BufRead>(
     input: &mut R,
     column: Option<&str>,
-    sink: &mut Sink,
+    sink: &mut impl LengthSink,
 ) -> Result<(), Failure> {
     let mut line_buffer = Vec::with_capacity(4096);
     let mut line_number: u64 = 0;
@@ -52,7 +52,7 @@ fn read_record(
     record: &[u8],
     line: u64,
     column: Option<&str>,
-    sink: &mut Sink,
+    sink: &mut impl LengthSink,
 ) -> Result<(), Failure> {
     let mut problem = None;
     let mut deserializer = serde_json::Deserializer::from_slice(record);
@@ -410,6 +410,7 @@ impl<'de> Visitor<'de> for FieldNames {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::Sink;
 
     fn read(jsonl: &str, column: Option<&str>) -> Result<Vec<(u64, u64)>, Failure> {
         let mut sink = Sink::default();

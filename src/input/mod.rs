@@ -62,6 +62,7 @@ mod json;
 mod jsonl;
 mod npy;
 mod number;
+mod ordered;
 mod text;
 
 use std::fmt;
@@ -71,6 +72,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use error::{InputError, InputErrorKind, Location};
+pub use ordered::{read_lengths_in_order, OrderedLengths};
 
 use crate::histogram::LengthCounts;
 use error::Failure;
@@ -201,7 +203,8 @@ pub fn read_lengths<R: Read>(
         location: failure.location,
         kind: failure.kind,
     };
-    let (format, sink) = read_all(source_name, &mut source, options).map_err(attach_name)?;
+    let mut sink = Sink::default();
+    let format = read_all(source_name, &mut source, options, &mut sink).map_err(attach_name)?;
     let sequences = sink.sequences();
     let fresh = sink
         .into_counts()
@@ -331,13 +334,33 @@ pub(crate) struct Sink {
     sequences: u64,
 }
 
-impl Sink {
+/// Where a reader puts the lengths it reads: counted ([`Sink`], for
+/// [`read_lengths`]) or kept in file order (`ordered::OrderedSink`, for
+/// [`read_lengths_in_order`]). The readers only parse; what a length
+/// becomes is the sink's business.
+pub(crate) trait LengthSink {
+    /// Takes one sequence of `length` tokens, the next in the file.
+    fn add_one(&mut self, length: u64) -> Result<(), InputErrorKind>;
+
+    /// Takes `count` sequences of `length` tokens from a histogram entry.
+    /// A length of 0 is an error unless its count is 0 too (an empty
+    /// histogram bin).
+    fn add(&mut self, length: u64, count: u64) -> Result<(), InputErrorKind>;
+
+    /// Notes the `max_len` a dense histogram declares.
+    fn declare_max_len(&mut self, max_len: u32);
+
+    /// The number of sequences taken so far.
+    fn sequences(&self) -> u64;
+}
+
+impl LengthSink for Sink {
     /// Counts one sequence of `length` tokens.
     // Always inlined: this is the text reader's per-number cost, and as a
     // call (or with an eagerly built error value) the reader ran at half
     // its speed.
     #[inline(always)]
-    pub(crate) fn add_one(&mut self, length: u64) -> Result<(), InputErrorKind> {
+    fn add_one(&mut self, length: u64) -> Result<(), InputErrorKind> {
         // Lossless: the index is below 2^16. Index 0 is never a slot, so a
         // zero length takes the slow path and its error.
         let index = length as usize;
@@ -352,29 +375,7 @@ impl Sink {
         }
     }
 
-    /// [`Sink::add_one`] for a length outside the table so far.
-    #[cold]
-    fn add_one_slowly(&mut self, length: u64) -> Result<(), InputErrorKind> {
-        if length > 0 && length < SHORT_LENGTH_LIMIT {
-            // Lossless: length < 2^16.
-            let index = length as usize;
-            if index >= self.short_counts.len() {
-                self.short_counts.resize(index + 1, 0);
-            }
-            if let Some(slot) = self.short_counts.get_mut(index) {
-                if let Some(incremented) = slot.checked_add(1) {
-                    *slot = incremented;
-                    self.sequences = self.sequences.saturating_add(1);
-                    return Ok(());
-                }
-            }
-        }
-        self.add(length, 1)
-    }
-
-    /// Counts `count` sequences of `length` tokens. A length of 0 is an
-    /// error unless its count is 0 too (an empty histogram bin).
-    pub(crate) fn add(&mut self, length: u64, count: u64) -> Result<(), InputErrorKind> {
+    fn add(&mut self, length: u64, count: u64) -> Result<(), InputErrorKind> {
         if length == 0 {
             return if count == 0 {
                 Ok(())
@@ -394,13 +395,34 @@ impl Sink {
         Ok(())
     }
 
-    pub(crate) fn declare_max_len(&mut self, max_len: u32) {
+    fn declare_max_len(&mut self, max_len: u32) {
         self.counts.declare_max_len(max_len);
     }
 
-    /// The number of sequences added so far.
-    pub(crate) fn sequences(&self) -> u64 {
+    fn sequences(&self) -> u64 {
         self.sequences
+    }
+}
+
+impl Sink {
+    /// [`LengthSink::add_one`] for a length outside the table so far.
+    #[cold]
+    fn add_one_slowly(&mut self, length: u64) -> Result<(), InputErrorKind> {
+        if length > 0 && length < SHORT_LENGTH_LIMIT {
+            // Lossless: length < 2^16.
+            let index = length as usize;
+            if index >= self.short_counts.len() {
+                self.short_counts.resize(index + 1, 0);
+            }
+            if let Some(slot) = self.short_counts.get_mut(index) {
+                if let Some(incremented) = slot.checked_add(1) {
+                    *slot = incremented;
+                    self.sequences = self.sequences.saturating_add(1);
+                    return Ok(());
+                }
+            }
+        }
+        self.add(length, 1)
     }
 
     /// Everything counted, as one [`LengthCounts`].
@@ -432,12 +454,14 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// Reads the whole file with the right reader into fresh counts.
-fn read_all<R: Read>(
+/// Reads the whole file with the right reader into `sink`, which starts
+/// empty; returns the format read.
+fn read_all<R: Read, S: LengthSink>(
     source_name: &str,
     source: &mut CountingReader<R>,
     options: &ReadOptions,
-) -> Result<(Format, Sink), Failure> {
+    sink: &mut S,
+) -> Result<Format, Failure> {
     let head = read_head(source).map_err(|error| Failure::io(&error))?;
     if let Some(kind) = unsupported_container(&head) {
         return Err(kind.into());
@@ -458,19 +482,18 @@ fn read_all<R: Read>(
     let mut head = Cursor::new(head);
     head.set_position(bom_bytes);
     let mut input = BufReader::with_capacity(STREAM_BUFFER_BYTES, head.chain(source));
-    let mut sink = Sink::default();
     let column = options.column.as_deref();
     match format {
-        Format::Text => text::read_text(&mut input, &mut sink)?,
-        Format::Csv => delimited::read_delimited(&mut input, csv_delimiter, column, &mut sink)?,
-        Format::Json => json::read_json(&mut input, &mut sink)?,
-        Format::Jsonl => jsonl::read_jsonl(&mut input, column, &mut sink)?,
-        Format::Npy => npy::read_npy(&mut input, &mut sink)?,
+        Format::Text => text::read_text(&mut input, sink)?,
+        Format::Csv => delimited::read_delimited(&mut input, csv_delimiter, column, sink)?,
+        Format::Json => json::read_json(&mut input, sink)?,
+        Format::Jsonl => jsonl::read_jsonl(&mut input, column, sink)?,
+        Format::Npy => npy::read_npy(&mut input, sink)?,
     }
     if sink.sequences() == 0 {
         return Err(InputErrorKind::Empty.into());
     }
-    Ok((format, sink))
+    Ok(format)
 }
 
 /// The first [`HEAD_BYTES`] of the file, or all of it if shorter. Read

@@ -16,7 +16,7 @@ use std::io::{BufRead, ErrorKind, Read};
 
 use super::error::{Failure, InputErrorKind, Location};
 use super::number::parse_whole_number;
-use super::{Sink, NPY_MAGIC};
+use super::{LengthSink, NPY_MAGIC};
 
 /// Headers are about 128 bytes; a larger claim means a broken file, and
 /// must not make Packlab allocate it.
@@ -30,7 +30,10 @@ const DATA_CHUNK_BYTES: usize = 64 * 1024;
 const MAX_LITERAL_DEPTH: u32 = 8;
 
 /// Reads every length of a `.npy` array.
-pub(super) fn read_npy<R: BufRead>(input: &mut R, sink: &mut Sink) -> Result<(), Failure> {
+pub(super) fn read_npy<R: BufRead>(
+    input: &mut R,
+    sink: &mut impl LengthSink,
+) -> Result<(), Failure> {
     let array = read_header(input)?;
     let data_end = read_elements(input, &array, sink)?;
     check_nothing_follows(input, data_end)
@@ -216,7 +219,7 @@ fn element_type(descr: &str) -> Result<ElementType, InputErrorKind> {
 fn read_elements<R: Read>(
     input: &mut R,
     array: &ArrayLayout,
-    sink: &mut Sink,
+    sink: &mut impl LengthSink,
 ) -> Result<u64, Failure> {
     let element_bytes = array.element.bytes as u64;
     let expected_bytes = array

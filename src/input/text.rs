@@ -10,14 +10,17 @@ use std::io::{BufRead, ErrorKind};
 
 use super::error::{Failure, InputErrorKind};
 use super::number::diagnose;
-use super::{is_binary_byte, Sink};
+use super::{is_binary_byte, LengthSink};
 
 /// How many bytes of a rejected token are kept for its error message and
 /// diagnosis: enough to tell `12.5` from `-12` from `0x1F`.
 const KEPT_TOKEN_BYTES: usize = 64;
 
 /// Reads every length of a plain list.
-pub(super) fn read_text<R: BufRead>(input: &mut R, sink: &mut Sink) -> Result<(), Failure> {
+pub(super) fn read_text<R: BufRead, S: LengthSink>(
+    input: &mut R,
+    sink: &mut S,
+) -> Result<(), Failure> {
     let mut scanner = Scanner::new();
     loop {
         let chunk = match input.fill_buf() {
@@ -77,7 +80,7 @@ impl Scanner {
     /// Reads one buffer. State that outlives the buffer is copied to locals
     /// while scanning and written back at the end, so the hot loop works on
     /// registers.
-    fn scan(&mut self, chunk: &[u8], sink: &mut Sink) -> Result<(), Failure> {
+    fn scan<S: LengthSink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Failure> {
         if self.pending_cr {
             self.pending_cr = false;
             if chunk.first() != Some(&b'\n') {
@@ -189,7 +192,7 @@ impl Scanner {
     }
 
     /// Ends the scan at the end of the input.
-    fn finish(&mut self, sink: &mut Sink) -> Result<(), Failure> {
+    fn finish<S: LengthSink>(&mut self, sink: &mut S) -> Result<(), Failure> {
         match self.mode {
             Mode::Number => add_length(self.value, self.line, sink),
             Mode::Rejected => Err(self.rejection(self.line)),
@@ -223,7 +226,7 @@ impl Scanner {
 
 /// Counts a complete number.
 #[inline]
-fn add_length(length: u64, line: u64, sink: &mut Sink) -> Result<(), Failure> {
+fn add_length<S: LengthSink>(length: u64, line: u64, sink: &mut S) -> Result<(), Failure> {
     if length == 0 {
         return Err(Failure::at_line(line, InputErrorKind::ZeroLength));
     }
@@ -266,7 +269,7 @@ mod tests {
     use std::io::{BufReader, Read};
 
     use super::*;
-    use crate::input::Location;
+    use crate::input::{Location, Sink};
 
     /// A reader that hands out at most `step` bytes per read, so that
     /// every token boundary falls on a buffer edge at some step.

@@ -103,7 +103,8 @@ export function packlabJson(args) {
     execFileSync('cargo', ['build', '--release', '--quiet', '--bin', 'packlab'], { cwd: repositoryRoot, stdio: 'inherit' });
     cliBuilt = true;
   }
-  const output = execFileSync(join(repositoryRoot, 'target', 'release', 'packlab'), args, { cwd: repositoryRoot });
+  const targetFolder = resolve(repositoryRoot, process.env.CARGO_TARGET_DIR || 'target');
+  const output = execFileSync(join(targetFolder, 'release', 'packlab'), args, { cwd: repositoryRoot });
   return JSON.parse(output.toString());
 }
 

@@ -3,11 +3,15 @@
 // document.body.dataset.state).
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
+  repositoryRoot,
   newGuardedPage,
   openHarness,
   packlabJson,
@@ -19,7 +23,7 @@ import {
 } from './harness.mjs';
 
 const METRICS = ['packs', 'efficiency', 'padding_fraction', 'speedup', 'speedup_limit'];
-const CHARTS = ['histogram-chart', 'comparison-chart', 'sweep-chart', 'anatomy-chart', 'mask-chart'];
+const CHARTS = ['histogram-chart', 'comparison-chart', 'sweep-chart', 'max-len-sweep-chart', 'anatomy-chart', 'mask-chart'];
 
 /** Lengths from a fixed linear congruential sequence: a bell around 180 tokens. */
 function syntheticLengths(count, seed) {
@@ -34,6 +38,30 @@ function syntheticLengths(count, seed) {
     lengths.push(Math.max(1, Math.round(sum * 90)));
   }
   return lengths;
+}
+
+/** The cells `td[data-metric][data-value]` of a row, as {metric: number}. */
+async function readRow(row) {
+  return row.evaluate((element) =>
+    Object.fromEntries([...element.querySelectorAll('td[data-metric]')].map((cell) => [cell.dataset.metric, Number(cell.dataset.value)])),
+  );
+}
+
+/** How many distinct colours a canvas shows, sampled. */
+async function canvasColours(locator) {
+  return locator.evaluate((element) => {
+    const { width, height } = element;
+    const pixels = element.getContext('2d').getImageData(0, 0, width, height).data;
+    const seen = new Set();
+    for (let i = 0; i < pixels.length; i += 4 * 97) seen.add(pixels.slice(i, i + 3).join());
+    return { width, height, distinct: seen.size };
+  });
+}
+
+/** Asserts `actual` is within a relative `tolerance` of `expected`. */
+function assertClose(actual, expected, tolerance, message) {
+  const scale = Math.max(Math.abs(expected), 1);
+  assert.ok(Math.abs(actual - expected) <= tolerance * scale, `${message}: ${actual}, expected ${expected}`);
 }
 
 /** A short digest of a chart's pixels, to tell whether it changed. */
@@ -63,6 +91,68 @@ async function waitForDataset(page, sequences) {
     sequences,
     { timeout: 60_000 },
   );
+}
+
+/**
+ * Runs `packlab assign FILE … --out PLAN --npy PREFIX` (built first, where
+ * cargo puts it) and returns the files it wrote: {jsonl, indices, offsets}
+ * as Buffers.
+ */
+let assignCliBuilt = false;
+function packlabAssign(file, args) {
+  if (!assignCliBuilt) {
+    execFileSync('cargo', ['build', '--release', '--quiet', '--bin', 'packlab'], { cwd: repositoryRoot, stdio: 'inherit' });
+    assignCliBuilt = true;
+  }
+  const targetFolder = resolve(repositoryRoot, process.env.CARGO_TARGET_DIR || 'target');
+  const folder = mkdtempSync(join(tmpdir(), 'packlab-assign-'));
+  const prefix = join(folder, 'plan');
+  execFileSync(join(targetFolder, 'release', 'packlab'), ['assign', file, ...args, '--out', `${prefix}.jsonl`, '--npy', prefix], {
+    cwd: repositoryRoot,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return {
+    jsonl: readFileSync(`${prefix}.jsonl`),
+    indices: readFileSync(`${prefix}.indices.npy`),
+    offsets: readFileSync(`${prefix}.offsets.npy`),
+  };
+}
+
+/** Clicks what starts a download and returns {name, bytes} of the file saved. */
+async function downloadedBytes(page, click) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), click()]);
+  return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
+}
+
+/**
+ * Checks a JSON Lines plan of `lengths` by itself: every index from 0 to
+ * N - 1 in exactly one pack, each with its own length, no pack over
+ * `maxLen` tokens or `maxPerPack` sequences. Returns the packs.
+ */
+function assertValidSequencePlan(text, lengths, maxLen, maxPerPack) {
+  const packs = text.trimEnd().split('\n').map((line) => JSON.parse(line));
+  const seen = new Uint8Array(lengths.length);
+  for (const [number, pack] of packs.entries()) {
+    assert.equal(pack.indices.length, pack.lengths.length, `pack ${number}: a length beside each index`);
+    assert.ok(pack.indices.length >= 1 && pack.indices.length <= maxPerPack, `pack ${number} holds 1 to ${maxPerPack} sequences`);
+    const tokens = pack.lengths.reduce((sum, length) => sum + length, 0);
+    assert.ok(tokens <= maxLen, `pack ${number} holds ${tokens} tokens, at most max_len ${maxLen}`);
+    for (const [position, index] of pack.indices.entries()) {
+      assert.ok(Number.isInteger(index) && index >= 0 && index < lengths.length, `pack ${number}: index ${index} is a sequence`);
+      assert.equal(seen[index], 0, `sequence ${index} is in one pack only`);
+      seen[index] = 1;
+      assert.equal(pack.lengths[position], Math.min(lengths[index], maxLen), `sequence ${index} keeps its length`);
+    }
+  }
+  assert.equal(seen.indexOf(0), -1, 'every sequence is in a pack');
+  return packs;
+}
+
+/** Sets a number field of the page and applies it at once. */
+async function setNumber(page, testId, value) {
+  const field = page.locator(`[data-testid=${testId}]`);
+  await field.fill(String(value));
+  await field.dispatchEvent('change');
 }
 
 /** Checks the page's results table against `packlab pack --json` on the same file. */
@@ -267,6 +357,256 @@ describe('the Packlab page', () => {
     assert.match(svg.text, /max_len/);
     const png = await downloaded(() => histogramSection.getByRole('button', { name: /PNG/ }).first().click());
     assert.match(png.name, /\.png$/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the plan for uploaded sequences equals `packlab assign`, byte for byte, and each epoch reshuffles it', async () => {
+    const { page, context, problems } = await newGuardedPage(harness, { acceptDownloads: true });
+    await page.goto(harness.origin + '/#max_per_pack=3&detail=lpfhp&algorithms=none,spfhp,lpfhp,bfd');
+    await waitReady(page);
+    const lengths = syntheticLengths(3000, 5);
+    const file = scratchFile('plan-lengths.txt', lengths.join('\n') + '\n');
+    await page.setInputFiles('[data-testid=upload]', file);
+    await waitForDataset(page, lengths.length);
+    const maxLen = Number(await page.locator('[data-testid=max-len]').inputValue());
+    assert.equal(await page.locator('[data-testid=plan-unavailable]').isVisible(), false, 'uploaded lengths can be planned');
+
+    await setNumber(page, 'plan-seed', 11);
+    await page.waitForFunction(() => /(^#|&)seed=11(&|$)/.test(location.hash), null, { timeout: 10_000 });
+    assert.doesNotMatch(page.url(), /epoch=/, 'the default epoch stays out of the link');
+    const cliArgs = (epoch) => ['--algorithm', 'lpfhp', '--max-len', String(maxLen), '--max-per-pack', '3', '--seed', '11', '--epoch', String(epoch)];
+
+    const jsonl = await downloadedBytes(page, () => page.locator('[data-testid=plan-jsonl]').click());
+    assert.match(jsonl.name, /^packlab-lpfhp-max-len-\d+-seed-11-epoch-0\.plan\.jsonl$/);
+    const indices = await downloadedBytes(page, () => page.locator('[data-testid=plan-indices]').click());
+    const offsets = await downloadedBytes(page, () => page.locator('[data-testid=plan-offsets]').click());
+    assert.match(indices.name, /\.indices\.npy$/);
+    assert.match(offsets.name, /\.offsets\.npy$/);
+    const cli = packlabAssign(file, cliArgs(0));
+    assert.ok(jsonl.bytes.equals(cli.jsonl), 'the JSON Lines plan is the bytes `packlab assign` writes');
+    assert.ok(indices.bytes.equals(cli.indices), 'indices.npy is the bytes the CLI writes');
+    assert.ok(offsets.bytes.equals(cli.offsets), 'offsets.npy is the bytes the CLI writes');
+    for (const npy of [indices, offsets]) {
+      assert.ok(npy.bytes.subarray(0, 6).equals(Buffer.from('\x93NUMPY', 'latin1')), `${npy.name} starts with the NumPy magic`);
+    }
+    const packs = assertValidSequencePlan(jsonl.bytes.toString('utf8'), lengths, maxLen, 3);
+
+    // The preview shows the first packs, as the plan has them.
+    const first = page.locator('[data-testid=plan-pack][data-pack="0"]');
+    assert.equal(await first.locator('[data-field=indices]').innerText(), packs[0].indices.join(', '));
+    const bounds = packs[0].lengths.reduce((sums, length) => [...sums, sums[sums.length - 1] + length], [0]);
+    assert.equal(await first.locator('[data-field=cu_seqlens]').innerText(), bounds.join(', '));
+    // Each sequence counts its positions from 0; a run of more than four is cut to its ends.
+    const positions = packs[0].lengths
+      .map((length) => (length > 4 ? `0, 1, …, ${length - 1}` : Array.from({ length }, (_, position) => position).join(', ')))
+      .join(', ');
+    assert.equal(await first.locator('[data-field=position_ids]').innerText(), positions);
+    assert.match(await page.locator('[data-testid=plan-message]').innerText(), /Assigned 3,000 sequences/);
+
+    await setNumber(page, 'plan-epoch', 1);
+    await page.waitForFunction(() => /(^#|&)epoch=1(&|$)/.test(location.hash), null, { timeout: 10_000 });
+    const nextEpoch = await downloadedBytes(page, () => page.locator('[data-testid=plan-jsonl]').click());
+    assert.match(nextEpoch.name, /-seed-11-epoch-1\.plan\.jsonl$/);
+    assert.ok(!nextEpoch.bytes.equals(jsonl.bytes), 'another epoch gives another plan');
+    assert.ok(nextEpoch.bytes.equals(packlabAssign(file, cliArgs(1)).jsonl), 'epoch 1 is the bytes the CLI writes for it');
+    const reshuffled = assertValidSequencePlan(nextEpoch.bytes.toString('utf8'), lengths, maxLen, 3);
+    assert.equal(reshuffled.length, packs.length, 'the same plan, reshuffled');
+    await page.locator('[data-testid=plan-export]').scrollIntoViewIfNeeded();
+    await saveScreenshot(page.locator('[data-testid=plan-export]'), 'plan-export');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the plan for sequences is unavailable, with its reason, for a preset and a histogram', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/#preset=qa-finetuning-384');
+    await waitReady(page);
+    const reason = page.locator('[data-testid=plan-unavailable]');
+    assert.equal(await reason.isVisible(), true, 'a preset says why there is no plan');
+    assert.match(await reason.innerText(), /no sequences of its own/);
+    assert.match(await reason.innerText(), /Upload your lengths/);
+    for (const testId of ['plan-jsonl', 'plan-indices', 'plan-offsets', 'plan-seed', 'plan-epoch', 'plan-shuffle']) {
+      assert.equal(await page.locator(`[data-testid=${testId}]`).isDisabled(), true, `${testId} is disabled for a preset`);
+    }
+    const describedBy = await page.locator('[data-testid=plan-jsonl]').getAttribute('aria-describedby');
+    assert.equal(describedBy, await reason.getAttribute('id'), 'the buttons are described by the reason');
+
+    // A histogram has no order: the engine refuses it, and the page says so.
+    const counts = new Array(128).fill(0);
+    for (const length of syntheticLengths(500, 3)) counts[Math.min(length, 128) - 1] += 1;
+    const histogram = scratchFile('plan-histogram.json', JSON.stringify({ max_len: 128, counts }));
+    await page.setInputFiles('[data-testid=upload]', histogram);
+    await waitForDataset(page, 500);
+    assert.equal(await reason.isVisible(), false, 'an upload may be planned until the engine refuses it');
+    await page.locator('[data-testid=plan-jsonl]').click();
+    await reason.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await reason.innerText(), /histogram/);
+    assert.equal(await page.locator('[data-testid=plan-jsonl]').isDisabled(), true, 'no plan of a histogram');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('dynamic padding: three schemes at four batch sizes, sorted batches as an independent count gives them', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/#batch=64');
+    await waitReady(page);
+    const lengths = syntheticLengths(4000, 23);
+    const file = scratchFile('padding-lengths.txt', lengths.join('\n') + '\n');
+    await page.setInputFiles('[data-testid=upload]', file);
+    await waitForDataset(page, lengths.length);
+    const table = page.locator('[data-testid=dynamic-padding]');
+    const rows = table.locator('tr[data-scheme][data-batch-size]');
+    assert.equal(await rows.count(), 12, '3 schemes × 4 batch sizes');
+    const tokens = lengths.reduce((sum, length) => sum + length, 0);
+    const descending = [...lengths].sort((a, b) => b - a);
+    const figures = {};
+    for (const batch of [8, 32, 64, 128]) {
+      for (const scheme of ['random', 'megabatch', 'sorted']) {
+        const row = table.locator(`tr[data-scheme=${scheme}][data-batch-size="${batch}"]`);
+        assert.equal(await row.count(), 1, `a row for ${scheme} at ${batch}`);
+        const cells = await readRow(row);
+        figures[`${scheme}@${batch}`] = cells;
+        assertClose(cells.padding_fraction, 1 - tokens / cells.padded_tokens, 1e-12, `${scheme}@${batch} padding = 1 − tokens / padded tokens`);
+        assertClose(cells.efficiency, tokens / cells.padded_tokens, 1e-12, `${scheme}@${batch} efficiency`);
+        assert.ok(cells.padded_tokens >= tokens, `${scheme}@${batch} computes at least the real tokens`);
+      }
+      // Sorted batches: longest first, cut into batches, each padded to its first.
+      let padded = 0;
+      for (let start = 0; start < descending.length; start += batch) {
+        padded += descending[start] * Math.min(batch, descending.length - start);
+      }
+      assert.equal(figures[`sorted@${batch}`].padded_tokens, padded, `sorted batches of ${batch}, counted independently`);
+      assert.ok(figures[`sorted@${batch}`].padded_tokens <= figures[`random@${batch}`].padded_tokens, `sorted ≤ random at ${batch}`);
+      assert.ok(figures[`megabatch@${batch}`].padded_tokens <= figures[`random@${batch}`].padded_tokens * 1.001, `grouped by length ≤ random at ${batch}`);
+    }
+    assert.ok(figures['random@8'].padding_fraction < figures['random@128'].padding_fraction, 'larger random batches pad more');
+    assert.equal(await table.locator('tr.is-current').count(), 3, 'the user’s batch size is marked');
+    assert.match(await page.locator('#dynamic-padding').innerText(), /instead of packing/i);
+
+    await page.locator('[data-testid=batch]').fill('16');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=dynamic-padding] tr[data-batch-size="16"]').length === 3, null, { timeout: 60_000 });
+    await waitReady(page);
+    assert.equal(await rows.count(), 12, 'the user’s new batch size replaces the old one');
+    await page.locator('#dynamic-padding').scrollIntoViewIfNeeded();
+    await saveScreenshot(page.locator('#dynamic-padding'), 'dynamic-padding');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('FLOPs follow the model select, a custom model and the link', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/#preset=qa-finetuning-384&model=bert-large');
+    await waitReady(page);
+    const section = page.locator('[data-testid=flops]');
+    const select = section.locator('[data-testid=model]');
+    assert.equal(await select.inputValue(), 'bert-large', 'the link chooses the model');
+    const baseline = () => readRow(section.locator('[data-testid=flops-table] tr[data-workload=no-packing]'));
+    const large = await baseline();
+    assert.equal(large['variable_length.speedup_over_padding'], 1, 'padding to max_len is the baseline');
+    assert.equal(large['dense_masked.speedup_over_padding'], 1);
+
+    await select.selectOption('bert-base');
+    await page.waitForFunction(() => /model=bert-base/.test(location.hash), null, { timeout: 10_000 });
+    await waitReady(page);
+    const base = await baseline();
+    assert.ok(base['dense_masked.flops_per_epoch'] < large['dense_masked.flops_per_epoch'], 'BERT-base costs less than BERT-large');
+    // Dense attention over rows of max_len: an exact count from the formula.
+    const results = await readResults(page);
+    const sequences = results.none.packs;
+    const maxLen = Number(await page.locator('[data-testid=max-len]').inputValue());
+    const [layers, hidden, feedForward, vocabulary] = [12, 768, 3072, 30522];
+    const parameters = layers * (4 * hidden * hidden + 2 * hidden * feedForward) + hidden * vocabulary;
+    const expected = 3 * (sequences * maxLen * 2 * parameters + sequences * maxLen * maxLen * 4 * layers * hidden);
+    assertClose(base['dense_masked.flops_per_epoch'], expected, 1e-12, 'dense FLOPs of no packing, BERT-base');
+    for (const algorithm of ['spfhp', 'lpfhp', 'bfd']) {
+      const packed = await readRow(section.locator(`tr[data-workload=packing][data-algorithm=${algorithm}]`));
+      assert.ok(packed['variable_length.speedup_over_padding'] > 1, `${algorithm} is faster than padding`);
+      assert.ok(packed['dense_masked.flops_per_epoch'] < base['dense_masked.flops_per_epoch'], `${algorithm} saves FLOPs`);
+    }
+    assert.equal(await section.locator('tr[data-workload=dynamic-padding]').count(), 3, 'dynamic padding at the user’s batch size');
+
+    await page.evaluate(() => {
+      location.hash = location.hash.replace(/model=[^&]*/, 'model=decoder-7b');
+    });
+    await page.waitForFunction(() => document.querySelector('[data-testid=model]').value === 'decoder-7b', null, { timeout: 10_000 });
+    await waitReady(page);
+    const decoder = await baseline();
+    assert.ok(decoder['dense_masked.flops_per_epoch'] > large['dense_masked.flops_per_epoch'], 'the 7B decoder costs most');
+
+    await select.selectOption('custom');
+    await section.locator('[data-testid=model-layers]').fill('2');
+    await section.locator('[data-testid=model-layers]').dispatchEvent('change');
+    await page.waitForFunction(() => /model=custom:2,4096,32,11008,gated,32000/.test(location.hash), null, { timeout: 10_000 });
+    await waitReady(page);
+    const custom = await baseline();
+    assert.ok(custom['dense_masked.flops_per_epoch'] < decoder['dense_masked.flops_per_epoch'], 'fewer layers, fewer FLOPs');
+    await section.locator('[data-testid=model-heads]').fill('7');
+    await section.locator('[data-testid=model-heads]').dispatchEvent('change');
+    assert.match(await section.innerText(), /not a multiple of 7 heads/);
+    assert.match(page.url(), /model=custom:2,4096,32,/, 'an invalid shape is not applied');
+    await section.scrollIntoViewIfNeeded();
+    await saveScreenshot(section, 'flops');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the max_len sweep draws its chart and lists the current max_len', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/#preset=qa-finetuning-384&max_per_pack=3');
+    await waitReady(page);
+    const section = page.locator('[data-testid=max-len-sweep]');
+    const canvas = section.locator('[data-testid=max-len-sweep-chart]');
+    await canvas.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => {
+      const element = document.querySelector('[data-testid=max-len-sweep-chart]');
+      return element.width > 100 && element.closest('.chart').classList.contains('has-data');
+    }, null, { timeout: 10_000 });
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const colours = await canvasColours(canvas);
+    assert.ok(colours.distinct > 3, `the sweep chart is drawn (${colours.distinct} colours sampled)`);
+
+    const maxLen = await page.locator('[data-testid=max-len]').inputValue();
+    const current = section.locator('[data-testid=max-len-sweep-table] tr[data-current=true]');
+    assert.equal(await current.count(), 1, 'one current row');
+    assert.equal(await current.getAttribute('data-max-len'), maxLen, 'the current row is the current max_len');
+    const rows = await section.locator('[data-testid=max-len-sweep-table] tr[data-max-len]').evaluateAll((elements) =>
+      elements.map((element) => Number(element.dataset.maxLen)));
+    assert.ok(rows.length >= 3, 'several row lengths are compared');
+    assert.deepEqual(rows, [...rows].sort((a, b) => a - b), 'in ascending order');
+    // At the current max_len the sweep packs exactly as the results table says.
+    const results = await readResults(page);
+    for (const algorithm of ['none', 'spfhp', 'lpfhp', 'bfd']) {
+      const cell = current.locator(`td[data-algorithm=${algorithm}][data-metric=efficiency]`);
+      assert.equal(Number(await cell.getAttribute('data-value')), results[algorithm].efficiency, `${algorithm} at the current max_len`);
+      assert.equal(Number(await cell.getAttribute('data-packs')), results[algorithm].packs);
+    }
+    assert.equal(Number(await current.locator('td[data-algorithm=none]').getAttribute('data-relative-compute')), 1, 'no packing at the current max_len is the 1× baseline');
+    await saveScreenshot(section, 'max-len-sweep');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the LP bound and the optimal packer, where the engine has them', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/#preset=qa-finetuning-384&max_per_pack=3');
+    await waitReady(page);
+    const hasOptimal = (await page.locator('[data-testid=algorithm-optimal]').count()) === 1;
+    const bound = page.locator('[data-testid=lp-bound]');
+    if (!hasOptimal) {
+      assert.equal(await bound.isVisible(), false, 'no bound without the engine’s support');
+      assert.equal(await page.locator('[data-testid=results] td[data-metric=lp_gap]').count(), 0, 'no gap column');
+    } else {
+      assert.equal(await page.locator('[data-testid=algorithm-optimal]').isChecked(), true, 'optimal is on by default');
+      assert.match(await bound.innerText(), /no plan can use fewer than [\d,]+ packs \(LP relaxation/i);
+      const lpPacks = Number(await bound.getAttribute('data-value'));
+      const results = await readResults(page);
+      assert.ok(results.optimal, 'a row for the optimal packer');
+      for (const [algorithm, cells] of Object.entries(results)) {
+        assert.equal(cells.lp_gap, cells.packs - lpPacks, `${algorithm}: gap = packs − bound`);
+        assert.ok(cells.lp_gap >= 0, `${algorithm} uses no fewer packs than the bound`);
+      }
+    }
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -1,9 +1,18 @@
 // The algorithms side by side: one chart, and the results table with the
 // exact figures (each cell's data-value holds the report's raw number).
+// Where the engine computes the LP bound on packs, a last column gives each
+// plan's gap to it (`td[data-metric=lp_gap]`: packs − bound; its
+// data-fraction: the gap over the bound), and `[data-testid=lp-bound]` the
+// bound itself (data-value: packs).
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
 import { chartDownloads, chartStem, resultSection } from '../section.js';
-import { ALGORITHM_INFO, algorithmLabel, formatCount, formatDepth, formatDuration, formatPercent, formatSpeedup } from '../format.js';
+import { ALGORITHM_INFO, algorithmLabel, formatCount, formatDecimal, formatDepth, formatDuration, formatPercent, formatSpeedup } from '../format.js';
+
+/** The LP's value with enough decimals to see why it rounds up as it does. */
+function formatDecimalBound(value) {
+  return Number.isFinite(value) ? formatDecimal(value, 2) : String(value);
+}
 
 // The figures people compare first come first: on a phone the table
 // scrolls sideways with the algorithm's name kept in view.
@@ -29,6 +38,7 @@ export class ComparisonView extends View {
     this.section.tools.append(chartDownloads(this.chart, 'comparison', () => chartStem(this.model, 'comparison')));
 
     this.body = h('tbody');
+    this.gapHeader = h('th', { scope: 'col', class: 'number', text: 'Gap to bound', title: 'Packs over the LP bound: how far the plan could still improve at most', hidden: true });
     this.table = h(
       'table',
       { class: 'table', 'data-testid': 'results' },
@@ -36,10 +46,12 @@ export class ComparisonView extends View {
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col', text: 'Algorithm' }),
         COLUMNS.map((column) => h('th', { scope: 'col', class: 'number', text: column.label })),
+        this.gapHeader,
       )),
       this.body,
     );
     this.bound = h('p', { class: 'hint', 'data-testid': 'volume-bound' });
+    this.lpBound = h('p', { class: 'hint', 'data-testid': 'lp-bound', hidden: true });
     this.bucketing = h('p', { class: 'hint', 'data-testid': 'bucketing', hidden: true });
     this.empty = h('p', { class: 'empty', hidden: true, text: 'Choose at least one algorithm under Settings.' });
     const glossary = h('details', { class: 'disclosure' },
@@ -51,7 +63,7 @@ export class ComparisonView extends View {
         ]),
       ),
     );
-    this.section.body.append(this.chart.element, this.empty, h('div', { class: 'table-scroll' }, this.table), this.bound, this.bucketing, glossary);
+    this.section.body.append(this.chart.element, this.empty, h('div', { class: 'table-scroll' }, this.table), this.bound, this.lpBound, this.bucketing, glossary);
     this.element = this.section.element;
     this.shownKey = null;
   }
@@ -61,11 +73,15 @@ export class ComparisonView extends View {
     const analysis = model.analysis;
     this.chart.setStale(model.stale);
     if (!analysis) return;
-    const key = [analysis, model.pending.join(','), model.nnlshp.cancelled, model.nnlshp.failed, model.settings.algorithms.join(','), model.settings.bucketTokens];
+    const key = [analysis, model.pending.join(','), model.nnlshp.cancelled, model.nnlshp.failed, model.settings.algorithms.join(','), model.settings.bucketTokens, model.lpBound?.pending];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
 
     const reports = new Map(analysis.reports.map((report) => [report.algorithm, report]));
+    // undefined: the engine has no LP bound; null: still computing.
+    const lpBound = analysis.lp_bound;
+    const showGap = lpBound !== undefined;
+    this.gapHeader.hidden = !showGap;
     let best = null;
     for (const report of analysis.reports) {
       if (report.algorithm !== 'none' && (!best || report.packs < best.packs)) best = report;
@@ -77,11 +93,12 @@ export class ComparisonView extends View {
         algorithmLabel(name),
       );
       if (!report) {
+        const slow = name === 'nnlshp' || name === 'optimal';
         let note = 'Computing…';
-        if (name === 'nnlshp' && model.nnlshp.cancelled) note = 'Cancelled: run NNLSHP again from the bar above.';
-        else if (name === 'nnlshp' && model.nnlshp.failed) note = 'Failed: see the message on the left.';
+        if (slow && model.nnlshp.cancelled) note = `Cancelled: run ${algorithmLabel(name)} again from the bar above.`;
+        else if (slow && model.nnlshp.failed) note = 'Failed: see the message on the left.';
         return h('tr', { 'data-algorithm': name, 'data-pending': 'true' }, header,
-          h('td', { colspan: COLUMNS.length, class: 'pending-cell' }, h('span', { class: 'spinner spinner--inline', 'aria-hidden': 'true' }), note));
+          h('td', { colspan: COLUMNS.length + (showGap ? 1 : 0), class: 'pending-cell' }, h('span', { class: 'spinner spinner--inline', 'aria-hidden': 'true' }), note));
       }
       if (best && report === best) {
         header.append(' ', h('span', { class: 'badge', text: 'best' }));
@@ -97,6 +114,7 @@ export class ComparisonView extends View {
             text: column.format(value),
           });
         }),
+        showGap ? this.gapCell(report, lpBound, model.lpBound) : null,
       );
     });
     this.body.replaceChildren(...rows);
@@ -111,12 +129,46 @@ export class ComparisonView extends View {
       setText(this.bound, '');
     }
 
+    this.showLpBound(lpBound, model.lpBound);
     this.showBucketing(analysis, model.settings.bucketTokens);
 
     const described = analysis.reports
       .map((report) => `${algorithmLabel(report.algorithm)} ${formatPercent(report.efficiency)} efficient, ${formatCount(report.packs)} packs`)
       .join('; ');
     this.chart.show(analysis, `Efficiency of each packing algorithm: ${described || 'none chosen'}. The results table follows.`);
+  }
+
+  /** A plan's packs over the LP bound, or why that is not known yet. */
+  gapCell(report, lpBound, status) {
+    if (!lpBound) {
+      const text = status?.cancelled ? '–' : '…';
+      return h('td', { class: 'number pending-cell', title: status?.cancelled ? 'The LP bound was cancelled' : 'Computing the LP bound…', text });
+    }
+    const gap = report.packs - lpBound.packs;
+    const fraction = lpBound.packs > 0 ? gap / lpBound.packs : 0;
+    return h('td', {
+      class: 'number',
+      'data-metric': 'lp_gap',
+      'data-value': String(gap),
+      'data-fraction': String(fraction),
+      title: `${formatCount(report.packs)} packs, at least ${formatCount(lpBound.packs)} needed`,
+    }, gap === 0 ? '0' : `+${formatCount(gap)}`, h('span', { class: 'subtle', text: ` ${formatPercent(fraction)}` }));
+  }
+
+  /** The LP bound in words, where the engine computes one. */
+  showLpBound(lpBound, status) {
+    this.lpBound.hidden = lpBound === undefined;
+    if (lpBound === undefined) return;
+    if (!lpBound) {
+      delete this.lpBound.dataset.value;
+      setText(this.lpBound, status?.cancelled ? 'The LP bound was cancelled with the slow algorithms.' : 'Computing the LP bound on packs…');
+      return;
+    }
+    this.lpBound.dataset.value = String(lpBound.packs);
+    const relaxation = `LP relaxation of the cutting-stock problem: ${formatDecimalBound(lpBound.lp_value)} rounded up`;
+    setText(this.lpBound, lpBound.proven
+      ? `No plan can use fewer than ${formatCount(lpBound.packs)} packs (${relaxation}).`
+      : `Probably no plan can use fewer than ${formatCount(lpBound.packs)} packs (${relaxation}; the LP stopped before its optimum was proven, so this is an estimate).`);
   }
 
   /**

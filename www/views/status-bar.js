@@ -1,7 +1,7 @@
 // What is still computing, shown above the results: mostly NNLSHP, which
 // can take from a second to minutes, with a way to stop it.
 import { View, h, setText } from '../dom.js';
-import { formatClock, formatCount, formatDepth } from '../format.js';
+import { algorithmLabel, formatClock, formatCount, formatDepth } from '../format.js';
 
 /** Above this max_len, NNLSHP may take minutes: the user is told so. */
 const SLOW_NNLSHP_MAX_LEN = 2048;
@@ -59,8 +59,11 @@ export class StatusBar extends View {
         report: `the plan at ${formatDepth(running.depth)} per pack`,
         detail: 'the closer look',
         sweep: `the sweep at ${formatDepth(running.depth)} per pack`,
+        bound: `the LP bound on packs at ${formatDepth(running.depth)} per pack`,
       }[running.what];
-      setText(this.text, `NNLSHP is computing ${what} (${step}). The other results are ready.`);
+      // The bound belongs to no algorithm; the other steps name theirs.
+      const who = running.algorithm ? algorithmLabel(running.algorithm) : 'Packlab';
+      setText(this.text, `${who} is computing ${what} (${step}). The other results are ready.`);
       this.meter.value = nnlshp.total ? nnlshp.finished / nnlshp.total : 0;
       this.startedAt = nnlshp.startedAt;
       this.startClock();
@@ -70,7 +73,7 @@ export class StatusBar extends View {
     } else {
       this.stopClock();
       this.note.hidden = true;
-      if (nnlshp.cancelled) setText(this.text, 'NNLSHP was cancelled: its figures are missing below.');
+      if (nnlshp.cancelled) setText(this.text, 'The slow computations (NNLSHP, and the optimal packer and LP bound where available) were cancelled: their figures are missing below.');
     }
   }
 

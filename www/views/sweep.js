@@ -41,7 +41,7 @@ export class SweepView extends View {
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
 
-    const names = model.settings.algorithms;
+    const names = model.sweepAlgorithms;
     const lines = new Map(analysis.sweep.map((line) => [line.algorithm, line]));
     this.head.replaceChildren(
       h('th', { scope: 'col', text: 'Max per pack' }),

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Tests the Python examples (examples/python) against the real `packlab`
+# binary, in a venv with the pinned requirements (from PyPI):
+#
+#   bash scripts/python-check.sh
+#
+# PACKLAB_BIN names the binary to test; without it, the debug binary is
+# built first. The venv (target/python-venv) is reused while the
+# requirements do not change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/python-venv
+requirements=examples/python/requirements.txt
+
+if [[ ! -x "$venv/bin/python" ]]; then
+  # Debian splits venv (and its ensurepip) out of python3.
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv
+  fi
+  python3 -m venv "$venv"
+fi
+# Reinstall only when the requirements changed since the last install.
+if ! cmp -s "$requirements" "$venv/installed-requirements.txt"; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/installed-requirements.txt"
+fi
+
+if [[ -z "${PACKLAB_BIN:-}" ]]; then
+  cargo build --quiet --bin packlab
+  PACKLAB_BIN="${CARGO_TARGET_DIR:-target}/debug/packlab"
+fi
+export PACKLAB_BIN
+
+"$venv/bin/python" tests/python/test_examples.py

@@ -82,6 +82,24 @@ struct BlobReader<'a> {
     chunk_offset: usize,
 }
 
+impl<'a> BlobReader<'a> {
+    /// A reader of `blob` from its start; fails outside a worker.
+    fn new(blob: &'a Blob, on_progress: &'a Function) -> Result<Self, JsError> {
+        let reader = FileReaderSync::new().map_err(|_| {
+            JsError::new("files can only be read in a worker (FileReaderSync is missing)")
+        })?;
+        Ok(BlobReader {
+            blob,
+            reader,
+            position: 0.0,
+            size: blob.size(),
+            on_progress,
+            chunk: Vec::new(),
+            chunk_offset: 0,
+        })
+    }
+}
+
 impl Read for BlobReader<'_> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
         if self.chunk_offset == self.chunk.len() {
@@ -273,18 +291,7 @@ impl Dataset {
         on_progress: &Function,
     ) -> Result<JsValue, JsError> {
         let options = read_options(options)?;
-        let reader = FileReaderSync::new().map_err(|_| {
-            JsError::new("files can only be read in a worker (FileReaderSync is missing)")
-        })?;
-        let blob_reader = BlobReader {
-            blob: file,
-            reader,
-            position: 0.0,
-            size: file.size(),
-            on_progress,
-            chunk: Vec::new(),
-            chunk_offset: 0,
-        };
+        let blob_reader = BlobReader::new(file, on_progress)?;
         let stats = read_lengths(name, blob_reader, &options, &mut self.counts)
             .map_err(|error| JsError::new(&error.to_string()))?;
         to_js(&stats)
@@ -474,18 +481,7 @@ pub fn assign_files(
             .get(index as u32)
             .as_string()
             .unwrap_or_else(|| format!("file {}", index + 1));
-        let reader = FileReaderSync::new().map_err(|_| {
-            JsError::new("files can only be read in a worker (FileReaderSync is missing)")
-        })?;
-        let blob_reader = BlobReader {
-            blob: &blob,
-            reader,
-            position: 0.0,
-            size: blob.size(),
-            on_progress,
-            chunk: Vec::new(),
-            chunk_offset: 0,
-        };
+        let blob_reader = BlobReader::new(&blob, on_progress)?;
         let read = read_lengths_in_order(&name, blob_reader, &options).map_err(|e| message(&e))?;
         lengths.extend_from_slice(&read.lengths);
         counts.merge(&read.counts).map_err(|e| message(&e))?;

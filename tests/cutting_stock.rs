@@ -12,17 +12,12 @@
 // Native only: these tests use files, processes or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::collections::HashMap;
-use std::fs::File;
-use std::path::PathBuf;
-use std::time::Instant;
 
 use packlab::cutting_stock::{lp_bound, pack_optimal, CuttingStockError, PlanSource};
-use packlab::input::{read_lengths, ReadOptions};
-use packlab::{
-    pack, validate, Algorithm, Histogram, LengthCounts, OverlongPolicy, PackingPlan,
-    MAX_SUPPORTED_MAX_LEN,
-};
+use packlab::{pack, validate, Algorithm, Histogram, PackingPlan, MAX_SUPPORTED_MAX_LEN};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -451,41 +446,9 @@ proptest! {
 // ---------------------------------------------------------------------------
 // SQuAD.
 
-/// `shared/data` in the first ancestor of the crate that has one, or the
-/// folder named by `PACKLAB_DATA_DIR`.
-fn shared_data_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("PACKLAB_DATA_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .skip(1)
-        .map(|ancestor| ancestor.join("shared").join("data"))
-        .find(|candidate| candidate.join("squad11_384.json").is_file())
-}
-
-fn squad() -> Option<Histogram> {
-    let Some(dir) = shared_data_dir() else {
-        println!("notice: shared/data/squad11_384.json not found; SQuAD bound not checked");
-        return None;
-    };
-    let path = dir.join("squad11_384.json");
-    let file = File::open(&path).expect("the SQuAD histogram opens");
-    let mut counts = LengthCounts::new();
-    read_lengths(
-        &path.display().to_string(),
-        file,
-        &ReadOptions::default(),
-        &mut counts,
-    )
-    .expect("the SQuAD histogram parses");
-    let (histogram, _) = Histogram::from_counts(&counts, 384, OverlongPolicy::Error).unwrap();
-    Some(histogram)
-}
-
 #[test]
 fn squad_bound_is_the_published_one() {
-    let Some(data) = squad() else {
+    let Some(data) = common::squad("SQuAD bound") else {
         return;
     };
     for (cap, lp_value, packs) in [
@@ -508,7 +471,7 @@ fn squad_bound_is_the_published_one() {
 
 #[test]
 fn squad_optimal_plans_are_within_a_few_packs_of_the_bound() {
-    let Some(data) = squad() else {
+    let Some(data) = common::squad("SQuAD bound") else {
         return;
     };
     let caps = std::iter::once(None).chain((1..=16).map(Some));
@@ -520,87 +483,4 @@ fn squad_optimal_plans_are_within_a_few_packs_of_the_bound() {
         // is sensitive to floating-point detail, hence the margin.
         assert!(packs <= bound + 2, "{cap:?}: {packs} packs, bound {bound}");
     }
-}
-
-/// 200,000 lengths with a skewed spread (the square of a uniform draw,
-/// so short sequences dominate), deterministic.
-fn synthetic(max_len: u32) -> Histogram {
-    let mut counts = vec![0u64; max_len as usize];
-    let mut state: u64 = 0x1234_5678;
-    for _ in 0..200_000 {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let uniform = (state >> 11) as f64 / (1u64 << 53) as f64;
-        let length = (f64::from(max_len) * uniform * uniform).ceil().max(1.0) as usize;
-        counts[length.min(max_len as usize) - 1] += 1;
-    }
-    Histogram::from_dense(counts).unwrap()
-}
-
-/// Figures for the report: bound, packs and time for SQuAD and two
-/// synthetic histograms at every max_per_pack. Run by hand:
-/// `cargo test --release --test cutting_stock print_figures -- --ignored
-/// --nocapture`; `FIGURES_ONLY=<name part>` and `FIGURES_CAPS=,2,3` (empty
-/// for no cap) narrow it down. Times are printed, never asserted.
-#[test]
-#[ignore = "prints figures and timings; run by hand"]
-fn print_figures() {
-    let mut cases: Vec<(String, Histogram)> = Vec::new();
-    if let Some(data) = squad() {
-        cases.push(("squad 384".into(), data));
-    }
-    for max_len in [4096u32, 32_768] {
-        cases.push((format!("synthetic {max_len}"), synthetic(max_len)));
-    }
-    let only = std::env::var("FIGURES_ONLY").ok();
-    for (name, data) in &cases {
-        if only
-            .as_ref()
-            .is_some_and(|only| !name.contains(only.as_str()))
-        {
-            continue;
-        }
-        let caps: Vec<Option<u32>> = std::env::var("FIGURES_CAPS")
-            .map(|text| text.split(',').map(|cap| cap.parse().ok()).collect())
-            .unwrap_or_else(|_| std::iter::once(None).chain((1..=16).map(Some)).collect());
-        for cap in caps {
-            let started = Instant::now();
-            let cpu_started = cpu_ms();
-            let bound = lp_bound(data, cap).unwrap();
-            let bound_ms = started.elapsed().as_secs_f64() * 1e3;
-            let bound_cpu_ms = cpu_ms() - cpu_started;
-            let started = Instant::now();
-            let cpu_started = cpu_ms();
-            let outcome = pack_optimal(data, cap).unwrap();
-            let optimal_ms = started.elapsed().as_secs_f64() * 1e3;
-            let optimal_cpu_ms = cpu_ms() - cpu_started;
-            let lpfhp = pack(data, Algorithm::Lpfhp, cap).unwrap().packs();
-            println!(
-                "{name} cap {cap:?}: lp {:.3} (dual {:.3}, {} it, {} cols, g {}) bound {} | \
-                 optimal {} (+{}) {:?} rounds {} greedy {} | lpfhp {} | bound {bound_ms:.1} ms \
-                 ({bound_cpu_ms:.0} cpu), optimal {optimal_ms:.1} ms ({optimal_cpu_ms:.0} cpu)",
-                bound.lp_value,
-                bound.dual_bound,
-                bound.iterations,
-                bound.columns,
-                bound.bucket_tokens,
-                bound.lower_bound_packs,
-                outcome.packs(),
-                outcome.packs() - outcome.bound.lower_bound_packs,
-                outcome.source,
-                outcome.rounding_rounds,
-                outcome.greedy_sequences,
-                lpfhp,
-            );
-        }
-    }
-}
-
-/// CPU time of this thread in ms (Linux), robust to a busy machine.
-fn cpu_ms() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |ns| ns / 1e6)
 }

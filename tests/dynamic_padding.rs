@@ -10,16 +10,14 @@
 // Native only: these tests use files or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::fs::File;
-use std::path::PathBuf;
+mod common;
 
 use packlab::dynamic_padding::{
     batches_per_megabatch, dynamic_padding, dynamic_padding_all, megabatch_batches, random_batches,
     sorted_batches, BatchingScheme, DynamicPadding, DynamicPaddingError, EstimateKind,
     SimulationOptions,
 };
-use packlab::input::{read_lengths, ReadOptions};
-use packlab::{Histogram, LengthCounts, OverlongPolicy};
+use packlab::Histogram;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -589,41 +587,13 @@ proptest! {
 // The public SQuAD 1.1 histogram (skipped with a notice when absent).
 // ---------------------------------------------------------------------------
 
-fn squad() -> Option<Histogram> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let path = std::env::var_os("PACKLAB_DATA_DIR")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(
-            manifest
-                .ancestors()
-                .skip(1)
-                .map(|ancestor| ancestor.join("shared").join("data")),
-        )
-        .map(|dir| dir.join("squad11_384.json"))
-        .find(|path| path.is_file());
-    let Some(path) = path else {
-        println!("notice: shared/data/squad11_384.json not found; SQuAD figures not checked");
-        return None;
-    };
-    let file = File::open(&path).expect("the SQuAD histogram opens");
-    let mut counts = LengthCounts::new();
-    read_lengths(
-        &path.display().to_string(),
-        file,
-        &ReadOptions::default(),
-        &mut counts,
-    )
-    .expect("the SQuAD histogram parses");
-    let (histogram, _) = Histogram::from_counts(&counts, 384, OverlongPolicy::Error).unwrap();
-    Some(histogram)
-}
-
 /// Prints the figures of every scheme on SQuAD (`-- --nocapture` shows
 /// them) and checks their order: more batches sorted, less padding.
 #[test]
 fn squad_figures() {
-    let Some(data) = squad() else { return };
+    let Some(data) = common::squad("SQuAD dynamic padding figures") else {
+        return;
+    };
     println!("batch  scheme      padding  speed-up over 384  ± tokens");
     for batch in [8, 32, 128] {
         let all = dynamic_padding_all(&data, batch).unwrap();

@@ -4,18 +4,14 @@
 // Native only: these tests use files or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::fs::File;
-use std::path::PathBuf;
+mod common;
 
 use packlab::dynamic_padding::{dynamic_padding, dynamic_padding_all, BatchingScheme};
 use packlab::flops::{
     flops_with_dynamic_padding, flops_with_packing, flops_without_packing, AttentionKernel,
     FlopsError, ModelPreset, ModelShape, Workload, TRAINING_FLOPS_PER_FORWARD_FLOP,
 };
-use packlab::input::{read_lengths, ReadOptions};
-use packlab::{
-    pack, Algorithm, Histogram, LengthCounts, OverlongPolicy, PackGroup, PackingPlan, Report,
-};
+use packlab::{pack, Algorithm, Histogram, PackGroup, PackingPlan, Report};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -323,41 +319,13 @@ proptest! {
 // The public SQuAD 1.1 histogram (skipped with a notice when absent).
 // ---------------------------------------------------------------------------
 
-fn squad() -> Option<Histogram> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let path = std::env::var_os("PACKLAB_DATA_DIR")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(
-            manifest
-                .ancestors()
-                .skip(1)
-                .map(|ancestor| ancestor.join("shared").join("data")),
-        )
-        .map(|dir| dir.join("squad11_384.json"))
-        .find(|path| path.is_file());
-    let Some(path) = path else {
-        println!("notice: shared/data/squad11_384.json not found; SQuAD figures not checked");
-        return None;
-    };
-    let file = File::open(&path).expect("the SQuAD histogram opens");
-    let mut counts = LengthCounts::new();
-    read_lengths(
-        &path.display().to_string(),
-        file,
-        &ReadOptions::default(),
-        &mut counts,
-    )
-    .expect("the SQuAD histogram parses");
-    let (histogram, _) = Histogram::from_counts(&counts, 384, OverlongPolicy::Error).unwrap();
-    Some(histogram)
-}
-
 /// Prints the speed-ups on SQuAD for every model, kernel and workload
 /// (`-- --nocapture` shows them), and checks what must hold of them.
 #[test]
 fn squad_speedups() {
-    let Some(data) = squad() else { return };
+    let Some(data) = common::squad("SQuAD FLOPs figures") else {
+        return;
+    };
     let plan = pack(&data, Algorithm::Lpfhp, None).unwrap();
     let report = Report::new(Algorithm::Lpfhp, &data, &plan, 0.0);
     let batch = 32;

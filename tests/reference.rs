@@ -7,49 +7,9 @@
 // Native only: these tests use files, processes or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::fs::File;
-use std::path::PathBuf;
+mod common;
 
-use packlab::input::{read_lengths, ReadOptions};
-use packlab::{pack, validate, Algorithm, Histogram, LengthCounts, OverlongPolicy, Report};
-
-/// `shared/data` in the first ancestor of the crate that has one, or the
-/// folder named by `PACKLAB_DATA_DIR`.
-fn shared_data_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("PACKLAB_DATA_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .skip(1)
-        .map(|ancestor| ancestor.join("shared").join("data"))
-        .find(|candidate| candidate.join("squad11_384.json").is_file())
-}
-
-fn squad() -> Option<Histogram> {
-    let Some(dir) = shared_data_dir() else {
-        println!(
-            "notice: shared/data/squad11_384.json not found; SQuAD reference figures not checked"
-        );
-        return None;
-    };
-    let path = dir.join("squad11_384.json");
-    let file = File::open(&path).expect("the SQuAD histogram opens");
-    let mut counts = LengthCounts::new();
-    read_lengths(
-        &path.display().to_string(),
-        file,
-        &ReadOptions::default(),
-        &mut counts,
-    )
-    .expect("the SQuAD histogram parses");
-    assert_eq!(counts.declared_max_len(), Some(384));
-    let (histogram, overlong) =
-        Histogram::from_counts(&counts, 384, OverlongPolicy::Error).unwrap();
-    assert_eq!(overlong.sequences, 0);
-    Some(histogram)
-}
+use packlab::{pack, validate, Algorithm, Report};
 
 /// One row of the published table.
 struct Row {
@@ -103,7 +63,9 @@ const PUBLISHED: [Row; 18] = [
 
 #[test]
 fn the_squad_histogram_has_the_published_totals() {
-    let Some(histogram) = squad() else { return };
+    let Some(histogram) = common::squad("SQuAD reference figures") else {
+        return;
+    };
     assert_eq!(histogram.sequences(), 88_641);
     assert_eq!(histogram.tokens(), 15_249_479);
     let padding = 1.0 - histogram.tokens() as f64 / (88_641.0 * 384.0);
@@ -113,7 +75,9 @@ fn the_squad_histogram_has_the_published_totals() {
 
 #[test]
 fn spfhp_reproduces_the_published_figures_exactly() {
-    let Some(histogram) = squad() else { return };
+    let Some(histogram) = common::squad("SQuAD reference figures") else {
+        return;
+    };
     for published in PUBLISHED.iter().filter(|r| r.algorithm == Algorithm::Spfhp) {
         let plan = pack(&histogram, Algorithm::Spfhp, published.max_per_pack).unwrap();
         let report = Report::new(Algorithm::Spfhp, &histogram, &plan, 0.0);
@@ -129,7 +93,9 @@ fn spfhp_reproduces_the_published_figures_exactly() {
 
 #[test]
 fn every_algorithm_is_at_least_as_efficient_as_published() {
-    let Some(histogram) = squad() else { return };
+    let Some(histogram) = common::squad("SQuAD reference figures") else {
+        return;
+    };
     for published in &PUBLISHED {
         let plan = pack(&histogram, published.algorithm, published.max_per_pack).unwrap();
         assert_eq!(validate(&plan, &histogram), Ok(()));

@@ -171,6 +171,15 @@ class ShardHistogramTest(unittest.TestCase):
             )
 
 
+class ReadmeTest(unittest.TestCase):
+    def test_the_readme_shows_the_examples_as_they_are(self):
+        """The README's snippets are these tested files, word for word."""
+        readme = (REPO / "README.md").read_text()
+        for name in ("apply_plan.py", "shard_histogram.py"):
+            source = (REPO / "examples" / "python" / name).read_text()
+            self.assertIn(source, readme, f"README.md must include examples/python/{name} verbatim")
+
+
 if __name__ == "__main__":
     outcome = unittest.main(exit=False, verbosity=2).result
     failed = len(outcome.failures) + len(outcome.errors)

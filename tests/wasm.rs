@@ -181,7 +181,8 @@ fn presets_and_algorithms_are_listed() {
         .iter()
         .map(|entry| field(&entry, "name").as_string().unwrap())
         .collect();
-    assert_eq!(names, vec!["none", "spfhp", "lpfhp", "nnlshp", "bfd"]);
+    let expected: Vec<&str> = packlab::Algorithm::ALL.iter().map(|a| a.name()).collect();
+    assert_eq!(names, expected);
 }
 
 #[wasm_bindgen_test]

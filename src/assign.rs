@@ -51,6 +51,7 @@ use thiserror::Error;
 
 use crate::histogram::{OverlongPolicy, MAX_SUPPORTED_MAX_LEN};
 use crate::plan::{PackingPlan, PlanError};
+use crate::random::{mix, SplitMix64};
 
 pub use export::{
     cu_seqlens, position_ids, preview_pack, write_jsonl, write_npy, write_preview, ExportError,
@@ -687,29 +688,14 @@ impl SeenSet {
     }
 }
 
-/// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, well-mixed generator,
-/// plenty for shuffles, the same on every platform.
-struct SplitMix64 {
-    state: u64,
-}
-
+/// The shuffles of [`assign`]: SplitMix64 streams per epoch.
 impl SplitMix64 {
-    /// Added to the state at each step: 2^64 / φ, odd.
-    const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
-
     /// The stream of one epoch: the seed and the epoch are each mixed
     /// before they are combined, so that neighbouring seeds and epochs
     /// (0, 1, 2...) start far apart in the generator's sequence.
     fn for_epoch(seed: u64, epoch: u32) -> Self {
         let epoch_key = mix(u64::from(epoch).wrapping_mul(Self::GOLDEN_GAMMA) ^ 0x5EED_E70C);
-        SplitMix64 {
-            state: mix(seed) ^ epoch_key,
-        }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(Self::GOLDEN_GAMMA);
-        mix(self.state)
+        SplitMix64::new(mix(seed) ^ epoch_key)
     }
 
     /// A uniform number in `0..bound` (`bound` ≥ 1), by Lemire's
@@ -735,15 +721,6 @@ impl SplitMix64 {
             items.swap(last, other);
         }
     }
-}
-
-/// SplitMix64's output function (the finaliser of MurmurHash3, with
-/// Stafford's "Mix13" constants).
-fn mix(value: u64) -> u64 {
-    let mut z = value;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::histogram::Histogram;
+use crate::random::SplitMix64;
 
 /// The seed of the megabatch simulation: any fixed value makes the figures
 /// reproducible; this one spells "packlab" in ASCII.
@@ -807,7 +808,8 @@ impl<'a> MegabatchSimulation<'a> {
         while (self.positions.len() as u64) < size {
             let missing = size - self.positions.len() as u64;
             for _ in 0..missing {
-                self.positions.push(self.random.below(self.total));
+                self.positions
+                    .push(self.random.multiply_high_below(self.total));
             }
             self.positions.sort_unstable();
             self.positions.dedup();
@@ -900,29 +902,11 @@ fn quantile_megabatch_cost(levels: &[Level], total: u64, size: u64, batch: u64) 
     totals
 }
 
-/// SplitMix64 (Steele, Lea and Flood, 2014): tiny, well mixed, and the same
-/// on every platform, WebAssembly included.
-struct SplitMix64 {
-    state: u64,
-}
-
 impl SplitMix64 {
-    fn new(seed: u64) -> Self {
-        SplitMix64 { state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut mixed = self.state;
-        mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        mixed ^ (mixed >> 31)
-    }
-
     /// Uniform in `0..bound` (bound ≥ 1) by Lemire's multiply-high. Without
     /// his rejection step the bias is below `bound / 2^64`: for any real
     /// dataset far under the simulation's own noise.
-    fn below(&mut self, bound: u64) -> u64 {
+    fn multiply_high_below(&mut self, bound: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(bound)) >> 64) as u64
     }
 }

@@ -45,6 +45,7 @@ pub mod max_len_sweep;
 pub mod nnls;
 pub mod plan;
 pub mod presets;
+mod random;
 pub mod report;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use crate::histogram::LengthCounts;
+use crate::random::SplitMix64;
 
 /// A synthetic example dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -145,31 +146,7 @@ impl Preset {
     }
 }
 
-/// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, well-mixed generator
-/// whose output depends only on the seed, so presets are reproducible
-/// everywhere, in WebAssembly too.
-struct SplitMix64 {
-    state: u64,
-}
-
 impl SplitMix64 {
-    fn new(seed: u64) -> Self {
-        SplitMix64 { state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1), from the top 53 bits.
-    fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
     /// A standard normal draw (Box–Muller).
     fn normal(&mut self) -> f64 {
         // 1 - u lies in (0, 1], so its logarithm is finite.

@@ -10,6 +10,12 @@ wasm-bindgen --target web --no-typescript --out-dir www/pkg \
 # binaryen's optimiser cuts the module by about a third. It reads the
 # features the module uses from the module itself: `--all-features` would
 # let it emit some (compact imports) that Chromium refuses.
-node_modules/.bin/wasm-opt -Oz www/pkg/packlab_bg.wasm -o www/pkg/packlab_bg.wasm
+#
+# `-ocimfs=100`: by default it inlines every function that has one caller,
+# whatever its size, which undoes the `#[inline(never)]` boundaries of the
+# engine (see `analysis::analyse`) and leaves functions of 20–40 KB that the
+# browser then spends hundreds of milliseconds optimising in the first
+# second of the page. Capped, the module is no larger.
+node_modules/.bin/wasm-opt -Oz -ocimfs=100 www/pkg/packlab_bg.wasm -o www/pkg/packlab_bg.wasm
 printf 'build: www/pkg/packlab_bg.wasm, %s bytes, %s gzipped\n' \
   "$(wc -c < www/pkg/packlab_bg.wasm)" "$(gzip -9 -c www/pkg/packlab_bg.wasm | wc -c)" >&2

@@ -330,6 +330,13 @@ fn flops_pair(
 /// WebAssembly lacks one. NNLSHP's solutions are reused from and kept in
 /// `cache` (see [`SolutionCache`]); pass a new one when nothing is kept
 /// between calls.
+// Each step of an analysis (every packer, the sweeps, dynamic padding,
+// FLOPs, the bound) is a function of its own, never inlined into this one or
+// into the page's entry points: the browser's engine optimises a hot
+// WebAssembly function whole, in the background, and when everything was
+// inlined here that meant a 42 KB function whose optimisation took 180 ms of
+// CPU during the first render, taken from NNLSHP on a two-core machine.
+#[inline(never)]
 pub fn analyse(
     counts: &LengthCounts,
     request: &AnalysisRequest,
@@ -505,6 +512,7 @@ pub fn analyse(
     })
 }
 
+#[inline(never)] // One step of an analysis: see `analysis::analyse`.
 fn plan_detail(report: Report, plan: PackingPlan, top_groups: usize) -> PlanDetail {
     // Groups come most frequent first (PackingPlan::from_groups).
     let example = plan
@@ -525,6 +533,7 @@ fn plan_detail(report: Report, plan: PackingPlan, top_groups: usize) -> PlanDeta
 /// Sums the lengths into at most `max_bins` bins of equal width covering
 /// `1..=range_end`, where `range_end` is the longest sequence, but at least
 /// `max_len` and at most twice it.
+#[inline(never)] // One step of an analysis: see `analysis::analyse`.
 pub fn bin_lengths(counts: &LengthCounts, max_len: u32, max_bins: u32) -> HistogramBins {
     let longest = counts.longest().unwrap_or(0);
     let range_end = longest.clamp(u64::from(max_len), 2 * u64::from(max_len)) as u32;

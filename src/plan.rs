@@ -59,6 +59,7 @@ impl PackingPlan {
     /// lengths are sorted longest first, identical compositions merged and
     /// the groups sorted by count (most frequent first), then by lengths, so
     /// that equal plans compare equal.
+    #[inline(never)] // One step of an analysis: see `analysis::analyse`.
     pub fn from_groups(
         max_len: u32,
         max_per_pack: Option<u32>,
@@ -68,7 +69,7 @@ impl PackingPlan {
             .into_iter()
             .filter(|group| group.count > 0 && !group.lengths.is_empty())
             .map(|mut group| {
-                group.lengths.sort_unstable_by(|a, b| b.cmp(a));
+                sort_longest_first(&mut group.lengths);
                 group
             })
             .collect();
@@ -97,6 +98,24 @@ impl PackingPlan {
     pub fn packs(&self) -> u64 {
         self.groups.iter().map(|group| group.count).sum()
     }
+}
+
+/// Puts lengths in the order packs list them, longest first.
+///
+/// The packers share this (and [`sort_longest_first_with_counts`]) rather
+/// than each sorting with a closure of its own: every distinct sort call
+/// compiles to its own copy of the standard library's sort, several
+/// kilobytes each in the page's WebAssembly module.
+pub(crate) fn sort_longest_first(lengths: &mut [u32]) {
+    // Equal integers are indistinguishable, so ascending then reversed is
+    // the descending order, and shares the ascending sort's code.
+    lengths.sort_unstable();
+    lengths.reverse();
+}
+
+/// Orders `(length, count)` pairs longest first (lengths are distinct).
+pub(crate) fn sort_longest_first_with_counts(pairs: &mut [(u32, u64)]) {
+    pairs.sort_unstable_by_key(|&(length, _)| std::cmp::Reverse(length));
 }
 
 /// Why a plan is unsound.
@@ -171,6 +190,7 @@ pub enum PlanError {
 ///
 /// Every algorithm's output goes through this check before Packlab reports
 /// it, so a wrong plan is an error a user sees, never a wrong figure.
+#[inline(never)] // One step of an analysis: see `analysis::analyse`.
 pub fn validate(plan: &PackingPlan, histogram: &Histogram) -> Result<(), PlanError> {
     let max_len = histogram.max_len();
     if plan.max_len != max_len {

@@ -210,6 +210,9 @@ export class App {
     let module;
     try {
       module = await compileEngine();
+      // The workers start on the module at once, so that their set-up
+      // overlaps the page's own instead of following it.
+      this.startWorkers(module);
       await init({ module_or_path: module });
       this.state.presets = presets();
       this.state.algorithms = algorithms().map((algorithm) => algorithm.name);
@@ -223,6 +226,16 @@ export class App {
       this.render();
       return;
     }
+    this.state.engine = 'ready';
+
+    const link = this.readLink();
+    Object.assign(this.state.settings, link.settings);
+    window.addEventListener('hashchange', () => this.followLink());
+    await this.loadPreset(link.preset ?? this.state.presets[0].name, { maxLen: link.settings.maxLen });
+  }
+
+  /** The two compute workers (see worker.js), on the compiled engine. */
+  startWorkers(module) {
     const restore = () =>
       this.state.dataset ? { action: 'restore', args: { pairs: this.state.dataset.pairs } } : null;
     this.analysisWorker = new WorkerClient({ name: 'analysis', module, restore });
@@ -231,12 +244,6 @@ export class App {
       module,
       restore: () => this.nnlshpData && { action: this.nnlshpData.action, args: this.nnlshpData.args },
     });
-    this.state.engine = 'ready';
-
-    const link = this.readLink();
-    Object.assign(this.state.settings, link.settings);
-    window.addEventListener('hashchange', () => this.followLink());
-    await this.loadPreset(link.preset ?? this.state.presets[0].name, { maxLen: link.settings.maxLen });
   }
 
   /** Builds the page's views and wires their events to the controller. */
@@ -813,8 +820,10 @@ export class App {
    * The slow steps the current settings still need, most wanted first:
    * the report of each slow algorithm shown at the chosen max per pack
    * (with training figures at the chosen batch size and FLOPs for the
-   * chosen model), the LP bound on packs, the closer look, then each depth
-   * of each slow algorithm's sweep.
+   * chosen model), the closer look right after the report of its algorithm
+   * (the engine keeps the plan, so it costs milliseconds then, and the
+   * first complete page waits for it), the LP bound on packs, then each
+   * depth of each slow algorithm's sweep.
    */
   nnlshpSteps() {
     const { dataset, settings } = this.state;
@@ -835,11 +844,23 @@ export class App {
         model: this.modelRequest(),
       }),
     });
+    const detailKey = this.slowKey(settings.detail, 'detail', settings.maxPerPack);
+    const detail = {
+      key: detailKey,
+      what: 'detail',
+      algorithm: settings.detail,
+      depth: settings.maxPerPack,
+      request: this.nnlshpRequest({ max_per_pack: settings.maxPerPack, detail_algorithm: settings.detail }),
+    };
+    const detailNeeded = SLOW_ALGORITHMS.has(settings.detail) && !this.nnlshpResults.has(detailKey);
+    // The closer look may show a slow algorithm the comparison does not.
+    const detailWithReport = detailNeeded && shown.includes(settings.detail);
     for (const algorithm of shown) {
       const current = this.nnlshpResults.get(this.slowKey(algorithm, 'report', settings.maxPerPack));
       if (!current || current.batch !== settings.batch || current.model !== model) {
         steps.push({ ...report(algorithm, settings.maxPerPack), what: 'report' });
       }
+      if (detailWithReport && algorithm === settings.detail) steps.push(detail);
     }
     // The bound is only asked of an engine that knows the field: it came
     // with the optimal packer.
@@ -853,16 +874,7 @@ export class App {
         request: { ...this.baseRequest(), max_per_pack: settings.maxPerPack, lp_bound: true },
       });
     }
-    const detailKey = this.slowKey(settings.detail, 'detail', settings.maxPerPack);
-    if (SLOW_ALGORITHMS.has(settings.detail) && !this.nnlshpResults.has(detailKey)) {
-      steps.push({
-        key: detailKey,
-        what: 'detail',
-        algorithm: settings.detail,
-        depth: settings.maxPerPack,
-        request: this.nnlshpRequest({ max_per_pack: settings.maxPerPack, detail_algorithm: settings.detail }),
-      });
-    }
+    if (detailNeeded && !detailWithReport) steps.push(detail);
     for (const algorithm of shown.filter((name) => !NOT_SWEPT.has(name))) {
       for (const depth of SWEEP_DEPTHS) {
         if (!this.nnlshpResults.has(this.slowKey(algorithm, 'report', depth))) {

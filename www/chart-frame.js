@@ -28,7 +28,22 @@ export class ChartFrame {
     });
     this.message = h('p', { class: 'chart__message', hidden: true });
     this.element = h('div', { class: `chart chart--${kind}` }, this.canvas, this.message);
-    new ResizeObserver(() => this.schedule()).observe(this.element);
+    /**
+     * The chart's size in CSS pixels, as the last layout left it: null until
+     * first laid out, 0 × 0 while hidden. Drawing reads it from here rather
+     * than from the element, because asking the element forces a layout in
+     * the middle of the page's updates: with several charts drawing one
+     * after another, those forced layouts took a quarter of a second of the
+     * first render.
+     */
+    this.size = null;
+    new ResizeObserver(([entry]) => {
+      const box = entry.contentBoxSize?.[0];
+      const width = box ? box.inlineSize : entry.contentRect.width;
+      const height = box ? box.blockSize : entry.contentRect.height;
+      this.size = { width: Math.round(width), height: Math.round(height) };
+      this.schedule();
+    }).observe(this.element);
     darkScheme.addEventListener('change', () => this.schedule());
     this.watchPixelRatio();
   }
@@ -76,9 +91,14 @@ export class ChartFrame {
     });
   }
 
+  /** The size to draw at, in CSS pixels (at least 1 × 1). */
   cssSize() {
-    const box = this.canvas.getBoundingClientRect();
-    return { width: Math.max(1, Math.round(box.width)), height: Math.max(1, Math.round(box.height)) };
+    return { width: Math.max(1, this.size?.width ?? 1), height: Math.max(1, this.size?.height ?? 1) };
+  }
+
+  /** Whether the chart is laid out and visible, so that a drawing would be seen. */
+  get visible() {
+    return this.size !== null && this.size.width > 0 && this.size.height > 0;
   }
 
   options() {
@@ -94,7 +114,7 @@ export class ChartFrame {
     this.canvas.width = pixelWidth;
     this.canvas.height = pixelHeight;
     this.drawnData = null;
-    if (!this.data || this.element.offsetParent === null) return;
+    if (!this.data || !this.visible) return;
     try {
       drawChart(this.canvas, this.kind, this.data, this.options());
       this.element.classList.remove('has-error');

@@ -207,6 +207,7 @@ impl GreedyPacker {
 }
 
 /// Packs `histogram` with a greedy `rule`.
+#[inline(never)] // One step of an analysis: see `analysis::analyse`.
 pub(crate) fn pack(
     histogram: &Histogram,
     max_per_pack: Option<u32>,

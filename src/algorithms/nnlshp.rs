@@ -32,7 +32,7 @@
 
 use crate::histogram::Histogram;
 use crate::nnls::{solve_with_oracle_from, ColumnOracle, NnlsError, NnlsOptions, SparseColumn};
-use crate::plan::{Bucketing, PackGroup};
+use crate::plan::{sort_longest_first, sort_longest_first_with_counts, Bucketing, PackGroup};
 
 use super::greedy::{GreedyPacker, LPFHP};
 
@@ -147,6 +147,7 @@ impl SolutionCache {
 /// (`None`: no limit), on buckets of `bucket_tokens` tokens (`None`:
 /// [`automatic_bucket_tokens`]). With a `cache`, solutions are reused and
 /// kept, and a new solve starts from the closest cached solution.
+#[inline(never)] // One step of an analysis: see `analysis::analyse`.
 pub(crate) fn pack(
     histogram: &Histogram,
     max_per_pack: Option<u32>,
@@ -388,7 +389,7 @@ impl LengthPools {
             .copied()
             .filter(|&(_, count)| count > 0)
             .collect();
-        left.sort_unstable_by_key(|&(length, _)| std::cmp::Reverse(length));
+        sort_longest_first_with_counts(&mut left);
         left
     }
 }
@@ -656,15 +657,39 @@ fn best_extension(
     let mut best = [f64::NEG_INFINITY; LANES];
     let mut position = [0usize; LANES];
     let whole = longest / LANES * LANES;
-    for start in (0..whole).step_by(LANES) {
-        for lane in 0..LANES {
-            let value = prefixes[start + lane] + endings[start + lane];
-            // `>=`: among equal values the later position, the shorter length.
-            if value >= best[lane] {
-                best[lane] = value;
-                position[lane] = start + lane;
-            }
+    // The lanes are written out rather than looped over: the page's module
+    // is optimised for size, which does not unroll loops.
+    #[inline(always)]
+    fn consider(best: &mut f64, position: &mut usize, value: f64, index: usize) {
+        // `>=`: among equal values the later position, the shorter length.
+        if value >= *best {
+            *best = value;
+            *position = index;
         }
+    }
+    let chunks = prefixes[..whole]
+        .chunks_exact(LANES)
+        .zip(endings[..whole].chunks_exact(LANES));
+    for (start, (prefix, ending)) in (0..).step_by(LANES).zip(chunks) {
+        consider(&mut best[0], &mut position[0], prefix[0] + ending[0], start);
+        consider(
+            &mut best[1],
+            &mut position[1],
+            prefix[1] + ending[1],
+            start + 1,
+        );
+        consider(
+            &mut best[2],
+            &mut position[2],
+            prefix[2] + ending[2],
+            start + 2,
+        );
+        consider(
+            &mut best[3],
+            &mut position[3],
+            prefix[3] + ending[3],
+            start + 3,
+        );
     }
     let mut best_value = f64::NEG_INFINITY;
     let mut best_position = 0;
@@ -715,7 +740,7 @@ impl ColumnOracle for StrategyOracle {
             }
             None => self.best_uncapped(),
         };
-        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        sort_longest_first(&mut lengths);
         let column = strategy_column(&lengths, &self.weights);
         let score = lengths
             .iter()

@@ -24,6 +24,7 @@ const MIN_LABELLED_BAR_CSS: f64 = 26.0;
 /// heading says what the bars are, and the bars need the room.
 const MIN_NAMED_PANEL_CSS: f64 = 170.0;
 
+#[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ChartData,

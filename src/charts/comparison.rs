@@ -16,6 +16,7 @@ use crate::report::Report;
 /// like a bar chart of slabs.
 const MAX_BAR_CSS: f64 = 30.0;
 
+#[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ChartData,

@@ -44,6 +44,7 @@ struct PlacedTag {
     width: i32,
 }
 
+#[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ChartData,

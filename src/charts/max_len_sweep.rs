@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
     area_size, clean_fraction, draw_if_too_small, draw_message, drawing_failed, format_factor_tick,
-    text_size, TickedAxis,
+    sort_by_x, text_size, Point, TickedAxis,
 };
 use super::sweep::marker;
 use super::{ChartData, Style};
@@ -40,8 +40,8 @@ const LINE_CSS: f64 = 1.8;
 const MARKER_CSS: f64 = 3.2;
 
 /// One point to draw: log₂(max_len), value.
-type Point = (f64, f64);
 
+#[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ChartData,
@@ -237,7 +237,7 @@ fn line_points(
                 .then(|| (f64::from(point.candidate.max_len).log2(), y))
         })
         .collect();
-    line.sort_by(|a, b| a.0.total_cmp(&b.0));
+    sort_by_x(&mut line);
     line
 }
 

@@ -1,16 +1,26 @@
-//! Text measurement for the charts that needs no element in the page.
+//! The one drawing backend every chart goes through.
 //!
 //! plotters, on its own, measures text in WebAssembly by adding a `<span>`
 //! with an inline `style` attribute to the page, which the page's
 //! Content-Security-Policy (`style-src 'self'`) rightly refuses, and which
 //! panics where there is no document. Every chart is drawn through
-//! [`MeasuredBackend`] instead: it passes all drawing to the real backend
+//! [`ChartBackend`] instead: it passes all drawing to the real target
 //! (canvas or SVG) and answers plotters' size questions from an off-screen
 //! canvas's `measureText`.
+//!
+//! It is one concrete type rather than a wrapper generic over the target on
+//! purpose: plotters' chart code is generic over the backend, and drawing
+//! through two backend types compiled every chart twice, about a tenth of
+//! the page's WebAssembly module.
 
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
 };
+use std::error::Error;
+use std::fmt;
+
+use plotters::backend::SVGBackend;
+use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use web_sys::{OffscreenCanvas, OffscreenCanvasRenderingContext2d};
 
@@ -22,36 +32,81 @@ const LINE_HEIGHT: f64 = 1.2;
 /// estimate when no canvas can measure.
 const AVERAGE_GLYPH_WIDTH: f64 = 0.55;
 
-/// A backend that draws through `inner` and measures text on an
-/// off-screen canvas.
-pub(crate) struct MeasuredBackend<B> {
-    inner: B,
+/// Where a chart's drawing goes.
+pub(crate) enum Target<'a> {
+    /// A canvas of the page.
+    Canvas(CanvasBackend),
+    /// SVG text, for the export.
+    Svg(SVGBackend<'a>),
+}
+
+/// A drawing error of either target, as its message.
+#[derive(Debug)]
+pub(crate) struct TargetError(String);
+
+impl fmt::Display for TargetError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl Error for TargetError {}
+
+/// Gives a target's error the one error type of [`ChartBackend`].
+fn lift<T, E: Error + Send + Sync>(
+    result: Result<T, DrawingErrorKind<E>>,
+) -> Result<T, DrawingErrorKind<TargetError>> {
+    result.map_err(|error| match error {
+        DrawingErrorKind::DrawingError(inner) => {
+            DrawingErrorKind::DrawingError(TargetError(inner.to_string()))
+        }
+        DrawingErrorKind::FontError(inner) => DrawingErrorKind::FontError(inner),
+    })
+}
+
+/// Calls the same method on whichever target the chart draws on.
+macro_rules! on_target {
+    ($self:ident, $backend:ident => $call:expr) => {
+        match &mut $self.target {
+            Target::Canvas($backend) => lift($call),
+            Target::Svg($backend) => lift($call),
+        }
+    };
+}
+
+/// A backend that draws on `target` and measures text on an off-screen
+/// canvas.
+pub(crate) struct ChartBackend<'a> {
+    target: Target<'a>,
     measure: Option<OffscreenCanvasRenderingContext2d>,
 }
 
-impl<B: DrawingBackend> MeasuredBackend<B> {
-    pub(crate) fn new(inner: B) -> Self {
+impl<'a> ChartBackend<'a> {
+    pub(crate) fn new(target: Target<'a>) -> Self {
         let measure = OffscreenCanvas::new(1, 1)
             .ok()
             .and_then(|canvas| canvas.get_context("2d").ok().flatten())
             .and_then(|context| context.dyn_into::<OffscreenCanvasRenderingContext2d>().ok());
-        MeasuredBackend { inner, measure }
+        ChartBackend { target, measure }
     }
 }
 
-impl<B: DrawingBackend> DrawingBackend for MeasuredBackend<B> {
-    type ErrorType = B::ErrorType;
+impl DrawingBackend for ChartBackend<'_> {
+    type ErrorType = TargetError;
 
     fn get_size(&self) -> (u32, u32) {
-        self.inner.get_size()
+        match &self.target {
+            Target::Canvas(backend) => backend.get_size(),
+            Target::Svg(backend) => backend.get_size(),
+        }
     }
 
     fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.ensure_prepared()
+        on_target!(self, backend => backend.ensure_prepared())
     }
 
     fn present(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.present()
+        on_target!(self, backend => backend.present())
     }
 
     fn draw_pixel(
@@ -59,7 +114,7 @@ impl<B: DrawingBackend> DrawingBackend for MeasuredBackend<B> {
         point: BackendCoord,
         color: BackendColor,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.draw_pixel(point, color)
+        on_target!(self, backend => backend.draw_pixel(point, color))
     }
 
     fn draw_line<S: BackendStyle>(
@@ -68,7 +123,7 @@ impl<B: DrawingBackend> DrawingBackend for MeasuredBackend<B> {
         to: BackendCoord,
         style: &S,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.draw_line(from, to, style)
+        on_target!(self, backend => backend.draw_line(from, to, style))
     }
 
     fn draw_rect<S: BackendStyle>(
@@ -78,7 +133,7 @@ impl<B: DrawingBackend> DrawingBackend for MeasuredBackend<B> {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.draw_rect(upper_left, bottom_right, style, fill)
+        on_target!(self, backend => backend.draw_rect(upper_left, bottom_right, style, fill))
     }
 
     fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
@@ -86,7 +141,7 @@ impl<B: DrawingBackend> DrawingBackend for MeasuredBackend<B> {
         path: I,
         style: &S,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.draw_path(path, style)
+        on_target!(self, backend => backend.draw_path(path, style))
     }
 
     fn draw_circle<S: BackendStyle>(
@@ -96,7 +151,7 @@ impl<B: DrawingBackend> DrawingBackend for MeasuredBackend<B> {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.draw_circle(center, radius, style, fill)
+        on_target!(self, backend => backend.draw_circle(center, radius, style, fill))
     }
 
     fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
@@ -104,7 +159,7 @@ impl<B: DrawingBackend> DrawingBackend for MeasuredBackend<B> {
         vertices: I,
         style: &S,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.fill_polygon(vertices, style)
+        on_target!(self, backend => backend.fill_polygon(vertices, style))
     }
 
     fn draw_text<S: BackendTextStyle>(
@@ -113,7 +168,7 @@ impl<B: DrawingBackend> DrawingBackend for MeasuredBackend<B> {
         style: &S,
         position: BackendCoord,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.draw_text(text, style, position)
+        on_target!(self, backend => backend.draw_text(text, style, position))
     }
 
     fn estimate_text_size<S: BackendTextStyle>(
@@ -158,6 +213,6 @@ impl<B: DrawingBackend> DrawingBackend for MeasuredBackend<B> {
         size: (u32, u32),
         source: &[u8],
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
-        self.inner.blit_bitmap(position, size, source)
+        on_target!(self, backend => backend.blit_bitmap(position, size, source))
     }
 }

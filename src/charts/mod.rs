@@ -27,7 +27,7 @@ use crate::histogram::LengthSummary;
 use crate::max_len_sweep::MaxLenPoint;
 use crate::report::Report;
 
-use measure::MeasuredBackend;
+use measure::{ChartBackend, Target};
 pub(crate) use style::Style;
 
 /// Which chart to draw.
@@ -107,6 +107,11 @@ pub(crate) struct ChartData {
 }
 
 /// Draws `kind` over the whole of `root`.
+///
+/// Each chart's drawing stays a function of its own rather than being
+/// inlined here: the browser compiles a WebAssembly function on its first
+/// call, whole, and one function holding every chart took a tenth of a
+/// second to compile on the page's first frame.
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     kind: ChartKind,
@@ -135,7 +140,7 @@ pub(crate) fn draw_on_canvas(
 ) -> Result<(), String> {
     let backend = CanvasBackend::with_canvas_object(canvas)
         .ok_or_else(|| "the canvas has no 2D context".to_string())?;
-    let root = MeasuredBackend::new(backend).into_drawing_area();
+    let root = ChartBackend::new(Target::Canvas(backend)).into_drawing_area();
     draw(&root, kind, data, &Style::new(options))
 }
 
@@ -150,7 +155,7 @@ pub(crate) fn draw_svg(
     let mut svg = String::new();
     {
         let backend = SVGBackend::with_string(&mut svg, (width.max(1), height.max(1)));
-        let root = MeasuredBackend::new(backend).into_drawing_area();
+        let root = ChartBackend::new(Target::Svg(backend)).into_drawing_area();
         draw(&root, kind, data, &Style::new(options))?;
     }
     Ok(svg)

@@ -233,6 +233,15 @@ pub(crate) fn count_value(count: u64) -> f64 {
     count as f64
 }
 
+/// A line's points, `(x, y)`.
+pub(crate) type Point = (f64, f64);
+
+/// Puts a line's points in x order, keeping the given order among equal x.
+/// One function for every chart, so the module holds one copy of the sort.
+pub(crate) fn sort_by_x(points: &mut [Point]) {
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+}
+
 /// A fraction to draw: NaN and infinities become 0, the rest is kept in
 /// `[0, 1]`.
 pub(crate) fn clean_fraction(value: f64) -> f64 {

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
     area_size, clean_fraction, count_value, draw_if_too_small, draw_message, drawing_failed,
-    format_factor_tick, text_size, TickedAxis,
+    format_factor_tick, sort_by_x, text_size, Point, TickedAxis,
 };
 use super::{ChartData, Style};
 use crate::algorithms::Algorithm;
@@ -20,8 +20,8 @@ use crate::analysis::SweepLine;
 const MIN_TICK_SPACING_CSS: f64 = 22.0;
 
 /// One point to draw: x position, efficiency in percent.
-type Point = (f64, f64);
 
+#[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ChartData,
@@ -318,7 +318,7 @@ fn line_points(line: &SweepLine, unlimited_x: f64) -> Vec<Point> {
             (x, clean_fraction(point.efficiency) * 100.0)
         })
         .collect();
-    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    sort_by_x(&mut points);
     points
 }
 

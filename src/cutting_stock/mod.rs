@@ -66,7 +66,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::histogram::Histogram;
-use crate::plan::{validate, Bucketing, PackGroup, PackingPlan, PlanError};
+use crate::plan::{sort_longest_first, validate, Bucketing, PackGroup, PackingPlan, PlanError};
 
 use rows::{Rounding, RowSet};
 use simplex::{whole_packs_at_least, LpSolution, StopRule};
@@ -176,6 +176,7 @@ pub enum PlanSource {
 ///
 /// # Errors
 /// [`CuttingStockError::ZeroMaxPerPack`] for a limit of 0.
+#[inline(never)] // One step of an analysis: see `analysis::analyse`.
 pub fn lp_bound(
     histogram: &Histogram,
     max_per_pack: Option<u32>,
@@ -192,6 +193,7 @@ pub fn lp_bound(
 /// # Errors
 /// [`CuttingStockError::ZeroMaxPerPack`] for a limit of 0;
 /// [`CuttingStockError::UnsoundPlan`] if the plan fails the check (a bug).
+#[inline(never)] // One step of an analysis: see `analysis::analyse`.
 pub fn pack_optimal(
     histogram: &Histogram,
     max_per_pack: Option<u32>,
@@ -306,7 +308,7 @@ fn solve_bound(
                     std::iter::repeat_n(size * bucket_tokens, slot.copies as usize)
                 })
                 .collect();
-            lengths.sort_unstable_by(|a, b| b.cmp(a));
+            sort_longest_first(&mut lengths);
             FractionalPack {
                 lengths,
                 repeats: *repeats,

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::plan::PackGroup;
+use crate::plan::{sort_longest_first_with_counts, PackGroup};
 
 use super::rows::RowSet;
 use super::simplex::{self, LpSolution, Pattern, Problem, StopRule};
@@ -87,7 +87,7 @@ pub(super) fn complete(
         .chain(rows.outside.iter().copied())
         .filter(|&(_, count)| count > 0)
         .collect();
-    leftovers.sort_unstable_by_key(|&(length, _)| std::cmp::Reverse(length));
+    sort_longest_first_with_counts(&mut leftovers);
     let mut greedy_sequences: u64 = 0;
     for (length, count) in leftovers {
         greedy_sequences = greedy_sequences.saturating_add(count);

@@ -611,6 +611,34 @@ describe('the Packlab page', () => {
     await context.close();
   });
 
+  test("every module of the page is preloaded, so none waits for its importer's download", async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    const requested = new Set();
+    page.on('request', (request) => {
+      // The page's own modules: the workers' loads (worker.js and what it
+      // imports) happen in the workers' module maps, which a preload in the
+      // document does not fill.
+      if (request.resourceType() === 'script' && request.frame() === page.mainFrame()) {
+        requested.add(new URL(request.url()).pathname);
+      }
+    });
+    await page.goto(harness.origin + '/');
+    await waitReady(page);
+    const preloaded = await page.$$eval('link[rel=modulepreload]', (links) =>
+      links.map((link) => new URL(link.href).pathname),
+    );
+    assert.ok(requested.size > 10, `the page's modules were seen (${[...requested].join(', ')})`);
+    for (const path of requested) {
+      if (path === '/www/main.js') continue;
+      assert.ok(preloaded.includes(path), `${path} is imported by the page but not preloaded in index.html`);
+    }
+    for (const path of preloaded) {
+      assert.ok(requested.has(path), `index.html preloads ${path}, which the page does not import`);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('the server refuses everything outside the site', async () => {
     for (const path of ['/Cargo.toml', '/../Cargo.toml', '/www/../Cargo.toml', '/www/%2e%2e/Cargo.toml', '/src/lib.rs', '/.git/config']) {
       const response = await fetch(harness.origin + path);

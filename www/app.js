@@ -205,11 +205,16 @@ export class App {
   }
 
   async start() {
+    // The engine downloads and compiles off the main thread while the page
+    // builds its views.
+    const compiling = compileEngine();
+    // A failure is reported below, where the engine is awaited.
+    compiling.catch(() => {});
     this.mount();
     this.render();
     let module;
     try {
-      module = await compileEngine();
+      module = await compiling;
       // The workers start on the module at once, so that their set-up
       // overlaps the page's own instead of following it.
       this.startWorkers(module);
@@ -820,10 +825,9 @@ export class App {
    * The slow steps the current settings still need, most wanted first:
    * the report of each slow algorithm shown at the chosen max per pack
    * (with training figures at the chosen batch size and FLOPs for the
-   * chosen model), the closer look right after the report of its algorithm
-   * (the engine keeps the plan, so it costs milliseconds then, and the
-   * first complete page waits for it), the LP bound on packs, then each
-   * depth of each slow algorithm's sweep.
+   * chosen model), the closer look with the report of its algorithm (one
+   * request: the first complete page waits for both), the LP bound on
+   * packs, then each depth of each slow algorithm's sweep.
    */
   nnlshpSteps() {
     const { dataset, settings } = this.state;
@@ -857,10 +861,17 @@ export class App {
     const detailWithReport = detailNeeded && shown.includes(settings.detail);
     for (const algorithm of shown) {
       const current = this.nnlshpResults.get(this.slowKey(algorithm, 'report', settings.maxPerPack));
+      const withDetail = detailWithReport && algorithm === settings.detail;
       if (!current || current.batch !== settings.batch || current.model !== model) {
-        steps.push({ ...report(algorithm, settings.maxPerPack), what: 'report' });
+        const step = { ...report(algorithm, settings.maxPerPack), what: 'report' };
+        if (withDetail) {
+          step.request.detail_algorithm = algorithm;
+          step.detailKey = detailKey;
+        }
+        steps.push(step);
+      } else if (withDetail) {
+        steps.push(detail);
       }
-      if (detailWithReport && algorithm === settings.detail) steps.push(detail);
     }
     // The bound is only asked of an engine that knows the field: it came
     // with the optimal packer.
@@ -925,6 +936,7 @@ export class App {
         const analysis = await answer;
         if (generation !== this.nnlshp.generation) return;
         this.remember(step.key, { analysis, batch, model });
+        if (step.detailKey) this.remember(step.detailKey, { analysis, batch, model });
         if (step.algorithm === NNLSHP && step.request.bucket_tokens === undefined) this.noteAutomaticBucket(analysis);
         this.nnlshp.finished += 1;
       } catch (error) {

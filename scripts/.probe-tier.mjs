@@ -3,7 +3,7 @@ import { startServer } from '/work/main/scripts/serve.mjs';
 const server = await startServer(0);
 const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--js-flags=--trace-wasm-compilation-times', '--enable-logging=stderr', '--single-process'], dumpio: true });
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--js-flags=--trace-wasm-compilation-times'] });
 for (let run = 0; run < Number(process.argv[2] ?? 3); run++) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();

@@ -309,6 +309,7 @@ enum InnerOutcome {
 /// `x ≥ 0`, which zeroes at least one column (the *blocking* one), drop the
 /// zeroed columns and repeat. The objective is convex along the segment and
 /// decreases towards `z`, so every step keeps the fit at least as good.
+#[inline(never)] // See `solve_with_oracle_from`.
 fn restore_feasibility<Id: Clone + Eq + std::hash::Hash>(
     passive: &mut PassiveSet<Id>,
     b: &[f64],

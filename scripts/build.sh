@@ -3,10 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --target wasm32-unknown-unknown --no-default-features --lib
+cargo build --profile wasm-release --target wasm32-unknown-unknown --no-default-features --lib
 rm -rf www/pkg
 wasm-bindgen --target web --no-typescript --out-dir www/pkg \
-  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/packlab.wasm"
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/packlab.wasm"
 # binaryen's optimiser cuts the module by about a third. It reads the
 # features the module uses from the module itself: `--all-features` would
 # let it emit some (compact imports) that Chromium refuses.

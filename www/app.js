@@ -689,6 +689,26 @@ export class App {
     );
   }
 
+  /**
+   * Whether dynamic padding and the max_len sweep wait: they start once
+   * NNLSHP's report at the current settings is in (or not wanted), so that
+   * on a two-core machine the figures at the top of the page do not share
+   * the processor with those further down. render() starts them then.
+   */
+  secondaryWaiting() {
+    const { dataset, settings } = this.state;
+    if (!dataset || this.loadingData()) return false;
+    if (!settings.algorithms.includes(NNLSHP) || this.nnlshp.cancelled || this.nnlshp.errorKey !== null) return false;
+    return !this.nnlshpResults.has(this.slowKey(NNLSHP, 'report', settings.maxPerPack));
+  }
+
+  /** Starts dynamic padding and the max_len sweep once they no longer wait. */
+  runSecondary() {
+    if (!this.state.dataset || this.loadingData() || this.state.engine !== 'ready') return;
+    this.runDynamicPadding();
+    this.runMaxLenSweep();
+  }
+
   /** The fast packers' sweep over max sequences per pack. */
   runSweep() {
     const key = this.sweepKey();
@@ -726,6 +746,7 @@ export class App {
    * to a few hundred milliseconds in the browser.
    */
   runDynamicPadding() {
+    if (this.secondaryWaiting()) return;
     const key = this.dynamicPaddingKey();
     if (this.dynamicPadding.has(key) || this.requested.dynamicPadding?.key === key) return;
     const token = { key };
@@ -764,6 +785,7 @@ export class App {
    * main analysis is asked for.
    */
   runMaxLenSweep() {
+    if (this.secondaryWaiting()) return;
     const key = this.maxLenSweepKey();
     if (this.maxLenSweeps.has(key) || this.requested.maxLenSweep?.key === key) return;
     const algorithms = this.maxLenSweepAlgorithms();
@@ -1335,7 +1357,10 @@ export class App {
     const sweepPending = Boolean(dataset) && !this.sweeps.has(this.sweepKey()) && this.requested.sweep !== null;
     const maxLenSweep = dataset ? this.maxLenSweeps.get(this.maxLenSweepKey()) ?? null : null;
     const maxLenSweepPending = Boolean(dataset) && !maxLenSweep && this.requested.maxLenSweep !== null;
-    const paddingPending = Boolean(dataset) && !this.dynamicPadding.has(this.dynamicPaddingKey()) && this.requested.dynamicPadding !== null;
+    const paddingPending =
+      Boolean(dataset) &&
+      !this.dynamicPadding.has(this.dynamicPaddingKey()) &&
+      (this.requested.dynamicPadding !== null || this.secondaryWaiting());
     const steps = dataset ? this.nnlshpSteps() : [];
     const slowWanted = settings.algorithms.some((name) => SLOW_ALGORITHMS.has(name)) || SLOW_ALGORITHMS.has(settings.detail);
     const shown = new Set(analysis?.reports.map((report) => report.algorithm));
@@ -1425,6 +1450,7 @@ export class App {
   }
 
   render() {
+    this.runSecondary();
     const model = this.model();
     const before = document.body.dataset.state;
     document.body.dataset.state = model.status;

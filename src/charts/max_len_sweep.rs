@@ -39,8 +39,6 @@ const BAR_HALF_WIDTH_OCTAVES: f64 = 0.09;
 const LINE_CSS: f64 = 1.8;
 const MARKER_CSS: f64 = 3.2;
 
-/// One point to draw: log₂(max_len), value.
-
 #[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,

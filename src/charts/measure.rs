@@ -16,6 +16,8 @@
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
 };
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::error::Error;
 use std::fmt;
 
@@ -74,20 +76,85 @@ macro_rules! on_target {
     };
 }
 
-/// A backend that draws on `target` and measures text on an off-screen
-/// canvas.
+/// Text sizes stop being remembered past this many (font, text) pairs; the
+/// page's charts use a few hundred.
+const MAX_REMEMBERED_SIZES: usize = 4096;
+
+/// Measures text on an off-screen canvas, once per font and text.
+///
+/// Charts are redrawn whenever their data or their size changes, mostly
+/// with the same labels, and plotters asks for the size of each label
+/// several times while laying a chart out. Measuring (setting the font,
+/// which the browser parses, then `measureText`) was a fifth of the main
+/// thread's work in the page's first render before it was remembered.
+struct TextMeasurer {
+    context: Option<OffscreenCanvasRenderingContext2d>,
+    /// The font `context` is set to.
+    font: String,
+    /// Sizes measured, by font and text (`"{font}\n{text}"`).
+    sizes: HashMap<String, (u32, u32)>,
+}
+
+impl TextMeasurer {
+    fn new() -> Self {
+        let context = OffscreenCanvas::new(1, 1)
+            .ok()
+            .and_then(|canvas| canvas.get_context("2d").ok().flatten())
+            .and_then(|context| context.dyn_into::<OffscreenCanvasRenderingContext2d>().ok());
+        TextMeasurer {
+            context,
+            font: String::new(),
+            sizes: HashMap::new(),
+        }
+    }
+
+    /// The size of `text` in `font` (`size` pixels), or None when the
+    /// browser cannot measure it.
+    fn measure(&mut self, font: &str, text: &str, size: f64) -> Option<(u32, u32)> {
+        let key = format!("{font}\n{text}");
+        if let Some(&measured) = self.sizes.get(&key) {
+            return Some(measured);
+        }
+        let context = self.context.as_ref()?;
+        if self.font != font {
+            context.set_font(font);
+            self.font.clear();
+            self.font.push_str(font);
+        }
+        let metrics = context.measure_text(text).ok()?;
+        let box_height = metrics.font_bounding_box_ascent() + metrics.font_bounding_box_descent();
+        let height = if box_height.is_finite() && box_height > 0.0 {
+            box_height
+        } else {
+            size * LINE_HEIGHT
+        };
+        let width = metrics.width();
+        if !width.is_finite() {
+            return None;
+        }
+        let measured = (width.ceil().max(0.0) as u32, height.ceil() as u32);
+        if self.sizes.len() >= MAX_REMEMBERED_SIZES {
+            self.sizes.clear();
+        }
+        self.sizes.insert(key, measured);
+        Some(measured)
+    }
+}
+
+thread_local! {
+    /// One measurer for every chart of the page (main thread only).
+    static MEASURER: RefCell<Option<TextMeasurer>> = const { RefCell::new(None) };
+}
+
+/// A backend that draws on `target` and measures text with the page's
+/// [`TextMeasurer`].
 pub(crate) struct ChartBackend<'a> {
     target: Target<'a>,
-    measure: Option<OffscreenCanvasRenderingContext2d>,
 }
 
 impl<'a> ChartBackend<'a> {
     pub(crate) fn new(target: Target<'a>) -> Self {
-        let measure = OffscreenCanvas::new(1, 1)
-            .ok()
-            .and_then(|canvas| canvas.get_context("2d").ok().flatten())
-            .and_then(|context| context.dyn_into::<OffscreenCanvasRenderingContext2d>().ok());
-        ChartBackend { target, measure }
+        ChartBackend { target }
     }
 }
 
@@ -181,30 +248,19 @@ impl DrawingBackend for ChartBackend<'_> {
             let width = size * AVERAGE_GLYPH_WIDTH * text.chars().count() as f64;
             (width.ceil() as u32, (size * LINE_HEIGHT).ceil() as u32)
         };
-        let Some(context) = &self.measure else {
-            return Ok(fallback());
-        };
         // The same font string the canvas backend draws with.
-        context.set_font(&format!(
+        let font = format!(
             "{} {}px {}",
             style.style().as_str(),
             size,
             style.family().as_str()
-        ));
-        let Ok(metrics) = context.measure_text(text) else {
-            return Ok(fallback());
-        };
-        let box_height = metrics.font_bounding_box_ascent() + metrics.font_bounding_box_descent();
-        let height = if box_height.is_finite() && box_height > 0.0 {
-            box_height
-        } else {
-            size * LINE_HEIGHT
-        };
-        let width = metrics.width();
-        if !width.is_finite() {
-            return Ok(fallback());
-        }
-        Ok((width.ceil().max(0.0) as u32, height.ceil() as u32))
+        );
+        let measured = MEASURER.with(|cell| {
+            cell.borrow_mut()
+                .get_or_insert_with(TextMeasurer::new)
+                .measure(&font, text, size)
+        });
+        Ok(measured.unwrap_or_else(fallback))
     }
 
     fn blit_bitmap(

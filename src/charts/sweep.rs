@@ -19,8 +19,6 @@ use crate::analysis::SweepLine;
 /// (fourth, …) setting is labelled instead.
 const MIN_TICK_SPACING_CSS: f64 = 22.0;
 
-/// One point to draw: x position, efficiency in percent.
-
 #[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,

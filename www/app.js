@@ -1461,10 +1461,12 @@ export class App {
   }
 
   /**
-   * Marks, once, the moment every view first shows figures of the data:
-   * each result row filled, the greedy sweep and the closer look in, and
-   * every chart drawn with what it was last given. Charts draw on the next
-   * frame, so each drawing checks again.
+   * Marks, once, the moment the page first shows figures of the data: each
+   * result row filled (the optimal packer's may follow), the greedy sweep
+   * and the closer look in, and every chart but the max_len sweep's drawn
+   * with what it was last given. Dynamic padding and the max_len sweep
+   * follow by design (see secondaryWaiting). Charts draw on the next frame,
+   * so each drawing checks again.
    */
   markFirstRender(model = this.model()) {
     if (this.firstRenderMarked) return;

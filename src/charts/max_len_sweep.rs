@@ -13,9 +13,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
     area_size, clean_fraction, draw_if_too_small, draw_message, drawing_failed, format_factor_tick,
-    sort_by_x, text_size, Point, TickedAxis,
+    sort_by_x, text_size, LegendRows, Point, TickedAxis,
 };
-use super::sweep::marker;
+use super::sweep::{draw_legend_entry, marker};
 use super::{ChartData, Style};
 use crate::algorithms::Algorithm;
 use crate::max_len_sweep::MaxLenPoint;
@@ -347,48 +347,16 @@ fn draw_legend<DB: DrawingBackend>(
     style: &Style,
 ) -> Result<i32, String> {
     let (width, _) = area_size(root);
-    let font = style.text(12.0);
-    let sample = style.offset(22.0);
-    let gap = style.offset(6.0);
-    let spacing = style.offset(18.0);
-    let row_height = style.offset(20.0);
-    let left = style.offset(8.0);
-    let (mut x, mut y) = (left, style.offset(2.0));
-    let mut place = |item_width: i32| {
-        if x > left && x + item_width > width - left {
-            x = left;
-            y += row_height;
-        }
-        let at = (x, y + row_height / 2);
-        x += item_width + spacing;
-        at
-    };
+    let mut rows = LegendRows::new(width, style);
     for &algorithm in algorithms {
-        let name = algorithm.name();
-        let (name_width, _) = text_size(root, name, &font)?;
-        let (left_edge, centre) = place(sample + gap + name_width);
-        let color = style.algorithm_color(algorithm);
-        root.draw(&PathElement::new(
-            vec![(left_edge, centre), (left_edge + sample, centre)],
-            color.stroke_width(style.px(LINE_CSS)),
-        ))
-        .map_err(drawing_failed)?;
-        root.draw(
-            &(EmptyElement::at((left_edge + sample / 2, centre))
-                + marker(algorithm, style.offset(MARKER_CSS), color)),
-        )
-        .map_err(drawing_failed)?;
-        root.draw(&Text::new(
-            name,
-            (left_edge + sample + gap, centre),
-            font.pos(Pos::new(HPos::Left, VPos::Center)),
-        ))
-        .map_err(drawing_failed)?;
+        draw_legend_entry(root, &mut rows, algorithm, (LINE_CSS, MARKER_CSS), style)?;
     }
+    let font = style.text(12.0);
+    let gap = style.offset(6.0);
     let lost = "tokens lost past max_len";
     let (lost_width, _) = text_size(root, lost, &font)?;
     let square = style.offset(10.0);
-    let (left_edge, centre) = place(square + gap + lost_width);
+    let (left_edge, centre) = rows.place(square + gap + lost_width);
     root.draw(&Rectangle::new(
         [
             (left_edge, centre - square / 2),
@@ -403,7 +371,7 @@ fn draw_legend<DB: DrawingBackend>(
         font.pos(Pos::new(HPos::Left, VPos::Center)),
     ))
     .map_err(drawing_failed)?;
-    Ok(y + row_height)
+    Ok(rows.height())
 }
 
 #[cfg(test)]

@@ -233,6 +233,49 @@ pub(crate) fn count_value(count: u64) -> f64 {
     count as f64
 }
 
+/// Lays legend items out in rows above a chart: left to right, a new row
+/// when the next item would run past the right edge.
+pub(crate) struct LegendRows {
+    width: i32,
+    left: i32,
+    spacing: i32,
+    row_height: i32,
+    x: i32,
+    y: i32,
+}
+
+impl LegendRows {
+    /// Rows across an area `width` pixels wide.
+    pub(crate) fn new(width: i32, style: &Style) -> Self {
+        let left = style.offset(8.0);
+        LegendRows {
+            width,
+            left,
+            spacing: style.offset(18.0),
+            row_height: style.offset(20.0),
+            x: left,
+            y: style.offset(2.0),
+        }
+    }
+
+    /// Where an item `item_width` pixels wide goes: its left edge and the
+    /// middle of its row.
+    pub(crate) fn place(&mut self, item_width: i32) -> (i32, i32) {
+        if self.x > self.left && self.x + item_width > self.width - self.left {
+            self.x = self.left;
+            self.y += self.row_height;
+        }
+        let at = (self.x, self.y + self.row_height / 2);
+        self.x += item_width + self.spacing;
+        at
+    }
+
+    /// The height the rows take so far.
+    pub(crate) fn height(&self) -> i32 {
+        self.y + self.row_height
+    }
+}
+
 /// A line's points, `(x, y)`.
 pub(crate) type Point = (f64, f64);
 

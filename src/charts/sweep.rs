@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
     area_size, clean_fraction, count_value, draw_if_too_small, draw_message, drawing_failed,
-    format_factor_tick, sort_by_x, text_size, Point, TickedAxis,
+    format_factor_tick, sort_by_x, text_size, LegendRows, Point, TickedAxis,
 };
 use super::{ChartData, Style};
 use crate::algorithms::Algorithm;
@@ -266,42 +266,52 @@ fn draw_legend<DB: DrawingBackend>(
     style: &Style,
 ) -> Result<i32, String> {
     let (width, _) = area_size(root);
+    let mut rows = LegendRows::new(width, style);
+    for line in lines {
+        draw_legend_entry(
+            root,
+            &mut rows,
+            line.algorithm,
+            (LINE_CSS + 0.4, MARKER_CSS + 0.4),
+            style,
+        )?;
+    }
+    Ok(rows.height())
+}
+
+/// One algorithm in a legend: a sample of its line with its marker, then
+/// its name. `widths`: the line's width and the marker's size, CSS pixels.
+pub(super) fn draw_legend_entry<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    rows: &mut LegendRows,
+    algorithm: Algorithm,
+    (line_css, marker_css): (f64, f64),
+    style: &Style,
+) -> Result<(), String> {
     let font = style.text(12.0);
     let sample = style.offset(22.0);
     let gap = style.offset(6.0);
-    let spacing = style.offset(18.0);
-    let row_height = style.offset(20.0);
-    let left = style.offset(8.0);
-    let (mut x, mut y) = (left, style.offset(2.0));
-    for line in lines {
-        let name = line.algorithm.name();
-        let (name_width, _) = text_size(root, name, &font)?;
-        let item_width = sample + gap + name_width;
-        if x > left && x + item_width > width - left {
-            x = left;
-            y += row_height;
-        }
-        let color = style.algorithm_color(line.algorithm);
-        let centre = y + row_height / 2;
-        root.draw(&PathElement::new(
-            vec![(x, centre), (x + sample, centre)],
-            color.stroke_width(style.px(LINE_CSS + 0.4)),
-        ))
-        .map_err(drawing_failed)?;
-        root.draw(
-            &(EmptyElement::at((x + sample / 2, centre))
-                + marker(line.algorithm, style.offset(MARKER_CSS + 0.4), color)),
-        )
-        .map_err(drawing_failed)?;
-        root.draw(&Text::new(
-            name,
-            (x + sample + gap, centre),
-            font.pos(Pos::new(HPos::Left, VPos::Center)),
-        ))
-        .map_err(drawing_failed)?;
-        x += item_width + spacing;
-    }
-    Ok(y + row_height)
+    let name = algorithm.name();
+    let (name_width, _) = text_size(root, name, &font)?;
+    let (left_edge, centre) = rows.place(sample + gap + name_width);
+    let color = style.algorithm_color(algorithm);
+    root.draw(&PathElement::new(
+        vec![(left_edge, centre), (left_edge + sample, centre)],
+        color.stroke_width(style.px(line_css)),
+    ))
+    .map_err(drawing_failed)?;
+    root.draw(
+        &(EmptyElement::at((left_edge + sample / 2, centre))
+            + marker(algorithm, style.offset(marker_css), color)),
+    )
+    .map_err(drawing_failed)?;
+    root.draw(&Text::new(
+        name,
+        (left_edge + sample + gap, centre),
+        font.pos(Pos::new(HPos::Left, VPos::Center)),
+    ))
+    .map_err(drawing_failed)?;
+    Ok(())
 }
 
 /// A line's drawable points in x order: `(x, efficiency %)`, with "no limit"

@@ -587,6 +587,14 @@ pub fn draw_chart(
     charts::draw_on_canvas(canvas, kind, &data, &options).map_err(|error| JsError::new(&error))
 }
 
+/// The fields of an analysis chart `kind` reads (see `drawChart`): the page
+/// hands each chart only these.
+#[wasm_bindgen(js_name = chartFields)]
+pub fn chart_fields(kind: &str) -> Result<Vec<String>, JsError> {
+    let kind: ChartKind = kind.parse().map_err(|error: String| JsError::new(&error))?;
+    Ok(kind.fields().iter().map(|field| field.to_string()).collect())
+}
+
 /// The same chart as SVG text, `width` × `height` pixels.
 #[wasm_bindgen(js_name = chartSvg)]
 pub fn chart_svg(

@@ -10,7 +10,7 @@
 use packlab::analysis::{
     analyse, Analysis, AnalysisRequest, HistogramBins, MaxLenSweepRequest, SweepLine,
 };
-use packlab::wasm::{chart_svg, draw_chart};
+use packlab::wasm::{chart_fields, chart_svg, draw_chart};
 use packlab::{Algorithm, LengthCounts, Preset};
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -169,6 +169,35 @@ fn draws_everywhere(data: &JsValue) {
 #[wasm_bindgen_test]
 fn every_chart_draws_a_realistic_analysis() {
     draws_everywhere(&to_js(&realistic()));
+}
+
+/// The page hands each chart only the fields `chartFields` names, and
+/// redraws it only when one of those changed: drawn from them alone, every
+/// chart is the chart drawn from the whole analysis.
+#[wasm_bindgen_test]
+fn each_chart_reads_only_the_fields_it_names() {
+    let full = to_js(&realistic());
+    for kind in KINDS {
+        let fields = chart_fields(kind).unwrap_or_else(|error| panic!("{kind}: {}", message(error)));
+        assert!(!fields.is_empty(), "{kind} names no field");
+        let only = js_sys::Object::new();
+        for field in &fields {
+            let value = js_sys::Reflect::get(&full, &JsValue::from_str(field)).unwrap();
+            assert!(
+                !value.is_undefined() && !value.is_null(),
+                "{kind}: `{field}` is not a field of the realistic analysis"
+            );
+            js_sys::Reflect::set(&only, &JsValue::from_str(field), &value).unwrap();
+        }
+        for (width, height) in [(640, 360), (320, 240)] {
+            assert_eq!(
+                svg(kind, &only.clone().into(), width, height),
+                svg(kind, &full, width, height),
+                "{kind} at {width}×{height} reads a field it does not name"
+            );
+        }
+    }
+    assert!(chart_fields("pie").is_err());
 }
 
 #[wasm_bindgen_test]

@@ -103,18 +103,11 @@ function dataKey(dataset) {
   return dataset.source === 'preset' ? `preset:${dataset.preset}` : `files:${dataset.id}`;
 }
 
-/** Compiles the engine once; every worker instantiates the same module. */
-async function compileEngine() {
-  const url = new URL('./pkg/packlab_bg.wasm', import.meta.url);
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`the engine could not be loaded (${response.status} ${response.statusText})`);
-  if (WebAssembly.compileStreaming) return WebAssembly.compileStreaming(response);
-  return WebAssembly.compile(await response.arrayBuffer());
-}
-
 export class App {
-  constructor(root) {
+  /** `engine`: the engine and workers main.js started (see engine.js). */
+  constructor(root, engine) {
     this.root = root;
+    this.engine = engine;
     this.state = {
       /** 'loading' until the engine runs, then 'ready' (or 'failed'). */
       engine: 'loading',
@@ -205,19 +198,13 @@ export class App {
   }
 
   async start() {
-    // The engine downloads and compiles off the main thread while the page
-    // builds its views.
-    const compiling = compileEngine();
-    // A failure is reported below, where the engine is awaited.
-    compiling.catch(() => {});
+    // The engine compiles, and the workers load, while the page builds its views.
     this.mount();
     this.render();
     let module;
     try {
-      module = await compiling;
-      // The workers start on the module at once, so that their set-up
-      // overlaps the page's own instead of following it.
-      this.startWorkers(module);
+      module = await this.engine.module;
+      this.connectWorkers();
       await init({ module_or_path: module });
       this.state.presets = presets();
       this.state.algorithms = algorithms().map((algorithm) => algorithm.name);
@@ -239,16 +226,16 @@ export class App {
     await this.loadPreset(link.preset ?? this.state.presets[0].name, { maxLen: link.settings.maxLen });
   }
 
-  /** The two compute workers (see worker.js), on the compiled engine. */
-  startWorkers(module) {
-    const restore = () =>
+  /**
+   * Takes over the two compute workers engine.js started, and tells each
+   * how a fresh one (after a cancel) gets back to the data on screen.
+   */
+  connectWorkers() {
+    this.analysisWorker = this.engine.analysisWorker;
+    this.analysisWorker.restore = () =>
       this.state.dataset ? { action: 'restore', args: { pairs: this.state.dataset.pairs } } : null;
-    this.analysisWorker = new WorkerClient({ name: 'analysis', module, restore });
-    this.nnlshpWorker = new WorkerClient({
-      name: 'nnlshp',
-      module,
-      restore: () => this.nnlshpData && { action: this.nnlshpData.action, args: this.nnlshpData.args },
-    });
+    this.nnlshpWorker = this.engine.nnlshpWorker;
+    this.nnlshpWorker.restore = () => this.nnlshpData && { action: this.nnlshpData.action, args: this.nnlshpData.args };
   }
 
   /** Builds the page's views and wires their events to the controller. */

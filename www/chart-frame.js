@@ -1,11 +1,25 @@
 // A chart on the page: a canvas sized in device pixels, drawn by the engine
 // on the main thread, redrawn when its size, the pixel ratio or the colour
 // scheme changes, and exportable as SVG or PNG. Every chart view owns one.
-import { drawChart, chartSvg } from './pkg/packlab.js';
+import { drawChart, chartFields, chartSvg } from './pkg/packlab.js';
 import { h } from './dom.js';
 import { download } from './download.js';
 
 const darkScheme = matchMedia('(prefers-color-scheme: dark)');
+
+/**
+ * Whether two pieces of chart data hold the same figures. Views build
+ * fresh arrays and objects on every update around results that stay the
+ * same, so identity alone would redraw charts for nothing.
+ */
+function sameData(a, b) {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => sameData(a[key], b[key]));
+}
 
 export class ChartFrame {
   /** `kind`: the engine's chart name; `testId`: the canvas's data-testid. */
@@ -48,10 +62,19 @@ export class ChartFrame {
     this.watchPixelRatio();
   }
 
-  /** Draws `data` (an Analysis-shaped object); `label` describes it for screen readers. */
+  /**
+   * Draws `data` (an Analysis-shaped object, or null); `label` describes it
+   * for screen readers. The chart keeps only the fields it reads, and is
+   * redrawn only when their figures changed.
+   */
   show(data, label) {
     this.canvas.setAttribute('aria-label', label);
-    if (data === this.data) return;
+    if (data !== null) {
+      this.fields ??= chartFields(this.kind);
+      const given = data;
+      data = Object.fromEntries(this.fields.filter((field) => given[field] !== undefined).map((field) => [field, given[field]]));
+    }
+    if (sameData(data, this.data)) return;
     this.data = data;
     this.element.classList.toggle('has-data', data !== null);
     for (const listener of this.onDataChange) listener();

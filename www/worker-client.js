@@ -29,9 +29,11 @@ export function isDropped(error) {
 export class WorkerClient {
   /**
    * `module`: the compiled engine (`WebAssembly.Module`), shared by every
-   * worker so none downloads or compiles it again. `restore`: called on
-   * every (re)start; returns the `{action, args}` that brings a fresh worker
-   * to the controller's current dataset, or null.
+   * worker so none downloads or compiles it again, or a promise of it: the
+   * worker then loads its script while the engine compiles, and requests
+   * wait for the engine. `restore`: called on every (re)start; returns the
+   * `{action, args}` that brings a fresh worker to the controller's current
+   * dataset, or null. It may be set later (`client.restore = ...`).
    */
   constructor({ name, module, restore = () => null }) {
     this.name = name;
@@ -56,7 +58,19 @@ export class WorkerClient {
       this.fail(`the ${this.name} worker stopped: ${event.message || 'unknown error'}`);
     };
     this.worker.onmessageerror = () => this.fail(`the ${this.name} worker sent a message the page cannot read`);
-    this.send('init', { module: this.module }, { kind: 'init' }).catch(() => {
+    this.outbox = Promise.resolve();
+    const engine = Promise.resolve(this.module).then(
+      (module) => {
+        this.module = module;
+        return { module };
+      },
+      (error) => {
+        // No engine, no worker: every request fails with the reason.
+        this.restart(error, false);
+        throw error;
+      },
+    );
+    this.send('init', engine, { kind: 'init' }).catch(() => {
       // The failure reaches the next request's caller through fail().
     });
     const restore = this.restore();
@@ -85,13 +99,24 @@ export class WorkerClient {
     return this.send(action, args, { kind, onProgress, transfer });
   }
 
+  /**
+   * Posts one message. `args` may be a promise (the engine, for `init`):
+   * messages still go out in the order they were sent, so one waiting for
+   * its arguments holds back those after it.
+   */
   send(action, args, { kind, onProgress = null, transfer = [] }) {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     this.newest.set(kind, id);
+    const worker = this.worker;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, kind, onProgress });
-      this.worker.postMessage({ id, action, args }, transfer);
+      this.outbox = this.outbox
+        .then(() => args)
+        .then((ready) => worker.postMessage({ id, action, args: ready }, transfer))
+        .catch(() => {
+          // Only the engine can fail here, and then the worker is gone.
+        });
     });
   }
 

@@ -66,6 +66,22 @@ impl FromStr for ChartKind {
     }
 }
 
+impl ChartKind {
+    /// The fields of [`ChartData`] this chart reads. The page hands each
+    /// chart only these, and redraws it only when one of them changed: the
+    /// first figures arrive in several answers, and most of them concern
+    /// only some of the charts.
+    pub(crate) fn fields(self) -> &'static [&'static str] {
+        match self {
+            ChartKind::Histogram => &["max_len", "summary", "histogram"],
+            ChartKind::Comparison => &["reports"],
+            ChartKind::Sweep => &["sweep", "reports"],
+            ChartKind::Anatomy | ChartKind::Mask => &["detail"],
+            ChartKind::MaxLenSweep => &["max_len_sweep", "max_len"],
+        }
+    }
+}
+
 /// How to draw.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]

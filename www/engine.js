@@ -1,0 +1,33 @@
+// The engine and the two compute workers, started by main.js before the
+// rest of the page's code has loaded. Downloading and compiling the engine,
+// and loading the workers' own scripts, are the longest path to the first
+// figures: started here, they overlap the loading of the page's modules
+// instead of following it.
+
+import { WorkerClient } from './worker-client.js';
+
+/** Compiles the engine once; every worker instantiates the same module. */
+async function compileEngine() {
+  const url = new URL('./pkg/packlab_bg.wasm', import.meta.url);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`the engine could not be loaded (${response.status} ${response.statusText})`);
+  if (WebAssembly.compileStreaming) return WebAssembly.compileStreaming(response);
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+/**
+ * Starts compiling the engine and the two compute workers (see worker.js),
+ * which receive the engine once it is compiled. Returns `{module}`, a
+ * promise of the compiled `WebAssembly.Module` (rejected with a message
+ * for the user when the engine cannot load), and the two `WorkerClient`s.
+ */
+export function startEngine() {
+  const module = compileEngine();
+  // The failure is reported by the page, where the engine is awaited.
+  module.catch(() => {});
+  return {
+    module,
+    analysisWorker: new WorkerClient({ name: 'analysis', module }),
+    nnlshpWorker: new WorkerClient({ name: 'nnlshp', module }),
+  };
+}

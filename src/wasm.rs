@@ -592,7 +592,11 @@ pub fn draw_chart(
 #[wasm_bindgen(js_name = chartFields)]
 pub fn chart_fields(kind: &str) -> Result<Vec<String>, JsError> {
     let kind: ChartKind = kind.parse().map_err(|error: String| JsError::new(&error))?;
-    Ok(kind.fields().iter().map(|field| field.to_string()).collect())
+    Ok(kind
+        .fields()
+        .iter()
+        .map(|field| field.to_string())
+        .collect())
 }
 
 /// The same chart as SVG text, `width` × `height` pixels.

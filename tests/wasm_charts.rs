@@ -178,7 +178,8 @@ fn every_chart_draws_a_realistic_analysis() {
 fn each_chart_reads_only_the_fields_it_names() {
     let full = to_js(&realistic());
     for kind in KINDS {
-        let fields = chart_fields(kind).unwrap_or_else(|error| panic!("{kind}: {}", message(error)));
+        let fields =
+            chart_fields(kind).unwrap_or_else(|error| panic!("{kind}: {}", message(error)));
         assert!(!fields.is_empty(), "{kind} names no field");
         let only = js_sys::Object::new();
         for field in &fields {

@@ -52,6 +52,21 @@ const APPEND_REFINEMENT_BELOW: f64 = 0.1;
 /// the refined solution is accurate to rounding.
 const REFINEMENT_ACCEPTED: f64 = 1e-8;
 
+/// An updated least-squares solution (see
+/// [`PassiveFactor::solution_after_removal`] and the solver's update after
+/// an append) stands without refinement while the residual it carries
+/// differs from the residual of its coefficients by at most this fraction
+/// of `‖target‖`. Updates drift by rounding only, around 1e-15 of
+/// `‖target‖` per step; a solution off by this much moves no count of
+/// NNLSHP's plans.
+const UPDATE_DRIFT_ACCEPTED: f64 = 1e-10;
+
+/// ... and while every passive column `a` scores at most this fraction of
+/// `‖a‖ · ‖target‖` against that residual: a hundredth of the solver's
+/// default stopping tolerance, so that passive columns never outbid the
+/// columns the solver looks for.
+const UPDATE_ORTHOGONALITY_ACCEPTED: f64 = 1e-12;
+
 /// Refinement steps before the factor is declared inaccurate. One suffices
 /// for a healthy factor; more only help a moderately drifted one.
 const MAX_REFINEMENT_STEPS: usize = 4;
@@ -75,6 +90,16 @@ pub(crate) struct AppendedColumn {
     /// `a − A_P z_a` as a dense vector: the part of `a` orthogonal to the
     /// earlier columns. Its norm is the new diagonal entry of `R`.
     pub(crate) orthogonal_part: Vec<f64>,
+}
+
+/// A column [`PassiveFactor::remove_with_fit`] removed, and what the
+/// caller needs to update its least-squares solution.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RemovedColumn {
+    /// The removed column `a`.
+    pub(crate) column: SparseColumn,
+    /// `w`: the least-squares fit of `a` by the columns that remain.
+    pub(crate) fit_by_remaining: Vec<f64>,
 }
 
 /// A least-squares solution on the passive columns.
@@ -219,6 +244,60 @@ impl PassiveFactor {
         )
     }
 
+    /// The least-squares solution on the passive columns after `removed`
+    /// left, from the one before: with `a = A' w + a⊥` (`w` its fit by the
+    /// remaining columns `A'`), the solution `(z', z_a)` on all of them
+    /// becomes `z' + z_a w` on `A'`, and its residual `ρ` becomes
+    /// `ρ + z_a a⊥`. `remaining`: `z'`, the old coefficients of the
+    /// remaining columns, in their order; `removed_value`: `z_a`. O(p) for
+    /// the coefficients, O(nnz) for the residual.
+    pub(crate) fn solution_after_removal(
+        &self,
+        removed: &RemovedColumn,
+        mut remaining: Vec<f64>,
+        removed_value: f64,
+        mut residual: Vec<f64>,
+    ) -> LeastSquares {
+        removed.column.add_scaled_to(removed_value, &mut residual);
+        for ((value, fit), column) in remaining
+            .iter_mut()
+            .zip(&removed.fit_by_remaining)
+            .zip(&self.columns)
+        {
+            *value += removed_value * fit;
+            column.add_scaled_to(-removed_value * fit, &mut residual);
+        }
+        LeastSquares {
+            coefficients: remaining,
+            residual,
+        }
+    }
+
+    /// Whether an updated `solution` (see [`Self::solution_after_removal`])
+    /// may stand without refinement: its residual is the residual of its
+    /// coefficients to within [`UPDATE_DRIFT_ACCEPTED`], and orthogonal to
+    /// every passive column to within [`UPDATE_ORTHOGONALITY_ACCEPTED`],
+    /// both relative to `‖target‖`. O(nnz + rows): a small price next to
+    /// the O(p²) of a refinement step, which is what it saves.
+    pub(crate) fn update_stands(&self, target: &[f64], solution: &LeastSquares) -> bool {
+        let target_norm = dense::norm(target);
+        if solution.coefficients.len() != self.columns.len()
+            || solution.coefficients.iter().any(|value| !value.is_finite())
+        {
+            return false;
+        }
+        let mut drift = self.residual(target, &solution.coefficients);
+        for (fresh, carried) in drift.iter_mut().zip(&solution.residual) {
+            *fresh -= carried;
+        }
+        // NaN fails both comparisons, and with them the update.
+        dense::norm(&drift) <= UPDATE_DRIFT_ACCEPTED * target_norm
+            && self.columns.iter().all(|column| {
+                column.dot_dense(&solution.residual).abs()
+                    <= UPDATE_ORTHOGONALITY_ACCEPTED * column.norm() * target_norm
+            })
+    }
+
     /// Appends `column` (valid for `rows` rows) to the passive set unless it
     /// is numerically dependent on it.
     ///
@@ -282,32 +361,68 @@ impl PassiveFactor {
     /// read once, contiguously. The rotations are orthogonal, so `RᵀR` stays
     /// `A_Pᵀ A_P`; the last row, now zero, is dropped.
     pub(crate) fn remove(&mut self, index: usize) {
+        if index < self.columns.len() {
+            self.remove_column(index);
+        }
+    }
+
+    /// Removes passive column `index` (< `len()`) like [`Self::remove`],
+    /// and returns it with its least-squares fit by the columns that remain
+    /// (in their new order), for the caller to update a solution instead of
+    /// solving afresh. `None` when `index` is out of range.
+    ///
+    /// The removed column's own column of `R`, taken through the same
+    /// rotations, becomes its coordinates in the basis of the remaining
+    /// columns (`Q'ᵀa`, with its distance from their span last): the fit is
+    /// then one back substitution, O(p²), where solving afresh takes two,
+    /// and refining them two more.
+    pub(crate) fn remove_with_fit(&mut self, index: usize) -> Option<RemovedColumn> {
         if index >= self.columns.len() {
-            return;
+            return None;
         }
-        self.columns.remove(index);
-        self.r_columns.remove(index);
+        let (column, coordinates) = self.remove_column(index);
+        let fit_by_remaining = dense::solve_upper(&self.r_columns, &coordinates);
+        Some(RemovedColumn {
+            column,
+            fit_by_remaining,
+        })
+    }
+
+    /// Removes column `index` (< `len()`) and returns it with its column of
+    /// `R` after the rotations (`len()` + 1 entries, the last its distance
+    /// from the span of the others).
+    ///
+    /// Applying the rotations to one column is a chain of dependent steps
+    /// (each rotation's lower entry is the next one's upper), so columns are
+    /// rotated two at a time: the processor overlaps the two chains.
+    #[inline(never)] // One copy for both kinds of removal.
+    fn remove_column(&mut self, index: usize) -> (SparseColumn, Vec<f64>) {
+        let column = self.columns.remove(index);
+        let mut coordinates = self.r_columns.remove(index);
+        let count = self.r_columns.len();
+        coordinates.resize(count + 1, 0.0);
         // (cosine, sine) of the rotation of rows (index + k, index + k + 1).
-        let mut rotations: Vec<(f64, f64)> = Vec::with_capacity(self.r_columns.len() - index);
-        for (j, column) in self.r_columns.iter_mut().enumerate().skip(index) {
-            for (i, &(cosine, sine)) in (index..).zip(&rotations) {
-                let (upper, lower) = (column[i], column[i + 1]);
-                column[i] = cosine * upper + sine * lower;
-                column[i + 1] = cosine * lower - sine * upper;
-            }
-            let (diagonal, below) = (column[j], column[j + 1]);
-            let length = rotation_length(diagonal, below);
-            // Both zero cannot happen for independent columns; the identity
-            // is then the right rotation.
-            let rotation = if length > 0.0 {
-                (diagonal / length, below / length)
+        let mut rotations: Vec<(f64, f64)> = Vec::with_capacity(count - index);
+        let mut j = index;
+        while j < count {
+            if j + 1 < count {
+                let (before, after) = self.r_columns.split_at_mut(j + 1);
+                let (first, second) = (&mut before[j], &mut after[0]);
+                rotate_pair(first, second, index, &rotations);
+                let rotation = zero_below_diagonal(first, j);
+                rotate_chain(second, j, &[rotation]);
+                rotations.push(rotation);
+                rotations.push(zero_below_diagonal(second, j + 1));
+                j += 2;
             } else {
-                (1.0, 0.0)
-            };
-            column[j] = length;
-            column.truncate(j + 1);
-            rotations.push(rotation);
+                let last = &mut self.r_columns[j];
+                rotate_chain(last, index, &rotations);
+                rotations.push(zero_below_diagonal(last, j));
+                j += 1;
+            }
         }
+        rotate_chain(&mut coordinates, index, &rotations);
+        (column, coordinates)
     }
 
     /// Recomputes `R` by Householder QR of the dense passive columns: the
@@ -370,6 +485,52 @@ impl PassiveFactor {
 /// would then show other NNLSHP figures than the CLI. Only +, ×, ÷ and √
 /// (exactly rounded everywhere) are used; scaling by the larger magnitude
 /// keeps the squares from overflowing.
+/// Applies `rotations` to `column`: the k-th to rows `(first + k, first +
+/// k + 1)`, in order. Each rotation's lower entry is the next one's upper,
+/// so it is carried from one to the next rather than read back.
+fn rotate_chain(column: &mut [f64], first: usize, rotations: &[(f64, f64)]) {
+    let rows = &mut column[first..=first + rotations.len()];
+    let mut upper = rows[0];
+    for (k, &(cosine, sine)) in rotations.iter().enumerate() {
+        let lower = rows[k + 1];
+        rows[k] = cosine * upper + sine * lower;
+        upper = cosine * lower - sine * upper;
+    }
+    rows[rotations.len()] = upper;
+}
+
+/// [`rotate_chain`] on two columns at once, interleaved.
+fn rotate_pair(left: &mut [f64], right: &mut [f64], first: usize, rotations: &[(f64, f64)]) {
+    let left = &mut left[first..=first + rotations.len()];
+    let right = &mut right[first..=first + rotations.len()];
+    let (mut left_upper, mut right_upper) = (left[0], right[0]);
+    for (k, &(cosine, sine)) in rotations.iter().enumerate() {
+        let (left_lower, right_lower) = (left[k + 1], right[k + 1]);
+        left[k] = cosine * left_upper + sine * left_lower;
+        right[k] = cosine * right_upper + sine * right_lower;
+        left_upper = cosine * left_lower - sine * left_upper;
+        right_upper = cosine * right_lower - sine * right_upper;
+    }
+    left[rotations.len()] = left_upper;
+    right[rotations.len()] = right_upper;
+}
+
+/// The rotation of rows `(j, j + 1)` that zeroes `column[j + 1]`, the one
+/// entry below the diagonal; applied to `column`, which then ends at `j`.
+fn zero_below_diagonal(column: &mut Vec<f64>, j: usize) -> (f64, f64) {
+    let (diagonal, below) = (column[j], column[j + 1]);
+    let length = rotation_length(diagonal, below);
+    column[j] = length;
+    column.truncate(j + 1);
+    // Both zero cannot happen for independent columns; the identity is
+    // then the right rotation.
+    if length > 0.0 {
+        (diagonal / length, below / length)
+    } else {
+        (1.0, 0.0)
+    }
+}
+
 fn rotation_length(a: f64, b: f64) -> f64 {
     let scale = a.abs().max(b.abs());
     if scale == 0.0 || !scale.is_finite() {

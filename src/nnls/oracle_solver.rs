@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::columns::{ColumnOracle, SparseColumn};
-use super::factor::{AppendOutcome, AppendedColumn, PassiveFactor};
+use super::factor::{AppendOutcome, AppendedColumn, LeastSquares, PassiveFactor, RemovedColumn};
 use super::{
     dense, validate_target, ColumnSource, NnlsError, NnlsOptions, NnlsSolution, StallReason,
     Termination,
@@ -56,9 +56,31 @@ impl<Id: Clone + Eq + std::hash::Hash> PassiveSet<Id> {
     /// factor, O(p) for the bookkeeping.
     fn remove(&mut self, index: usize) {
         self.factor.remove(index);
+        self.forget(index);
+    }
+
+    /// [`Self::remove`], also returning the column and its fit by the
+    /// columns that remain (see [`PassiveFactor::remove_with_fit`]).
+    fn remove_with_fit(&mut self, index: usize) -> Option<RemovedColumn> {
+        let removed = self.factor.remove_with_fit(index)?;
+        self.forget(index);
+        Some(removed)
+    }
+
+    fn forget(&mut self, index: usize) {
         let id = self.ids.remove(index);
         self.values.remove(index);
         self.passive_ids.remove(&id);
+    }
+
+    /// `solution` if the update that produced it stands, else `solution`
+    /// refined (see [`PassiveFactor::update_stands`]).
+    fn stand_or_refine(&mut self, b: &[f64], solution: LeastSquares) -> LeastSquares {
+        if self.factor.update_stands(b, &solution) {
+            solution
+        } else {
+            self.factor.least_squares_from(b, solution.coefficients)
+        }
     }
 }
 
@@ -230,10 +252,10 @@ pub fn solve_with_oracle_from<O: ColumnOracle>(
         let AppendOutcome::Appended(appended) = passive.factor.try_append(column) else {
             break Termination::Stalled(StallReason::LinearlyDependent);
         };
-        let first_guess = extended_solution(&passive.values, &appended, &residual);
+        let extended = extended_solution(&passive.values, &appended, residual.clone());
         passive.record_appended(id);
 
-        match restore_feasibility(&mut passive, b, first_guess, &mut inner_iterations) {
+        match restore_feasibility(&mut passive, b, extended, &mut inner_iterations) {
             InnerOutcome::Feasible {
                 residual: new_residual,
             } => residual = new_residual,
@@ -271,18 +293,27 @@ pub fn solve_with_oracle_from<O: ColumnOracle>(
 /// factor's by-products). The new solution must leave a residual orthogonal
 /// to `a⊥`, which only the new column's value `t` can change:
 /// `t = a⊥ᵀ residual / ‖a⊥‖²`, and then `x_P − t z_a` keeps the fit on the
-/// old columns. This costs O(p) instead of a fresh solve; the refinement that
-/// follows corrects the rounding it inherits.
-fn extended_solution(values: &[f64], appended: &AppendedColumn, residual: &[f64]) -> Vec<f64> {
+/// old columns, and the residual becomes `residual − t a⊥`. This costs
+/// O(p + rows) instead of a fresh solve; the solver checks the result
+/// before it stands (see `PassiveSet::stand_or_refine`).
+fn extended_solution(
+    values: &[f64],
+    appended: &AppendedColumn,
+    mut residual: Vec<f64>,
+) -> LeastSquares {
     let orthogonal = &appended.orthogonal_part;
-    let new_value = dense::dot(orthogonal, residual) / dense::dot(orthogonal, orthogonal);
-    let mut solution: Vec<f64> = values
+    let new_value = dense::dot(orthogonal, &residual) / dense::dot(orthogonal, orthogonal);
+    let mut coefficients: Vec<f64> = values
         .iter()
         .zip(&appended.fit_by_earlier_columns)
         .map(|(value, fit)| value - new_value * fit)
         .collect();
-    solution.push(new_value);
-    solution
+    coefficients.push(new_value);
+    dense::subtract_scaled(&mut residual, new_value, orthogonal);
+    LeastSquares {
+        coefficients,
+        residual,
+    }
 }
 
 /// How the inner loop ended.
@@ -301,30 +332,31 @@ enum InnerOutcome {
 }
 
 /// Lawson–Hanson's inner loop, run after a column is appended (last, with
-/// value 0) to a passive set whose other values are positive.
-/// `first_guess` is the starting point for the first unconstrained solve.
+/// value 0) to a passive set whose other values are positive. `extended`
+/// is the unconstrained solution on the new passive set, by update (see
+/// [`extended_solution`]).
 ///
-/// Solve the unconstrained problem on `P` for `z`. If `z > 0`, `x = z`.
+/// Take the unconstrained solution `z` on `P`. If `z > 0`, `x = z`.
 /// Otherwise move to `x + α (z − x)` with the largest `α ∈ [0, 1)` that keeps
 /// `x ≥ 0`, which zeroes at least one column (the *blocking* one), drop the
 /// zeroed columns and repeat. The objective is convex along the segment and
 /// decreases towards `z`, so every step keeps the fit at least as good.
+///
+/// When one column leaves, the unconstrained solution on the rest is an
+/// update of `z` (see [`PassiveFactor::solution_after_removal`]); updates
+/// stand while they stay accurate, and are refined otherwise.
 #[inline(never)] // See `solve_with_oracle_from`.
 fn restore_feasibility<Id: Clone + Eq + std::hash::Hash>(
     passive: &mut PassiveSet<Id>,
     b: &[f64],
-    first_guess: Vec<f64>,
+    extended: LeastSquares,
     inner_iterations: &mut usize,
 ) -> InnerOutcome {
     let new_column = passive.len() - 1;
-    let mut first_guess = Some(first_guess);
+    let mut solution = passive.stand_or_refine(b, extended);
     let mut first_pass = true;
     loop {
-        let solution = match first_guess.take() {
-            Some(guess) => passive.factor.least_squares_from(b, guess),
-            None => passive.factor.least_squares(b),
-        };
-        let unconstrained = solution.coefficients;
+        let unconstrained = &solution.coefficients;
         if unconstrained.iter().any(|value| !value.is_finite()) {
             return InnerOutcome::NonFinite;
         }
@@ -337,7 +369,7 @@ fn restore_feasibility<Id: Clone + Eq + std::hash::Hash>(
         }
         first_pass = false;
         if unconstrained.iter().all(|&value| value > 0.0) {
-            passive.values = unconstrained;
+            passive.values = solution.coefficients;
             return InnerOutcome::Feasible {
                 residual: solution.residual,
             };
@@ -360,7 +392,7 @@ fn restore_feasibility<Id: Clone + Eq + std::hash::Hash>(
         }
         // Some value is ≤ 0, so there is a first crossing.
         let Some((blocking, step)) = first_crossing else {
-            passive.values = unconstrained;
+            passive.values = solution.coefficients;
             return InnerOutcome::Feasible {
                 residual: solution.residual,
             };
@@ -372,7 +404,7 @@ fn restore_feasibility<Id: Clone + Eq + std::hash::Hash>(
                         && crossing(j) <= step * (1.0 + SIMULTANEOUS_CROSSING_TOLERANCE))
             })
             .collect();
-        for (value, target) in passive.values.iter_mut().zip(&unconstrained) {
+        for (value, target) in passive.values.iter_mut().zip(unconstrained) {
             *value += step * (target - *value);
         }
         // Rounding may push a value just below zero; such a column leaves too.
@@ -382,10 +414,31 @@ fn restore_feasibility<Id: Clone + Eq + std::hash::Hash>(
             .collect();
         leaving.sort_unstable();
         leaving.dedup();
-        // Remove from the back so that earlier indices stay valid.
-        for &index in leaving.iter().rev() {
-            passive.remove(index);
-        }
+        solution = match leaving[..] {
+            [index] => {
+                let mut remaining = solution.coefficients;
+                let removed_value = remaining.remove(index);
+                match passive.remove_with_fit(index) {
+                    Some(removed) => {
+                        let updated = passive.factor.solution_after_removal(
+                            &removed,
+                            remaining,
+                            removed_value,
+                            solution.residual,
+                        );
+                        passive.stand_or_refine(b, updated)
+                    }
+                    None => passive.factor.least_squares(b),
+                }
+            }
+            _ => {
+                // Remove from the back so that earlier indices stay valid.
+                for &index in leaving.iter().rev() {
+                    passive.remove(index);
+                }
+                passive.factor.least_squares(b)
+            }
+        };
     }
 }
 
@@ -413,15 +466,22 @@ mod tests {
         let AppendOutcome::Appended(appended) = passive.factor.try_append(new_column) else {
             panic!("the third column is independent of the first two");
         };
-        let extended = extended_solution(&passive.values, &appended, &residual);
-        let fresh = passive.factor.least_squares(&b).coefficients;
-        assert_eq!(extended.len(), 3);
-        for (updated, solved) in extended.iter().zip(&fresh) {
+        let extended = extended_solution(&passive.values, &appended, residual);
+        let fresh = passive.factor.least_squares(&b);
+        assert_eq!(extended.coefficients.len(), 3);
+        for (updated, solved) in extended.coefficients.iter().zip(&fresh.coefficients) {
             assert!(
                 (updated - solved).abs() < 1e-12,
                 "{extended:?} vs {fresh:?}"
             );
         }
+        for (updated, solved) in extended.residual.iter().zip(&fresh.residual) {
+            assert!(
+                (updated - solved).abs() < 1e-12,
+                "{extended:?} vs {fresh:?}"
+            );
+        }
+        assert!(passive.factor.update_stands(&b, &extended));
     }
 
     #[test]

@@ -611,6 +611,79 @@ mod tests {
     }
 
     #[test]
+    fn a_removal_updates_the_solution_to_a_fresh_solve() {
+        let rows = 14;
+        let mut random = TestRandom(0x2545_f491_4f6c_dd1d);
+        let mut factor = PassiveFactor::new(rows);
+        while factor.len() < 9 {
+            factor.try_append(random_column(&mut random, rows));
+        }
+        let target: Vec<f64> = (0..rows).map(|_| random.next_unit() * 10.0 - 3.0).collect();
+        // Removals from the front, the middle and the back, each updating
+        // the solution of the set before it.
+        for index in [0, 4, 6, 5] {
+            let before = factor.least_squares(&target);
+            let removed_value = before.coefficients[index];
+            let mut remaining = before.coefficients.clone();
+            remaining.remove(index);
+            let removed = factor.remove_with_fit(index).expect("index in range");
+            assert_factor_matches_columns(&factor);
+
+            // The fit is the least-squares fit of the removed column.
+            let mut dense_removed = vec![0.0; rows];
+            removed.column.add_scaled_to(1.0, &mut dense_removed);
+            let fit = factor.least_squares(&dense_removed).coefficients;
+            for (updated, solved) in removed.fit_by_remaining.iter().zip(&fit) {
+                assert!((updated - solved).abs() < 1e-10, "{updated} vs {solved}");
+            }
+
+            let updated =
+                factor.solution_after_removal(&removed, remaining, removed_value, before.residual);
+            let fresh = factor.least_squares(&target);
+            assert_eq!(updated.coefficients.len(), factor.len());
+            for (updated, solved) in updated.coefficients.iter().zip(&fresh.coefficients) {
+                assert!((updated - solved).abs() < 1e-10, "{updated} vs {solved}");
+            }
+            for (updated, solved) in updated.residual.iter().zip(&fresh.residual) {
+                assert!((updated - solved).abs() < 1e-10, "{updated} vs {solved}");
+            }
+            assert!(factor.update_stands(&target, &updated));
+        }
+        assert_eq!(factor.len(), 5);
+        assert_eq!(factor.remove_with_fit(5), None);
+    }
+
+    #[test]
+    fn an_update_that_drifted_does_not_stand() {
+        let rows = 6;
+        let mut random = TestRandom(0x9e37_79b9_7f4a_7c15);
+        let mut factor = PassiveFactor::new(rows);
+        while factor.len() < 3 {
+            factor.try_append(random_column(&mut random, rows));
+        }
+        let target: Vec<f64> = (0..rows).map(|index| index as f64 + 1.0).collect();
+        let solution = factor.least_squares(&target);
+        assert!(factor.update_stands(&target, &solution));
+
+        // Coefficients off by a millionth: the residual carried is no
+        // longer theirs.
+        let mut drifted = solution.clone();
+        drifted.coefficients[1] += 1e-6;
+        assert!(!factor.update_stands(&target, &drifted));
+
+        // A residual that is its coefficients' but not orthogonal to the
+        // columns: the coefficients are not the least-squares solution.
+        let mut shifted = solution.clone();
+        shifted.coefficients[0] += 0.5;
+        shifted.residual = factor.residual(&target, &shifted.coefficients);
+        assert!(!factor.update_stands(&target, &shifted));
+
+        let mut broken = solution;
+        broken.coefficients[2] = f64::NAN;
+        assert!(!factor.update_stands(&target, &broken));
+    }
+
+    #[test]
     fn dependent_and_zero_columns_are_refused() {
         let mut factor = PassiveFactor::new(3);
         let first = SparseColumn::new(vec![(0, 1.0), (1, 2.0)]);

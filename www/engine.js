@@ -8,7 +8,9 @@ import { WorkerClient } from './worker-client.js';
 
 /** Compiles the engine once; every worker instantiates the same module. */
 async function compileEngine() {
-  const url = new URL('./pkg/packlab_bg.wasm', import.meta.url);
+  // Relative to the page, not to this file: the page runs this code from
+  // its bundle in www/dist/ (see scripts/build.sh).
+  const url = new URL('www/pkg/packlab_bg.wasm', document.baseURI);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`the engine could not be loaded (${response.status} ${response.statusText})`);
   if (WebAssembly.compileStreaming) return WebAssembly.compileStreaming(response);

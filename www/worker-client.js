@@ -6,7 +6,9 @@
 // the user no longer asks. Cancelling terminates the worker, starts a fresh
 // one and lets the controller restore its dataset there.
 
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+// The worker's bundle (worker.js and the engine's bindings; see
+// scripts/build.sh), relative to the page.
+const WORKER_URL = new URL('www/dist/worker.js', document.baseURI);
 
 /** A worker that dies this many times is not started again. */
 const MAX_FAILURES = 3;

@@ -103,6 +103,11 @@ function dataKey(dataset) {
   return dataset.source === 'preset' ? `preset:${dataset.preset}` : `files:${dataset.id}`;
 }
 
+/** Resolves once the next frame has been drawn (after its animation-frame callbacks). */
+function afterNextFrame() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
 export class App {
   /** `engine`: the engine and workers main.js started (see engine.js). */
   constructor(root, engine) {
@@ -198,7 +203,11 @@ export class App {
   }
 
   async start() {
-    // The engine compiles, and the workers load, while the page builds its views.
+    // The engine compiles, and the workers load, while the page builds its
+    // views. The views wait a turn of the event loop first, so that the
+    // engine's download, already under way, reaches its compiler before
+    // building them occupies the page.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     this.mount();
     this.render();
     let module;
@@ -948,6 +957,16 @@ export class App {
         if (step.detailKey) this.remember(step.detailKey, { analysis, batch, model });
         if (step.algorithm === NNLSHP && step.request.bucket_tokens === undefined) this.noteAutomaticBucket(analysis);
         this.nnlshp.finished += 1;
+        // Until the page has first shown its figures, the next step waits
+        // for them to be drawn: it would start with the browser optimising
+        // its code (the optimal packer's simplex alone takes a tenth of a
+        // second of a core to optimise), which on two cores slows the
+        // drawing of what just arrived.
+        if (!this.firstRenderMarked) {
+          this.render();
+          await afterNextFrame();
+          if (generation !== this.nnlshp.generation) return;
+        }
       } catch (error) {
         if (generation !== this.nnlshp.generation) return;
         this.nnlshp.running = null;

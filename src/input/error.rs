@@ -611,6 +611,15 @@ impl Failure {
             },
         )
     }
+
+    /// The error a user sees: this failure in the source named `source_name`.
+    pub(crate) fn in_source(self, source_name: &str) -> InputError {
+        InputError {
+            source_name: source_name.to_owned(),
+            location: self.location,
+            kind: self.kind,
+        }
+    }
 }
 
 impl From<InputErrorKind> for Failure {

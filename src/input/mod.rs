@@ -194,26 +194,18 @@ pub fn read_lengths<R: Read>(
     options: &ReadOptions,
     counts: &mut LengthCounts,
 ) -> Result<InputStats, InputError> {
-    let mut source = CountingReader {
-        inner: reader,
-        bytes: 0,
-    };
-    let attach_name = |failure: Failure| InputError {
-        source_name: source_name.to_owned(),
-        location: failure.location,
-        kind: failure.kind,
-    };
     let mut sink = Sink::default();
-    let format = read_all(source_name, &mut source, options, &mut sink).map_err(attach_name)?;
+    let (format, bytes) = read_named(source_name, reader, options, &mut sink)?;
     let sequences = sink.sequences();
     let fresh = sink
         .into_counts()
-        .map_err(|kind| attach_name(kind.into()))?;
-    merge_all_or_nothing(counts, &fresh).map_err(|kind| attach_name(kind.into()))?;
+        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
+    merge_all_or_nothing(counts, &fresh)
+        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
     Ok(InputStats {
         format,
         sequences,
-        bytes: source.bytes,
+        bytes,
     })
 }
 
@@ -452,6 +444,23 @@ impl<R: Read> Read for CountingReader<R> {
         self.bytes = self.bytes.saturating_add(read as u64);
         Ok(read)
     }
+}
+
+/// [`read_all`] on `reader`, with errors naming `source_name`; returns the
+/// format read and the bytes read.
+fn read_named<R: Read, S: LengthSink>(
+    source_name: &str,
+    reader: R,
+    options: &ReadOptions,
+    sink: &mut S,
+) -> Result<(Format, u64), InputError> {
+    let mut source = CountingReader {
+        inner: reader,
+        bytes: 0,
+    };
+    let format = read_all(source_name, &mut source, options, sink)
+        .map_err(|failure| failure.in_source(source_name))?;
+    Ok((format, source.bytes))
 }
 
 /// Reads the whole file with the right reader into `sink`, which starts

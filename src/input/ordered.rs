@@ -13,7 +13,7 @@
 use std::io::Read;
 
 use super::error::{Failure, InputError, InputErrorKind};
-use super::{read_all, CountingReader, InputStats, LengthSink, ReadOptions, Sink};
+use super::{read_named, InputStats, LengthSink, ReadOptions, Sink};
 use crate::histogram::LengthCounts;
 
 /// The lengths of a file's sequences, in file order, and their counts.
@@ -61,29 +61,20 @@ pub fn read_lengths_in_order<R: Read>(
     reader: R,
     options: &ReadOptions,
 ) -> Result<OrderedLengths, InputError> {
-    let mut source = CountingReader {
-        inner: reader,
-        bytes: 0,
-    };
-    let attach_name = |failure: Failure| InputError {
-        source_name: source_name.to_owned(),
-        location: failure.location,
-        kind: failure.kind,
-    };
     let mut sink = OrderedSink::default();
-    let format = read_all(source_name, &mut source, options, &mut sink).map_err(attach_name)?;
+    let (format, bytes) = read_named(source_name, reader, options, &mut sink)?;
     let sequences = sink.sequences();
     let counts = sink
         .counts
         .into_counts()
-        .map_err(|kind| attach_name(kind.into()))?;
+        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
     Ok(OrderedLengths {
         lengths: sink.lengths,
         counts,
         stats: InputStats {
             format,
             sequences,
-            bytes: source.bytes,
+            bytes,
         },
     })
 }

@@ -570,6 +570,17 @@ mod tests {
         SparseColumn::from_dense(&dense_column)
     }
 
+    /// A factor of `columns` random independent columns of `rows` rows, and
+    /// the generator, to draw more test data from.
+    fn random_factor(rows: usize, columns: usize, seed: u64) -> (PassiveFactor, TestRandom) {
+        let mut random = TestRandom(seed);
+        let mut factor = PassiveFactor::new(rows);
+        while factor.len() < columns {
+            factor.try_append(random_column(&mut random, rows));
+        }
+        (factor, random)
+    }
+
     fn assert_factor_matches_columns(factor: &PassiveFactor) {
         let gram = factor.gram_from_factor();
         for (i, left) in factor.columns().iter().enumerate() {
@@ -613,11 +624,7 @@ mod tests {
     #[test]
     fn a_removal_updates_the_solution_to_a_fresh_solve() {
         let rows = 14;
-        let mut random = TestRandom(0x2545_f491_4f6c_dd1d);
-        let mut factor = PassiveFactor::new(rows);
-        while factor.len() < 9 {
-            factor.try_append(random_column(&mut random, rows));
-        }
+        let (mut factor, mut random) = random_factor(rows, 9, 0x2545_f491_4f6c_dd1d);
         let target: Vec<f64> = (0..rows).map(|_| random.next_unit() * 10.0 - 3.0).collect();
         // Removals from the front, the middle and the back, each updating
         // the solution of the set before it.
@@ -656,11 +663,7 @@ mod tests {
     #[test]
     fn an_update_that_drifted_does_not_stand() {
         let rows = 6;
-        let mut random = TestRandom(0x9e37_79b9_7f4a_7c15);
-        let mut factor = PassiveFactor::new(rows);
-        while factor.len() < 3 {
-            factor.try_append(random_column(&mut random, rows));
-        }
+        let (mut factor, _) = random_factor(rows, 3, 0x9e37_79b9_7f4a_7c15);
         let target: Vec<f64> = (0..rows).map(|index| index as f64 + 1.0).collect();
         let solution = factor.least_squares(&target);
         assert!(factor.update_stands(&target, &solution));

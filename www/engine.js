@@ -1,8 +1,8 @@
 // The engine and the two compute workers, started by main.js before the
-// rest of the page's code has loaded. Downloading and compiling the engine,
-// and loading the workers' own scripts, are the longest path to the first
-// figures: started here, they overlap the loading of the page's modules
-// instead of following it.
+// rest of the page's code runs. Downloading and compiling the engine, and
+// starting the workers, are the longest path to the first figures: started
+// here, they overlap the page's own start-up (building its views) instead
+// of following it.
 
 import { WorkerClient } from './worker-client.js';
 

@@ -116,8 +116,14 @@ export class WorkerClient {
       this.outbox = this.outbox
         .then(() => args)
         .then((ready) => worker.postMessage({ id, action, args: ready }, transfer))
-        .catch(() => {
-          // Only the engine can fail here, and then the worker is gone.
+        .catch((error) => {
+          // The engine failed to load (the worker is gone, and its requests
+          // with it), or these arguments cannot be sent: this request fails
+          // with the reason, and the messages after it still go out.
+          const entry = this.pending.get(id);
+          if (!entry) return;
+          this.pending.delete(id);
+          entry.reject(error);
         });
     });
   }

@@ -351,26 +351,23 @@ fn draw_legend<DB: DrawingBackend>(
     for &algorithm in algorithms {
         draw_legend_entry(root, &mut rows, algorithm, (LINE_CSS, MARKER_CSS), style)?;
     }
-    let font = style.text(12.0);
-    let gap = style.offset(6.0);
-    let lost = "tokens lost past max_len";
-    let (lost_width, _) = text_size(root, lost, &font)?;
     let square = style.offset(10.0);
-    let (left_edge, centre) = rows.place(square + gap + lost_width);
-    root.draw(&Rectangle::new(
-        [
-            (left_edge, centre - square / 2),
-            (left_edge + square, centre + square / 2),
-        ],
-        style.warning.mix(0.75).filled(),
-    ))
-    .map_err(drawing_failed)?;
-    root.draw(&Text::new(
-        lost,
-        (left_edge + square + gap, centre),
-        font.pos(Pos::new(HPos::Left, VPos::Center)),
-    ))
-    .map_err(drawing_failed)?;
+    rows.draw_entry(
+        root,
+        square,
+        "tokens lost past max_len",
+        style,
+        |left_edge, centre| {
+            root.draw(&Rectangle::new(
+                [
+                    (left_edge, centre - square / 2),
+                    (left_edge + square, centre + square / 2),
+                ],
+                style.warning.mix(0.75).filled(),
+            ))
+            .map_err(drawing_failed)
+        },
+    )?;
     Ok(rows.height())
 }
 

@@ -270,6 +270,30 @@ impl LegendRows {
         at
     }
 
+    /// Adds an entry: a sample `sample_width` pixels wide, which
+    /// `draw_sample` draws at the left edge and row middle it is given, then
+    /// `label` beside it.
+    pub(crate) fn draw_entry<DB: DrawingBackend>(
+        &mut self,
+        root: &DrawingArea<DB, Shift>,
+        sample_width: i32,
+        label: &str,
+        style: &Style,
+        draw_sample: impl FnOnce(i32, i32) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let font = style.text(12.0);
+        let gap = style.offset(6.0);
+        let (label_width, _) = text_size(root, label, &font)?;
+        let (left_edge, centre) = self.place(sample_width + gap + label_width);
+        draw_sample(left_edge, centre)?;
+        root.draw(&Text::new(
+            label,
+            (left_edge + sample_width + gap, centre),
+            font.pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(drawing_failed)
+    }
+
     /// The height the rows take so far.
     pub(crate) fn height(&self) -> i32 {
         self.y + self.row_height

@@ -288,30 +288,26 @@ pub(super) fn draw_legend_entry<DB: DrawingBackend>(
     (line_css, marker_css): (f64, f64),
     style: &Style,
 ) -> Result<(), String> {
-    let font = style.text(12.0);
     let sample = style.offset(22.0);
-    let gap = style.offset(6.0);
-    let name = algorithm.name();
-    let (name_width, _) = text_size(root, name, &font)?;
-    let (left_edge, centre) = rows.place(sample + gap + name_width);
     let color = style.algorithm_color(algorithm);
-    root.draw(&PathElement::new(
-        vec![(left_edge, centre), (left_edge + sample, centre)],
-        color.stroke_width(style.px(line_css)),
-    ))
-    .map_err(drawing_failed)?;
-    root.draw(
-        &(EmptyElement::at((left_edge + sample / 2, centre))
-            + marker(algorithm, style.offset(marker_css), color)),
+    rows.draw_entry(
+        root,
+        sample,
+        algorithm.name(),
+        style,
+        |left_edge, centre| {
+            root.draw(&PathElement::new(
+                vec![(left_edge, centre), (left_edge + sample, centre)],
+                color.stroke_width(style.px(line_css)),
+            ))
+            .map_err(drawing_failed)?;
+            root.draw(
+                &(EmptyElement::at((left_edge + sample / 2, centre))
+                    + marker(algorithm, style.offset(marker_css), color)),
+            )
+            .map_err(drawing_failed)
+        },
     )
-    .map_err(drawing_failed)?;
-    root.draw(&Text::new(
-        name,
-        (left_edge + sample + gap, centre),
-        font.pos(Pos::new(HPos::Left, VPos::Center)),
-    ))
-    .map_err(drawing_failed)?;
-    Ok(())
 }
 
 /// A line's drawable points in x order: `(x, efficiency %)`, with "no limit"

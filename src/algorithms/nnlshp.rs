@@ -657,8 +657,8 @@ fn best_extension(
     let mut best = [f64::NEG_INFINITY; LANES];
     let mut position = [0usize; LANES];
     let whole = longest / LANES * LANES;
-    // The lanes are written out rather than looped over: the page's module
-    // is optimised for size, which does not unroll loops.
+    // The lanes are written out rather than looped over, as in `dot`
+    // (src/nnls/dense.rs): their speed then holds at any optimisation level.
     #[inline(always)]
     fn consider(best: &mut f64, position: &mut usize, value: f64, index: usize) {
         // `>=`: among equal values the later position, the shorter length.

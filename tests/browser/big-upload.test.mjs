@@ -4,11 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { newGuardedPage, openHarness, readResults, waitReady } from './harness.mjs';
+import { newGuardedPage, openHarness, readResults, scratchPath, waitReady } from './harness.mjs';
 
 /** 2 GiB: past what a tab could hold as one string or ArrayBuffer copy. */
 const FILE_BYTES = 2 ** 31;
@@ -19,7 +17,7 @@ const FILE_BYTES = 2 ** 31;
  * (lengths 100 to 355), so the count is the size over four.
  */
 function writeBigFile() {
-  const path = join(tmpdir(), 'packlab-browser-tests', 'two-gigabytes.txt');
+  const path = scratchPath('two-gigabytes.txt');
   const lineBytes = 4;
   const block = Buffer.alloc(8 * 2 ** 20);
   for (let offset = 0, line = 0; offset < block.length; offset += lineBytes, line += 1) {

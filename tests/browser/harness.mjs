@@ -87,11 +87,16 @@ export async function readResults(page) {
   );
 }
 
-/** Writes a scratch file for an upload; returns its path. */
-export function scratchFile(name, contents) {
+/** The path of a scratch file for an upload, in a folder that exists. */
+export function scratchPath(name) {
   const folder = join(tmpdir(), 'packlab-browser-tests');
   mkdirSync(folder, { recursive: true });
-  const path = join(folder, name);
+  return join(folder, name);
+}
+
+/** Writes a scratch file for an upload; returns its path. */
+export function scratchFile(name, contents) {
+  const path = scratchPath(name);
   writeFileSync(path, contents);
   return path;
 }

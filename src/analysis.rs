@@ -8,7 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::algorithms::{pack_cached, Algorithm, PackError, PackOptions, SolutionCache};
+use crate::algorithms::{
+    pack_cached, Algorithm, MaxPerPack, PackError, PackOptions, SolutionCache,
+};
 use crate::cutting_stock::{lp_bound, CuttingStockError};
 use crate::dynamic_padding::{dynamic_padding_all, DynamicPadding, DynamicPaddingError};
 use crate::flops::{
@@ -39,9 +41,10 @@ pub struct AnalysisRequest {
     /// What to do with sequences longer than max_len.
     #[serde(default)]
     pub overlong: OverlongPolicy,
-    /// Most sequences per pack for every algorithm; `None`: no limit.
+    /// Most sequences per pack; by default each algorithm's own
+    /// ([`Algorithm::default_max_per_pack`]), as on the command line.
     #[serde(default)]
-    pub max_per_pack: Option<u32>,
+    pub max_per_pack: MaxPerPack,
     /// NNLSHP's length bucket width in tokens; `None`: automatic.
     #[serde(default)]
     pub bucket_tokens: Option<u32>,
@@ -73,16 +76,19 @@ pub struct AnalysisRequest {
     /// every dynamic padding estimate; `None` for no estimate.
     #[serde(default)]
     pub model: Option<ModelChoice>,
-    /// Whether to compute the LP relaxation's lower bound on packs at
-    /// `max_per_pack` (milliseconds to a second or two).
+    /// Whether to compute the LP relaxation's lower bound on packs at the
+    /// loosest limit `max_per_pack` sets ([`MaxPerPack::loosest`]), so that
+    /// it bounds every report (milliseconds to a second or two).
     #[serde(default)]
     pub lp_bound: bool,
 }
 
-/// The cutting-stock LP relaxation's bound: no plan at this max_per_pack
-/// uses fewer than `packs` packs.
+/// The cutting-stock LP relaxation's bound: no plan at `max_per_pack` (or
+/// a tighter limit) uses fewer than `packs` packs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoundSummary {
+    /// The limit on sequences per pack the bound holds at; `None`: none.
+    pub max_per_pack: Option<u32>,
     /// The LP's value (fractional packs; the optimum when `converged`).
     pub lp_value: f64,
     /// The lower bound on packs, a whole number.
@@ -139,7 +145,7 @@ impl Default for AnalysisRequest {
         AnalysisRequest {
             max_len: None,
             overlong: OverlongPolicy::Truncate,
-            max_per_pack: None,
+            max_per_pack: MaxPerPack::default(),
             bucket_tokens: None,
             algorithms: Vec::new(),
             sweep_depths: Vec::new(),
@@ -246,6 +252,9 @@ pub struct Analysis {
     pub summary: LengthSummary,
     /// What the overlong policy changed.
     pub overlong: OverlongOutcome,
+    /// No packing, after the overlong policy: the baseline every other
+    /// figure is compared with, reported whichever algorithms are asked for.
+    pub no_packing: Report,
     /// The histogram, binned for drawing.
     pub histogram: HistogramBins,
     /// One report per requested algorithm, in request order (without plans).
@@ -366,7 +375,8 @@ pub fn analyse(
     let mut reports = Vec::with_capacity(request.algorithms.len());
     let mut packing_flops = Vec::new();
     for &algorithm in &request.algorithms {
-        let (plan, runtime_ms) = timed_pack(algorithm, request.max_per_pack)?;
+        let (plan, runtime_ms) =
+            timed_pack(algorithm, request.max_per_pack.for_algorithm(algorithm))?;
         reports.push(Report::new(algorithm, &histogram, &plan, runtime_ms));
         if let Some(model) = &model {
             packing_flops.push(flops_pair(|attention| {
@@ -425,7 +435,8 @@ pub fn analyse(
 
     let detail = match request.detail_algorithm {
         Some(algorithm) => {
-            let (plan, runtime_ms) = timed_pack(algorithm, request.max_per_pack)?;
+            let (plan, runtime_ms) =
+                timed_pack(algorithm, request.max_per_pack.for_algorithm(algorithm))?;
             Some(plan_detail(
                 Report::new(algorithm, &histogram, &plan, runtime_ms),
                 plan,
@@ -485,8 +496,10 @@ pub fn analyse(
     };
 
     let bound = if request.lp_bound {
-        let bound = lp_bound(&histogram, request.max_per_pack)?;
+        let max_per_pack = request.max_per_pack.loosest();
+        let bound = lp_bound(&histogram, max_per_pack)?;
         Some(BoundSummary {
+            max_per_pack,
             lp_value: bound.lp_value,
             packs: bound.lower_bound_packs,
             proven: bound.proven,
@@ -496,10 +509,12 @@ pub fn analyse(
         None
     };
 
+    let no_packing = no_packing_report(&histogram)?;
     Ok(Analysis {
         max_len: histogram.max_len(),
         summary,
         overlong,
+        no_packing,
         histogram: bin_lengths(counts, histogram.max_len(), MAX_HISTOGRAM_BINS),
         reports,
         sweep,
@@ -510,6 +525,13 @@ pub fn analyse(
         flops,
         lp_bound: bound,
     })
+}
+
+/// One sequence per row: what padding costs before any packing.
+#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+fn no_packing_report(histogram: &Histogram) -> Result<Report, PackError> {
+    let plan = crate::algorithms::pack(histogram, Algorithm::None, None)?;
+    Ok(Report::new(Algorithm::None, histogram, &plan, 0.0))
 }
 
 #[inline(never)] // One step of an analysis: see `analysis::analyse`.
@@ -573,7 +595,7 @@ mod tests {
     fn reports_equal_those_of_pack_and_report() {
         let request = AnalysisRequest {
             max_len: Some(10),
-            max_per_pack: Some(3),
+            max_per_pack: MaxPerPack::AtMost(3),
             algorithms: Algorithm::ALL.to_vec(),
             ..AnalysisRequest::default()
         };
@@ -587,6 +609,50 @@ mod tests {
         assert_eq!(analysis.overlong.sequences, 1);
         assert_eq!(analysis.summary.sequences, 12);
         assert_eq!(analysis.training.len(), Algorithm::ALL.len());
+    }
+
+    #[test]
+    fn by_default_each_algorithm_packs_at_its_own_limit_and_the_bound_holds_for_all() {
+        let request = AnalysisRequest {
+            max_len: Some(16),
+            algorithms: vec![Algorithm::Lpfhp, Algorithm::Nnlshp, Algorithm::Optimal],
+            detail_algorithm: Some(Algorithm::Nnlshp),
+            lp_bound: true,
+            ..AnalysisRequest::default()
+        };
+        let analysis = analyse(&counts(), &request, &no_clock, &mut SolutionCache::new()).unwrap();
+        let limits: Vec<Option<u32>> = analysis.reports.iter().map(|r| r.max_per_pack).collect();
+        assert_eq!(limits, vec![None, Some(3), None]);
+        assert_eq!(analysis.detail.unwrap().report.max_per_pack, Some(3));
+        let bound = analysis.lp_bound.unwrap();
+        assert_eq!(bound.max_per_pack, None);
+        assert!(analysis
+            .reports
+            .iter()
+            .all(|report| report.packs >= bound.packs));
+    }
+
+    #[test]
+    fn no_packing_is_measured_on_what_the_overlong_policy_keeps() {
+        // Lengths 3 (×5), 5 (×4), 8 (×2) and 12 (×1) at max_len 10.
+        let at = |overlong| {
+            let request = AnalysisRequest {
+                max_len: Some(10),
+                overlong,
+                ..AnalysisRequest::default()
+            };
+            analyse(&counts(), &request, &no_clock, &mut SolutionCache::new()).unwrap()
+        };
+        let truncated = at(OverlongPolicy::Truncate);
+        assert_eq!(truncated.no_packing.sequences, 12);
+        assert_eq!(truncated.no_packing.tokens, 15 + 20 + 16 + 10);
+        assert_eq!(truncated.no_packing.padding_fraction, 1.0 - 61.0 / 120.0);
+        let dropped = at(OverlongPolicy::Drop);
+        assert_eq!(dropped.no_packing.sequences, 11);
+        assert_eq!(dropped.no_packing.padding_fraction, 1.0 - 51.0 / 110.0);
+        assert_eq!(dropped.overlong.tokens_lost, 12);
+        // The summary describes the lengths as read under either policy.
+        assert_eq!(dropped.summary, truncated.summary);
     }
 
     #[test]

@@ -13,6 +13,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::numbers::thousands;
+
 /// Lengths below this are counted in a dense table; longer ones (rare, and
 /// always overlong for any practical `max_len`) in a sorted map, so one
 /// absurd length cannot make Packlab allocate gigabytes.
@@ -200,8 +202,9 @@ pub enum HistogramError {
     Empty,
     /// Every sequence was longer than `max_len` and the policy dropped them all.
     #[error(
-        "all {dropped} sequences are longer than max_len {max_len} and were dropped: \
-         raise --max-len or use --overlong truncate"
+        "all {} sequences are longer than max_len {} and were dropped: \
+         raise --max-len or use --overlong truncate",
+        thousands(*dropped), thousands(u64::from(*max_len))
     )]
     AllDropped {
         /// The maximum length in use.
@@ -225,8 +228,9 @@ pub enum HistogramError {
     },
     /// Sequences above `max_len` under [`OverlongPolicy::Error`].
     #[error(
-        "{count} sequences are longer than max_len {max_len} (the longest has {longest} tokens): \
-         raise --max-len, or use --overlong truncate or --overlong drop"
+        "{} sequences are longer than max_len {} (the longest has {} tokens): \
+         raise --max-len, or use --overlong truncate or --overlong drop",
+        thousands(*count), thousands(u64::from(*max_len)), thousands(*longest)
     )]
     Overlong {
         /// The maximum length in use.
@@ -468,10 +472,6 @@ pub struct LengthSummary {
     pub overlong_excess_tokens: u64,
     /// All tokens of those sequences (what dropping them loses).
     pub overlong_tokens: u64,
-    /// Padding tokens without packing, as a fraction of all tokens of
-    /// padded rows: `1 - tokens / (sequences × max_len)`, with overlong
-    /// sequences truncated.
-    pub padding_fraction_unpacked: f64,
 }
 
 impl LengthSummary {
@@ -481,7 +481,6 @@ impl LengthSummary {
         }
         let mut sequences: u64 = 0;
         let mut tokens: u128 = 0;
-        let mut kept_tokens: u128 = 0;
         let mut overlong_sequences: u64 = 0;
         let mut overlong_excess_tokens: u128 = 0;
         let mut overlong_tokens: u128 = 0;
@@ -496,9 +495,6 @@ impl LengthSummary {
                 overlong_tokens += all;
                 overlong_excess_tokens +=
                     u128::from(length - u64::from(max_len)) * u128::from(count);
-                kept_tokens += u128::from(max_len) * u128::from(count);
-            } else {
-                kept_tokens += all;
             }
         }
         if sequences == 0 {
@@ -519,7 +515,6 @@ impl LengthSummary {
             0
         };
         let saturate = |value: u128| u64::try_from(value).unwrap_or(u64::MAX);
-        let padded = u128::from(sequences) * u128::from(max_len);
         Ok(LengthSummary {
             sequences,
             tokens: saturate(tokens),
@@ -533,7 +528,6 @@ impl LengthSummary {
             overlong_sequences,
             overlong_excess_tokens: saturate(overlong_excess_tokens),
             overlong_tokens: saturate(overlong_tokens),
-            padding_fraction_unpacked: 1.0 - kept_tokens as f64 / padded as f64,
         })
     }
 }

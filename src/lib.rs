@@ -43,6 +43,7 @@ pub mod histogram;
 pub mod input;
 pub mod max_len_sweep;
 pub mod nnls;
+pub mod numbers;
 pub mod plan;
 pub mod presets;
 mod random;
@@ -51,7 +52,7 @@ pub mod report;
 pub mod wasm;
 
 pub use algorithms::{
-    pack, pack_cached, pack_with, Algorithm, PackError, PackOptions, SolutionCache,
+    pack, pack_cached, pack_with, Algorithm, MaxPerPack, PackError, PackOptions, SolutionCache,
 };
 pub use histogram::{
     CountOverflow, Histogram, HistogramError, LengthCounts, LengthSummary, OverlongOutcome,

@@ -21,9 +21,10 @@ use packlab::flops::{
 };
 use packlab::input::{read_lengths, Format, ReadOptions};
 use packlab::max_len_sweep::{candidates as max_len_candidates, sweep_max_len, MaxLenPoint};
+use packlab::numbers::thousands;
 use packlab::{
-    pack_with, Algorithm, Histogram, LengthCounts, LengthSummary, OverlongOutcome, OverlongPolicy,
-    PackError, PackGroup, PackOptions, PackingPlan, Preset, Report,
+    pack_with, Algorithm, Histogram, LengthCounts, LengthSummary, MaxPerPack, OverlongOutcome,
+    OverlongPolicy, PackError, PackGroup, PackOptions, PackingPlan, Preset, Report,
 };
 
 /// See how much compute padding wastes in a training set, and which
@@ -107,10 +108,11 @@ struct PackArgs {
     #[arg(long, short, value_enum, default_value_t = Algorithm::Lpfhp)]
     algorithm: Algorithm,
 
-    /// Most sequences per pack: a number from 1, or `unlimited`. Default: 3
-    /// for nnlshp, unlimited for the others.
-    #[arg(long, value_name = "K|unlimited", value_parser = parse_max_per_pack)]
-    max_per_pack: Option<MaxPerPack>,
+    /// Most sequences per pack: a number from 1, `unlimited`, or `default`:
+    /// 3 for nnlshp (the paper's setting; its cost grows with the limit),
+    /// no limit for the others.
+    #[arg(long, value_name = "K|unlimited|default", default_value_t = MaxPerPack::AlgorithmDefault)]
+    max_per_pack: MaxPerPack,
 
     /// NNLSHP only: plan lengths in buckets of N tokens (1 plans every
     /// length exactly). Default: exact up to max_len 512, then the narrowest
@@ -128,10 +130,11 @@ struct CompareArgs {
     #[command(flatten)]
     input: InputArgs,
 
-    /// Most sequences per pack for every algorithm: a number from 1, or
-    /// `unlimited`. Default: 3 for nnlshp, unlimited for the others.
-    #[arg(long, value_name = "K|unlimited", value_parser = parse_max_per_pack)]
-    max_per_pack: Option<MaxPerPack>,
+    /// Most sequences per pack for every algorithm: a number from 1,
+    /// `unlimited`, or `default`: 3 for nnlshp (the paper's setting; its
+    /// cost grows with the limit), no limit for the others.
+    #[arg(long, value_name = "K|unlimited|default", default_value_t = MaxPerPack::AlgorithmDefault)]
+    max_per_pack: MaxPerPack,
 
     /// NNLSHP only: plan lengths in buckets of N tokens (see `pack --help`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -170,23 +173,6 @@ struct StatsArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
-}
-
-/// A `--max-per-pack` value: a limit, or none.
-#[derive(Clone, Copy)]
-struct MaxPerPack(Option<u32>);
-
-fn parse_max_per_pack(text: &str) -> Result<MaxPerPack, String> {
-    if text.eq_ignore_ascii_case("unlimited") {
-        return Ok(MaxPerPack(None));
-    }
-    match text.parse::<u32>() {
-        Ok(0) => Err("must be at least 1 (or `unlimited`)".to_string()),
-        Ok(limit) => Ok(MaxPerPack(Some(limit))),
-        Err(_) => Err(format!(
-            "`{text}` is not a whole number from 1, nor `unlimited`"
-        )),
-    }
 }
 
 fn parse_preset(text: &str) -> Result<Preset, String> {
@@ -292,12 +278,11 @@ fn load(input: &InputArgs) -> Result<(Histogram, OverlongOutcome), Failure> {
 fn run_algorithm(
     histogram: &Histogram,
     algorithm: Algorithm,
-    max_per_pack: Option<MaxPerPack>,
+    max_per_pack: MaxPerPack,
     bucket_tokens: Option<u32>,
 ) -> Result<(Report, Vec<PackGroup>), Failure> {
     let options = PackOptions {
-        max_per_pack: max_per_pack
-            .map_or(algorithm.default_max_per_pack(), |MaxPerPack(limit)| limit),
+        max_per_pack: max_per_pack.for_algorithm(algorithm),
         bucket_tokens,
     };
     let started = Instant::now();
@@ -472,7 +457,7 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
                     Algorithm::Lpfhp,
                     Algorithm::Bfd,
                 ],
-                args.max_per_pack.and_then(|MaxPerPack(limit)| limit),
+                args.max_per_pack,
                 &clock,
             )
             .map_err(|error| Failure::Input(error.to_string()))?
@@ -480,14 +465,13 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
         None => Vec::new(),
     };
     let volume_bound = histogram.tokens().div_ceil(u64::from(histogram.max_len()));
-    // The bound at the limit every algorithm but NNLSHP uses.
-    let bound_limit = args.max_per_pack.map_or(
-        Algorithm::Optimal.default_max_per_pack(),
-        |MaxPerPack(limit)| limit,
-    );
+    // The bound at the loosest limit any algorithm packs with holds for
+    // every plan of the comparison.
+    let bound_limit = args.max_per_pack.loosest();
     let bound =
         lp_bound(&histogram, bound_limit).map_err(|error| Failure::Internal(error.to_string()))?;
     let bound = BoundSummary {
+        max_per_pack: bound_limit,
         lp_value: bound.lp_value,
         packs: bound.lower_bound_packs,
         proven: bound.proven,
@@ -528,17 +512,12 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
         "runtime ms"
     );
     for report in &reports {
-        // The bound holds at the greedy packers' limit; NNLSHP's may differ.
-        let gap = if report.max_per_pack == bound_limit {
-            let over = report.packs.saturating_sub(bound.packs);
-            format!(
-                "{} ({:.2}%)",
-                thousands(over),
-                over as f64 / bound.packs.max(1) as f64 * 100.0
-            )
-        } else {
-            "–".to_string()
-        };
+        let over = report.packs.saturating_sub(bound.packs);
+        let gap = format!(
+            "{} ({:.2}%)",
+            thousands(over),
+            over as f64 / bound.packs.max(1) as f64 * 100.0
+        );
         text += &format!(
             "{:<9} {:>9} {:>11} {:>13} {:>10.2}% {:>8.2}% {:>9.4} {:>9.4} {:>11.3}\n",
             report.algorithm.name(),
@@ -554,13 +533,20 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
             report.runtime_ms
         );
     }
-    text +=
-        &format!(
-        "No plan can use fewer than {} packs at {} (the cutting-stock LP relaxation{}: {:.2}); \
+    text += &format!(
+        "No plan {} can use fewer than {} packs (the cutting-stock LP relaxation{}: {:.2}); \
          the volume alone needs {}.\n",
+        match bound_limit {
+            Some(1) => "with 1 sequence per pack".to_string(),
+            Some(limit) => format!("with at most {limit} sequences per pack"),
+            None => "with any number of sequences per pack".to_string(),
+        },
         thousands(bound.packs),
-        describe_limit(bound_limit),
-        if bound.proven { "" } else { ", not fully solved" },
+        if bound.proven {
+            ""
+        } else {
+            ", not fully solved"
+        },
         bound.lp_value,
         thousands(volume_bound)
     );
@@ -693,6 +679,11 @@ fn run_histogram(args: HistogramArgs) -> Result<(), Failure> {
 struct StatsOutput<'a> {
     #[serde(flatten)]
     summary: &'a LengthSummary,
+    /// What the overlong policy changed.
+    overlong: &'a OverlongOutcome,
+    /// Padding without packing once the overlong policy has been applied:
+    /// `1 - tokens / (sequences × max_len)` of the sequences kept.
+    padding_fraction_unpacked: f64,
 }
 
 fn run_stats(args: StatsArgs) -> Result<(), Failure> {
@@ -710,8 +701,21 @@ fn run_stats(args: StatsArgs) -> Result<(), Failure> {
     let summary = counts
         .summary(max_len)
         .map_err(|error| Failure::Input(error.to_string()))?;
+    let (histogram, overlong) =
+        Histogram::from_counts(&counts, u64::from(max_len), args.input.overlong)
+            .map_err(|error| Failure::Input(error.to_string()))?;
+    let (no_packing, _) = run_algorithm(
+        &histogram,
+        Algorithm::None,
+        MaxPerPack::AlgorithmDefault,
+        None,
+    )?;
     if args.json {
-        return print_json(&StatsOutput { summary: &summary });
+        return print_json(&StatsOutput {
+            summary: &summary,
+            overlong: &overlong,
+            padding_fraction_unpacked: no_packing.padding_fraction,
+        });
     }
     let mut text = String::new();
     text += &format!("  sequences  {:>14}\n", thousands(summary.sequences));
@@ -728,10 +732,11 @@ fn run_stats(args: StatsArgs) -> Result<(), Failure> {
         thousands(summary.overlong_sequences),
         thousands(summary.overlong_excess_tokens)
     );
+    text += &overlong_line(&overlong);
     text += &format!(
         "  padding without packing at max_len {}: {:.2}%\n",
         summary.max_len,
-        summary.padding_fraction_unpacked * 100.0
+        no_packing.padding_fraction * 100.0
     );
     print_text(&text)
 }
@@ -766,10 +771,11 @@ struct AssignArgs {
     #[arg(long, short, value_enum, default_value_t = Algorithm::Lpfhp)]
     algorithm: Algorithm,
 
-    /// Most sequences per pack: a number from 1, or `unlimited`. Default: 3
-    /// for nnlshp, unlimited for the others.
-    #[arg(long, value_name = "K|unlimited", value_parser = parse_max_per_pack)]
-    max_per_pack: Option<MaxPerPack>,
+    /// Most sequences per pack: a number from 1, `unlimited`, or `default`:
+    /// 3 for nnlshp (the paper's setting; its cost grows with the limit),
+    /// no limit for the others.
+    #[arg(long, value_name = "K|unlimited|default", default_value_t = MaxPerPack::AlgorithmDefault)]
+    max_per_pack: MaxPerPack,
 
     /// NNLSHP only: plan lengths in buckets of N tokens (see `pack --help`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -836,10 +842,7 @@ fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     let (histogram, overlong) = Histogram::from_counts(&read.counts, max_len, args.overlong)
         .map_err(|error| Failure::Input(error.to_string()))?;
     let pack_options = PackOptions {
-        max_per_pack: args.max_per_pack.map_or(
-            args.algorithm.default_max_per_pack(),
-            |MaxPerPack(limit)| limit,
-        ),
+        max_per_pack: args.max_per_pack.for_algorithm(args.algorithm),
         bucket_tokens: args.bucket_tokens,
     };
     let plan = pack_with(&histogram, args.algorithm, &pack_options)?;
@@ -1002,19 +1005,6 @@ fn depth_breakdown(sequences_per_pack: &[u64]) -> String {
         .map(|(index, &packs)| format!("{}: {}", index + 1, thousands(packs)))
         .collect();
     format!("(packs by sequences held: {})", parts.join(", "))
-}
-
-/// 1234567 → "1,234,567".
-fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {

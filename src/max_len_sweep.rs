@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::algorithms::{pack_with, Algorithm, PackError, PackOptions};
+use crate::algorithms::{pack_with, Algorithm, MaxPerPack, PackError, PackOptions};
 use crate::histogram::{
     Histogram, HistogramError, LengthCounts, OverlongPolicy, MAX_SUPPORTED_MAX_LEN,
 };
@@ -197,7 +197,7 @@ fn percentiles(counts: &LengthCounts) -> (u64, u64) {
 }
 
 /// Packs `counts` at each candidate row length with each algorithm, at
-/// most `max_per_pack` sequences per pack. Sequences longer than a row
+/// the limit `max_per_pack` sets for it. Sequences longer than a row
 /// length are handled by `policy`, except that `error` counts as
 /// `truncate` here: refusing every short candidate would hide the very
 /// trade-off the sweep shows. `current` is the user's row length, the
@@ -216,7 +216,7 @@ pub fn sweep_max_len(
     current: u32,
     policy: OverlongPolicy,
     algorithms: &[Algorithm],
-    max_per_pack: Option<u32>,
+    max_per_pack: MaxPerPack,
     clock: &dyn Fn() -> f64,
 ) -> Result<Vec<MaxLenPoint>, MaxLenSweepError> {
     let policy = match policy {
@@ -258,7 +258,7 @@ pub fn sweep_max_len(
         for &algorithm in algorithms {
             let started = clock();
             let options = PackOptions {
-                max_per_pack,
+                max_per_pack: max_per_pack.for_algorithm(algorithm),
                 bucket_tokens: None,
             };
             let plan = pack_with(&histogram, algorithm, &options)

@@ -19,19 +19,21 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, FileReaderSync, HtmlCanvasElement};
 
-use crate::analysis::{analyse, AnalysisRequest};
+use crate::analysis::{analyse, AnalysisError, AnalysisRequest};
 use crate::assign::{
     assign, preview_pack, validate_assignment, write_jsonl, write_npy, AssignOptions, PackPreview,
 };
 use crate::charts::{self, ChartKind, ChartOptions};
 use crate::flops::{ModelPreset, ModelShape};
-use crate::histogram::{Histogram, LengthCounts};
+use crate::histogram::{Histogram, HistogramError, LengthCounts};
 use crate::input::{read_lengths, read_lengths_in_order, ReadOptions};
+use crate::numbers::thousands;
 use crate::plan::PackGroup;
 use crate::presets::Preset;
 use crate::report::Report;
 use crate::{
-    pack_cached, pack_with, Algorithm, OverlongOutcome, OverlongPolicy, PackOptions, SolutionCache,
+    pack_cached, pack_with, Algorithm, MaxPerPack, OverlongOutcome, OverlongPolicy, PackOptions,
+    SolutionCache,
 };
 
 /// Bytes read from a file per step: large enough that the per-call cost of
@@ -68,6 +70,49 @@ fn now_ms() -> f64 {
         .ok()
         .and_then(|performance| performance.dyn_into::<web_sys::Performance>().ok())
         .map_or(0.0, |performance| performance.now())
+}
+
+/// Why an analysis failed, in the page's words: the engine's messages name
+/// the command line's options (`--max-len`), which the page calls by the
+/// names of its settings.
+fn analysis_message(error: &AnalysisError) -> String {
+    let histogram = match error {
+        AnalysisError::Histogram(error) => error,
+        other => return other.to_string(),
+    };
+    match *histogram {
+        HistogramError::Overlong {
+            max_len,
+            count,
+            longest,
+        } => format!(
+            "{} {} longer than max_len {} (the longest has {} tokens). \
+             Raise max_len to {} or more, or choose Truncate or Drop under “Sequences over max_len”.",
+            sequences(count),
+            if count == 1 { "is" } else { "are" },
+            thousands(u64::from(max_len)),
+            thousands(longest),
+            thousands(longest),
+        ),
+        HistogramError::AllDropped { max_len, dropped } => format!(
+            "All {} are longer than max_len {} and were dropped, which leaves nothing to pack. \
+             Raise max_len, or choose Truncate under “Sequences over max_len”.",
+            sequences(dropped),
+            thousands(u64::from(max_len)),
+        ),
+        HistogramError::MaxLenTooLarge { max_len, limit } => format!(
+            "max_len {} is more than Packlab supports ({}): choose a smaller max_len.",
+            thousands(max_len),
+            thousands(u64::from(limit)),
+        ),
+        ref other => other.to_string(),
+    }
+}
+
+/// "1 sequence", "2,038 sequences".
+fn sequences(count: u64) -> String {
+    let noun = if count == 1 { "sequence" } else { "sequences" };
+    format!("{} {noun}", thousands(count))
 }
 
 /// A `Read` over a `Blob` (a `File`), a chunk at a time, through
@@ -318,7 +363,7 @@ impl Dataset {
     pub fn analyse(&mut self, request: JsValue) -> Result<JsValue, JsError> {
         let request: AnalysisRequest = from_js(request, "analysis request")?;
         let analysis = analyse(&self.counts, &request, &now_ms, &mut self.solutions)
-            .map_err(|error| JsError::new(&error.to_string()))?;
+            .map_err(|error| JsError::new(&analysis_message(&error)))?;
         to_js(&analysis)
     }
 
@@ -336,7 +381,7 @@ impl Dataset {
             #[serde(default)]
             overlong: OverlongPolicy,
             #[serde(default)]
-            max_per_pack: Option<u32>,
+            max_per_pack: MaxPerPack,
             #[serde(default)]
             bucket_tokens: Option<u32>,
         }
@@ -356,7 +401,7 @@ impl Dataset {
             .map_err(|error| JsError::new(&error.to_string()))?;
         let started = now_ms();
         let options = PackOptions {
-            max_per_pack: request.max_per_pack,
+            max_per_pack: request.max_per_pack.for_algorithm(request.algorithm),
             bucket_tokens: request.bucket_tokens,
         };
         let plan = pack_cached(&histogram, request.algorithm, &options, &mut self.solutions)
@@ -446,7 +491,7 @@ pub fn assign_files(
         #[serde(default)]
         overlong: OverlongPolicy,
         #[serde(default)]
-        max_per_pack: Option<u32>,
+        max_per_pack: MaxPerPack,
         #[serde(default)]
         bucket_tokens: Option<u32>,
         #[serde(default)]
@@ -494,7 +539,7 @@ pub fn assign_files(
         Histogram::from_counts(&counts, max_len, request.overlong).map_err(|e| message(&e))?;
     let started = now_ms();
     let pack_options = PackOptions {
-        max_per_pack: request.max_per_pack,
+        max_per_pack: request.max_per_pack.for_algorithm(request.algorithm),
         bucket_tokens: request.bucket_tokens,
     };
     let plan = pack_with(&histogram, request.algorithm, &pack_options).map_err(|e| message(&e))?;

@@ -314,6 +314,89 @@ fn stats_summarise_the_lengths() {
 }
 
 #[test]
+fn stats_give_the_padding_of_what_the_overlong_policy_keeps() {
+    let file = scratch("stats-drop.txt", b"10\n10\n30\n100\n");
+    let stats = |policy: &str| {
+        json(&packlab(&[
+            "stats",
+            file.to_str().unwrap(),
+            "--max-len",
+            "50",
+            "--overlong",
+            policy,
+            "--json",
+        ]))
+    };
+    // Truncated: 10 + 10 + 30 + 50 tokens in 4 rows of 50.
+    let truncated = stats("truncate");
+    assert_eq!(truncated["padding_fraction_unpacked"], 1.0 - 100.0 / 200.0);
+    assert_eq!(truncated["overlong"]["tokens_lost"], 50);
+    // Dropped: 10 + 10 + 30 tokens in 3 rows of 50.
+    let dropped = stats("drop");
+    assert_eq!(dropped["padding_fraction_unpacked"], 1.0 - 50.0 / 150.0);
+    assert_eq!(dropped["overlong"]["sequences"], 1);
+    assert_eq!(dropped["overlong"]["tokens_lost"], 100);
+    // The summary itself describes the lengths as read, whatever the policy.
+    assert_eq!(dropped["sequences"], 4);
+    assert_eq!(dropped["max"], 100);
+}
+
+#[test]
+fn compare_defaults_to_no_limit_but_nnlshp_at_three_and_bounds_every_plan() {
+    let lengths: String = (1..=30).map(|length| format!("{length}\n")).collect();
+    let file = scratch("compare-limits.txt", lengths.as_bytes());
+    let output = json(&packlab(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--max-len",
+        "40",
+        "--json",
+    ]));
+    for report in output["reports"].as_array().unwrap() {
+        let expected = match report["algorithm"].as_str().unwrap() {
+            "none" => Value::from(1),
+            "nnlshp" => Value::from(3),
+            _ => Value::Null,
+        };
+        assert_eq!(report["max_per_pack"], expected, "{report}");
+        assert!(report["packs"].as_u64().unwrap() >= output["lp_bound"]["packs"].as_u64().unwrap());
+    }
+    assert_eq!(output["lp_bound"]["max_per_pack"], Value::Null);
+
+    let capped = json(&packlab(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--max-len",
+        "40",
+        "--max-per-pack",
+        "2",
+        "--json",
+    ]));
+    assert_eq!(capped["lp_bound"]["max_per_pack"], 2);
+    for report in capped["reports"].as_array().unwrap() {
+        if report["algorithm"] != "none" {
+            assert_eq!(report["max_per_pack"], 2, "{report}");
+        }
+    }
+    let text = String::from_utf8_lossy(
+        &packlab(&[
+            "compare",
+            file.to_str().unwrap(),
+            "--max-len",
+            "40",
+            "--max-per-pack",
+            "2",
+        ])
+        .stdout,
+    )
+    .into_owned();
+    assert!(
+        text.contains("No plan with at most 2 sequences per pack can use fewer than"),
+        "{text}"
+    );
+}
+
+#[test]
 fn bad_input_exits_2_with_the_file_and_line() {
     let file = scratch("bad.txt", b"12\n40\n-3\n");
     let output = packlab(&["pack", file.to_str().unwrap()]);

@@ -2,7 +2,7 @@
 //! The sweep over row lengths, against packing each length directly.
 
 use packlab::max_len_sweep::{candidates, sweep_max_len, CandidateReason};
-use packlab::{pack, Algorithm, Histogram, LengthCounts, OverlongPolicy, Report};
+use packlab::{pack, Algorithm, Histogram, LengthCounts, MaxPerPack, OverlongPolicy, Report};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -28,7 +28,7 @@ fn no_packing_at_the_current_length_is_the_baseline() {
         256,
         OverlongPolicy::Truncate,
         &[Algorithm::None, Algorithm::Lpfhp],
-        None,
+        MaxPerPack::Unlimited,
         &no_clock,
     )
     .unwrap();
@@ -56,7 +56,7 @@ fn the_error_policy_truncates_in_a_sweep_instead_of_failing() {
         100,
         OverlongPolicy::Error,
         &[Algorithm::Spfhp],
-        Some(2),
+        MaxPerPack::AtMost(2),
         &no_clock,
     )
     .unwrap();
@@ -82,7 +82,7 @@ fn dropping_everything_at_a_length_is_an_error_naming_it() {
         100,
         OverlongPolicy::Drop,
         &[Algorithm::Lpfhp],
-        None,
+        MaxPerPack::Unlimited,
         &no_clock,
     )
     .unwrap_err();
@@ -105,12 +105,13 @@ proptest! {
         current in 64u32..2048,
         depth in prop::option::of(1u32..6),
     ) {
+        let setting = depth.map_or(MaxPerPack::Unlimited, MaxPerPack::AtMost);
         let counts = counts_of(&lengths);
         let found = candidates(&counts, current, &[]);
         prop_assert!(found.windows(2).all(|pair| pair[0].max_len < pair[1].max_len));
         prop_assert!(found.iter().any(|c| c.max_len == current));
         let algorithms = [Algorithm::None, Algorithm::Spfhp, Algorithm::Bfd];
-        let points = sweep_max_len(&counts, &found, current, OverlongPolicy::Truncate, &algorithms, depth, &no_clock).unwrap();
+        let points = sweep_max_len(&counts, &found, current, OverlongPolicy::Truncate, &algorithms, setting, &no_clock).unwrap();
         prop_assert_eq!(points.len(), found.len());
         for point in &points {
             let (histogram, overlong) = Histogram::from_counts(&counts, u64::from(point.candidate.max_len), OverlongPolicy::Truncate).unwrap();

@@ -9,7 +9,9 @@ mod cases;
 use js_sys::{BigUint64Array, Reflect};
 use packlab::analysis::{Analysis, AnalysisRequest};
 use packlab::wasm::{algorithms, presets, Dataset};
-use packlab::{pack, Algorithm, Histogram, LengthCounts, OverlongPolicy, Preset, Report};
+use packlab::{
+    pack, Algorithm, Histogram, LengthCounts, MaxPerPack, OverlongPolicy, Preset, Report,
+};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -32,7 +34,7 @@ fn error_message(error: wasm_bindgen::JsError) -> String {
 fn a_preset_analyses_like_the_native_library() {
     let mut dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
     let request = AnalysisRequest {
-        max_per_pack: Some(3),
+        max_per_pack: MaxPerPack::AtMost(3),
         algorithms: vec![
             Algorithm::None,
             Algorithm::Spfhp,
@@ -61,6 +63,49 @@ fn a_preset_analyses_like_the_native_library() {
     }
     assert_eq!(analysis.sweep.len(), 4);
     assert!(analysis.detail.expect("detail requested").example.len() > 1);
+}
+
+#[wasm_bindgen_test]
+fn the_page_writes_max_per_pack_as_a_number_a_name_or_null() {
+    let mut dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
+    let limits_of = |dataset: &mut Dataset, setting: JsValue| -> Vec<Option<u32>> {
+        let request = js_sys::Object::new();
+        let algorithms =
+            js_sys::Array::of2(&JsValue::from_str("lpfhp"), &JsValue::from_str("nnlshp"));
+        Reflect::set(&request, &JsValue::from_str("algorithms"), &algorithms).expect("an object");
+        // Absent (undefined here) means the default, as on the command line.
+        if !setting.is_undefined() {
+            Reflect::set(&request, &JsValue::from_str("max_per_pack"), &setting)
+                .expect("an object");
+        }
+        let result = dataset.analyse(request.into()).expect("analysis succeeds");
+        let analysis: Analysis = serde_wasm_bindgen::from_value(result).expect("an Analysis");
+        analysis
+            .reports
+            .iter()
+            .map(|report| report.max_per_pack)
+            .collect()
+    };
+    let cases = [
+        (JsValue::UNDEFINED, vec![None, Some(3)]),
+        (JsValue::from_str("default"), vec![None, Some(3)]),
+        (JsValue::NULL, vec![None, None]),
+        (JsValue::from_str("unlimited"), vec![None, None]),
+        (JsValue::from_f64(2.0), vec![Some(2), Some(2)]),
+    ];
+    for (setting, expected) in cases {
+        let shown = format!("{setting:?}");
+        assert_eq!(limits_of(&mut dataset, setting), expected, "{shown}");
+    }
+    for bad in [JsValue::from_f64(0.0), JsValue::from_str("deep")] {
+        let request = js_sys::Object::new();
+        Reflect::set(&request, &JsValue::from_str("max_per_pack"), &bad).expect("an object");
+        let message = error_message(dataset.analyse(request.into()).expect_err("refused"));
+        assert!(
+            message.contains("max_per_pack") || message.contains("unlimited"),
+            "{message}"
+        );
+    }
 }
 
 #[wasm_bindgen_test]

@@ -11,7 +11,7 @@ use packlab::analysis::{
     analyse, Analysis, AnalysisRequest, HistogramBins, MaxLenSweepRequest, SweepLine,
 };
 use packlab::wasm::{chart_fields, chart_svg, draw_chart};
-use packlab::{Algorithm, LengthCounts, Preset};
+use packlab::{Algorithm, LengthCounts, MaxPerPack, Preset};
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -45,7 +45,7 @@ fn realistic() -> Analysis {
         algorithms: others,
         sweep_depths: vec![Some(1), Some(2), Some(3), Some(4), None],
         detail_algorithm: Some(Algorithm::Lpfhp),
-        max_per_pack: Some(3),
+        max_per_pack: MaxPerPack::AtMost(3),
         max_len_sweep: Some(MaxLenSweepRequest {
             algorithms: vec![
                 Algorithm::None,
@@ -68,7 +68,7 @@ fn realistic() -> Analysis {
     // report at depth 3 and only the first depths of the sweep.
     let nnlshp = AnalysisRequest {
         algorithms: vec![Algorithm::Nnlshp],
-        max_per_pack: Some(3),
+        max_per_pack: MaxPerPack::AtMost(3),
         sweep_depths: vec![Some(1), Some(2)],
         ..AnalysisRequest::default()
     };

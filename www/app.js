@@ -30,7 +30,7 @@
 
 import init, { presets, algorithms, models } from './pkg/packlab.js';
 import { WorkerClient, isDropped } from './worker-client.js';
-import { DEFAULT_SETTINGS, MAX_FINITE_PER_PACK, availableDefaults, modelText, readHash, writeHash } from './hash.js';
+import { DEFAULT_PER_PACK, DEFAULT_SETTINGS, MAX_FINITE_PER_PACK, availableDefaults, modelText, readHash, writeHash } from './hash.js';
 import { algorithmLabel, formatCount } from './format.js';
 import { comparisonCsv } from './exports.js';
 import { download, fileStem } from './download.js';
@@ -118,6 +118,8 @@ export class App {
       engine: 'loading',
       presets: [],
       algorithms: [],
+      /** Each algorithm's own limit on sequences per pack (null: none), as the engine lists them. */
+      defaultLimits: new Map(),
       /** The FLOPs estimate's model presets: [{name, label, shape}]. */
       models: [],
       /**
@@ -200,6 +202,8 @@ export class App {
     this.requested = { fast: null, sweep: null, maxLenSweep: null, dynamicPadding: null };
     this.datasetToken = 0;
     this.memo = { inputs: [], analysis: null };
+    /** What limits() last returned, and for which setting and algorithms. */
+    this.limitsShown = null;
   }
 
   async start() {
@@ -216,7 +220,9 @@ export class App {
       this.connectWorkers();
       await init({ module_or_path: module });
       this.state.presets = presets();
-      this.state.algorithms = algorithms().map((algorithm) => algorithm.name);
+      const algorithmList = algorithms();
+      this.state.algorithms = algorithmList.map((algorithm) => algorithm.name);
+      this.state.defaultLimits = new Map(algorithmList.map((algorithm) => [algorithm.name, algorithm.default_max_per_pack ?? null]));
       this.state.models = models();
       // `optimal` is on by default, where the engine has it.
       this.state.settings.algorithms = availableDefaults(this.state.algorithms);
@@ -325,6 +331,7 @@ export class App {
       views.example.element,
       views.training.element,
     );
+    this.results = results;
     this.root.replaceChildren(sidebar, results, views.drop.element);
   }
 
@@ -576,6 +583,32 @@ export class App {
     return `${dataset.id}|${settings.maxLen}|${settings.overlong}`;
   }
 
+  /**
+   * The limit on sequences per pack `algorithm` packs with at the current
+   * setting: a number, or null for none. The default setting is each
+   * algorithm's own, as on the command line.
+   */
+  limitFor(algorithm) {
+    const setting = this.state.settings.maxPerPack;
+    return setting === DEFAULT_PER_PACK ? this.state.defaultLimits.get(algorithm) ?? null : setting;
+  }
+
+  /** limitFor of every algorithm, by name; the same object while the setting is unchanged. */
+  limits() {
+    const { settings, algorithms: names } = this.state;
+    if (this.limitsShown?.setting !== settings.maxPerPack || this.limitsShown.names !== names) {
+      const limits = Object.fromEntries(names.map((name) => [name, this.limitFor(name)]));
+      this.limitsShown = { setting: settings.maxPerPack, names, limits };
+    }
+    return this.limitsShown.limits;
+  }
+
+  /** The loosest limit any algorithm packs with: the LP bound there holds for every plan. */
+  boundLimit() {
+    const limits = this.state.algorithms.map((name) => this.limitFor(name));
+    return limits.includes(null) ? null : Math.max(...limits);
+  }
+
   shownGreedy() {
     return this.state.settings.algorithms.filter((name) => !SLOW_ALGORITHMS.has(name));
   }
@@ -695,7 +728,7 @@ export class App {
     const { dataset, settings } = this.state;
     if (!dataset || this.loadingData()) return false;
     if (!settings.algorithms.includes(NNLSHP) || this.nnlshp.cancelled || this.nnlshp.errorKey !== null) return false;
-    return !this.nnlshpResults.has(this.slowKey(NNLSHP, 'report', settings.maxPerPack));
+    return !this.nnlshpResults.has(this.slowKey(NNLSHP, 'report', this.limitFor(NNLSHP)));
   }
 
   /** Starts dynamic padding and the max_len sweep once they no longer wait. */
@@ -866,22 +899,24 @@ export class App {
         model: this.modelRequest(),
       }),
     });
-    const detailKey = this.slowKey(settings.detail, 'detail', settings.maxPerPack);
+    const detailDepth = this.limitFor(settings.detail);
+    const detailKey = this.slowKey(settings.detail, 'detail', detailDepth);
     const detail = {
       key: detailKey,
       what: 'detail',
       algorithm: settings.detail,
-      depth: settings.maxPerPack,
-      request: this.nnlshpRequest({ max_per_pack: settings.maxPerPack, detail_algorithm: settings.detail }),
+      depth: detailDepth,
+      request: this.nnlshpRequest({ max_per_pack: detailDepth, detail_algorithm: settings.detail }),
     };
     const detailNeeded = SLOW_ALGORITHMS.has(settings.detail) && !this.nnlshpResults.has(detailKey);
     // The closer look may show a slow algorithm the comparison does not.
     const detailWithReport = detailNeeded && shown.includes(settings.detail);
     for (const algorithm of shown) {
-      const current = this.nnlshpResults.get(this.slowKey(algorithm, 'report', settings.maxPerPack));
+      const depth = this.limitFor(algorithm);
+      const current = this.nnlshpResults.get(this.slowKey(algorithm, 'report', depth));
       const withDetail = detailWithReport && algorithm === settings.detail;
       if (!current || current.batch !== settings.batch || current.model !== model) {
-        const step = { ...report(algorithm, settings.maxPerPack), what: 'report' };
+        const step = { ...report(algorithm, depth), what: 'report' };
         if (withDetail) {
           step.request.detail_algorithm = algorithm;
           step.detailKey = detailKey;
@@ -893,14 +928,15 @@ export class App {
     }
     // The bound is only asked of an engine that knows the field: it came
     // with the optimal packer.
-    const boundKey = this.slowKey('lp-bound', 'bound', settings.maxPerPack);
+    const boundDepth = this.boundLimit();
+    const boundKey = this.slowKey('lp-bound', 'bound', boundDepth);
     if (this.hasOptimal() && !this.nnlshpResults.has(boundKey)) {
       steps.push({
         key: boundKey,
         what: 'bound',
         algorithm: null,
-        depth: settings.maxPerPack,
-        request: { ...this.baseRequest(), max_per_pack: settings.maxPerPack, lp_bound: true },
+        depth: boundDepth,
+        request: { ...this.baseRequest(), max_per_pack: boundDepth, lp_bound: true },
       });
     }
     if (detailNeeded && !detailWithReport) steps.push(detail);
@@ -1258,15 +1294,15 @@ export class App {
     if (!dataset || !fast.analysis) return null;
     const model = modelText(settings.model);
     const slowShown = settings.algorithms.filter((name) => SLOW_ALGORITHMS.has(name));
-    const slowReports = slowShown.map((name) => this.nnlshpResults.get(this.slowKey(name, 'report', settings.maxPerPack)));
+    const slowReports = slowShown.map((name) => this.nnlshpResults.get(this.slowKey(name, 'report', this.limitFor(name))));
     const slowDetail = SLOW_ALGORITHMS.has(settings.detail)
-      ? this.nnlshpResults.get(this.slowKey(settings.detail, 'detail', settings.maxPerPack))
+      ? this.nnlshpResults.get(this.slowKey(settings.detail, 'detail', this.limitFor(settings.detail)))
       : undefined;
     const slowSweeps = slowShown.flatMap((name) =>
       SWEEP_DEPTHS.map((depth) => this.nnlshpResults.get(this.slowKey(name, 'report', depth))),
     );
     const bound = this.hasOptimal()
-      ? this.nnlshpResults.get(this.slowKey('lp-bound', 'bound', settings.maxPerPack))
+      ? this.nnlshpResults.get(this.slowKey('lp-bound', 'bound', this.boundLimit()))
       : undefined;
     const greedySweep = this.sweeps.get(this.sweepKey()) ?? null;
     const maxLenSweep = this.maxLenSweeps.get(this.maxLenSweepKey()) ?? null;
@@ -1298,7 +1334,7 @@ export class App {
     const packingFlops = [];
     for (const name of settings.algorithms) {
       if (SLOW_ALGORITHMS.has(name)) {
-        const result = this.nnlshpResults.get(this.slowKey(name, 'report', settings.maxPerPack));
+        const result = this.nnlshpResults.get(this.slowKey(name, 'report', this.limitFor(name)));
         if (result) {
           reports.push(result.analysis.reports[0]);
           if (result.batch === settings.batch) training.push(result.analysis.training[0]);
@@ -1341,6 +1377,7 @@ export class App {
       max_len: base.max_len,
       summary: base.summary,
       overlong: base.overlong,
+      no_packing: base.no_packing,
       histogram: base.histogram,
       reports,
       sweep,
@@ -1421,6 +1458,8 @@ export class App {
        */
       sequencePlan: this.sequencePlanModel(),
       analysis,
+      /** The limit on sequences per pack each algorithm packs with (null: none), by name. */
+      limits: this.limits(),
       stale: fastPending || analysisFailed,
       /** The current settings could not be analysed (the figures shown are older). */
       failed: analysisFailed,
@@ -1460,6 +1499,9 @@ export class App {
     const model = this.model();
     const before = document.body.dataset.state;
     document.body.dataset.state = model.status;
+    // Figures of other settings would read as this one's: when these
+    // settings cannot be analysed, only the verdict (which says so) stays.
+    this.results.classList.toggle('is-failed', model.failed);
     for (const view of Object.values(this.views)) view.update(model);
     // For the page benchmark (performance.getEntriesByName).
     if (model.status === 'ready' && before !== 'ready') performance.mark('packlab:ready');

@@ -5,7 +5,8 @@
 //    &model=bert-base&seed=7&epoch=2
 //
 // `preset` is left out when the data came from the user's files (they never
-// leave the machine, so a link cannot carry them). `bucket`, NNLSHP's length
+// leave the machine, so a link cannot carry them). `max_per_pack` is left
+// out at its default (each algorithm's own limit: none, NNLSHP 3). `bucket`, NNLSHP's length
 // bucket width in tokens, is left out when Packlab chooses it. `model`, the
 // model of the FLOPs estimate, is a preset's name or a custom shape written
 // `custom:layers,hidden_size,heads,feed_forward_size,plain|gated,vocabulary_size`
@@ -33,6 +34,13 @@ export const MAX_FINITE_PER_PACK = 16;
 export const OVERLONG_POLICIES = ['truncate', 'drop', 'error'];
 
 /**
+ * The max-per-pack setting that leaves each algorithm its own limit, as
+ * the command line does by default: none, but 3 for NNLSHP (the paper's
+ * setting; its cost grows with the limit). The engine reads it as written.
+ */
+export const DEFAULT_PER_PACK = 'default';
+
+/**
  * The largest seed of the plan export's shuffles. The engine takes any
  * 64-bit seed, but a page number is exact only up to 2^53 - 1.
  */
@@ -54,7 +62,8 @@ const DEFAULT_ALGORITHMS = Object.freeze(['none', 'spfhp', 'lpfhp', 'nnlshp', 'b
 /** Settings before the user or a link changes them; max_len comes from the data. */
 export const DEFAULT_SETTINGS = Object.freeze({
   maxLen: null,
-  maxPerPack: 3,
+  /** DEFAULT_PER_PACK, a number from 1, or null for no limit for any algorithm. */
+  maxPerPack: DEFAULT_PER_PACK,
   overlong: 'truncate',
   algorithms: DEFAULT_ALGORITHMS,
   detail: 'nnlshp',
@@ -154,11 +163,15 @@ export function readHash(hash, { presetNames, algorithmNames, modelNames = [] })
     if (maxLen === null) problems.push(`max_len “${value('max_len')}” (use 1 to ${MAX_SUPPORTED_MAX_LEN})`);
     else settings.maxLen = maxLen;
   }
+  // Absent means the default, whatever was set before: a link reproduces
+  // what it was copied from.
+  settings.maxPerPack = DEFAULT_PER_PACK;
   if (params.has('max_per_pack')) {
     const text = value('max_per_pack');
     const depth = wholeNumber(text, 1, MAX_FINITE_PER_PACK);
     if (text === 'unlimited') settings.maxPerPack = null;
-    else if (depth === null) problems.push(`max_per_pack “${text}” (use 1 to ${MAX_FINITE_PER_PACK} or unlimited)`);
+    else if (text === DEFAULT_PER_PACK) settings.maxPerPack = DEFAULT_PER_PACK;
+    else if (depth === null) problems.push(`max_per_pack “${text}” (use 1 to ${MAX_FINITE_PER_PACK}, unlimited or default)`);
     else settings.maxPerPack = depth;
   }
   if (params.has('overlong')) {
@@ -214,7 +227,7 @@ export function writeHash(preset, settings) {
   const add = (key, text) => parts.push(`${key}=${encodeURIComponent(text)}`);
   if (preset) add('preset', preset);
   if (settings.maxLen !== null) add('max_len', settings.maxLen);
-  add('max_per_pack', settings.maxPerPack === null ? 'unlimited' : settings.maxPerPack);
+  if (settings.maxPerPack !== DEFAULT_PER_PACK) add('max_per_pack', settings.maxPerPack === null ? 'unlimited' : settings.maxPerPack);
   add('overlong', settings.overlong);
   // Commas stay readable: algorithm names never need escaping.
   parts.push(`algorithms=${settings.algorithms.map(encodeURIComponent).join(',')}`);

@@ -152,8 +152,10 @@ pub(super) fn draw<DB: DrawingBackend>(
     }
 
     // The setting the rest of the page shows, so the user sees where the
-    // results above stand among the others.
-    if let Some(current) = current_setting(data) {
+    // results above stand among the others: a line when every algorithm
+    // packs at one setting; by default they differ (NNLSHP at 3, the others
+    // with no limit), and the ring around each one's point says it.
+    if let Some(current) = shared_setting(data) {
         let x = current.map_or(unlimited_x, f64::from);
         if x > x_start && x < x_end {
             chart
@@ -215,16 +217,40 @@ pub(super) fn draw<DB: DrawingBackend>(
             )
             .map_err(drawing_failed)?;
     }
+    let ring_radius = style.offset(MARKER_CSS + LINE_STEP_CSS * 2.0 + 4.0);
+    for report in data
+        .reports
+        .iter()
+        .filter(|report| report.algorithm != Algorithm::None)
+    {
+        let x = report.max_per_pack.map_or(unlimited_x, f64::from);
+        let shown = lines.iter().any(|(line, points)| {
+            line.algorithm == report.algorithm && points.iter().any(|point| point.0 == x)
+        });
+        if shown && report.efficiency.is_finite() {
+            let y = clean_fraction(report.efficiency) * 100.0;
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (x, y),
+                    ring_radius,
+                    style.accent.stroke_width(style.px(1.2)),
+                )))
+                .map_err(drawing_failed)?;
+        }
+    }
     Ok(())
 }
 
-/// The max-per-pack setting of the reports shown beside the sweep (`Some(None)`
-/// for no limit), if any report other than no packing's is there.
-fn current_setting(data: &ChartData) -> Option<Option<u32>> {
-    data.reports
+/// The max-per-pack setting every report shown beside the sweep packs at
+/// (`Some(None)` for no limit), if they share one; no packing's aside.
+fn shared_setting(data: &ChartData) -> Option<Option<u32>> {
+    let mut settings = data
+        .reports
         .iter()
-        .find(|report| report.algorithm != Algorithm::None)
-        .map(|report| report.max_per_pack)
+        .filter(|report| report.algorithm != Algorithm::None)
+        .map(|report| report.max_per_pack);
+    let first = settings.next()?;
+    settings.all(|setting| setting == first).then_some(first)
 }
 
 /// Line width and marker radius of the line drawn last (CSS pixels), and

@@ -169,6 +169,55 @@ async function assertSameAsCli(page, file, maxPerPack) {
   }
 }
 
+/**
+ * Chat-like JSON Lines: `count` rows of `input_ids`, lengths from 20 to
+ * 2,000 tokens, most of them short (a fixed linear congruential sequence).
+ */
+function chatLikeJsonl(count, seed) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const lengths = [];
+  const lines = [];
+  for (let i = 0; i < count; i += 1) {
+    const length = Math.min(2000, 20 + Math.floor(2000 * next() ** 3));
+    lengths.push(length);
+    lines.push(JSON.stringify({ input_ids: Array.from({ length }, (_, id) => id % 7) }));
+  }
+  return { lengths, text: `${lines.join('\n')}\n` };
+}
+
+/**
+ * Checks that the verdict says what the results table says: its best row
+ * (the fewest packs, no packing aside), that row's padding, packs and
+ * limit on sequences per pack, and no packing's padding.
+ */
+async function assertVerdictIsTheTable(page) {
+  const results = await readResults(page);
+  const packers = Object.entries(results).filter(([name]) => name !== 'none');
+  const fewest = Math.min(...packers.map(([, cells]) => cells.packs));
+  const bestRow = page.locator('[data-testid=results] tr[data-best=true]');
+  const bestName = await bestRow.getAttribute('data-algorithm');
+  assert.equal(results[bestName].packs, fewest, 'the row marked best has the fewest packs');
+  const best = page.locator('[data-testid=verdict-best]');
+  assert.equal(await best.getAttribute('data-algorithm'), bestName, 'the verdict names the best row');
+  assert.equal(Number(await best.getAttribute('data-value')), results[bestName].padding_fraction, 'the verdict gives its padding');
+  const limit = await bestRow.locator('td[data-metric=max_per_pack]').getAttribute('data-value');
+  assert.equal(await best.getAttribute('data-max-per-pack'), limit, 'the verdict gives its limit');
+  assert.match(await best.innerText(), limit === 'unlimited' ? /no limit on sequences per pack/ : new RegExp(`at most ${limit} sequences per pack`));
+  assert.equal(Number(await page.locator('[data-testid=verdict-rows]').getAttribute('data-value')), fewest);
+  if (results.none) {
+    assert.equal(
+      Number(await page.locator('[data-testid=verdict-padding]').getAttribute('data-value')),
+      results.none.padding_fraction,
+      'padding without packing is the no-packing row',
+    );
+  }
+  return { results, bestName };
+}
+
 describe('the Packlab page', () => {
   let harness;
   before(async () => {
@@ -238,6 +287,75 @@ describe('the Packlab page', () => {
     await setMaxPerPack(page, 2);
     await waitReady(page);
     await assertSameAsCli(page, file, 2);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('uploaded chat-like lengths at max_len 2,048: the defaults are the CLI\'s, and the verdict is the table\'s best row', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/');
+    await waitReady(page);
+    assert.equal(await page.locator('[data-testid=max-per-pack]').inputValue(), 'default', 'the page starts at the default limits');
+    const { lengths, text } = chatLikeJsonl(3000, 5);
+    const file = scratchFile('chat.jsonl', text);
+    await page.setInputFiles('[data-testid=upload]', file);
+    await waitForDataset(page, lengths.length);
+    await setNumber(page, 'max-len', 2048);
+    await page.waitForFunction(() => /max_len=2048/.test(location.hash), null, { timeout: 10_000 });
+    await waitReady(page);
+    assert.doesNotMatch(page.url(), /max_per_pack=/, 'the default limit is left out of the link');
+
+    const { results, bestName } = await assertVerdictIsTheTable(page);
+    const cli = packlabJson(['compare', file, '--max-len', '2048', '--json']);
+    const cliReports = new Map(cli.reports.map((report) => [report.algorithm, report]));
+    for (const [algorithm, cells] of Object.entries(results)) {
+      const report = cliReports.get(algorithm);
+      assert.equal(cells.packs, report.packs, `${algorithm}: the page's packs are the CLI's at its defaults`);
+      const limit = await page.locator(`[data-testid=results] tr[data-algorithm=${algorithm}] td[data-metric=max_per_pack]`).getAttribute('data-value');
+      assert.equal(limit, report.max_per_pack === null ? 'unlimited' : String(report.max_per_pack), `${algorithm}: the CLI's limit`);
+    }
+    assert.equal(await page.locator('[data-testid=results] tr[data-algorithm=nnlshp] td[data-metric=max_per_pack]').getAttribute('data-value'), '3');
+    const cliBest = Math.min(...cli.reports.filter((report) => report.algorithm !== 'none').map((report) => report.packs));
+    assert.equal(results[bestName].packs, cliBest, 'the verdict is `packlab compare`\'s best');
+    assert.ok(results[bestName].padding_fraction < 0.02, `little padding is left on chat-like data (${results[bestName].padding_fraction})`);
+    await saveScreenshot(page.locator('[data-testid=verdict]'), 'verdict-chat-upload');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('the verdict and the table agree under truncate, drop and error', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/#preset=bert-pretraining-512&max_len=500&overlong=drop');
+    await waitReady(page);
+    await assertVerdictIsTheTable(page);
+    const loss = page.locator('[data-testid=verdict-loss]');
+    const dropped = await loss.innerText();
+    assert.match(dropped, /longer than max_len 500 and are dropped: [\d,]+ tokens \([\d.]+% of the data\) are never trained on/);
+    const summary = await page.$$eval('[data-testid=summary] dd[data-stat]', (cells) => Object.fromEntries(cells.map((cell) => [cell.dataset.stat, Number(cell.dataset.value)])));
+    const results = await readResults(page);
+    assert.equal(results.none.packs, summary.sequences - summary.overlong, 'no packing counts the sequences kept');
+    assert.ok(dropped.includes(`${summary.overlong.toLocaleString('en-US')} sequences`), dropped);
+    await saveScreenshot(page.locator('[data-testid=verdict]'), 'verdict-drop');
+
+    await page.locator('[data-testid=overlong]').selectOption('truncate');
+    await page.waitForFunction(() => /overlong=truncate/.test(location.hash), null, { timeout: 10_000 });
+    await waitReady(page);
+    await assertVerdictIsTheTable(page);
+    assert.match(await loss.innerText(), /longer than max_len 500 and are truncated to it: [\d,]+ tokens/);
+    assert.equal((await readResults(page)).none.packs, summary.sequences, 'truncation keeps every sequence');
+
+    await page.locator('[data-testid=overlong]').selectOption('error');
+    const error = page.locator('[data-testid=error]');
+    await error.waitFor({ state: 'visible', timeout: 30_000 });
+    const message = await error.innerText();
+    assert.match(message, /longer than max_len 500/);
+    assert.doesNotMatch(message, /--max-len|--overlong/, 'the page speaks of its own settings, not command-line flags');
+    const verdict = await page.locator('[data-testid=verdict]').innerText();
+    assert.match(verdict, /No figures at these settings/);
+    assert.match(verdict, /Raise max_len to 512 or more, or choose Truncate or Drop/, 'the verdict says why and what to change');
+    assert.equal(await loss.isVisible(), false, 'no note of another policy stays on screen');
+    assert.equal(await page.locator('[data-testid=results]').isVisible(), false, 'no figures of other settings stay on screen');
+    await saveScreenshot(page, 'overlong-error');
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -598,7 +716,7 @@ describe('the Packlab page', () => {
       assert.equal(await page.locator('[data-testid=results] td[data-metric=lp_gap]').count(), 0, 'no gap column');
     } else {
       assert.equal(await page.locator('[data-testid=algorithm-optimal]').isChecked(), true, 'optimal is on by default');
-      assert.match(await bound.innerText(), /no plan can use fewer than [\d,]+ packs \(LP relaxation/i);
+      assert.match(await bound.innerText(), /no plan with .+ can use fewer than [\d,]+ packs \(LP relaxation/i);
       const lpPacks = Number(await bound.getAttribute('data-value'));
       const results = await readResults(page);
       assert.ok(results.optimal, 'a row for the optimal packer');

@@ -8,6 +8,7 @@ import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
 import { chartDownloads, chartStem, resultSection } from '../section.js';
 import { ALGORITHM_INFO, algorithmLabel, formatCount, formatDecimal, formatDepth, formatDuration, formatPercent, formatSpeedup } from '../format.js';
+import { limitPhrase } from './verdict.js';
 
 /** The LP's value with enough decimals to see why it rounds up as it does. */
 function formatDecimalBound(value) {
@@ -94,11 +95,13 @@ export class ComparisonView extends View {
       );
       if (!report) {
         const slow = name === 'nnlshp' || name === 'optimal';
-        let note = 'Computing…';
-        if (slow && model.nnlshp.cancelled) note = `Cancelled: run ${algorithmLabel(name)} again from the bar above.`;
+        let note = null;
+        if (model.failed) note = 'No figures at these settings: see the message on the left.';
+        else if (slow && model.nnlshp.cancelled) note = `Cancelled: run ${algorithmLabel(name)} again from the bar above.`;
         else if (slow && model.nnlshp.failed) note = 'Failed: see the message on the left.';
+        const spinner = note === null ? h('span', { class: 'spinner spinner--inline', 'aria-hidden': 'true' }) : null;
         return h('tr', { 'data-algorithm': name, 'data-pending': 'true' }, header,
-          h('td', { colspan: COLUMNS.length + (showGap ? 1 : 0), class: 'pending-cell' }, h('span', { class: 'spinner spinner--inline', 'aria-hidden': 'true' }), note));
+          h('td', { colspan: COLUMNS.length + (showGap ? 1 : 0), class: 'pending-cell' }, spinner, note ?? 'Computing…'));
       }
       if (best && report === best) {
         header.append(' ', h('span', { class: 'badge', text: 'best' }));
@@ -166,9 +169,11 @@ export class ComparisonView extends View {
     }
     this.lpBound.dataset.value = String(lpBound.packs);
     const relaxation = `LP relaxation of the cutting-stock problem: ${formatDecimalBound(lpBound.lp_value)} rounded up`;
+    // At the loosest limit of the algorithms shown, so it bounds every row.
+    const scope = `with ${lpBound.max_per_pack === null || lpBound.max_per_pack === undefined ? 'any number of sequences per pack' : limitPhrase(lpBound.max_per_pack)}`;
     setText(this.lpBound, lpBound.proven
-      ? `No plan can use fewer than ${formatCount(lpBound.packs)} packs (${relaxation}).`
-      : `Probably no plan can use fewer than ${formatCount(lpBound.packs)} packs (${relaxation}; the LP stopped before its optimum was proven, so this is an estimate).`);
+      ? `No plan ${scope} can use fewer than ${formatCount(lpBound.packs)} packs (${relaxation}).`
+      : `No plan ${scope} can use fewer than ${formatCount(lpBound.packs)} packs (${relaxation}; the LP stopped before its optimum was proven, so a tighter bound may hold).`);
   }
 
   /**

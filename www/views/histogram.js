@@ -70,8 +70,10 @@ export class HistogramView extends View {
     const above = this.values.get('overlong');
     above.dataset.value = String(summary.overlong_sequences);
     setText(above, `${formatCount(summary.overlong_sequences)} (${formatPercent(summary.overlong_sequences / summary.sequences, 1)})`);
-    this.paddingLine.dataset.value = String(summary.padding_fraction_unpacked);
-    setText(this.paddingLine, `padding without packing: ${formatPercent(summary.padding_fraction_unpacked, 1)}`);
+    // Of the rows computed once the overlong policy has run, as the verdict and the table count it.
+    const unpacked = analysis.no_packing.padding_fraction;
+    this.paddingLine.dataset.value = String(unpacked);
+    setText(this.paddingLine, `padding without packing: ${formatPercent(unpacked, 1)}`);
 
     const policy = overlong.policy;
     let overlongText = `No sequence is longer than max_len ${formatCount(analysis.max_len)}.`;

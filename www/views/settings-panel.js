@@ -3,20 +3,27 @@
 // at closely, and the training batch size. Emits `change` with the
 // settings that changed.
 //
-// Max sequences per pack is a <select> (values "1"…"16" and "unlimited"),
-// so a test sets it with Playwright's selectOption('3') or
-// selectOption('unlimited'). max_len, the batch size and NNLSHP's bucket
+// Max sequences per pack is a <select> (values "default", "1"…"16" and
+// "unlimited"), so a test sets it with Playwright's selectOption('3'),
+// selectOption('unlimited') or selectOption('default'). max_len, the batch size and NNLSHP's bucket
 // width are number inputs (Playwright's fill()); they apply while typing,
 // after a short pause. An empty bucket width means automatic.
 import { View, h, setText, uniqueId } from '../dom.js';
 import { ALGORITHM_INFO, algorithmLabel, formatCount } from '../format.js';
 import { NumberField } from '../number-field.js';
-import { MAX_BATCH_SIZE, MAX_BUCKET_TOKENS, MAX_FINITE_PER_PACK, MAX_SUPPORTED_MAX_LEN, OVERLONG_POLICIES } from '../hash.js';
+import { DEFAULT_PER_PACK, MAX_BATCH_SIZE, MAX_BUCKET_TOKENS, MAX_FINITE_PER_PACK, MAX_SUPPORTED_MAX_LEN, OVERLONG_POLICIES } from '../hash.js';
 
 const OVERLONG_LABELS = {
   truncate: 'Truncate',
   drop: 'Drop',
   error: 'Error',
+};
+
+const PER_PACK_HINTS = {
+  default: 'By default, as on the command line, packs hold any number of sequences, except NNLSHP’s: 3, the paper’s setting (NNLSHP slows down as the limit grows). '
+    + 'Cap it when your attention kernel or per-sequence costs need it; “Max sequences per pack” below shows what a cap costs.',
+  set: 'This limit applies to every algorithm (NNLSHP slows down as it grows). '
+    + '“Max sequences per pack” below shows what each limit costs.',
 };
 
 const OVERLONG_HINTS = {
@@ -57,17 +64,21 @@ export class SettingsPanel extends View {
         'aria-describedby': `${perPackId}-hint`,
         onchange: () => {
           const value = this.maxPerPack.value;
-          change({ maxPerPack: value === 'unlimited' ? null : Number(value) });
+          let maxPerPack = Number(value);
+          if (value === 'unlimited') maxPerPack = null;
+          else if (value === DEFAULT_PER_PACK) maxPerPack = DEFAULT_PER_PACK;
+          change({ maxPerPack });
         },
       },
+      h('option', { value: DEFAULT_PER_PACK, text: 'Default: no limit, NNLSHP 3' }),
       Array.from({ length: MAX_FINITE_PER_PACK }, (_, index) => h('option', { value: String(index + 1), text: String(index + 1) })),
-      h('option', { value: 'unlimited', text: 'unlimited' }),
+      h('option', { value: 'unlimited', text: 'No limit, NNLSHP too' }),
     );
 
     const overlongId = uniqueId('overlong');
     this.overlong = h(
       'select',
-      { id: overlongId, 'data-testid': 'overlong', 'aria-describedby': `${perPackId}-hint`, onchange: () => change({ overlong: this.overlong.value }) },
+      { id: overlongId, 'data-testid': 'overlong', 'aria-describedby': `${overlongId}-hint`, onchange: () => change({ overlong: this.overlong.value }) },
       OVERLONG_POLICIES.map((policy) => h('option', { value: policy, text: OVERLONG_LABELS[policy] })),
     );
 
@@ -113,17 +124,16 @@ export class SettingsPanel extends View {
       { class: 'panel', 'aria-labelledby': 'settings-heading' },
       h('h2', { class: 'panel__title', id: 'settings-heading', text: 'Settings' }),
       this.maxLen.element,
-      h('div', { class: 'field-row' },
-        h('div', { class: 'field' },
-          h('label', { for: perPackId, text: 'Max sequences per pack' }),
-          this.maxPerPack,
-        ),
-        h('div', { class: 'field' },
-          h('label', { for: overlongId, text: 'Sequences over max_len' }),
-          this.overlong,
-        ),
+      h('div', { class: 'field' },
+        h('label', { for: perPackId, text: 'Max sequences per pack' }),
+        this.maxPerPack,
+        this.perPackHint = h('p', { class: 'hint', id: `${perPackId}-hint` }),
       ),
-      this.rowHint = h('p', { class: 'hint', id: `${perPackId}-hint` }),
+      h('div', { class: 'field' },
+        h('label', { for: overlongId, text: 'Sequences over max_len' }),
+        this.overlong,
+        this.overlongHint = h('p', { class: 'hint', id: `${overlongId}-hint` }),
+      ),
       this.algorithmFieldset,
       this.bucket.element,
       h('div', { class: 'field' },
@@ -180,7 +190,8 @@ export class SettingsPanel extends View {
     const depth = settings.maxPerPack === null ? 'unlimited' : String(settings.maxPerPack);
     if (this.maxPerPack.value !== depth) this.maxPerPack.value = depth;
     if (this.overlong.value !== settings.overlong) this.overlong.value = settings.overlong;
-    setText(this.rowHint, `Max per pack applies to every algorithm; NNLSHP slows down as it grows (the paper uses 3). ${OVERLONG_HINTS[settings.overlong]}`);
+    setText(this.perPackHint, PER_PACK_HINTS[settings.maxPerPack === DEFAULT_PER_PACK ? 'default' : 'set']);
+    setText(this.overlongHint, OVERLONG_HINTS[settings.overlong]);
     if (this.detail.value !== settings.detail) this.detail.value = settings.detail;
     for (const [name, box] of this.boxes ?? []) {
       box.checked = settings.algorithms.includes(name);

@@ -37,7 +37,7 @@ export class SweepView extends View {
     const analysis = model.analysis;
     this.chart.setStale(model.stale);
     if (!analysis) return;
-    const key = [analysis, model.settings.maxPerPack, model.sweepPending];
+    const key = [analysis, model.limits, model.sweepPending];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
 
@@ -50,14 +50,18 @@ export class SweepView extends View {
     );
     this.body.replaceChildren(
       ...model.sweepDepths.map((depth) => {
-        const current = depth === model.settings.maxPerPack;
+        // By default the algorithms pack at different limits (NNLSHP at 3,
+        // the others with none): each one's own cell is marked.
+        const chosen = (name) => model.limits[name] === depth;
+        const current = names.length > 0 && names.every(chosen);
         return h('tr', { 'data-depth': formatDepth(depth), class: current ? 'is-current' : null },
           h('th', { scope: 'row' }, formatDepth(depth), current ? h('span', { class: 'badge', text: 'chosen' }) : null),
           ...names.map((name) => {
             const point = lines.get(name)?.points.find((entry) => entry.max_per_pack === depth);
             if (!point) return h('td', { class: 'number pending-cell', 'data-algorithm': name, 'data-depth': formatDepth(depth), text: '…' });
             return h('td', {
-              class: 'number',
+              class: chosen(name) && !current ? 'number is-current' : 'number',
+              'data-chosen': chosen(name) ? 'true' : null,
               'data-algorithm': name,
               'data-depth': formatDepth(depth),
               'data-value': String(point.efficiency),

@@ -1,5 +1,7 @@
-// The answer first: how much compute padding wastes in this data, and how
-// much of it the best packing shown removes.
+// The answer first: how much compute padding wastes in this data, how much
+// of it the best packing shown removes, at which limit on sequences per
+// pack, and what the overlong policy loses. Its figures are those of the
+// results table at the same settings (a browser test checks it).
 import { View, h, setText } from '../dom.js';
 import { algorithmLabel, formatCount, formatPercent, formatSpeedup } from '../format.js';
 
@@ -20,6 +22,35 @@ function bestReport(reports) {
   return best;
 }
 
+/** "no limit per pack", "1 sequence per pack", "at most 3 per pack". */
+export function limitPhrase(maxPerPack) {
+  if (maxPerPack === null || maxPerPack === undefined) return 'no limit on sequences per pack';
+  if (maxPerPack === 1) return '1 sequence per pack';
+  return `at most ${formatCount(maxPerPack)} sequences per pack`;
+}
+
+/** "1 sequence", "2 sequences". */
+function sequences(count) {
+  return `${formatCount(count)} ${count === 1 ? 'sequence' : 'sequences'}`;
+}
+
+/**
+ * What the overlong policy did to the data, in one sentence, or '' when no
+ * sequence is longer than max_len. `summary` describes the data as read.
+ */
+export function lossSentence(analysis) {
+  const { overlong, summary, max_len: maxLen } = analysis;
+  if (!overlong || overlong.sequences === 0) return '';
+  const share = formatPercent(overlong.sequences / summary.sequences, 1);
+  const tokenShare = formatPercent(overlong.tokens_lost / summary.tokens, 1);
+  const subject = `${sequences(overlong.sequences)} (${share}) ${overlong.sequences === 1 ? 'is' : 'are'} longer than max_len ${formatCount(maxLen)}`;
+  if (overlong.policy === 'drop') {
+    return `${subject} and ${overlong.sequences === 1 ? 'is' : 'are'} dropped: ${formatCount(overlong.tokens_lost)} tokens (${tokenShare} of the data) are never trained on, ` +
+      `and every figure here counts the ${formatCount(analysis.no_packing.sequences)} sequences kept.`;
+  }
+  return `${subject} and ${overlong.sequences === 1 ? 'is' : 'are'} truncated to it: ${formatCount(overlong.tokens_lost)} tokens (${tokenShare} of the data) are cut off and never trained on.`;
+}
+
 export class VerdictView extends View {
   constructor() {
     super();
@@ -29,41 +60,52 @@ export class VerdictView extends View {
     this.speedup = figure('verdict-speedup');
     this.rows = figure('verdict-rows');
     this.sentence = h('p', { class: 'verdict__sentence' });
+    this.loss = h('p', { class: 'verdict__loss', 'data-testid': 'verdict-loss', hidden: true });
     this.element = h(
       'section',
       { class: 'verdict', id: 'summary', tabindex: '-1', 'data-testid': 'verdict', 'aria-label': 'Summary' },
       this.headline,
-      h('div', { class: 'figures' }, this.padding.element, this.best.element, this.speedup.element, this.rows.element),
+      this.figures = h('div', { class: 'figures' }, this.padding.element, this.best.element, this.speedup.element, this.rows.element),
       this.sentence,
+      this.loss,
     );
   }
 
   update(model) {
-    const analysis = model.analysis;
-    this.element.classList.toggle('is-stale', model.stale);
+    const analysis = model.failed ? null : model.analysis;
+    this.element.classList.toggle('is-stale', model.stale && !model.failed);
     this.element.classList.toggle('is-empty', !analysis);
+    setText(this.loss, analysis ? lossSentence(analysis) : '');
+    this.loss.hidden = !this.loss.textContent;
+    this.figures.hidden = model.failed;
     if (!analysis) {
-      setText(this.headline, model.engine === 'failed' ? 'Packlab could not start in this browser.' : 'Measuring the padding in the example data…');
+      let headline = 'Measuring the padding in the example data…';
+      if (model.engine === 'failed') headline = 'Packlab could not start in this browser.';
+      else if (model.failed) headline = 'No figures at these settings.';
+      setText(this.headline, headline);
       for (const part of [this.padding, this.best, this.speedup, this.rows]) {
         setText(part.value, '—');
         setText(part.label, '');
+        delete part.element.dataset.value;
       }
-      setText(this.sentence, '');
+      // Why, and what to change: the same message as the alert beside the settings.
+      setText(this.sentence, model.failed ? model.error?.message ?? '' : '');
       return;
     }
-    const { summary } = analysis;
-    const unpacked = summary.padding_fraction_unpacked;
+    const unpacked = analysis.no_packing.padding_fraction;
     setText(this.headline, `Without packing, ${formatPercent(unpacked, 1)} of the compute is padding.`);
     setText(this.padding.value, formatPercent(unpacked, 1));
+    this.padding.element.dataset.value = String(unpacked);
     setText(this.padding.label, `padding without packing, max_len ${formatCount(analysis.max_len)}`);
 
     const best = bestReport(analysis.reports);
-    const waiting = model.pending.includes('nnlshp');
+    const waiting = model.pending.filter((name) => name !== 'none');
     this.best.element.classList.toggle('figure--good', Boolean(best));
     if (!best) {
       const none = model.settings.algorithms.filter((name) => name !== 'none').length === 0;
       setText(this.best.value, '—');
       setText(this.best.label, none ? 'choose a packing algorithm to compare' : 'packing…');
+      for (const part of [this.best, this.speedup, this.rows]) delete part.element.dataset.value;
       setText(this.speedup.value, '—');
       setText(this.speedup.label, '');
       setText(this.rows.value, '—');
@@ -72,18 +114,24 @@ export class VerdictView extends View {
       return;
     }
     const name = algorithmLabel(best.algorithm);
+    this.best.element.dataset.algorithm = best.algorithm;
+    this.best.element.dataset.value = String(best.padding_fraction);
+    this.best.element.dataset.maxPerPack = best.max_per_pack === null ? 'unlimited' : String(best.max_per_pack);
     setText(this.best.value, formatPercent(best.padding_fraction));
-    setText(this.best.label, `padding with ${name}${waiting ? ' (best so far)' : ''}`);
+    setText(this.best.label, `padding with ${name}, ${limitPhrase(best.max_per_pack)}${waiting.length ? ' (best so far)' : ''}`);
+    this.speedup.element.dataset.value = String(best.speedup);
     setText(this.speedup.value, formatSpeedup(best.speedup));
     setText(this.speedup.label, `fewer rows; no plan can beat ${formatSpeedup(best.speedup_limit)}`);
+    this.rows.element.dataset.value = String(best.packs);
     setText(this.rows.value, formatCount(best.packs));
     setText(this.rows.label, `rows instead of ${formatCount(best.sequences)}; at least ${formatCount(best.volume_bound)} needed`);
     const saved = 1 - best.packs / best.sequences;
+    const still = waiting.map(algorithmLabel);
     setText(
       this.sentence,
-      `${name} packs ${formatCount(best.sequences)} sequences into ${formatCount(best.packs)} rows of ${formatCount(best.max_len)} tokens: ` +
-        `${formatPercent(saved, 1)} less compute per epoch than padding every sequence.` +
-        (waiting ? ' NNLSHP is still computing and may do better.' : ''),
+      `${name} packs ${sequences(best.sequences)} into ${formatCount(best.packs)} ${best.packs === 1 ? 'row' : 'rows'} of ${formatCount(best.max_len)} tokens, ` +
+        `${limitPhrase(best.max_per_pack)}: ${formatPercent(saved, 1)} less compute per epoch than padding every sequence.` +
+        (still.length ? ` ${still.join(' and ')} ${still.length === 1 ? 'is' : 'are'} still computing and may do better.` : ''),
     );
   }
 }

@@ -22,7 +22,6 @@ const COLUMNS = [
   { metric: 'efficiency', label: 'Efficiency', format: (value) => formatPercent(value) },
   { metric: 'padding_fraction', label: 'Padding', format: (value) => formatPercent(value) },
   { metric: 'speedup', label: 'Speed-up', format: (value) => formatSpeedup(value, 4) },
-  { metric: 'speedup_limit', label: 'Limit', format: (value) => formatSpeedup(value, 4) },
   { metric: 'max_per_pack', label: 'Max per pack', format: formatDepth, raw: (value) => (value === null ? 'unlimited' : String(value)) },
   { metric: 'runtime_ms', label: 'Runtime', format: formatDuration },
 ];
@@ -52,6 +51,8 @@ export class ComparisonView extends View {
       this.body,
     );
     this.bound = h('p', { class: 'hint', 'data-testid': 'volume-bound' });
+    // The same for every plan of a dataset, so said once rather than in a column.
+    this.speedupLimit = h('p', { class: 'hint', 'data-testid': 'speedup-limit' });
     this.lpBound = h('p', { class: 'hint', 'data-testid': 'lp-bound', hidden: true });
     this.bucketing = h('p', { class: 'hint', 'data-testid': 'bucketing', hidden: true });
     this.empty = h('p', { class: 'empty', hidden: true, text: 'Choose at least one algorithm under Settings.' });
@@ -64,7 +65,7 @@ export class ComparisonView extends View {
         ]),
       ),
     );
-    this.section.body.append(this.chart.element, this.empty, h('div', { class: 'table-scroll' }, this.table), this.bound, this.lpBound, this.bucketing, glossary);
+    this.section.body.append(this.chart.element, this.empty, h('div', { class: 'table-scroll' }, this.table), this.speedupLimit, this.bound, this.lpBound, this.bucketing, glossary);
     this.element = this.section.element;
     this.shownKey = null;
   }
@@ -127,9 +128,13 @@ export class ComparisonView extends View {
     if (any) {
       this.bound.dataset.value = String(any.volume_bound);
       setText(this.bound, `No plan can use fewer than ${formatCount(any.volume_bound)} packs (the volume bound: ceil(tokens / max_len) = ceil(${formatCount(any.tokens)} / ${formatCount(any.max_len)})).`);
+      this.speedupLimit.dataset.value = String(any.speedup_limit);
+      setText(this.speedupLimit, `No plan can beat a speed-up of ${formatSpeedup(any.speedup_limit, 4)}: every row full, no padding at all (sequences × max_len ÷ tokens).`);
     } else {
       delete this.bound.dataset.value;
       setText(this.bound, '');
+      delete this.speedupLimit.dataset.value;
+      setText(this.speedupLimit, '');
     }
 
     this.showLpBound(lpBound, model.lpBound);

@@ -427,6 +427,7 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
             max_per_pack: report.max_per_pack,
             groups,
             bucketing: None,
+            optimality: None,
         };
         packing_flops.push(
             both(&|attention| flops_with_packing(&model, &histogram, &plan, attention))

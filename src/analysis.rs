@@ -393,7 +393,7 @@ pub fn analyse(
             // under any limit of at least `deepest`: the limit only closes
             // packs it never chose again. One run then stands for all those
             // settings (tests/algorithms.rs checks the claim).
-            let unlimited = if algorithm == Algorithm::Nnlshp {
+            let unlimited = if matches!(algorithm, Algorithm::Nnlshp | Algorithm::Optimal) {
                 None
             } else {
                 let (plan, runtime_ms) = timed_pack(algorithm, None)?;

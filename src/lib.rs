@@ -58,6 +58,6 @@ pub use histogram::{
     CountOverflow, Histogram, HistogramError, LengthCounts, LengthSummary, OverlongOutcome,
     OverlongPolicy, MAX_SUPPORTED_MAX_LEN,
 };
-pub use plan::{validate, Bucketing, PackGroup, PackingPlan, PlanError};
+pub use plan::{validate, Bucketing, Optimality, PackGroup, PackingPlan, PlanError, PlanOrigin};
 pub use presets::Preset;
 pub use report::Report;

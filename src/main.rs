@@ -23,8 +23,9 @@ use packlab::input::{read_lengths, Format, ReadOptions};
 use packlab::max_len_sweep::{candidates as max_len_candidates, sweep_max_len, MaxLenPoint};
 use packlab::numbers::thousands;
 use packlab::{
-    pack_with, Algorithm, Histogram, LengthCounts, LengthSummary, MaxPerPack, OverlongOutcome,
-    OverlongPolicy, PackError, PackGroup, PackOptions, PackingPlan, Preset, Report,
+    pack_cached, pack_with, Algorithm, Histogram, LengthCounts, LengthSummary, MaxPerPack,
+    OverlongOutcome, OverlongPolicy, PackError, PackGroup, PackOptions, PackingPlan, PlanOrigin,
+    Preset, Report, SolutionCache,
 };
 
 /// See how much compute padding wastes in a training set, and which
@@ -274,19 +275,21 @@ fn load(input: &InputArgs) -> Result<(Histogram, OverlongOutcome), Failure> {
         .map_err(|error| Failure::Input(error.to_string()))
 }
 
-/// Packs and times one algorithm.
+/// Packs and times one algorithm. `cache` keeps NNLSHP's solutions, which
+/// the optimal packer reuses when it compares its plan with NNLSHP's.
 fn run_algorithm(
     histogram: &Histogram,
     algorithm: Algorithm,
     max_per_pack: MaxPerPack,
     bucket_tokens: Option<u32>,
+    cache: &mut SolutionCache,
 ) -> Result<(Report, Vec<PackGroup>), Failure> {
     let options = PackOptions {
         max_per_pack: max_per_pack.for_algorithm(algorithm),
         bucket_tokens,
     };
     let started = Instant::now();
-    let plan = pack_with(histogram, algorithm, &options)?;
+    let plan = pack_cached(histogram, algorithm, &options, cache)?;
     let runtime_ms = started.elapsed().as_secs_f64() * 1e3;
     let report = Report::new(algorithm, histogram, &plan, runtime_ms);
     Ok((report, plan.groups))
@@ -308,6 +311,7 @@ fn run_pack(args: PackArgs) -> Result<(), Failure> {
         args.algorithm,
         args.max_per_pack,
         args.bucket_tokens,
+        &mut SolutionCache::new(),
     )?;
     if args.json {
         let output = PackOutput {
@@ -336,6 +340,9 @@ fn run_pack(args: PackArgs) -> Result<(), Failure> {
         thousands(report.sequences),
         thousands(report.volume_bound)
     );
+    if let Some(line) = unproven_optimality_line(&report) {
+        text += &format!("  {line}\n");
+    }
     text += &format!(
         "  efficiency      {:>13.2}%   padding {:.2}%\n",
         report.efficiency * 100.0,
@@ -404,14 +411,21 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
 
     let mut reports = Vec::new();
     let mut packing_flops = Vec::new();
+    let mut cache = SolutionCache::new();
     for algorithm in Algorithm::ALL {
-        let (report, groups) =
-            run_algorithm(&histogram, algorithm, args.max_per_pack, args.bucket_tokens)?;
+        let (report, groups) = run_algorithm(
+            &histogram,
+            algorithm,
+            args.max_per_pack,
+            args.bucket_tokens,
+            &mut cache,
+        )?;
         let plan = PackingPlan {
             max_len: report.max_len,
             max_per_pack: report.max_per_pack,
             groups,
             bucketing: None,
+            optimality: None,
         };
         packing_flops.push(
             both(&|attention| flops_with_packing(&model, &histogram, &plan, attention))
@@ -532,6 +546,9 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
             report.speedup_limit,
             report.runtime_ms
         );
+    }
+    for line in reports.iter().filter_map(unproven_optimality_line) {
+        text += &format!("{line}\n");
     }
     text += &format!(
         "No plan {} can use fewer than {} packs (the cutting-stock LP relaxation{}: {:.2}); \
@@ -709,6 +726,7 @@ fn run_stats(args: StatsArgs) -> Result<(), Failure> {
         Algorithm::None,
         MaxPerPack::AlgorithmDefault,
         None,
+        &mut SolutionCache::new(),
     )?;
     if args.json {
         return print_json(&StatsOutput {
@@ -995,6 +1013,31 @@ fn overlong_line(outcome: &OverlongOutcome) -> String {
         thousands(outcome.sequences),
         thousands(outcome.tokens_lost)
     )
+}
+
+/// For an optimal packer's plan that is not proven optimal: whose plan it
+/// is and how far above the bound, so that no one reads "optimal" as
+/// proven. `None` for a proven plan and for the other algorithms.
+fn unproven_optimality_line(report: &Report) -> Option<String> {
+    let optimality = report.optimality.filter(|known| !known.proven_optimal)?;
+    let origin = match optimality.plan_from {
+        PlanOrigin::LpRounding => "the LP's rounding",
+        PlanOrigin::Lpfhp => "LPFHP's",
+        PlanOrigin::Spfhp => "SPFHP's",
+        PlanOrigin::Bfd => "BFD's",
+        PlanOrigin::Nnlshp => "NNLSHP's",
+    };
+    let unsettled = if optimality.lp_bound_exact {
+        ""
+    } else {
+        " (the LP stopped early: the bound may be low)"
+    };
+    Some(format!(
+        "optimal: best plan found ({origin}), {} over the LP bound of {} packs{unsettled}, \
+         so optimality is not proven",
+        thousands(report.packs.saturating_sub(optimality.lower_bound_packs)),
+        thousands(optimality.lower_bound_packs)
+    ))
 }
 
 fn depth_breakdown(sequences_per_pack: &[u64]) -> String {

@@ -40,6 +40,10 @@ pub struct PackingPlan {
     /// (NNLSHP at large max_len); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucketing: Option<Bucketing>,
+    /// Set on the optimal packer's plans: how near the best plan it is
+    /// known to be; absent for the other algorithms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimality: Option<Optimality>,
 }
 
 /// How NNLSHP grouped lengths into buckets to stay fast at large max_len.
@@ -52,6 +56,51 @@ pub struct Bucketing {
     /// packs, before leftover sequences filled what they could of them: an
     /// upper bound on the padding bucketing added.
     pub slack_tokens: u64,
+}
+
+/// What the optimal packer knows of its plan: the fewest packs any plan
+/// could use, whether the plan reaches that, and whose plan it is.
+///
+/// The optimal packer rounds the cutting-stock LP's solution. When that
+/// plan misses the LP bound, it also asks the other packers at the same
+/// setting and keeps the plan with fewest packs, so that it never shows
+/// more packs than another algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Optimality {
+    /// No plan of this histogram at this max_per_pack uses fewer packs:
+    /// the cutting-stock LP bound (see
+    /// [`crate::cutting_stock::LpBound::lower_bound_packs`]).
+    pub lower_bound_packs: u64,
+    /// True when the plan uses exactly `lower_bound_packs` packs: no plan
+    /// uses fewer, so it is optimal. When false, the best plan may use up
+    /// to `packs − lower_bound_packs` fewer packs than this one (it often
+    /// needs the bound exactly, rarely one pack more).
+    pub proven_optimal: bool,
+    /// True when the LP was solved far enough that its optimum, rounded up,
+    /// is known: no higher bound can come from it. False when column
+    /// generation stopped early; the bound may then be lower than the LP's,
+    /// and the plan nearer the best than the gap says.
+    pub lp_bound_exact: bool,
+    /// The packer whose plan was kept.
+    pub plan_from: PlanOrigin,
+}
+
+/// The packer behind an optimal packer's plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanOrigin {
+    /// The LP's solution, rounded and completed by best fit.
+    LpRounding,
+    /// LPFHP, which the LP starts from and keeps when no worse than the
+    /// rounding.
+    Lpfhp,
+    /// SPFHP: the rounding missed the bound and SPFHP used fewer packs.
+    Spfhp,
+    /// Best-fit decreasing: the rounding missed the bound and BFD used
+    /// fewer packs.
+    Bfd,
+    /// NNLSHP: the rounding missed the bound and NNLSHP used fewer packs.
+    Nnlshp,
 }
 
 impl PackingPlan {
@@ -91,6 +140,7 @@ impl PackingPlan {
             max_per_pack,
             groups,
             bucketing: None,
+            optimality: None,
         }
     }
 
@@ -318,6 +368,7 @@ mod tests {
             max_per_pack: None,
             groups: vec![group(&[0, 4], 1)],
             bucketing: None,
+            optimality: None,
         };
         assert!(matches!(
             validate(&plan, &histogram(&[0, 0, 0, 1])),

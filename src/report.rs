@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::algorithms::Algorithm;
 use crate::histogram::Histogram;
-use crate::plan::PackingPlan;
+use crate::plan::{Optimality, PackingPlan};
 
 /// Pack fill is reported in this many equal buckets of the row.
 pub const FILL_BUCKETS: usize = 20;
@@ -51,6 +51,11 @@ pub struct Report {
     /// At most this share of the row tokens is padding added by bucketing
     /// (see [`crate::plan::Bucketing::slack_tokens`]); `None` without bucketing.
     pub bucketing_cost: Option<f64>,
+    /// The optimal packer only: the fewest packs any plan could use, whether
+    /// this plan is proven to reach them (`packs − lower_bound_packs` is how
+    /// many it may be off otherwise), and which packer's plan was kept;
+    /// `None` for the other algorithms.
+    pub optimality: Option<Optimality>,
     /// Wall-clock time the algorithm took, in milliseconds, as measured by
     /// the caller (the library has no clock: WebAssembly lacks one).
     pub runtime_ms: f64,
@@ -127,6 +132,7 @@ impl Report {
                     bucketing.slack_tokens as f64 / padded
                 }
             }),
+            optimality: plan.optimality,
             runtime_ms,
         }
     }

@@ -234,6 +234,53 @@ fn compare_lists_every_algorithm() {
 }
 
 #[test]
+fn the_optimal_packer_says_whether_its_plan_is_proven_optimal() {
+    // Lengths 7, 6, 4, 3, 3 in rows of 10: 3 packs, the volume bound.
+    let proven = scratch("proven.txt", b"7\n6\n4\n3\n3\n");
+    let proven = proven.to_str().unwrap();
+    let args = ["pack", proven, "--max-len", "10", "-a", "optimal"];
+    let report = json(&packlab(&[&args[..], &["--json"]].concat()));
+    assert_eq!(report["packs"], 3);
+    assert_eq!(report["optimality"]["lower_bound_packs"], 3);
+    assert_eq!(report["optimality"]["proven_optimal"], true);
+    let text = String::from_utf8_lossy(&packlab(&args).stdout).into_owned();
+    assert!(!text.contains("not proven"), "{text}");
+    let other = json(&packlab(&["pack", proven, "--max-len", "10", "--json"]));
+    assert_eq!(other["optimality"], Value::Null);
+
+    // 12 × 1, 3 × 4, 4 × 6 and 1 × 8 tokens in rows of 10, at most 4 per
+    // pack: the bound is 6 and a 6-pack plan exists, but every packer took
+    // 7 when this was written (tests/cutting_stock.rs).
+    let mut lengths = "1\n".repeat(12) + &"4\n".repeat(3) + &"6\n".repeat(4);
+    lengths += "8\n";
+    let unproven = scratch("unproven.txt", lengths.as_bytes());
+    let unproven = unproven.to_str().unwrap();
+    let args = [
+        "pack",
+        unproven,
+        "--max-len",
+        "10",
+        "-a",
+        "optimal",
+        "--max-per-pack",
+        "4",
+    ];
+    let report = json(&packlab(&[&args[..], &["--json"]].concat()));
+    let optimality = &report["optimality"];
+    assert_eq!(optimality["lower_bound_packs"], 6);
+    let text = String::from_utf8_lossy(&packlab(&args).stdout).into_owned();
+    if optimality["proven_optimal"] == false {
+        let over = report["packs"].as_u64().unwrap() - 6;
+        let line = format!("{over} over the LP bound of 6 packs");
+        assert!(text.contains(&line), "{text}");
+        assert!(text.contains("so optimality is not proven"), "{text}");
+    } else {
+        assert_eq!(report["packs"], 6);
+        assert!(!text.contains("not proven"), "{text}");
+    }
+}
+
+#[test]
 fn compare_shows_dynamic_padding_flops_and_the_max_len_sweep() {
     // Lengths 1..=40, once each: max_len 40 by default.
     let lengths: String = (1..=40).map(|length| format!("{length}\n")).collect();

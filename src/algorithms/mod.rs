@@ -11,10 +11,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::cutting_stock::{pack_optimal, CuttingStockError};
+use crate::cutting_stock::{pack_optimal, CuttingStockError, PlanSource};
 use crate::histogram::Histogram;
 use crate::nnls::NnlsError;
-use crate::plan::{validate, PackGroup, PackingPlan, PlanError};
+use crate::plan::{validate, Bucketing, Optimality, PackGroup, PackingPlan, PlanError, PlanOrigin};
 
 /// A packing algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -33,7 +33,10 @@ pub enum Algorithm {
     /// Best-fit decreasing, the usual packer of training libraries.
     Bfd,
     /// The cutting-stock LP's solution, rounded down and completed: within
-    /// a few packs of the LP bound (see [`crate::cutting_stock`]).
+    /// a few packs of the LP bound (see [`crate::cutting_stock`]). When
+    /// that plan misses the bound, the other packers' plans at the same
+    /// settings are made too and the one with fewest packs is kept; the
+    /// plan's [`Optimality`] says which, and whether it is proven optimal.
     Optimal,
 }
 
@@ -299,6 +302,7 @@ fn pack_inner(
     // user's figure.
     let effective_limit = max_per_pack.filter(|&limit| limit < max_len);
     let mut bucketing = None;
+    let mut optimality = None;
     let groups = match algorithm {
         Algorithm::None => histogram
             .longest_first()
@@ -316,9 +320,10 @@ fn pack_inner(
             outcome.groups
         }
         Algorithm::Optimal => {
-            let outcome = pack_optimal(histogram, effective_limit)?;
-            bucketing = outcome.bucketing;
-            outcome.groups
+            let (kept, known) = pack_best_found(histogram, options, effective_limit, cache)?;
+            bucketing = kept.bucketing;
+            optimality = Some(known);
+            kept.groups
         }
     };
     // No packing holds one sequence per pack whatever the limit says.
@@ -329,13 +334,172 @@ fn pack_inner(
     };
     let mut plan = PackingPlan::from_groups(max_len, plan_limit, groups);
     plan.bucketing = bucketing;
+    plan.optimality = optimality;
     validate(&plan, histogram).map_err(|problem| PackError::UnsoundPlan { algorithm, problem })?;
     Ok(plan)
 }
 
+/// A plan the optimal packer may keep, and the packer that made it.
+struct Candidate {
+    plan_from: PlanOrigin,
+    groups: Vec<PackGroup>,
+    bucketing: Option<Bucketing>,
+}
+
+impl Candidate {
+    fn packs(&self) -> u64 {
+        self.groups.iter().map(|group| group.count).sum()
+    }
+}
+
+/// The packers the optimal packer asks when the LP's plan misses the
+/// bound: the two greedy ones first (microseconds), then NNLSHP. LPFHP
+/// is not among them: the LP's plan is already LPFHP's when that is no
+/// worse.
+const OTHER_PACKERS: [(PlanOrigin, Algorithm); 3] = [
+    (PlanOrigin::Spfhp, Algorithm::Spfhp),
+    (PlanOrigin::Bfd, Algorithm::Bfd),
+    (PlanOrigin::Nnlshp, Algorithm::Nnlshp),
+];
+
+/// The optimal packer: the cutting-stock LP's plan (see [`pack_optimal`]),
+/// unless it misses the LP bound and another packer's plan at the same
+/// settings uses fewer packs. Where column generation stops before the
+/// LP converges, its rounding can lose to NNLSHP by a few packs, and a
+/// packer called optimal must never show more packs than another one.
+/// NNLSHP reuses and keeps its solutions in `cache`, as when asked for
+/// itself, so a page that showed NNLSHP's plan does not solve it again.
+fn pack_best_found(
+    histogram: &Histogram,
+    options: &PackOptions,
+    effective_limit: Option<u32>,
+    mut cache: Option<&mut SolutionCache>,
+) -> Result<(Candidate, Optimality), PackError> {
+    let outcome = pack_optimal(histogram, effective_limit)?;
+    let lower_bound_packs = outcome.bound.lower_bound_packs;
+    let lp_bound_exact = outcome.bound.proven;
+    let lp_plan = Candidate {
+        plan_from: match outcome.source {
+            PlanSource::LpRounding => PlanOrigin::LpRounding,
+            PlanSource::Lpfhp => PlanOrigin::Lpfhp,
+        },
+        groups: outcome.groups,
+        bucketing: outcome.bucketing,
+    };
+    // Lazy: each packer runs only if no plan before it met the bound.
+    let others = OTHER_PACKERS.iter().filter_map(|&(plan_from, algorithm)| {
+        // A packer that fails here fails the same way when asked for
+        // itself, and says why there; the plans at hand are enough here.
+        let plan = pack_inner(histogram, algorithm, options, cache.as_deref_mut()).ok()?;
+        Some(Candidate {
+            plan_from,
+            groups: plan.groups,
+            bucketing: plan.bucketing,
+        })
+    });
+    let kept = keep_fewest_packs(lp_plan, lower_bound_packs, others);
+    let optimality = Optimality {
+        lower_bound_packs,
+        proven_optimal: kept.packs() <= lower_bound_packs,
+        lp_bound_exact,
+        plan_from: kept.plan_from,
+    };
+    Ok((kept, optimality))
+}
+
+/// The candidate with fewest packs, the earlier one on a tie (so the LP's
+/// own plan, given `first`, wins ties). Candidates are taken from `others`
+/// only while the kept one misses `lower_bound_packs`: no plan uses fewer,
+/// so none after a plan that meets it can win, and they need not be made.
+fn keep_fewest_packs(
+    first: Candidate,
+    lower_bound_packs: u64,
+    others: impl IntoIterator<Item = Candidate>,
+) -> Candidate {
+    let mut kept = first;
+    let mut others = others.into_iter();
+    while kept.packs() > lower_bound_packs {
+        let Some(other) = others.next() else {
+            break;
+        };
+        if other.packs() < kept.packs() {
+            kept = other;
+        }
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use super::*;
+
+    /// A candidate of `packs` one-sequence packs.
+    fn candidate(plan_from: PlanOrigin, packs: u64) -> Candidate {
+        Candidate {
+            plan_from,
+            groups: vec![PackGroup {
+                lengths: vec![1],
+                count: packs,
+            }],
+            bucketing: None,
+        }
+    }
+
+    #[test]
+    fn another_packers_plan_with_fewer_packs_is_kept() {
+        let lp_plan = candidate(PlanOrigin::LpRounding, 12);
+        let others = [
+            candidate(PlanOrigin::Spfhp, 13),
+            candidate(PlanOrigin::Bfd, 11),
+            candidate(PlanOrigin::Nnlshp, 10),
+        ];
+        let kept = keep_fewest_packs(lp_plan, 9, others);
+        assert_eq!(kept.plan_from, PlanOrigin::Nnlshp);
+        assert_eq!(kept.packs(), 10);
+    }
+
+    #[test]
+    fn ties_keep_the_earlier_plan() {
+        let others = [
+            candidate(PlanOrigin::Spfhp, 12),
+            candidate(PlanOrigin::Nnlshp, 12),
+        ];
+        let kept = keep_fewest_packs(candidate(PlanOrigin::Lpfhp, 12), 10, others);
+        assert_eq!(kept.plan_from, PlanOrigin::Lpfhp);
+        let others = [
+            candidate(PlanOrigin::Bfd, 11),
+            candidate(PlanOrigin::Nnlshp, 11),
+        ];
+        let kept = keep_fewest_packs(candidate(PlanOrigin::LpRounding, 12), 10, others);
+        assert_eq!(kept.plan_from, PlanOrigin::Bfd);
+    }
+
+    #[test]
+    fn no_plan_is_made_after_one_meets_the_bound() {
+        let made = Cell::new(0);
+        let counted = |plan_from, packs| {
+            made.set(made.get() + 1);
+            candidate(plan_from, packs)
+        };
+        // The LP's plan meets the bound: no other packer runs.
+        let others = [(PlanOrigin::Spfhp, 9)]
+            .into_iter()
+            .map(|(origin, packs)| counted(origin, packs));
+        let kept = keep_fewest_packs(candidate(PlanOrigin::LpRounding, 10), 10, others);
+        assert_eq!((kept.plan_from, made.get()), (PlanOrigin::LpRounding, 0));
+        // BFD's plan meets it: NNLSHP does not run.
+        let others = [
+            (PlanOrigin::Spfhp, 12),
+            (PlanOrigin::Bfd, 10),
+            (PlanOrigin::Nnlshp, 10),
+        ]
+        .into_iter()
+        .map(|(origin, packs)| counted(origin, packs));
+        let kept = keep_fewest_packs(candidate(PlanOrigin::LpRounding, 11), 10, others);
+        assert_eq!((kept.plan_from, made.get()), (PlanOrigin::Bfd, 2));
+    }
 
     #[test]
     fn the_default_limit_is_each_algorithms_own() {

@@ -209,8 +209,9 @@ pub struct PlanDetail {
     pub top_groups: Vec<PackGroup>,
     /// How many distinct compositions the plan has.
     pub distinct_compositions: usize,
-    /// A pack to draw: the most frequent composition that holds more than
-    /// one sequence (or the most frequent one if none does).
+    /// A pack to draw, typical of the plan: of median fill (half of all
+    /// packs hold at most as many tokens, half at least), the most
+    /// frequent composition of that fill.
     pub example: Vec<u32>,
 }
 
@@ -536,20 +537,47 @@ fn no_packing_report(histogram: &Histogram) -> Result<Report, PackError> {
 
 #[inline(never)] // One step of an analysis: see `analysis::analyse`.
 fn plan_detail(report: Report, plan: PackingPlan, top_groups: usize) -> PlanDetail {
-    // Groups come most frequent first (PackingPlan::from_groups).
-    let example = plan
-        .groups
-        .iter()
-        .find(|group| group.lengths.len() > 1)
-        .or_else(|| plan.groups.first())
-        .map(|group| group.lengths.clone())
-        .unwrap_or_default();
+    let example = representative_pack(&plan.groups);
     PlanDetail {
         report,
         distinct_compositions: plan.groups.len(),
         top_groups: plan.groups.into_iter().take(top_groups).collect(),
         example,
     }
+}
+
+/// A pack of median fill, the most frequent composition of that fill: what
+/// a typical pack of the plan looks like. (The most frequent composition
+/// alone can be far from typical: a plan whose packs are nearly all full
+/// may still repeat one short leftover pack more often than any full one.)
+fn representative_pack(groups: &[PackGroup]) -> Vec<u32> {
+    let total: u64 = groups.iter().map(|group| group.count).sum();
+    let median_rank = total.div_ceil(2);
+    let packs_at_most = |fill: u64| -> u64 {
+        groups
+            .iter()
+            .filter(|group| group.tokens() <= fill)
+            .map(|group| group.count)
+            .sum()
+    };
+    // The least fill that half of the packs do not exceed, by bisection:
+    // a sort of the groups would cost more code in the page's module than
+    // the few passes over them cost time.
+    let (mut low, mut high) = (0, groups.iter().map(PackGroup::tokens).max().unwrap_or(0));
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if packs_at_most(middle) >= median_rank {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    // Groups come most frequent first (PackingPlan::from_groups).
+    groups
+        .iter()
+        .find(|group| group.tokens() == low)
+        .map(|group| group.lengths.clone())
+        .unwrap_or_default()
 }
 
 /// Sums the lengths into at most `max_bins` bins of equal width covering
@@ -671,6 +699,27 @@ mod tests {
             assert_eq!(line.points[0].packs, 12);
             assert!(line.points[2].packs <= line.points[1].packs);
         }
+    }
+
+    #[test]
+    fn the_example_pack_is_of_median_fill() {
+        let group = |lengths: &[u32], count| PackGroup {
+            lengths: lengths.to_vec(),
+            count,
+        };
+        // The most frequent composition is a short leftover; most packs are full.
+        let groups = vec![
+            group(&[3], 5),
+            group(&[6, 4], 4),
+            group(&[5, 5], 3),
+            group(&[7, 3], 2),
+            group(&[2], 1),
+        ];
+        assert_eq!(representative_pack(&groups), vec![6, 4]);
+        // Fills 3, 3, 3, 3, 3, 10, 10: the median pack holds 3 tokens.
+        let groups = vec![group(&[3], 5), group(&[6, 4], 2)];
+        assert_eq!(representative_pack(&groups), vec![3]);
+        assert_eq!(representative_pack(&[]), Vec::<u32>::new());
     }
 
     #[test]

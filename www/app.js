@@ -238,7 +238,16 @@ export class App {
     const link = this.readLink();
     Object.assign(this.state.settings, link.settings);
     window.addEventListener('hashchange', () => this.followLink());
-    await this.loadPreset(link.preset ?? this.state.presets[0].name, { maxLen: link.settings.maxLen });
+    const preset = link.preset ?? this.state.presets[0].name;
+    if (link.fromFiles && !link.preset) {
+      const label = this.state.presets.find((entry) => entry.name === preset)?.label ?? preset;
+      this.setError(
+        'files-link',
+        'This link was made while files of your own were loaded. Files never leave the machine that read them, so no link carries them: ' +
+          `this is the example “${label}” at the link’s settings instead. Drop your files on the page to see theirs.`,
+      );
+    }
+    await this.loadPreset(preset, { maxLen: link.settings.maxLen });
   }
 
   /**
@@ -280,7 +289,10 @@ export class App {
     // The max_len sweep comes after the first figures by design (see runMaxLenSweep).
     this.firstRenderCharts = this.charts.filter((chart) => chart !== views.maxLenSweep.chart);
 
-    views.data.addEventListener('preset', (event) => this.loadPreset(event.detail));
+    views.data.addEventListener('preset', (event) => {
+      this.clearError('files-link');
+      this.loadPreset(event.detail);
+    });
     views.data.addEventListener('files', (event) => this.readFiles(event.detail));
     views.data.addEventListener('cancel', () => this.cancelRead());
     views.drop.addEventListener('files', (event) =>
@@ -420,6 +432,7 @@ export class App {
     const total = files.reduce((sum, file) => sum + file.size, 0);
     this.state.reading = { names, loaded: 0, total, file: names[0] };
     this.clearError('read');
+    this.clearError('files-link');
     this.render();
     const readOptions = {};
     if (options.format) readOptions.format = options.format;

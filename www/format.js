@@ -89,7 +89,7 @@ export const ALGORITHM_INFO = {
   optimal: {
     label: 'Optimal (LP)',
     description:
-      'The cutting-stock linear programme solved, its solution rounded and the rest completed: close to the fewest packs possible, measured against the LP bound. About as slow as NNLSHP.',
+      'The cutting-stock linear programme solved, its solution rounded and the rest completed: close to the fewest packs possible, measured against the LP bound. Where it misses the bound, the best of the other algorithms’ plans is kept if better, so it never uses more packs than they do at the same limit. About as slow as NNLSHP.',
   },
 };
 

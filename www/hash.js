@@ -5,7 +5,8 @@
 //    &model=bert-base&seed=7&epoch=2
 //
 // `preset` is left out when the data came from the user's files (they never
-// leave the machine, so a link cannot carry them). `max_per_pack` is left
+// leave the machine, so a link cannot carry them): `data=files` says so, and
+// the page opening such a link says what it shows instead. `max_per_pack` is left
 // out at its default (each algorithm's own limit: none, NNLSHP 3). `bucket`, NNLSHP's length
 // bucket width in tokens, is left out when Packlab chooses it. `model`, the
 // model of the FLOPs estimate, is a preset's name or a custom shape written
@@ -142,8 +143,9 @@ function wholeNumber(text, min, max) {
 }
 
 /**
- * Reads a hash. Returns `{preset, settings, problems}`: `preset` is a name
- * or null, `settings` holds only the keys the hash set validly (and
+ * Reads a hash. Returns `{preset, fromFiles, settings, problems}`:
+ * `preset` is a name or null, `fromFiles` whether the link was copied from
+ * the user's files, `settings` holds only the keys the hash set validly (and
  * `bucketTokens` always: its absence means automatic), and `problems` lists
  * what was ignored, in words for the user.
  */
@@ -152,6 +154,7 @@ export function readHash(hash, { presetNames, algorithmNames, modelNames = [] })
   const settings = {};
   const problems = [];
   let preset = null;
+  const fromFiles = params.get('data') === 'files';
 
   const value = (key) => params.get(key);
   if (params.has('preset')) {
@@ -218,14 +221,18 @@ export function readHash(hash, { presetNames, algorithmNames, modelNames = [] })
     if (number === null) problems.push(`${key} “${value(key)}” (use a whole number from 0 to ${max})`);
     else settings[key] = number;
   }
-  return { preset, settings, problems };
+  return { preset, fromFiles, settings, problems };
 }
 
-/** Writes the hash (without '#') for a preset name (or null) and settings. */
+/**
+ * Writes the hash (without '#') for a preset name, or null for the user's
+ * files, and settings.
+ */
 export function writeHash(preset, settings) {
   const parts = [];
   const add = (key, text) => parts.push(`${key}=${encodeURIComponent(text)}`);
   if (preset) add('preset', preset);
+  else add('data', 'files');
   if (settings.maxLen !== null) add('max_len', settings.maxLen);
   if (settings.maxPerPack !== DEFAULT_PER_PACK) add('max_per_pack', settings.maxPerPack === null ? 'unlimited' : settings.maxPerPack);
   add('overlong', settings.overlong);

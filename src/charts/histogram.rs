@@ -71,8 +71,18 @@ pub(super) fn draw<DB: DrawingBackend>(
     // The bins end where the last one does; max_len is inside unless the
     // data disagrees with itself, in which case the axis stretches to it.
     let x_end = bin_width.saturating_mul(bin_count).max(max_len).max(1);
-    let tallest = bins.counts.iter().copied().max().unwrap_or(0);
-    let y_end = count_value(tallest).max(1.0) * 1.04;
+    let y_end = y_axis_end(&bins.counts);
+    // A spike (BERT-like data truncated at max_len piles a fifth of all
+    // sequences into one bin) would flatten every other bar: the axis stops
+    // above the others, the spike is cut at the top and labelled with its
+    // count.
+    let cut = bins
+        .counts
+        .iter()
+        .enumerate()
+        .filter(|(_, count)| count_value(**count) > y_end)
+        .map(|(bin, count)| (bin as u64, *count))
+        .next();
 
     let (width, _) = area_size(root);
     let y_label_area = value_axis_width(root, y_end, style)?;
@@ -169,13 +179,13 @@ pub(super) fn draw<DB: DrawingBackend>(
     if bar_pixels >= MIN_BAR_CSS * style.pixel_ratio {
         let gap = u32::from(bar_pixels >= MIN_GAPPED_BAR_CSS * style.pixel_ratio);
         chart
-            .draw_series(bars(&bins.counts, bin_width, max_len, gap, style))
+            .draw_series(bars(&bins.counts, bin_width, max_len, gap, y_end, style))
             .map_err(drawing_failed)?;
     } else {
         // Bars a pixel or two wide would show seams between them: the
         // outline of the bars, filled, is the same picture without them.
-        let fits = outline(&bins.counts, bin_width, 0, max_len);
-        let past = outline(&bins.counts, bin_width, max_len, x_end);
+        let fits = outline(&bins.counts, bin_width, 0, max_len, y_end);
+        let past = outline(&bins.counts, bin_width, max_len, x_end, y_end);
         chart
             .draw_series([
                 Polygon::new(fits, style.bar.filled()),
@@ -217,6 +227,22 @@ pub(super) fn draw<DB: DrawingBackend>(
             .map_err(drawing_failed)?;
         }
     }
+    if let Some((bin, count)) = cut {
+        let middle = count_value(bin.saturating_mul(bin_width)) + count_value(bin_width) / 2.0;
+        let (x, y) = chart.backend_coord(&(middle, y_end));
+        let base = root.get_base_pixel();
+        root.draw(&Text::new(
+            format!("{} ▲ (cut)", format_count(count)),
+            (
+                x - base.0 - style.offset(4.0),
+                y - base.1 + style.offset(4.0),
+            ),
+            style
+                .bold_text(11.5, style.foreground)
+                .pos(Pos::new(HPos::Right, VPos::Top)),
+        ))
+        .map_err(drawing_failed)?;
+    }
     chart
         .draw_series(LineSeries::new(
             [(count_value(max_len), 0.0), (count_value(max_len), y_end)],
@@ -237,13 +263,37 @@ pub(super) fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The top of the count axis: a little above the tallest bin, or, when one
+/// bin is a spike more than four times as tall as any other, a third above
+/// the second tallest (the spike is drawn cut off at the top).
+fn y_axis_end(counts: &[u64]) -> f64 {
+    const SPIKE_RATIO: f64 = 4.0;
+    let (mut tallest, mut second) = (0u64, 0u64);
+    for &count in counts {
+        if count > tallest {
+            second = tallest;
+            tallest = count;
+        } else if count > second {
+            second = count;
+        }
+    }
+    let (tallest, second) = (count_value(tallest), count_value(second));
+    if second > 0.0 && tallest > SPIKE_RATIO * second {
+        second * 1.3
+    } else {
+        tallest.max(1.0) * 1.04
+    }
+}
+
 /// One bar per non-empty bin, split at max_len when a bin straddles it
-/// (its left part fits the row, its right part does not).
+/// (its left part fits the row, its right part does not); no taller than
+/// `y_end`.
 fn bars(
     counts: &[u64],
     bin_width: u64,
     max_len: u64,
     gap: u32,
+    y_end: f64,
     style: &Style,
 ) -> Vec<Rectangle<(f64, f64)>> {
     let mut bars = Vec::with_capacity(counts.len() + 1);
@@ -255,7 +305,7 @@ fn bars(
             continue;
         }
         let end = start.saturating_add(bin_width);
-        let height = count_value(*count);
+        let height = count_value(*count).min(y_end);
         let (left, middle, right) = (count_value(start), count_value(max_len), count_value(end));
         if start < max_len && end > max_len {
             bars.push(Rectangle::new(
@@ -281,8 +331,9 @@ fn bars(
 }
 
 /// The outline of the bins' bars between lengths `from` and `to`, as a
-/// polygon along the axis: up and across each bin, down at the end.
-fn outline(counts: &[u64], bin_width: u64, from: u64, to: u64) -> Vec<(f64, f64)> {
+/// polygon along the axis: up and across each bin (no higher than
+/// `y_end`), down at the end.
+fn outline(counts: &[u64], bin_width: u64, from: u64, to: u64, y_end: f64) -> Vec<(f64, f64)> {
     let mut points = vec![(count_value(from), 0.0)];
     for (start, count) in (0u64..)
         .map(|bin| bin.saturating_mul(bin_width))
@@ -292,7 +343,7 @@ fn outline(counts: &[u64], bin_width: u64, from: u64, to: u64) -> Vec<(f64, f64)
         if end <= from || start >= to {
             continue;
         }
-        let height = count_value(*count);
+        let height = count_value(*count).min(y_end);
         points.push((count_value(start.max(from)), height));
         points.push((count_value(end.min(to)), height));
     }

@@ -726,7 +726,10 @@ describe('the Packlab page', () => {
       for (const [algorithm, cells] of Object.entries(results)) {
         assert.equal(cells.lp_gap, cells.packs - lpPacks, `${algorithm}: gap = packs − bound`);
         assert.ok(cells.lp_gap >= 0, `${algorithm} uses no fewer packs than the bound`);
+        // Every algorithm packs at 3 here: the optimal packer is never beaten.
+        assert.ok(results.optimal.packs <= cells.packs, `optimal (${results.optimal.packs}) ≤ ${algorithm} (${cells.packs})`);
       }
+      assert.match(await page.locator('[data-testid=optimality]').innerText(), /proven optimal|optimality is not proven/);
     }
     assert.deepEqual(problems, []);
     await context.close();

@@ -26,6 +26,27 @@ const COLUMNS = [
   { metric: 'runtime_ms', label: 'Runtime', format: formatDuration },
 ];
 
+/** Which packer's plan the optimal packer kept, as the page names it. */
+const PLAN_ORIGINS = {
+  lp_rounding: 'the LP solution, rounded',
+  lpfhp: 'LPFHP’s',
+  spfhp: 'SPFHP’s',
+  bfd: 'BFD’s',
+  nnlshp: 'NNLSHP’s',
+};
+
+/** What is known of how far the optimal packer's plan is from the best possible. */
+function optimalityText(report) {
+  const { lower_bound_packs: bound, proven_optimal: proven, lp_bound_exact: exact, plan_from: from } = report.optimality;
+  const name = algorithmLabel(report.algorithm);
+  if (proven) {
+    return `${name}: ${formatCount(report.packs)} packs, proven optimal: no plan at its limit uses fewer (plan: ${PLAN_ORIGINS[from] ?? from}).`;
+  }
+  const over = report.packs - bound;
+  return `${name}: the best plan found (${PLAN_ORIGINS[from] ?? from}), ${formatCount(over)} ${over === 1 ? 'pack' : 'packs'} over the bound of ${formatCount(bound)}, ` +
+    `so optimality is not proven${exact ? '' : ' (the LP stopped before its optimum, so the bound may be low)'}. It never uses more packs than another algorithm at the same limit.`;
+}
+
 export class ComparisonView extends View {
   constructor() {
     super();
@@ -55,6 +76,7 @@ export class ComparisonView extends View {
     this.speedupLimit = h('p', { class: 'hint', 'data-testid': 'speedup-limit' });
     this.lpBound = h('p', { class: 'hint', 'data-testid': 'lp-bound', hidden: true });
     this.bucketing = h('p', { class: 'hint', 'data-testid': 'bucketing', hidden: true });
+    this.optimality = h('p', { class: 'hint', 'data-testid': 'optimality', hidden: true });
     this.empty = h('p', { class: 'empty', hidden: true, text: 'Choose at least one algorithm under Settings.' });
     const glossary = h('details', { class: 'disclosure' },
       h('summary', {}, 'What the algorithms do'),
@@ -65,7 +87,7 @@ export class ComparisonView extends View {
         ]),
       ),
     );
-    this.section.body.append(this.chart.element, this.empty, h('div', { class: 'table-scroll' }, this.table), this.speedupLimit, this.bound, this.lpBound, this.bucketing, glossary);
+    this.section.body.append(this.chart.element, this.empty, h('div', { class: 'table-scroll' }, this.table), this.speedupLimit, this.bound, this.lpBound, this.optimality, this.bucketing, glossary);
     this.element = this.section.element;
     this.shownKey = null;
   }
@@ -138,6 +160,9 @@ export class ComparisonView extends View {
     }
 
     this.showLpBound(lpBound, model.lpBound);
+    const optimal = analysis.reports.find((report) => report.optimality);
+    this.optimality.hidden = !optimal;
+    setText(this.optimality, optimal ? optimalityText(optimal) : '');
     this.showBucketing(analysis, model.settings.bucketTokens);
 
     const described = analysis.reports

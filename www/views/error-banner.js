@@ -8,6 +8,7 @@ const TITLES = {
   analysis: 'These settings cannot be analysed',
   nnlshp: 'NNLSHP could not finish',
   link: 'Part of this link was ignored',
+  'files-link': 'Your files are not part of a link',
   engine: 'Packlab could not start',
 };
 

@@ -39,7 +39,12 @@ export class ExamplePackView extends View {
   update(model) {
     this.model = model;
     const name = algorithmLabel(model.settings.detail);
-    setText(this.section.lede, `${name}'s most frequent pack of more than one sequence, and what the model is told about it.`);
+    setText(
+      this.section.lede,
+      model.settings.detail === 'none'
+        ? 'Without packing each row holds one sequence: a row of median fill, and what the model is told about it.'
+        : `A typical ${name} pack: of median fill (half of the packs hold fewer tokens, half more), the most frequent of that fill, and what the model is told about it.`,
+    );
     this.chart.setStale(model.stale);
     const detail = model.analysis?.detail ?? null;
     if (!detail) {

@@ -173,7 +173,8 @@ fn text_reads_exact_histogram_and_stats() {
         InputStats {
             format: Format::Text,
             sequences: 4,
-            bytes: data.len() as u64
+            bytes: data.len() as u64,
+            notes: Vec::new(),
         }
     );
 }
@@ -920,14 +921,19 @@ fn json_dense_counts_one_too_long_suggests_dropping_length_zero() {
 }
 
 #[test]
-fn json_object_of_other_keys_under_a_json_name_points_to_jsonl() {
+fn json_object_of_other_keys_lists_them_and_points_to_column_and_jsonl() {
     let options = options_format(Format::Json);
-    let (_, kind) = failure_with("data.json", br#"{"text": "a"}"#, &options);
+    let (_, kind) = failure_with("data.json", br#"{"text": "a", "id": 7}"#, &options);
     assert_eq!(
         kind,
-        InputErrorKind::JsonNotALengthKey { key: "text".into() }
+        InputErrorKind::JsonObjectWithoutColumn {
+            fields: vec!["text".into(), "id".into()]
+        }
     );
-    assert!(kind.to_string().contains(".jsonl extension"));
+    let message = kind.to_string();
+    assert!(message.contains("(`text`, `id`)"), "{message}");
+    assert!(message.contains("--column NAME"), "{message}");
+    assert!(message.contains(".jsonl extension"), "{message}");
 }
 
 // ----- JSON Lines -----
@@ -962,10 +968,15 @@ fn jsonl_is_detected_by_content_and_ndjson_extension() {
 
 #[test]
 fn jsonl_named_field() {
-    let data = b"{\"len\": 4, \"length\": 99}\n{\"LEN\": [1, 2]}\n";
+    let numbers = b"{\"len\": 4, \"length\": 99}\n{\"LEN\": 7}\n";
     assert_eq!(
-        lengths_with("a.jsonl", data, &options_column("len")),
-        vec![(2, 1), (4, 1)]
+        lengths_with("a.jsonl", numbers, &options_column("len")),
+        vec![(4, 1), (7, 1)]
+    );
+    let token_ids = b"{\"ids\": [5, 0], \"length\": 99}\n{\"IDS\": [-100]}\n";
+    assert_eq!(
+        lengths_with("a.jsonl", token_ids, &options_column("ids")),
+        vec![(1, 1), (2, 1)]
     );
 }
 
@@ -988,7 +999,7 @@ fn jsonl_errors_name_the_line() {
                 line: 3,
                 column: 12,
             },
-            InputErrorKind::JsonTruncated,
+            InputErrorKind::JsonlUnclosedLine,
         ),
         (
             b"{\"length\": 1}\n[1, 2]\n",

@@ -638,7 +638,8 @@ fn read_named_field<'de, A: MapAccess<'de>>(
             let kind = InputErrorKind::TokenIdsAsLengths { field: key.clone() };
             return Err(document.fail_at(kind, &key));
         }
-        if has_max_len && has_counts {
+        // `max_len` means nothing outside a dense histogram.
+        if key == "max_len" || (has_max_len && has_counts) {
             return Err(document.fail_at(on_histogram(), &key));
         }
         map.next_value_seed(NamedLengthsSeed {

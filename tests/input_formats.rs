@@ -934,7 +934,17 @@ fn json_wrong_shapes_are_refused() {
             position(1, 6),
             InputErrorKind::Negative { token: token("-4") },
         ),
-        (r#"{"0": 3}"#, position(1, 8), InputErrorKind::ZeroLength),
+        (
+            r#"{"0": 3}"#,
+            position(1, 8),
+            InputErrorKind::JsonLengthZeroKey { count: 3 },
+        ),
+        // A pandas Series saved with its row numbers as keys.
+        (
+            r#"{"0": 512, "1": 37, "2": 512}"#,
+            position(1, 10),
+            InputErrorKind::JsonLengthZeroKey { count: 512 },
+        ),
     ];
     let mismatches: Vec<String> = cases
         .into_iter()

@@ -438,6 +438,17 @@ pub enum InputErrorKind {
         /// The key, shortened to about 20 characters.
         key: String,
     },
+    /// A sparse histogram that counts sequences of length 0.
+    #[error(
+        "the key \"0\" counts {count} sequences of length 0, and no sequence \
+         is empty. A histogram's keys are lengths; if these keys are row \
+         numbers, as pandas' Series.to_json() writes them, save the values as \
+         an array instead: series.to_json(path, orient=\"records\")"
+    )]
+    JsonLengthZeroKey {
+        /// The count given for length 0.
+        count: u64,
+    },
     /// A `max_len` of 0 or beyond what Packlab supports.
     #[error(
         "max_len is {value}, but it must be a whole number from 1 to {limit}. \

@@ -854,6 +854,11 @@ fn read_sparse<'de, A: MapAccess<'de>>(
         if !seen.insert(length) {
             return Err(document.fail(InputErrorKind::DuplicateLength { length }));
         }
+        // Sequences of length 0 are never data; keys from 0 up are the row
+        // numbers of a list saved as an object.
+        if length == 0 && count > 0 {
+            return Err(document.fail(InputErrorKind::JsonLengthZeroKey { count }));
+        }
         document
             .sink
             .add(length, count)

@@ -244,6 +244,11 @@ pub fn cases() -> Vec<Case> {
         ),
         case("trailing.json", "[5, 6] [7]", Refused(&["trailing.json"])),
         case(
+            "series.json",
+            r#"{"0": 512, "1": 37, "2": 512}"#,
+            Refused(&["series.json:1:", "row numbers", "orient=\"records\""]),
+        ),
+        case(
             "largest-count.json",
             r#"{"1": 18446744073709551615}"#,
             Accepted {

@@ -98,7 +98,8 @@ pub(super) struct Rows<'c> {
     /// Rows whose named field (other than `input_ids`) was counted as
     /// token ids.
     token_id_rows: u64,
-    /// Two length fields disagreeing is noted once, at the first row.
+    /// Two length fields disagreeing is noted once, at the first row where
+    /// they do.
     disagreement_noted: bool,
 }
 

@@ -19,7 +19,7 @@ use packlab::flops::{
     flops_with_dynamic_padding, flops_with_packing, flops_without_packing, AttentionKernel,
     FlopsError, FlopsEstimate, ModelPreset,
 };
-use packlab::input::{read_lengths, Format, ReadOptions};
+use packlab::input::{read_lengths, Format, InputNote, ReadOptions};
 use packlab::max_len_sweep::{candidates as max_len_candidates, sweep_max_len, MaxLenPoint};
 use packlab::numbers::thousands;
 use packlab::{
@@ -90,8 +90,13 @@ struct InputArgs {
     #[arg(long, value_enum, default_value_t = OverlongPolicy::Truncate)]
     overlong: OverlongPolicy,
 
-    /// The CSV column holding lengths. Default: `length`, or the only
-    /// numeric column.
+    /// The field holding lengths: a CSV column; a JSON object's field
+    /// holding an array of lengths ({"lengths": [12, 40, 7]} is three
+    /// sequences); or each JSON Lines object's field holding its length or
+    /// its token ids ({"tokens": [5, 9, 2]} on a line is one sequence of
+    /// three tokens). Default: `length`, `num_tokens` and similar, or
+    /// `input_ids`; in CSV, the only numeric column. Text and .npy files
+    /// have no fields and refuse it.
     #[arg(long, value_name = "NAME")]
     column: Option<String>,
 
@@ -254,9 +259,19 @@ fn read_inputs(input: &InputArgs) -> Result<LengthCounts, Failure> {
             })?;
             read_lengths(&name, file, &options, &mut counts)
         };
-        result.map_err(|error| Failure::Input(error.to_string()))?;
+        let stats = result.map_err(|error| Failure::Input(error.to_string()))?;
+        report_notes(&stats.notes);
     }
     Ok(counts)
+}
+
+/// Prints what a file was read by that its content cannot confirm, on
+/// standard error beside the overlong warnings, so `--json` output stays
+/// one JSON value.
+fn report_notes(notes: &[InputNote]) {
+    for note in notes {
+        eprintln!("packlab: note: {note}");
+    }
 }
 
 /// The max_len to use: the user's, or the data's default.
@@ -777,7 +792,9 @@ struct AssignArgs {
     #[arg(long, value_enum, default_value_t = OverlongPolicy::Truncate)]
     overlong: OverlongPolicy,
 
-    /// The CSV column or JSON Lines field holding lengths.
+    /// The field holding lengths, as for `pack --column`: a CSV column, a
+    /// JSON object's array of lengths, or each JSON Lines object's length
+    /// or token ids.
     #[arg(long, value_name = "NAME")]
     column: Option<String>,
 
@@ -850,6 +867,7 @@ fn run_assign(args: AssignArgs) -> Result<(), Failure> {
         packlab::input::read_lengths_in_order(&name, file, &options)
     }
     .map_err(|error| Failure::Input(error.to_string()))?;
+    report_notes(&read.stats.notes);
     let read_ms = milliseconds_since(started);
 
     let started = Instant::now();

@@ -444,6 +444,54 @@ fn compare_defaults_to_no_limit_but_nnlshp_at_three_and_bounds_every_plan() {
 }
 
 #[test]
+fn a_json_objects_named_field_is_read_as_its_lengths() {
+    // The user's report: this was one sequence of 3 tokens.
+    let file = scratch("report.json", br#"{"lengths": [1, 2, 3]}"#);
+    let path = file.to_str().unwrap();
+    let output = packlab(&["stats", path, "--column", "lengths", "--json"]);
+    let summary = json(&output);
+    assert_eq!(summary["sequences"], 3);
+    assert_eq!(summary["tokens"], 6);
+    assert_eq!(stderr(&output), "");
+    // Without the field named, the refusal says how to name it.
+    let output = packlab(&["stats", path, "--json"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("report.json:1"), "{message}");
+    assert!(message.contains("--column NAME"), "{message}");
+}
+
+#[test]
+fn notes_go_to_standard_error_and_leave_the_json_whole() {
+    let file = scratch("one-line.jsonl", br#"{"lengths": [1, 2, 3]}"#);
+    let path = file.to_str().unwrap();
+    for command in ["stats", "pack"] {
+        let output = packlab(&[command, path, "--column", "lengths", "--json"]);
+        assert_eq!(json(&output)["sequences"], 1, "{command}");
+        let message = stderr(&output);
+        assert!(
+            message.starts_with("packlab: note: "),
+            "{command}: {message}"
+        );
+        assert!(message.contains("one-line.jsonl"), "{command}: {message}");
+        assert!(message.contains("--format json"), "{command}: {message}");
+    }
+    // `assign` writes its plan to standard output, the note beside its summary.
+    let output = packlab(&["assign", path, "--column", "lengths", "--out", "-"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "{\"indices\":[0],\"lengths\":[3]}\n"
+    );
+    assert!(stderr(&output).starts_with("packlab: note: "));
+    let output = packlab(&[
+        "stats", path, "--column", "lengths", "--format", "json", "--json",
+    ]);
+    assert_eq!(json(&output)["sequences"], 3);
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
 fn bad_input_exits_2_with_the_file_and_line() {
     let file = scratch("bad.txt", b"12\n40\n-3\n");
     let output = packlab(&["pack", file.to_str().unwrap()]);

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use packlab::input::{
-    detect_format, read_lengths, Format, InputError, InputErrorKind, InputStats, Location,
-    ReadOptions,
+    detect_format, read_lengths, read_lengths_in_order, Format, InputError, InputErrorKind,
+    InputNoteKind, InputStats, Location, ReadOptions,
 };
 use packlab::LengthCounts;
 use proptest::prelude::*;
@@ -90,6 +90,49 @@ fn options_format(format: Format) -> ReadOptions {
     }
 }
 
+fn options_format_column(format: Format, column: &str) -> ReadOptions {
+    ReadOptions {
+        format: Some(format),
+        column: Some(column.to_owned()),
+    }
+}
+
+/// What a file that must read gave: its `(length, count)` pairs, the
+/// format it was read as, and the kinds of its notes.
+fn read_noted(
+    name: &str,
+    data: &[u8],
+    options: &ReadOptions,
+) -> (Vec<(u64, u64)>, Format, Vec<InputNoteKind>) {
+    match read_with(name, data, options) {
+        Ok((counts, stats)) => (
+            counts.iter().collect(),
+            stats.format,
+            stats.notes.into_iter().map(|note| note.kind).collect(),
+        ),
+        Err(error) => panic!("{name} should read, but: {error}"),
+    }
+}
+
+/// Checks each `(name, data, options, location, kind)`: the file must fail
+/// with exactly that error. Lists every mismatch at once.
+fn assert_failures(cases: Vec<(&str, &[u8], ReadOptions, Location, InputErrorKind)>) {
+    let mismatches: Vec<String> = cases
+        .into_iter()
+        .filter_map(|(name, data, options, location, kind)| {
+            let found = failure_with(name, data, &options);
+            (found != (location.clone(), kind.clone())).then(|| {
+                format!(
+                    "{name} {options:?}: {}\n  found    {found:?}\n  expected {:?}",
+                    String::from_utf8_lossy(data),
+                    (location, kind)
+                )
+            })
+        })
+        .collect();
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
 /// A `.npy` file as `np.save` writes it (version 1.0), with any header
 /// values and raw data.
 fn npy_file(descr: &str, fortran_order: bool, shape: &str, data: &[u8]) -> Vec<u8> {
@@ -150,6 +193,16 @@ impl Read for Trickle<'_> {
     }
 }
 
+/// The number of sequences of a file read a few bytes at a time with a
+/// column named.
+fn lengths_trickled_with(name: &str, data: &[u8], column: &str) -> u64 {
+    let mut counts = LengthCounts::new();
+    let reader = Trickle { data, reads: 0 };
+    read_lengths(name, reader, &options_column(column), &mut counts)
+        .unwrap()
+        .sequences
+}
+
 fn lengths_trickled(name: &str, data: &[u8]) -> Vec<(u64, u64)> {
     let mut counts = LengthCounts::new();
     let reader = Trickle { data, reads: 0 };
@@ -173,7 +226,8 @@ fn text_reads_exact_histogram_and_stats() {
         InputStats {
             format: Format::Text,
             sequences: 4,
-            bytes: data.len() as u64
+            bytes: data.len() as u64,
+            notes: Vec::new(),
         }
     );
 }
@@ -880,7 +934,17 @@ fn json_wrong_shapes_are_refused() {
             position(1, 6),
             InputErrorKind::Negative { token: token("-4") },
         ),
-        (r#"{"0": 3}"#, position(1, 8), InputErrorKind::ZeroLength),
+        (
+            r#"{"0": 3}"#,
+            position(1, 8),
+            InputErrorKind::JsonLengthZeroKey { count: 3 },
+        ),
+        // A pandas Series saved with its row numbers as keys.
+        (
+            r#"{"0": 512, "1": 37, "2": 512}"#,
+            position(1, 10),
+            InputErrorKind::JsonLengthZeroKey { count: 512 },
+        ),
     ];
     let mismatches: Vec<String> = cases
         .into_iter()
@@ -920,14 +984,19 @@ fn json_dense_counts_one_too_long_suggests_dropping_length_zero() {
 }
 
 #[test]
-fn json_object_of_other_keys_under_a_json_name_points_to_jsonl() {
+fn json_object_of_other_keys_lists_them_and_points_to_column_and_jsonl() {
     let options = options_format(Format::Json);
-    let (_, kind) = failure_with("data.json", br#"{"text": "a"}"#, &options);
+    let (_, kind) = failure_with("data.json", br#"{"text": "a", "id": 7}"#, &options);
     assert_eq!(
         kind,
-        InputErrorKind::JsonNotALengthKey { key: "text".into() }
+        InputErrorKind::JsonObjectWithoutColumn {
+            fields: vec!["text".into(), "id".into()]
+        }
     );
-    assert!(kind.to_string().contains(".jsonl extension"));
+    let message = kind.to_string();
+    assert!(message.contains("(`text`, `id`)"), "{message}");
+    assert!(message.contains("--column NAME"), "{message}");
+    assert!(message.contains(".jsonl extension"), "{message}");
 }
 
 // ----- JSON Lines -----
@@ -962,10 +1031,15 @@ fn jsonl_is_detected_by_content_and_ndjson_extension() {
 
 #[test]
 fn jsonl_named_field() {
-    let data = b"{\"len\": 4, \"length\": 99}\n{\"LEN\": [1, 2]}\n";
+    let numbers = b"{\"len\": 4, \"length\": 99}\n{\"LEN\": 7}\n";
     assert_eq!(
-        lengths_with("a.jsonl", data, &options_column("len")),
-        vec![(2, 1), (4, 1)]
+        lengths_with("a.jsonl", numbers, &options_column("len")),
+        vec![(4, 1), (7, 1)]
+    );
+    let token_ids = b"{\"ids\": [5, 0], \"length\": 99}\n{\"IDS\": [-100]}\n";
+    assert_eq!(
+        lengths_with("a.jsonl", token_ids, &options_column("ids")),
+        vec![(1, 1), (2, 1)]
     );
 }
 
@@ -988,7 +1062,7 @@ fn jsonl_errors_name_the_line() {
                 line: 3,
                 column: 12,
             },
-            InputErrorKind::JsonTruncated,
+            InputErrorKind::JsonlUnclosedLine,
         ),
         (
             b"{\"length\": 1}\n[1, 2]\n",
@@ -1327,6 +1401,779 @@ fn npy_errors() {
         &npy_file("<f4", false, "(1,)", &1f32.to_le_bytes()),
     );
     assert!(float.to_string().contains("lengths.astype(np.int64)"));
+}
+
+// ----- Naming the field: no count differs from what was meant -----
+//
+// One JSON object is a whole dataset, so the array its named field holds
+// is a list of lengths. In JSON Lines and arrays of objects each object is
+// one sequence, so a named array is that sequence's token ids. Where the
+// content cannot tell which was meant, the read says so in a note; where
+// the options contradict the file, it is refused.
+
+/// The user's report: a `.json` file `{"lengths": [1, 2, 3]}` read with
+/// `--column lengths` was one sequence of 3 tokens.
+#[test]
+fn a_named_field_of_one_json_object_holds_its_lengths() {
+    let report = br#"{"lengths": [1, 2, 3]}"#;
+    let expected = (vec![(1, 1), (2, 1), (3, 1)], Format::Json, vec![]);
+    let lengths_column = options_column("lengths");
+    let same_object: [(&str, &[u8]); 4] = [
+        ("f.json", report),
+        // No telling extension: the content decides.
+        ("f", report),
+        // Over several lines, with other fields and the name in another case.
+        (
+            "f.json",
+            b"{\n  \"name\": \"eval\",\n  \"Lengths\": [1, 2, 3],\n  \"max_len\": 8\n}\n",
+        ),
+        ("f.json", b"\xEF\xBB\xBF{\"lengths\": [3, 2, 1]}\r\n\r\n"),
+    ];
+    for (name, data) in same_object {
+        assert_eq!(
+            read_noted(name, data, &lengths_column),
+            expected,
+            "{name}: {}",
+            String::from_utf8_lossy(data)
+        );
+    }
+    let forced = options_format_column(Format::Json, "lengths");
+    assert_eq!(read_noted("f.txt", report, &forced), expected);
+    // The order is kept for assigning sequences to packs.
+    let ordered =
+        read_lengths_in_order("f.json", &br#"{"lengths": [3, 1, 2]}"#[..], &lengths_column)
+            .unwrap();
+    assert_eq!(ordered.lengths, vec![3, 1, 2]);
+    assert_eq!(ordered.stats.format, Format::Json);
+}
+
+#[test]
+fn a_one_line_json_object_longer_than_the_detection_head_is_still_one_document() {
+    let lengths: Vec<String> = (1..=5000).map(|length| length.to_string()).collect();
+    let data = format!("{{\"lengths\": [{}]}}", lengths.join(", "));
+    assert!(data.len() > 20_000);
+    let (counts, stats) = read_with("f.json", data.as_bytes(), &options_column("lengths")).unwrap();
+    assert_eq!(stats.sequences, 5000);
+    assert_eq!(stats.format, Format::Json);
+    assert_eq!(counts.iter().last(), Some((5000, 1)));
+    assert_eq!(
+        lengths_trickled_with("f.json", data.as_bytes(), "lengths"),
+        5000
+    );
+}
+
+#[test]
+fn one_json_object_without_a_named_field_says_to_name_it() {
+    let (location, kind) = failure("f.json", br#"{"lengths": [1, 2, 3]}"#);
+    assert_eq!(
+        (location, kind.clone()),
+        (
+            line(1),
+            InputErrorKind::JsonlNoLengthField {
+                fields: vec!["lengths".into()]
+            }
+        )
+    );
+    assert!(kind.to_string().contains("--column NAME"), "{kind}");
+    let (location, kind) = failure("f.json", b"{\n  \"lengths\": [1, 2, 3]\n}\n");
+    assert_eq!(
+        (location, kind),
+        (
+            Location::LineColumn { line: 3, column: 1 },
+            InputErrorKind::JsonObjectWithoutColumn {
+                fields: vec!["lengths".into()]
+            }
+        )
+    );
+}
+
+#[test]
+fn one_object_given_as_json_lines_is_one_sequence_and_says_so() {
+    let data = br#"{"lengths": [1, 2, 3]}"#;
+    let note = InputNoteKind::ArraysCountedAsTokenIds {
+        field: "lengths".into(),
+        rows: 1,
+    };
+    for (name, options) in [
+        ("f.jsonl", options_column("lengths")),
+        ("f.json", options_format_column(Format::Jsonl, "lengths")),
+    ] {
+        assert_eq!(
+            read_noted(name, data, &options),
+            (vec![(3, 1)], Format::Jsonl, vec![note.clone()]),
+            "{name}"
+        );
+    }
+    assert!(note.to_string().contains("--format json"), "{note}");
+    // `input_ids` holds token ids by its name: one sequence and no note,
+    // however the format was told.
+    let ids = br#"{"input_ids": [101, 2023, 102]}"#;
+    for options in [ReadOptions::default(), options_column("input_ids")] {
+        for name in ["f.json", "f.jsonl", "f"] {
+            assert_eq!(
+                read_noted(name, ids, &options),
+                (vec![(3, 1)], Format::Jsonl, vec![]),
+                "{name} {options:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn several_objects_are_json_lines_rows_whatever_the_name() {
+    let data = b"{\"lengths\": [1, 2, 3]}\n{\"lengths\": [4]}\n";
+    let (counts, format, notes) = read_noted("f.json", data, &options_column("lengths"));
+    assert_eq!((counts, format), (vec![(1, 1), (3, 1)], Format::Jsonl));
+    assert_eq!(
+        notes,
+        vec![InputNoteKind::ArraysCountedAsTokenIds {
+            field: "lengths".into(),
+            rows: 2
+        }]
+    );
+    assert!(notes[0].to_string().contains("one JSON array [12, 40, 7]"));
+}
+
+#[test]
+fn a_json_document_read_as_json_lines_or_back_is_refused() {
+    let pretty: &[u8] = b"{\n  \"lengths\": [1, 2, 3]\n}\n";
+    let lines: &[u8] = b"{\"length\": 5}\n{\"length\": 6}\n";
+    assert_failures(vec![
+        (
+            "f.json",
+            pretty,
+            options_format_column(Format::Jsonl, "lengths"),
+            Location::LineColumn { line: 1, column: 1 },
+            InputErrorKind::JsonlUnclosedLine,
+        ),
+        (
+            "f.jsonl",
+            lines,
+            options_format(Format::Json),
+            Location::LineColumn {
+                line: 1,
+                column: 13,
+            },
+            InputErrorKind::JsonObjectWithoutColumn {
+                fields: vec!["length".into()],
+            },
+        ),
+        (
+            "f.jsonl",
+            lines,
+            options_format_column(Format::Json, "length"),
+            Location::Field("length".into()),
+            InputErrorKind::JsonFieldNotAnArray {
+                field: "length".into(),
+                found: "a number",
+            },
+        ),
+        (
+            "f.json",
+            b"[1, 2, 3]\n",
+            options_format(Format::Jsonl),
+            line(1),
+            InputErrorKind::JsonlNotAnObject { found: "an array" },
+        ),
+    ]);
+    let (_, unclosed) = failure_with("f.json", pretty, &options_format(Format::Jsonl));
+    assert!(unclosed.to_string().contains("--format json"), "{unclosed}");
+    let (_, not_an_array) = failure_with(
+        "f.jsonl",
+        lines,
+        &options_format_column(Format::Json, "length"),
+    );
+    assert!(
+        not_an_array.to_string().contains(".jsonl extension"),
+        "{not_an_array}"
+    );
+}
+
+#[test]
+fn a_named_field_of_one_json_object_must_be_an_array_of_lengths() {
+    let forced_json = |column: &str| options_format_column(Format::Json, column);
+    assert_failures(vec![
+        (
+            "f.json",
+            br#"{"length": {"0": 5, "1": 7}}"#,
+            forced_json("length"),
+            Location::Field("length".into()),
+            InputErrorKind::JsonFieldNotAnArray {
+                field: "length".into(),
+                found: "an object",
+            },
+        ),
+        (
+            "f.json",
+            b"{\n  \"lengths\": [[1, 2], [3]]\n}",
+            options_column("lengths"),
+            Location::LineColumn {
+                line: 2,
+                column: 20,
+            },
+            InputErrorKind::JsonArray {
+                expected: "a sequence length",
+            },
+        ),
+        (
+            "f.json",
+            b"{\n  \"lengths\": [1, 0]\n}",
+            options_column("lengths"),
+            Location::LineColumn {
+                line: 2,
+                column: 19,
+            },
+            InputErrorKind::ZeroLength,
+        ),
+        (
+            "f.json",
+            b"{\n  \"a\": [1]\n}",
+            options_column("b"),
+            Location::LineColumn { line: 3, column: 1 },
+            InputErrorKind::JsonMissingField {
+                field: "b".into(),
+                fields: vec!["a".into()],
+            },
+        ),
+        (
+            "f.json",
+            br#"{"lengths": [1], "Lengths": [2]}"#,
+            forced_json("lengths"),
+            Location::Field("Lengths".into()),
+            InputErrorKind::JsonDuplicateKey {
+                key: "Lengths".into(),
+            },
+        ),
+        // Token ids by their name, in a document whose named arrays hold lengths.
+        (
+            "f.json",
+            br#"{"input_ids": [101, 2023, 102]}"#,
+            forced_json("input_ids"),
+            Location::Field("input_ids".into()),
+            InputErrorKind::TokenIdsAsLengths {
+                field: "input_ids".into(),
+            },
+        ),
+    ]);
+}
+
+#[test]
+fn an_array_of_objects_is_one_sequence_per_object() {
+    let records = br#"[
+        {"input_ids": [101, 7592, 102], "text": "hi"},
+        {"length": 7},
+        {"num_tokens": 2, "input_ids": [5, 5]}
+    ]"#;
+    assert_eq!(
+        read_noted("f.json", records, &ReadOptions::default()),
+        (vec![(2, 1), (3, 1), (7, 1)], Format::Json, vec![])
+    );
+    let ordered = read_lengths_in_order("f.json", &records[..], &ReadOptions::default()).unwrap();
+    assert_eq!(ordered.lengths, vec![3, 7, 2]);
+    // A named field gives numbers, or token ids, which are noted unless
+    // the field is `input_ids`.
+    assert_eq!(
+        read_noted("f.json", br#"[{"n": 4}, {"N": 9}]"#, &options_column("n")),
+        (vec![(4, 1), (9, 1)], Format::Json, vec![])
+    );
+    assert_eq!(
+        read_noted(
+            "f.json",
+            br#"[{"tok": [1, 2, 3]}, {"tok": [4]}]"#,
+            &options_column("tok")
+        ),
+        (
+            vec![(1, 1), (3, 1)],
+            Format::Json,
+            vec![InputNoteKind::ArraysCountedAsTokenIds {
+                field: "tok".into(),
+                rows: 2
+            }]
+        )
+    );
+    assert_eq!(
+        read_noted(
+            "f.json",
+            br#"[{"input_ids": [1, 2, 3]}]"#,
+            &options_column("input_ids")
+        ),
+        (vec![(3, 1)], Format::Json, vec![])
+    );
+}
+
+#[test]
+fn an_array_of_objects_refuses_what_json_lines_refuse() {
+    let default = ReadOptions::default;
+    assert_failures(vec![
+        (
+            "f.json",
+            br#"[{"length": 5}, 7]"#,
+            default(),
+            Location::LineColumn {
+                line: 1,
+                column: 18,
+            },
+            InputErrorKind::JsonRecordExpected { found: "a number" },
+        ),
+        (
+            "f.json",
+            br#"[5, {"length": 7}]"#,
+            default(),
+            Location::LineColumn {
+                line: 1,
+                column: 17,
+            },
+            InputErrorKind::JsonObject {
+                expected: "a sequence length",
+            },
+        ),
+        (
+            "f.json",
+            br#"[{"length": 5}, {"text": "x"}]"#,
+            default(),
+            Location::LineColumn {
+                line: 1,
+                column: 30,
+            },
+            InputErrorKind::JsonlNoLengthField {
+                fields: vec!["text".into()],
+            },
+        ),
+        (
+            "f.json",
+            br#"[{"n": 5}, {"n": [1, 2]}]"#,
+            options_column("n"),
+            Location::LineColumn {
+                line: 1,
+                column: 25,
+            },
+            InputErrorKind::FieldShapeChanged {
+                field: "n".into(),
+                first: "a number",
+                found: "an array",
+            },
+        ),
+        (
+            "f.json",
+            br#"[{"input_ids": [[1, 2], [3]]}]"#,
+            default(),
+            Location::LineColumn {
+                line: 1,
+                column: 30,
+            },
+            InputErrorKind::TokenIdsNested {
+                field: "input_ids".into(),
+                found: "an array",
+            },
+        ),
+        (
+            "f.json",
+            br#"[{"length": 5, "length": 6}]"#,
+            default(),
+            Location::Field("length".into()),
+            InputErrorKind::JsonDuplicateKey {
+                key: "length".into(),
+            },
+        ),
+    ]);
+}
+
+#[test]
+fn token_ids_are_flat_arrays_of_whole_numbers() {
+    let tokens = || options_column("tokens");
+    let default = ReadOptions::default;
+    let nested = |found| InputErrorKind::TokenIdsNested {
+        field: "input_ids".into(),
+        found,
+    };
+    let not_whole = |field: &str, found| InputErrorKind::TokenIdNotWhole {
+        field: field.into(),
+        found,
+    };
+    assert_failures(vec![
+        (
+            "f.jsonl",
+            b"{\"input_ids\": [[1, 2], [3]]}\n",
+            default(),
+            line_field(1, "input_ids"),
+            nested("an array"),
+        ),
+        (
+            "f.jsonl",
+            b"{\"input_ids\": [{\"id\": 1}]}\n",
+            default(),
+            line_field(1, "input_ids"),
+            nested("an object"),
+        ),
+        (
+            "f.jsonl",
+            b"{\"input_ids\": [1, null]}\n",
+            default(),
+            line_field(1, "input_ids"),
+            not_whole("input_ids", "null"),
+        ),
+        (
+            "f.jsonl",
+            b"{\"tokens\": [\"the\", \"cat\"]}\n",
+            tokens(),
+            line_field(1, "tokens"),
+            not_whole("tokens", "a string"),
+        ),
+        (
+            "f.jsonl",
+            b"{\"tokens\": [0.25, 0.5]}\n",
+            tokens(),
+            line_field(1, "tokens"),
+            not_whole("tokens", "a number with a fraction or exponent"),
+        ),
+        // One line that could be a document: refused either way.
+        (
+            "f.json",
+            b"{\"lengths\": [[1, 2], [3]]}",
+            options_column("lengths"),
+            line_field(1, "lengths"),
+            InputErrorKind::TokenIdsNested {
+                field: "lengths".into(),
+                found: "an array",
+            },
+        ),
+    ]);
+    // Ids may be 0 or negative (`labels` marks ignored positions -100).
+    assert_eq!(
+        lengths_with(
+            "f.jsonl",
+            b"{\"labels\": [-100, 0, 5]}\n",
+            &options_column("labels")
+        ),
+        vec![(3, 1)]
+    );
+}
+
+#[test]
+fn a_named_json_lines_field_gives_every_row_the_same_way() {
+    assert_failures(vec![(
+        "f.jsonl",
+        b"{\"n\": 5}\n\n{\"n\": [1, 2]}\n",
+        options_column("n"),
+        line_field(3, "n"),
+        InputErrorKind::FieldShapeChanged {
+            field: "n".into(),
+            first: "a number",
+            found: "an array",
+        },
+    )]);
+    let (_, kind) = failure_with(
+        "f.jsonl",
+        b"{\"n\": [1]}\n{\"n\": 5}\n",
+        &options_column("n"),
+    );
+    assert_eq!(
+        kind,
+        InputErrorKind::FieldShapeChanged {
+            field: "n".into(),
+            first: "an array",
+            found: "a number"
+        }
+    );
+}
+
+#[test]
+fn json_lines_length_fields_that_disagree_are_noted_once() {
+    let data = concat!(
+        "{\"length\": 5, \"input_ids\": [1, 2, 3]}\n",
+        "{\"length\": 9, \"input_ids\": [1, 2]}\n",
+        "{\"num_tokens\": 4, \"input_ids\": [1]}\n",
+    );
+    let (counts, stats) = read_with("f.jsonl", data.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(
+        counts.iter().collect::<Vec<_>>(),
+        vec![(4, 1), (5, 1), (9, 1)]
+    );
+    assert_eq!(stats.notes.len(), 1, "{:?}", stats.notes);
+    assert_eq!(stats.notes[0].location, line_field(1, "length"));
+    assert_eq!(
+        stats.notes[0].kind,
+        InputNoteKind::LengthFieldsDisagree {
+            taken: "length",
+            other: "input_ids",
+            taken_length: 5,
+            other_length: 3
+        }
+    );
+    assert!(stats.notes[0]
+        .to_string()
+        .starts_with("f.jsonl:1, `length`: `length` and `input_ids` give different lengths"));
+    let agreeing = b"{\"length\": 2, \"input_ids\": [1, 2]}\n";
+    assert_eq!(
+        read_noted("f.jsonl", agreeing, &ReadOptions::default()),
+        (vec![(2, 1)], Format::Jsonl, vec![])
+    );
+}
+
+#[test]
+fn a_column_named_for_a_json_histogram_is_refused() {
+    let dense: &[u8] = br#"{"max_len": 3, "counts": [1, 0, 2]}"#;
+    let sparse: &[u8] = br#"{"17": 120, "18": 95}"#;
+    let on_histogram = |column: &str| InputErrorKind::ColumnOnHistogram {
+        column: column.into(),
+    };
+    let position = |column| Location::LineColumn { line: 1, column };
+    assert_failures(vec![
+        (
+            "h.json",
+            dense,
+            options_column("counts"),
+            Location::Field("counts".into()),
+            on_histogram("counts"),
+        ),
+        (
+            "h.json",
+            dense,
+            options_column("Max_Len"),
+            Location::Field("max_len".into()),
+            on_histogram("Max_Len"),
+        ),
+        (
+            "h.json",
+            dense,
+            options_column("lengths"),
+            position(35),
+            on_histogram("lengths"),
+        ),
+        // Counts first: read as lengths until max_len shows the histogram.
+        (
+            "h.json",
+            br#"{"counts": [1, 3, 2], "max_len": 3}"#,
+            options_column("counts"),
+            position(35),
+            on_histogram("counts"),
+        ),
+        (
+            "h.json",
+            sparse,
+            options_column("17"),
+            position(6),
+            on_histogram("17"),
+        ),
+        (
+            "h.json",
+            sparse,
+            options_column("length"),
+            position(6),
+            on_histogram("length"),
+        ),
+        // Read as JSON Lines, a histogram is no row, with or without --column.
+        (
+            "h.json",
+            dense,
+            options_format(Format::Jsonl),
+            line(1),
+            InputErrorKind::JsonlHistogramLine,
+        ),
+        (
+            "h.jsonl",
+            dense,
+            options_column("counts"),
+            line(1),
+            InputErrorKind::JsonlHistogramLine,
+        ),
+    ]);
+    let message = on_histogram("counts").to_string();
+    assert!(message.contains("Leave out --column"), "{message}");
+    assert!(InputErrorKind::JsonlHistogramLine
+        .to_string()
+        .contains("--format json"));
+    // Without the column, both read as histograms.
+    assert_eq!(lengths("h.json", dense), vec![(1, 1), (3, 2)]);
+    assert_eq!(lengths("h.json", sparse), vec![(17, 120), (18, 95)]);
+}
+
+#[test]
+fn a_column_named_for_a_file_without_fields_is_refused() {
+    let not_applicable = |read_as| InputErrorKind::ColumnNotApplicable {
+        column: "length".into(),
+        read_as,
+    };
+    let text = "a plain list of numbers (text)";
+    let npy = npy_file("<i8", false, "(2,)", &i8_data(&[5, 6]));
+    assert_failures(vec![
+        (
+            "t.txt",
+            b"5\n6\n",
+            options_column("length"),
+            Location::Unknown,
+            not_applicable(text),
+        ),
+        (
+            "lengths",
+            b"5\n6\n",
+            options_column("length"),
+            Location::Unknown,
+            not_applicable(text),
+        ),
+        (
+            "t.csv",
+            b"length\n5\n",
+            options_format_column(Format::Text, "length"),
+            Location::Unknown,
+            not_applicable(text),
+        ),
+        (
+            "a.npy",
+            &npy,
+            options_column("length"),
+            Location::Unknown,
+            not_applicable("a NumPy array"),
+        ),
+        (
+            "a.json",
+            b"[5, 6]",
+            options_column("length"),
+            Location::LineColumn { line: 1, column: 3 },
+            not_applicable("a JSON array of lengths"),
+        ),
+        // A table without a header row has no names to match.
+        (
+            "t.csv",
+            b"5\n6\n",
+            options_column("length"),
+            line(1),
+            InputErrorKind::MissingHeader { fields: 1 },
+        ),
+    ]);
+    let message = not_applicable(text).to_string();
+    assert!(
+        message.starts_with("--column length was given, but the file is read as a plain list"),
+        "{message}"
+    );
+    assert!(message.contains("Leave out --column"), "{message}");
+}
+
+#[test]
+fn csv_count_column_named_beside_a_length_column_is_refused() {
+    let histogram: &[u8] = b"length,count\n5,3\n9,2\n";
+    assert_failures(vec![(
+        "h.csv",
+        histogram,
+        options_column("COUNT"),
+        line(1),
+        InputErrorKind::CountColumnNamed {
+            column: "COUNT".into(),
+            length_column: "length".into(),
+        },
+    )]);
+    // A `count` column with no length column beside it is what the user
+    // says it is.
+    assert_eq!(
+        read_noted("c.csv", b"count\n5\n7\n", &options_column("count")),
+        (vec![(5, 1), (7, 1)], Format::Csv, vec![])
+    );
+}
+
+#[test]
+fn csv_choices_the_header_cannot_confirm_are_noted() {
+    let default = ReadOptions::default();
+    assert_eq!(
+        read_noted("ids.csv", b"id,text\n1,hello\n2,world\n", &default),
+        (
+            vec![(1, 1), (2, 1)],
+            Format::Csv,
+            vec![InputNoteKind::OnlyNumericColumn {
+                column: "id".into()
+            }]
+        )
+    );
+    assert_eq!(
+        read_noted("h.csv", b"length,count\n5,3\n9,2\n", &default),
+        (
+            vec![(5, 3), (9, 2)],
+            Format::Csv,
+            vec![InputNoteKind::CountColumnHistogram {
+                length_column: "length".into(),
+                count_column: "count".into()
+            }]
+        )
+    );
+    assert_eq!(
+        read_noted("two.csv", b"seq_len,length,Tokens\n5,3,4\n", &default),
+        (
+            vec![(3, 1)],
+            Format::Csv,
+            vec![InputNoteKind::SeveralLengthColumns {
+                taken: "length".into(),
+                others: vec!["Tokens".into(), "seq_len".into()]
+            }]
+        )
+    );
+    // A column named like lengths, or named by the user, needs no note.
+    assert_eq!(
+        read_noted("a.csv", b"id,length\n1,5\n", &default),
+        (vec![(5, 1)], Format::Csv, vec![])
+    );
+    assert_eq!(
+        read_noted("ids.csv", b"id,text\n1,hello\n", &options_column("id")),
+        (vec![(1, 1)], Format::Csv, vec![])
+    );
+    // The note as the user sees it: file, header line, what, what to change.
+    let (_, stats) = read_with("ids.csv", b"# ids\nid,text\n1,a\n", &default).unwrap();
+    let note = stats.notes[0].to_string();
+    assert!(
+        note.starts_with("ids.csv:2: took the column `id` as the sequence lengths"),
+        "{note}"
+    );
+    assert!(note.contains("--column NAME"), "{note}");
+}
+
+#[test]
+fn csv_lists_in_fields_are_refused() {
+    assert_failures(vec![
+        (
+            "ids.csv",
+            b"input_ids\n\"[101, 2023, 102]\"\n",
+            options_column("input_ids"),
+            line_field(2, "input_ids"),
+            InputErrorKind::CsvListField {
+                token: token("[101, 2023, 102]"),
+            },
+        ),
+        // numpy cuts long arrays short: counting items would be wrong.
+        (
+            "ids.csv",
+            b"id,tokens\n1,\"[   0    1 ... 1998 1999]\"\n",
+            ReadOptions::default(),
+            line_field(2, "tokens"),
+            InputErrorKind::CsvListField {
+                token: token("[   0    1 ... 1998 …"),
+            },
+        ),
+    ]);
+}
+
+#[test]
+fn text_lines_of_equally_many_numbers_are_noted() {
+    let rows = InputNoteKind::RowsOfNumbers {
+        numbers_per_line: 2,
+    };
+    for name in ["pairs.txt", "pairs"] {
+        assert_eq!(
+            read_noted(name, b"512 3\n128,7\n", &ReadOptions::default()),
+            (
+                vec![(3, 1), (7, 1), (128, 1), (512, 1)],
+                Format::Text,
+                vec![rows.clone()]
+            ),
+            "{name}"
+        );
+    }
+    assert!(rows.to_string().contains("length,count"), "{rows}");
+    for plain in [&b"512\n128\n"[..], b"1, 2\t3 4\n5,6\n", b"512 3\n"] {
+        assert_eq!(
+            read_noted("a.txt", plain, &ReadOptions::default()).2,
+            vec![],
+            "{}",
+            String::from_utf8_lossy(plain)
+        );
+    }
 }
 
 // ----- Reading into existing counts -----

@@ -230,19 +230,59 @@ fn presets_and_algorithms_are_listed() {
     assert_eq!(names, expected);
 }
 
+/// The read options a catalogue case gives, as the page passes them.
+fn read_options(case: &cases::Case) -> JsValue {
+    #[derive(serde::Serialize)]
+    struct Options {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        format: Option<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column: Option<&'static str>,
+    }
+    to_js(&Options {
+        format: case.format,
+        column: case.column,
+    })
+}
+
+/// The notes of a read result, as the page gets them.
+fn notes(stats: &JsValue) -> Vec<String> {
+    js_sys::Array::from(&field(stats, "notes"))
+        .iter()
+        .filter_map(|note| note.as_string())
+        .collect()
+}
+
 #[wasm_bindgen_test]
 fn the_catalogue_is_answered_as_the_cli_answers_it() {
     use cases::{cases, Expect};
     let mut failures = Vec::new();
     for case in cases() {
         let mut dataset = Dataset::new();
-        let outcome = dataset.read_bytes(case.name, &case.bytes, JsValue::UNDEFINED);
+        let outcome = dataset.read_bytes(case.name, &case.bytes, read_options(&case));
         match (case.expect, outcome) {
             (Expect::Accepted { sequences }, Ok(stats)) => {
                 let read = field(&stats, "sequences").as_f64();
-                if read != Some(sequences as f64) {
+                let notes = notes(&stats);
+                if read != Some(sequences as f64) || !notes.is_empty() {
                     failures.push(format!(
-                        "{}: read {read:?} sequences, expected {sequences}",
+                        "{}: read {read:?} sequences, expected {sequences} and no note: {notes:?}",
+                        case.name
+                    ));
+                }
+            }
+            (Expect::Noted { sequences, note }, Ok(stats)) => {
+                let read = field(&stats, "sequences").as_f64();
+                let notes = notes(&stats);
+                let missing: Vec<&str> = note
+                    .iter()
+                    .copied()
+                    .filter(|fragment| !notes.iter().any(|text| text.contains(fragment)))
+                    .collect();
+                if read != Some(sequences as f64) || !missing.is_empty() {
+                    failures.push(format!(
+                        "{}: read {read:?} sequences, expected {sequences}; notes lack \
+                         {missing:?}: {notes:?}",
                         case.name
                     ));
                 }
@@ -265,7 +305,7 @@ fn the_catalogue_is_answered_as_the_cli_answers_it() {
                     failures.push(format!("{}: the dataset changed", case.name));
                 }
             }
-            (Expect::Accepted { .. }, Err(error)) => {
+            (Expect::Accepted { .. } | Expect::Noted { .. }, Err(error)) => {
                 failures.push(format!("{}: refused: {}", case.name, error_message(error)));
             }
             (Expect::Refused(_), Ok(_)) => failures.push(format!("{}: accepted", case.name)),

@@ -5,6 +5,8 @@
 //! only column whose first value is a whole number. A table with a `count`
 //! column is a histogram: each row stands for `count` sequences of its
 //! length. A file without a header row is read when it has a single column.
+//! The choices a header cannot confirm (the only numeric column, one of
+//! several columns named like lengths, a histogram) are stated in notes.
 //!
 //! Line ends are made LF before the CSV parser sees them, so that the line
 //! numbers of errors are right for CRLF and lone-CR files too (the parser
@@ -14,7 +16,8 @@ use std::collections::BTreeSet;
 use std::io::{self, BufRead, ErrorKind, Read};
 
 use super::error::{Failure, InputErrorKind, Location};
-use super::number::{looks_numeric, parse_whole_number};
+use super::note::{InputNoteKind, PendingNote};
+use super::number::{display_token, looks_numeric, parse_whole_number};
 use super::{first_data_line, LengthSink};
 
 /// Column names taken as the lengths without `--column`, in order of
@@ -52,6 +55,8 @@ struct Plan {
     length_column: Column,
     /// Set for a histogram: the column of counts.
     count_column: Option<Column>,
+    /// What the user should know about how the columns were chosen.
+    notes: Vec<InputNoteKind>,
 }
 
 struct Column {
@@ -80,7 +85,19 @@ impl Column {
             .strip_prefix(b"\"")
             .and_then(|inner| inner.strip_suffix(b"\""))
             .unwrap_or(field);
-        parse_whole_number(field).map_err(|kind| Failure::new(self.location(line), kind))
+        parse_whole_number(field).map_err(|kind| {
+            // A row's token ids saved by pandas: counting the list's items
+            // would need a parser for every way lists get written (numpy
+            // cuts long ones short with `...`).
+            let kind = if field.starts_with(b"[") {
+                InputErrorKind::CsvListField {
+                    token: display_token(field),
+                }
+            } else {
+                kind
+            };
+            Failure::new(self.location(line), kind)
+        })
     }
 }
 
@@ -90,6 +107,7 @@ pub(super) fn read_delimited<R: BufRead>(
     delimiter: u8,
     column: Option<&str>,
     sink: &mut impl LengthSink,
+    notes: &mut Vec<PendingNote>,
 ) -> Result<(), Failure> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -129,6 +147,7 @@ pub(super) fn read_delimited<R: BufRead>(
                 name: None,
             },
             count_column: None,
+            notes: Vec::new(),
         }
     } else {
         return Err(Failure::at_line(
@@ -138,6 +157,11 @@ pub(super) fn read_delimited<R: BufRead>(
             },
         ));
     };
+    notes.extend(
+        plan.notes
+            .iter()
+            .map(|kind| PendingNote::new(Location::Line(first_line), kind.clone())),
+    );
     // Lengths already given by a histogram, to refuse repeats.
     let mut seen_lengths = BTreeSet::new();
     loop {
@@ -171,39 +195,76 @@ fn choose_columns(
     requested: Option<&str>,
     first_row: &csv::ByteRecord,
 ) -> Result<Plan, InputErrorKind> {
+    let name_of = |index: usize| names.get(index).cloned().unwrap_or_default();
     let count_index = find_column(names, COUNT_COLUMN_NAME)?;
+    let named_like_lengths = name_matches(names)?;
+    let mut notes = Vec::new();
     let length_index = match requested {
         Some(requested) => {
-            find_column(names, requested)?.ok_or_else(|| InputErrorKind::MissingColumn {
-                requested: requested.to_owned(),
-                available: names.to_vec(),
-            })?
+            let index =
+                find_column(names, requested)?.ok_or_else(|| InputErrorKind::MissingColumn {
+                    requested: requested.to_owned(),
+                    available: names.to_vec(),
+                })?;
+            // Beside a length column, `count` is a histogram's counts; alone,
+            // it may be what the user says it is.
+            if let (true, Some(&length_index)) =
+                (Some(index) == count_index, named_like_lengths.first())
+            {
+                return Err(InputErrorKind::CountColumnNamed {
+                    column: requested.to_owned(),
+                    length_column: name_of(length_index),
+                });
+            }
+            index
         }
-        None => match name_match(names)? {
-            Some(index) => index,
-            None => only_numeric_column(names, first_row, count_index)?,
+        None => match named_like_lengths.split_first() {
+            Some((&taken, others)) => {
+                if !others.is_empty() {
+                    notes.push(InputNoteKind::SeveralLengthColumns {
+                        taken: name_of(taken),
+                        others: others.iter().map(|&index| name_of(index)).collect(),
+                    });
+                }
+                taken
+            }
+            None => {
+                let only = only_numeric_column(names, first_row, count_index)?;
+                notes.push(InputNoteKind::OnlyNumericColumn {
+                    column: name_of(only),
+                });
+                only
+            }
         },
     };
     let column = |index: usize| Column {
         index,
         name: names.get(index).cloned(),
     };
+    let count_index = count_index.filter(|&index| index != length_index);
+    if let Some(count_index) = count_index {
+        notes.push(InputNoteKind::CountColumnHistogram {
+            length_column: name_of(length_index),
+            count_column: name_of(count_index),
+        });
+    }
     Ok(Plan {
         length_column: column(length_index),
-        count_column: count_index
-            .filter(|&index| index != length_index)
-            .map(column),
+        count_column: count_index.map(column),
+        notes,
     })
 }
 
-/// The first of [`LENGTH_COLUMN_NAMES`] the header has.
-fn name_match(names: &[String]) -> Result<Option<usize>, InputErrorKind> {
+/// The columns named like lengths ([`LENGTH_COLUMN_NAMES`]), in order of
+/// preference.
+fn name_matches(names: &[String]) -> Result<Vec<usize>, InputErrorKind> {
+    let mut matches = Vec::new();
     for wanted in LENGTH_COLUMN_NAMES {
         if let Some(index) = find_column(names, wanted)? {
-            return Ok(Some(index));
+            matches.push(index);
         }
     }
-    Ok(None)
+    Ok(matches)
 }
 
 /// The only column (a `count` column aside) whose first value is a whole

@@ -53,7 +53,8 @@ pub enum Location {
     },
     /// A byte position, counted from 0 (binary formats).
     ByteOffset(u64),
-    /// An element of a binary array, counted from 0 as in NumPy indexing.
+    /// An element of an array, counted from 0 as in NumPy indexing: of a
+    /// `.npy` array, or of a JSON array of objects.
     Element(u64),
     /// A named part of the file: a header key, a JSON key.
     Field(String),
@@ -287,6 +288,29 @@ pub enum InputErrorKind {
         /// The number of fields of this row.
         found: u64,
     },
+    /// The count column of a histogram, named as the lengths.
+    #[error(
+        "--column {column} names the count column of a histogram: it says how \
+         many sequences have each `{length_column}`, it does not hold lengths. \
+         Leave out --column to read the histogram, or name the length column"
+    )]
+    CountColumnNamed {
+        /// The column the user named.
+        column: String,
+        /// The table's length column.
+        length_column: String,
+    },
+    /// A field that holds a list, such as a row's token ids saved by pandas.
+    #[error(
+        "the field holds a list ({token}), but a table gives one length per \
+         row. Save the lengths instead (with pandas: \
+         df[\"length\"] = df[\"input_ids\"].map(len)), or save the rows as \
+         JSON Lines, where an input_ids array is counted"
+    )]
+    CsvListField {
+        /// The start of the field, shortened to about 20 characters.
+        token: String,
+    },
     /// Another CSV problem, as the CSV parser describes it.
     #[error("the CSV is malformed ({message}). Check the quoting on this line")]
     Csv {
@@ -354,7 +378,9 @@ pub enum InputErrorKind {
     /// An array where a number belongs.
     #[error(
         "found an array where {expected} belongs. Give plain numbers, like \
-         [12, 40, 7]; to count token ids, use JSON Lines with an input_ids field"
+         [12, 40, 7]; to count token ids, give one object per sequence, like \
+         {{\"input_ids\": [...]}} (one per line in JSON Lines, or as the \
+         elements of an array)"
     )]
     JsonArray {
         /// What belongs there.
@@ -412,6 +438,17 @@ pub enum InputErrorKind {
         /// The key, shortened to about 20 characters.
         key: String,
     },
+    /// A sparse histogram that counts sequences of length 0.
+    #[error(
+        "the key \"0\" counts {count} sequences of length 0, and no sequence \
+         is empty. A histogram's keys are lengths; if these keys are row \
+         numbers, as pandas' Series.to_json() writes them, save the values as \
+         an array instead: series.to_json(path, orient=\"records\")"
+    )]
+    JsonLengthZeroKey {
+        /// The count given for length 0.
+        count: u64,
+    },
     /// A `max_len` of 0 or beyond what Packlab supports.
     #[error(
         "max_len is {value}, but it must be a whole number from 1 to {limit}. \
@@ -435,6 +472,137 @@ pub enum InputErrorKind {
         found: u64,
     },
 
+    /// A JSON object that is not a histogram, read without naming a field.
+    #[error(
+        "the JSON object is not a histogram: its keys ({}) are not lengths, nor \
+         max_len and counts. If one of them holds an array of lengths, name it \
+         with --column NAME; if the file holds one object per line, read it as \
+         JSON Lines (give it the .jsonl extension)",
+        name_list(.fields)
+    )]
+    JsonObjectWithoutColumn {
+        /// The object's keys, in file order (at most 20).
+        fields: Vec<String>,
+    },
+    /// A JSON object without the field asked for.
+    #[error(
+        "the JSON object has no field `{field}` (its fields: {}). Name the field \
+         that holds the array of lengths with --column NAME",
+        name_list(.fields)
+    )]
+    JsonMissingField {
+        /// The field asked for.
+        field: String,
+        /// The object's fields, in file order (at most 20).
+        fields: Vec<String>,
+    },
+    /// The named field of a JSON object, which is not an array.
+    #[error(
+        "`{field}` is {found}, not an array. In one JSON object the named field \
+         holds all the lengths, like {{\"{field}\": [12, 40, 7]}}; if the file \
+         holds one object per sequence, one per line, read it as JSON Lines \
+         (give it the .jsonl extension; from pandas: \
+         df.to_json(path, orient=\"records\", lines=True))"
+    )]
+    JsonFieldNotAnArray {
+        /// The field the user named.
+        field: String,
+        /// What it is, e.g. "a number".
+        found: &'static str,
+    },
+    /// A field called `input_ids` named as the lengths of a JSON document.
+    #[error(
+        "`{field}` holds token ids, but the array a JSON object's named field \
+         holds is read as a list of lengths. If the object is one sequence, read \
+         the file as JSON Lines (--format jsonl), which counts its ids; if the \
+         field does hold lengths, rename it"
+    )]
+    TokenIdsAsLengths {
+        /// The field the user named.
+        field: String,
+    },
+    /// An element other than an object in an array of records.
+    #[error(
+        "found {found} where an object belongs. The array's first element is an \
+         object, so every element is read as one sequence, like \
+         {{\"length\": 12}} or {{\"input_ids\": [...]}}: give every element as \
+         an object"
+    )]
+    JsonRecordExpected {
+        /// What the element is, e.g. "a number".
+        found: &'static str,
+    },
+    /// `--column` for a JSON histogram, whose keys are not columns.
+    #[error(
+        "--column {column} was given, but the JSON document is a length \
+         histogram ({{\"max_len\": 512, \"counts\": [...]}} or \
+         {{\"17\": 120}}), whose keys are not columns: its counts say how many \
+         sequences have each length, they are not lengths. Leave out --column \
+         to read the histogram"
+    )]
+    ColumnOnHistogram {
+        /// The column the user named.
+        column: String,
+    },
+
+    // ----- Rows: JSON Lines, and arrays of objects -----
+    /// A row's token ids that hold arrays or objects.
+    #[error(
+        "`{field}` holds {found} inside its array, so it is not the token ids of \
+         one sequence. Give each sequence its own row with a flat array of \
+         token ids, or its length as a number; if the arrays hold lengths, \
+         write them as one flat array [12, 40, 7]"
+    )]
+    TokenIdsNested {
+        /// The field counted.
+        field: String,
+        /// What the element is: "an array" or "an object".
+        found: &'static str,
+    },
+    /// A row's token ids that hold something other than whole numbers.
+    #[error(
+        "`{field}` holds {found} among its token ids. Token ids are whole \
+         numbers: check that the right field is read (name it with \
+         --column NAME), or give the length as a number"
+    )]
+    TokenIdNotWhole {
+        /// The field counted.
+        field: String,
+        /// What the element is, e.g. "a string".
+        found: &'static str,
+    },
+    /// A named field that gives some rows' lengths as numbers and others'
+    /// as arrays of token ids.
+    #[error(
+        "`{field}` is {found} here but {first} in the rows before. A field gives \
+         every row's length the same way, as a number or as an array of token \
+         ids: check that the right field is read, and that the rows come from \
+         one dataset"
+    )]
+    FieldShapeChanged {
+        /// The field the user named.
+        field: String,
+        /// What it is in the first row: "a number" or "an array".
+        first: &'static str,
+        /// What it is in this row.
+        found: &'static str,
+    },
+
+    // ----- Columns -----
+    /// `--column` for a file whose format has no columns.
+    #[error(
+        "--column {column} was given, but the file is read as {read_as}, which \
+         has no columns or fields. Leave out --column for this file, or give \
+         the file in a format with named columns (CSV with a header row, JSON \
+         Lines)"
+    )]
+    ColumnNotApplicable {
+        /// The column the user named.
+        column: String,
+        /// What the file is read as, e.g. "a plain list of numbers".
+        read_as: &'static str,
+    },
+
     // ----- JSON Lines -----
     /// A line that is not a JSON object.
     #[error(
@@ -455,7 +623,8 @@ pub enum InputErrorKind {
     #[error(
         "the object has none of the fields length, num_tokens or input_ids \
          (its fields: {}). Add one, or name the field that holds the length \
-         with --column NAME",
+         (or, in a file of one JSON object, the array of lengths) with \
+         --column NAME",
         name_list(.fields)
     )]
     JsonlNoLengthField {
@@ -465,7 +634,7 @@ pub enum InputErrorKind {
     /// An object without the field asked for.
     #[error(
         "the object has no field `{field}` (its fields: {}). Name a field that \
-         every line has with --column NAME",
+         every row has with --column NAME",
         name_list(.fields)
     )]
     JsonlMissingField {
@@ -474,6 +643,21 @@ pub enum InputErrorKind {
         /// The object's fields, in file order (at most 20).
         fields: Vec<String>,
     },
+    /// A line that is a dense histogram, in a file read as JSON Lines.
+    #[error(
+        "the line is a dense histogram {{\"max_len\": ..., \"counts\": [...]}}, \
+         not one sequence of a dataset. Read the file as one JSON document \
+         (--format json, or the .json extension), without --column"
+    )]
+    JsonlHistogramLine,
+    /// A line whose object does not end on it.
+    #[error(
+        "the object on this line is not closed before the line ends. JSON Lines \
+         puts each object on one line: if the file is one JSON document spread \
+         over several lines, read it as JSON (--format json); otherwise the line \
+         is cut short or lacks its closing brace"
+    )]
+    JsonlUnclosedLine,
 
     // ----- NumPy -----
     /// A file read as `.npy` without the NumPy signature.

@@ -1,5 +1,13 @@
 //! One JSON document: `[12, 40, 7]`, `{"max_len": 512, "counts": [...]}`
-//! or `{"17": 120, "18": 95}`.
+//! or `{"17": 120, "18": 95}`; with a field named (`--column lengths`),
+//! `{"lengths": [12, 40, 7], ...}`; and an array of one object per
+//! sequence, `[{"input_ids": [...]}, ...]`, read as JSON Lines rows are.
+//!
+//! The array a named field holds is a list of lengths: the object is the
+//! whole dataset, not one sequence of it. (In JSON Lines, where each object
+//! is one sequence, an array is that sequence's token ids.) A histogram's
+//! keys are not columns, so naming a field of one is an error, as is
+//! naming a field for an array of plain lengths, which has none.
 //!
 //! The document is streamed: serde drives visitors that add each length to
 //! the counts as the parser reaches it, so an array of a hundred million
@@ -19,7 +27,9 @@ use std::io::Read;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::error::{Failure, InputErrorKind, Location};
+use super::note::PendingNote;
 use super::number::{display_token, parse_whole_number};
+use super::record::{is_input_ids, RecordSeed, Row, Rows, LISTED_FIELDS};
 use super::LengthSink;
 use crate::histogram::MAX_SUPPORTED_MAX_LEN;
 
@@ -59,15 +69,23 @@ pub(super) fn syntax_kind(error: &serde_json::Error) -> InputErrorKind {
     }
 }
 
-/// Reads a whole JSON document.
+/// Reads a whole JSON document; `column` is the field the user named.
 ///
 /// The sink is a trait object: it keeps serde's seed types free of a type
 /// parameter, and one dynamic call per number costs nothing beside parsing
 /// the number.
-pub(super) fn read_json<R: Read>(input: R, sink: &mut dyn LengthSink) -> Result<(), Failure> {
+pub(super) fn read_json<R: Read>(
+    input: R,
+    column: Option<&str>,
+    sink: &mut dyn LengthSink,
+    notes: &mut Vec<PendingNote>,
+) -> Result<(), Failure> {
     let mut deserializer = serde_json::Deserializer::from_reader(input);
     let mut document = Document {
         sink,
+        column,
+        notes,
+        record_fields: Vec::new(),
         problem: None,
     };
     if let Err(error) = DocumentSeed(&mut document).deserialize(&mut deserializer) {
@@ -339,10 +357,15 @@ macro_rules! reject_shapes {
 }
 pub(super) use reject_shapes;
 
-/// The state of reading a document: where lengths go, and the problem
-/// that stopped it.
+/// The state of reading a document: where lengths go, the field the user
+/// named, and the problem that stopped it.
 struct Document<'s> {
     sink: &'s mut dyn LengthSink,
+    column: Option<&'s str>,
+    notes: &'s mut Vec<PendingNote>,
+    /// The keys of the record being read, for the error that says none
+    /// gives a length.
+    record_fields: Vec<String>,
     problem: Option<Problem>,
 }
 
@@ -392,6 +415,286 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let document = self.0;
+        // The first element tells a list of lengths from a list of records.
+        let first_length = match seq.next_element_seed(FirstElementSeed(&mut *document))? {
+            None => return Ok(()),
+            Some(FirstElement::Record(row)) => return read_records(document, row, seq),
+            Some(FirstElement::Length(length)) => length,
+        };
+        let mut next = Some(first_length);
+        while let Some(length) = next {
+            document
+                .sink
+                .add_one(length)
+                .map_err(|kind| document.fail::<A::Error>(kind))?;
+            next = seq.next_element_seed(document.number(Quantity::Length))?;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        if let Some(column) = self.0.column {
+            return read_named_field(self.0, column, map);
+        }
+        match map.next_key_seed(KeySeed)? {
+            // `{}`: no lengths; the caller reports the empty file.
+            None => Ok(()),
+            Some(first @ (Key::MaxLen | Key::Counts)) => read_dense(self.0, first, map),
+            Some(Key::Other {
+                shown,
+                problem: InputErrorKind::JsonNotALengthKey { .. },
+            }) => refuse_fields_without_column(self.0, shown, map),
+            Some(first) => read_sparse(self.0, first, map),
+        }
+    }
+}
+
+/// The first element of a top-level array: a length, or a record.
+enum FirstElement<'c> {
+    Length(u64),
+    /// The row of the first record; `None` when no field gives a length.
+    Record(Option<Row<'c>>),
+}
+
+struct FirstElementSeed<'a, 's>(&'a mut Document<'s>);
+
+impl<'de, 'a, 's> DeserializeSeed<'de> for FirstElementSeed<'a, 's> {
+    type Value = FirstElement<'s>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'a, 's> FirstElementSeed<'a, 's> {
+    /// The seed that reads the element as a length, unless the user named
+    /// a field: an array of lengths has none.
+    fn length_seed<E: de::Error>(self) -> Result<StrictNumberSeed<'a>, E> {
+        let document = self.0;
+        if let Some(column) = document.column {
+            let kind = InputErrorKind::ColumnNotApplicable {
+                column: column.to_owned(),
+                read_as: "a JSON array of lengths",
+            };
+            return Err(document.fail(kind));
+        }
+        Ok(document.number(Quantity::Length))
+    }
+}
+
+/// The visitors of [`FirstElementSeed`] for what is not an object: the
+/// element is read as a length.
+macro_rules! element_as_length {
+    ($($method:ident($($value:ident: $type:ty)?);)*) => {
+        $(
+            fn $method<E: de::Error>(self $(, $value: $type)?) -> Result<Self::Value, E> {
+                self.length_seed::<E>()?.$method($($value)?).map(FirstElement::Length)
+            }
+        )*
+    };
+}
+
+impl<'de, 'a, 's> Visitor<'de> for FirstElementSeed<'a, 's> {
+    type Value = FirstElement<'s>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence length or an object")
+    }
+
+    element_as_length! {
+        visit_u64(value: u64);
+        visit_i64(value: i64);
+        visit_f64(value: f64);
+        visit_str(text: &str);
+        visit_bool(value: bool);
+        visit_unit();
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        self.length_seed::<A::Error>()?
+            .visit_seq(seq)
+            .map(FirstElement::Length)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let document = self.0;
+        let seed = record_seed(
+            document.column,
+            &mut document.problem,
+            &mut document.record_fields,
+        );
+        seed.visit_map(map).map(FirstElement::Record)
+    }
+}
+
+/// The seed of one element of an array of records.
+fn record_seed<'a, 'c>(
+    column: Option<&'c str>,
+    problem: &'a mut Option<Problem>,
+    record_fields: &'a mut Vec<String>,
+) -> RecordSeed<'a, 'c> {
+    RecordSeed {
+        column,
+        problem,
+        not_an_object: |found| InputErrorKind::JsonRecordExpected { found },
+        field_names: Some(record_fields),
+    }
+}
+
+/// `[{"length": 12}, {"input_ids": [...]}, ...]`: one sequence per object,
+/// by the rules of JSON Lines rows. `first` is the first element's row.
+fn read_records<'de, A: SeqAccess<'de>>(
+    document: &mut Document<'_>,
+    first: Option<Row<'_>>,
+    mut seq: A,
+) -> Result<(), A::Error> {
+    let mut rows = Rows::new(document.column);
+    let mut index: u64 = 0;
+    let mut next = Some(first);
+    while let Some(row) = next {
+        let Some(row) = row else {
+            let fields = std::mem::take(&mut document.record_fields);
+            let kind = match document.column {
+                Some(column) => InputErrorKind::JsonlMissingField {
+                    field: column.to_owned(),
+                    fields,
+                },
+                None => InputErrorKind::JsonlNoLengthField { fields },
+            };
+            return Err(document.fail(kind));
+        };
+        rows.take(row, &mut *document.sink, document.notes, |_| {
+            Location::Element(index)
+        })
+        .map_err(|kind| document.fail::<A::Error>(kind))?;
+        index += 1;
+        let seed = record_seed(
+            document.column,
+            &mut document.problem,
+            &mut document.record_fields,
+        );
+        next = seq.next_element_seed(seed)?;
+    }
+    rows.finish(document.notes);
+    Ok(())
+}
+
+/// An object that is not a histogram, read without a field named: the
+/// error lists its keys, so the user can name the one that holds lengths.
+fn refuse_fields_without_column<'de, A: MapAccess<'de>>(
+    document: &mut Document<'_>,
+    first_key: String,
+    mut map: A,
+) -> Result<(), A::Error> {
+    let mut fields = vec![first_key];
+    map.next_value::<IgnoredAny>()?;
+    while fields.len() < LISTED_FIELDS {
+        let Some(key) = map.next_key::<String>()? else {
+            break;
+        };
+        fields.push(display_token(key.as_bytes()));
+        map.next_value::<IgnoredAny>()?;
+    }
+    Err(document.fail(InputErrorKind::JsonObjectWithoutColumn { fields }))
+}
+
+/// `{"lengths": [12, 40, 7], ...}` with `column` naming `lengths`: the
+/// named field's array holds the lengths; other fields are skipped.
+fn read_named_field<'de, A: MapAccess<'de>>(
+    document: &mut Document<'_>,
+    column: &str,
+    mut map: A,
+) -> Result<(), A::Error> {
+    let on_histogram = || InputErrorKind::ColumnOnHistogram {
+        column: column.to_owned(),
+    };
+    let mut fields = Vec::new();
+    let mut found = false;
+    let mut has_max_len = false;
+    let mut has_counts = false;
+    while let Some(key) = map.next_key::<String>()? {
+        // A sparse histogram's first key is a length.
+        let key_is_length = key
+            .bytes()
+            .next()
+            .is_some_and(|first| first.is_ascii_digit() || first == b'-');
+        if fields.is_empty() && key_is_length {
+            return Err(document.fail(on_histogram()));
+        }
+        has_max_len |= key == "max_len";
+        has_counts |= key == "counts";
+        if fields.len() < LISTED_FIELDS {
+            fields.push(display_token(key.as_bytes()));
+        }
+        if !key.eq_ignore_ascii_case(column) {
+            map.next_value::<IgnoredAny>()?;
+            continue;
+        }
+        if found {
+            let kind = InputErrorKind::JsonDuplicateKey { key: key.clone() };
+            return Err(document.fail_at(kind, &key));
+        }
+        if is_input_ids(column) {
+            let kind = InputErrorKind::TokenIdsAsLengths { field: key.clone() };
+            return Err(document.fail_at(kind, &key));
+        }
+        // `max_len` means nothing outside a dense histogram.
+        if key == "max_len" || (has_max_len && has_counts) {
+            return Err(document.fail_at(on_histogram(), &key));
+        }
+        map.next_value_seed(NamedLengthsSeed {
+            document: &mut *document,
+            field: &key,
+        })?;
+        found = true;
+    }
+    if has_max_len && has_counts {
+        return Err(document.fail(on_histogram()));
+    }
+    if !found {
+        return Err(document.fail(InputErrorKind::JsonMissingField {
+            field: column.to_owned(),
+            fields,
+        }));
+    }
+    Ok(())
+}
+
+/// The array of lengths a named field holds.
+struct NamedLengthsSeed<'a, 's, 'f> {
+    document: &'a mut Document<'s>,
+    field: &'f str,
+}
+
+impl<'de> DeserializeSeed<'de> for NamedLengthsSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl NamedLengthsSeed<'_, '_, '_> {
+    fn reject<E: de::Error>(self, found: &'static str) -> Result<(), E> {
+        let kind = InputErrorKind::JsonFieldNotAnArray {
+            field: self.field.to_owned(),
+            found,
+        };
+        Err(self.document.fail_at(kind, self.field))
+    }
+}
+
+impl<'de> Visitor<'de> for NamedLengthsSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of lengths")
+    }
+
+    reject_shapes!(scalars, map);
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let document = self.document;
         while let Some(length) = seq.next_element_seed(document.number(Quantity::Length))? {
             document
                 .sink
@@ -399,15 +702,6 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
                 .map_err(|kind| document.fail::<A::Error>(kind))?;
         }
         Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        match map.next_key_seed(KeySeed)? {
-            // `{}`: no lengths; the caller reports the empty file.
-            None => Ok(()),
-            Some(first @ (Key::MaxLen | Key::Counts)) => read_dense(self.0, first, map),
-            Some(first) => read_sparse(self.0, first, map),
-        }
     }
 }
 
@@ -560,6 +854,11 @@ fn read_sparse<'de, A: MapAccess<'de>>(
         if !seen.insert(length) {
             return Err(document.fail(InputErrorKind::DuplicateLength { length }));
         }
+        // Sequences of length 0 are never data; keys from 0 up are the row
+        // numbers of a list saved as an object.
+        if length == 0 && count > 0 {
+            return Err(document.fail(InputErrorKind::JsonLengthZeroKey { count }));
+        }
         document
             .sink
             .add(length, count)
@@ -632,7 +931,7 @@ mod tests {
 
     fn read(json: &str) -> Result<Vec<(u64, u64)>, Failure> {
         let mut sink = Sink::default();
-        read_json(json.as_bytes(), &mut sink)?;
+        read_json(json.as_bytes(), None, &mut sink, &mut Vec::new())?;
         Ok(sink.into_counts().unwrap().iter().collect())
     }
 

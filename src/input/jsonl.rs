@@ -1,29 +1,44 @@
 //! JSON Lines: one object per line, such as a tokenised dataset's
 //! `{"input_ids": [...], "text": "..."}` or a summary's `{"length": 512}`.
 //!
-//! The length of a line is its `length` field, else its `num_tokens`
-//! field, else the number of its `input_ids` (counted without keeping
-//! them); the user can name another field instead. Other fields are
-//! skipped unread. Each line is parsed from one reused buffer.
+//! Each line is one sequence, read by the rules of [`super::record`]: its
+//! `length`, `num_tokens` or `input_ids` field, or the field the user names,
+//! as a number or an array of token ids. Each line is parsed from one
+//! reused buffer.
+//!
+//! A file of one line is the one case where JSON Lines and a JSON document
+//! look alike: `{"lengths": [12, 40, 7]}` is a dataset of three lengths as
+//! a document, or one sequence of three token ids as JSON Lines. When the
+//! format was only guessed (a `.json` name, or no telling name at all) and
+//! the first line's named field is such an array, that line is held back
+//! until the next one shows which it is: with no other line, the file is
+//! read as the JSON document it is written as.
 
 use std::fmt;
 use std::io::BufRead;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::error::{Failure, InputErrorKind, Location};
-use super::json::{raise, reject_shapes, syntax_kind, NumberSeed, Problem, Quantity};
-use super::LengthSink;
+use super::json::{read_json, syntax_kind, Problem};
+use super::note::PendingNote;
+use super::record::{RecordSeed, Row, Rows, LISTED_FIELDS};
+use super::{Format, LengthSink};
 
-/// How many field names an error lists.
-const LISTED_FIELDS: usize = 20;
-
-/// Reads every line of a JSON Lines file.
-pub(super) fn read_jsonl<R: BufRead>(
+/// Reads every line of a JSON Lines file. `guessed` says the format was
+/// told from a `.json` name or the content rather than given, so that a
+/// file of a single object may be the JSON document it is written as.
+/// Returns the format the file was read as.
+pub(super) fn read_jsonl<R: BufRead, S: LengthSink>(
     input: &mut R,
     column: Option<&str>,
-    sink: &mut impl LengthSink,
-) -> Result<(), Failure> {
+    guessed: bool,
+    sink: &mut S,
+    notes: &mut Vec<PendingNote>,
+) -> Result<Format, Failure> {
+    let mut rows = Rows::new(column);
+    let mut held: Option<HeldLine> = None;
+    let mut read_a_row = false;
     let mut line_buffer = Vec::with_capacity(4096);
     let mut line_number: u64 = 0;
     loop {
@@ -32,7 +47,7 @@ pub(super) fn read_jsonl<R: BufRead>(
             .read_until(b'\n', &mut line_buffer)
             .map_err(|error| Failure::io(&error))?;
         if read == 0 {
-            return Ok(());
+            break;
         }
         let line = line_buffer.strip_suffix(b"\n").unwrap_or(&line_buffer);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -40,25 +55,78 @@ pub(super) fn read_jsonl<R: BufRead>(
         // a CR left here ends a line of a file with lone-CR line ends.
         for record in line.split(|&byte| byte == b'\r') {
             line_number += 1;
-            if !record.trim_ascii().is_empty() {
-                read_record(record, line_number, column, sink)?;
+            if record.trim_ascii().is_empty() {
+                continue;
             }
+            if let Some(first) = held.take() {
+                take_row(&mut rows, first.row, first.line, sink, notes)?;
+            }
+            let row = read_row(record, line_number, column)?;
+            if guessed && !read_a_row && row.counted_named_token_ids(column) {
+                held = Some(HeldLine {
+                    text: record.to_vec(),
+                    line: line_number,
+                    row,
+                });
+            } else {
+                take_row(&mut rows, row, line_number, sink, notes)?;
+            }
+            read_a_row = true;
         }
     }
+    if let Some(only) = held {
+        // The file is this one object: a JSON document, whose named array
+        // holds lengths. It is one line, so its errors are on that line.
+        read_json(&only.text[..], column, sink, notes).map_err(|failure| {
+            let location = match failure.location {
+                Location::LineColumn { column, .. } => Location::LineColumn {
+                    line: only.line,
+                    column,
+                },
+                other => other,
+            };
+            Failure::new(location, failure.kind)
+        })?;
+        return Ok(Format::Json);
+    }
+    rows.finish(notes);
+    Ok(Format::Jsonl)
 }
 
-/// Reads one line's object and counts its sequence.
-fn read_record(
-    record: &[u8],
+/// The first line, kept until the next one says whether the file is JSON
+/// Lines or one JSON document.
+struct HeldLine<'c> {
+    text: Vec<u8>,
     line: u64,
-    column: Option<&str>,
-    sink: &mut impl LengthSink,
+    row: Row<'c>,
+}
+
+/// Adds one line's sequence.
+fn take_row<S: LengthSink>(
+    rows: &mut Rows<'_>,
+    row: Row<'_>,
+    line: u64,
+    sink: &mut S,
+    notes: &mut Vec<PendingNote>,
 ) -> Result<(), Failure> {
+    let field = row.field.to_owned();
+    let at_field = |field: &str| Location::LineField {
+        line,
+        field: field.to_owned(),
+    };
+    rows.take(row, sink, notes, at_field)
+        .map_err(|kind| Failure::new(at_field(&field), kind))
+}
+
+/// Reads one line's object into its row.
+fn read_row<'c>(record: &[u8], line: u64, column: Option<&'c str>) -> Result<Row<'c>, Failure> {
     let mut problem = None;
     let mut deserializer = serde_json::Deserializer::from_slice(record);
     let seed = RecordSeed {
         column,
         problem: &mut problem,
+        not_an_object: |found| InputErrorKind::JsonlNotAnObject { found },
+        field_names: None,
     };
     let at_column = |error: &serde_json::Error| Location::LineColumn {
         line,
@@ -75,7 +143,15 @@ fn read_record(
                 // A line that is not an object: the column, after the
                 // whole value, would say nothing.
                 Some(Problem { kind, field: None }) => Failure::at_line(line, kind),
-                None => Failure::new(at_column(&error), syntax_kind(&error)),
+                None => {
+                    let kind = match syntax_kind(&error) {
+                        // In a file of lines, the end of the data is the
+                        // end of the line.
+                        InputErrorKind::JsonTruncated => InputErrorKind::JsonlUnclosedLine,
+                        other => other,
+                    };
+                    Failure::new(at_column(&error), kind)
+                }
             });
         }
     };
@@ -85,293 +161,35 @@ fn read_record(
             InputErrorKind::JsonlTrailingContent,
         ));
     }
-    let Some((field, length)) = found else {
+    let is_histogram = || {
         let fields = field_names(record);
-        let kind = match column {
-            Some(column) => InputErrorKind::JsonlMissingField {
-                field: column.to_owned(),
-                fields,
-            },
-            None => InputErrorKind::JsonlNoLengthField { fields },
-        };
-        return Err(Failure::at_line(line, kind));
+        fields.iter().any(|name| name == "max_len") && fields.iter().any(|name| name == "counts")
     };
-    length
-        .and_then(|length| sink.add_one(length))
-        .map_err(|kind| {
-            Failure::new(
-                Location::LineField {
-                    line,
-                    field: field.to_owned(),
+    match found {
+        // A dense histogram's `counts` counts sequences; they are not one
+        // sequence's token ids.
+        Some(row) if row.field.eq_ignore_ascii_case("counts") && is_histogram() => {
+            Err(Failure::at_line(line, InputErrorKind::JsonlHistogramLine))
+        }
+        Some(row) => Ok(row),
+        None if is_histogram() => Err(Failure::at_line(line, InputErrorKind::JsonlHistogramLine)),
+        None => {
+            let fields = field_names(record);
+            let kind = match column {
+                Some(column) => InputErrorKind::JsonlMissingField {
+                    field: column.to_owned(),
+                    fields,
                 },
-                kind,
-            )
-        })
-}
-
-/// What a key of a line's object is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Length,
-    NumTokens,
-    InputIds,
-    /// The field the user named.
-    Named,
-    Ignored,
-}
-
-impl Role {
-    /// The key of a used role (`column` is the field the user named).
-    fn key(self, column: Option<&str>) -> &str {
-        match self {
-            Role::Length => "length",
-            Role::NumTokens => "num_tokens",
-            Role::InputIds => "input_ids",
-            Role::Named => column.unwrap_or_default(),
-            Role::Ignored => "",
-        }
-    }
-}
-
-/// The candidate fields of one object, each parsed (or its problem) if
-/// present; the first present in priority order gives the length.
-#[derive(Default)]
-struct Candidates {
-    length: Option<Result<u64, InputErrorKind>>,
-    num_tokens: Option<Result<u64, InputErrorKind>>,
-    input_ids: Option<Result<u64, InputErrorKind>>,
-    named: Option<Result<u64, InputErrorKind>>,
-}
-
-/// One line's object. Its value is the field that gave the length and
-/// the length (or why that field is not one); `None` when no field did.
-struct RecordSeed<'a> {
-    column: Option<&'a str>,
-    problem: &'a mut Option<Problem>,
-}
-
-type Found<'a> = Option<(&'a str, Result<u64, InputErrorKind>)>;
-
-impl<'de, 'a> DeserializeSeed<'de> for RecordSeed<'a> {
-    type Value = Found<'a>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'a> RecordSeed<'a> {
-    fn reject<E: de::Error>(self, found: &'static str) -> Result<Found<'a>, E> {
-        Err(raise(
-            self.problem,
-            InputErrorKind::JsonlNotAnObject { found },
-            None,
-        ))
-    }
-}
-
-impl<'de, 'a> Visitor<'de> for RecordSeed<'a> {
-    type Value = Found<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    reject_shapes!(scalars, seq);
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut candidates = Candidates::default();
-        while let Some(role) = map.next_key_seed(RoleSeed {
-            column: self.column,
-        })? {
-            let slot = match role {
-                Role::Length => &mut candidates.length,
-                Role::NumTokens => &mut candidates.num_tokens,
-                Role::InputIds => &mut candidates.input_ids,
-                Role::Named => &mut candidates.named,
-                Role::Ignored => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
+                None => InputErrorKind::JsonlNoLengthField { fields },
             };
-            if slot.is_some() {
-                let key = role.key(self.column).to_owned();
-                let kind = InputErrorKind::JsonDuplicateKey { key: key.clone() };
-                return Err(raise(self.problem, kind, Some(key)));
-            }
-            *slot = Some(match role {
-                Role::InputIds => map.next_value_seed(LengthSeed {
-                    ids: true,
-                    number: false,
-                })?,
-                Role::Named => map.next_value_seed(LengthSeed {
-                    ids: true,
-                    number: true,
-                })?,
-                _ => map.next_value_seed(NumberSeed(Quantity::Length))?,
-            });
+            Err(Failure::at_line(line, kind))
         }
-        let column = self.column;
-        Ok(match column {
-            Some(column) => candidates.named.map(|length| (column, length)),
-            None => [
-                ("length", candidates.length),
-                ("num_tokens", candidates.num_tokens),
-                ("input_ids", candidates.input_ids),
-            ]
-            .into_iter()
-            .find_map(|(field, length)| length.map(|length| (field, length))),
-        })
-    }
-}
-
-/// Reads a key and tells its role, without keeping the key.
-struct RoleSeed<'a> {
-    column: Option<&'a str>,
-}
-
-impl<'de> DeserializeSeed<'de> for RoleSeed<'_> {
-    type Value = Role;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Role, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RoleSeed<'_> {
-    type Value = Role;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Role, E> {
-        Ok(match self.column {
-            Some(column) if key.eq_ignore_ascii_case(column) => Role::Named,
-            Some(_) => Role::Ignored,
-            None => match key {
-                "length" => Role::Length,
-                "num_tokens" => Role::NumTokens,
-                "input_ids" => Role::InputIds,
-                _ => Role::Ignored,
-            },
-        })
-    }
-}
-
-/// A sequence length given as a number, or as an array whose elements
-/// are counted (not kept).
-struct LengthSeed {
-    ids: bool,
-    number: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for LengthSeed {
-    type Value = Result<u64, InputErrorKind>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl LengthSeed {
-    /// A value that is neither: described as a number would be, or as
-    /// "not an array" for `input_ids`.
-    fn reject<E: de::Error>(self, found: &'static str) -> Result<Result<u64, InputErrorKind>, E> {
-        Ok(Err(InputErrorKind::JsonExpectedArray {
-            field: "input_ids",
-            found,
-        }))
-    }
-
-    fn as_number(&self) -> NumberSeed {
-        NumberSeed(Quantity::Length)
-    }
-}
-
-impl<'de> Visitor<'de> for LengthSeed {
-    type Value = Result<u64, InputErrorKind>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a sequence length or an array of token ids")
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        if self.number {
-            self.as_number().visit_u64(value)
-        } else {
-            self.reject("a number")
-        }
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        if self.number {
-            self.as_number().visit_i64(value)
-        } else {
-            self.reject("a number")
-        }
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        if self.number {
-            self.as_number().visit_f64(value)
-        } else {
-            self.reject("a number")
-        }
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        if self.number {
-            self.as_number().visit_str(text)
-        } else {
-            self.reject("a string")
-        }
-    }
-
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        if self.number {
-            self.as_number().visit_bool(value)
-        } else {
-            self.reject("a boolean")
-        }
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        if self.number {
-            self.as_number().visit_unit()
-        } else {
-            self.reject("null")
-        }
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        if self.number {
-            self.as_number().visit_map(map)
-        } else {
-            let mut map = map;
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            self.reject("an object")
-        }
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        if !self.ids {
-            return self.as_number().visit_seq(seq);
-        }
-        let mut elements: u64 = 0;
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            elements += 1;
-        }
-        if elements == 0 {
-            return Ok(Err(InputErrorKind::ZeroLength));
-        }
-        Ok(Ok(elements))
     }
 }
 
 /// The field names of a line's object in file order (at most
-/// [`LISTED_FIELDS`]), for the error that says none gives a length. The
-/// line is parsed again: this happens once, on the way to an error.
+/// [`LISTED_FIELDS`]), for errors. The line is parsed again: this happens
+/// on the way to an error, or for a field named `counts`.
 fn field_names(record: &[u8]) -> Vec<String> {
     let mut deserializer = serde_json::Deserializer::from_slice(record);
     FieldNames
@@ -410,12 +228,27 @@ impl<'de> Visitor<'de> for FieldNames {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::note::InputNoteKind;
     use crate::input::Sink;
 
-    fn read(jsonl: &str, column: Option<&str>) -> Result<Vec<(u64, u64)>, Failure> {
+    /// The counts read, the format read as, and the notes.
+    type Read = (Vec<(u64, u64)>, Format, Vec<PendingNote>);
+
+    fn read_guessed(jsonl: &str, column: Option<&str>, guessed: bool) -> Result<Read, Failure> {
         let mut sink = Sink::default();
-        read_jsonl(&mut jsonl.as_bytes(), column, &mut sink)?;
-        Ok(sink.into_counts().unwrap().iter().collect())
+        let mut notes = Vec::new();
+        let format = read_jsonl(
+            &mut jsonl.as_bytes(),
+            column,
+            guessed,
+            &mut sink,
+            &mut notes,
+        )?;
+        Ok((sink.into_counts().unwrap().iter().collect(), format, notes))
+    }
+
+    fn read(jsonl: &str, column: Option<&str>) -> Result<Vec<(u64, u64)>, Failure> {
+        read_guessed(jsonl, column, false).map(|(counts, _, _)| counts)
     }
 
     #[test]
@@ -423,16 +256,68 @@ mod tests {
         let lines = concat!(
             "{\"input_ids\": [1, 2, 3], \"length\": 5}\n",
             "{\"num_tokens\": 7, \"input_ids\": [1]}\n",
-            "{\"input_ids\": [[1], {\"a\": 2}], \"text\": \"hi\"}\n",
+            "{\"input_ids\": [0, -100], \"text\": \"hi\"}\n",
             "{\"length\": 5, \"num_tokens\": \"unused, so not checked\"}\n",
         );
         assert_eq!(read(lines, None), Ok(vec![(2, 1), (5, 2), (7, 1)]));
     }
 
     #[test]
-    fn a_named_field_may_be_a_number_or_an_array() {
-        let lines = "{\"Tokens\": 4}\n{\"tokens\": [9, 9]}\n";
-        assert_eq!(read(lines, Some("TOKENS")), Ok(vec![(2, 1), (4, 1)]));
+    fn a_named_field_gives_every_row_the_same_way() {
+        let numbers = "{\"Tokens\": 4}\n{\"tokens\": 9}\n";
+        assert_eq!(read(numbers, Some("TOKENS")), Ok(vec![(4, 1), (9, 1)]));
+        let arrays = "{\"Tokens\": [9]}\n{\"tokens\": [9, 9]}\n";
+        assert_eq!(read(arrays, Some("TOKENS")), Ok(vec![(1, 1), (2, 1)]));
+        let mixed = "{\"Tokens\": 4}\n{\"tokens\": [9, 9]}\n";
+        assert_eq!(
+            read(mixed, Some("TOKENS")).unwrap_err().kind,
+            InputErrorKind::FieldShapeChanged {
+                field: "TOKENS".into(),
+                first: "a number",
+                found: "an array"
+            }
+        );
+    }
+
+    #[test]
+    fn a_guessed_single_line_with_a_named_array_is_a_document() {
+        let line = "{\"lengths\": [3, 1, 3]}\n\n";
+        let (counts, format, notes) = read_guessed(line, Some("lengths"), true).unwrap();
+        assert_eq!((counts, format), (vec![(1, 1), (3, 2)], Format::Json));
+        assert!(notes.is_empty());
+        // Given as JSON Lines, the same line is one sequence, and a note.
+        let (counts, format, notes) = read_guessed(line, Some("lengths"), false).unwrap();
+        assert_eq!((counts, format), (vec![(3, 1)], Format::Jsonl));
+        assert_eq!(
+            notes,
+            vec![PendingNote::new(
+                Location::Unknown,
+                InputNoteKind::ArraysCountedAsTokenIds {
+                    field: "lengths".into(),
+                    rows: 1
+                }
+            )]
+        );
+        // A second line makes it JSON Lines, guessed or not.
+        let lines = "{\"lengths\": [3, 1, 3]}\n{\"lengths\": [5]}\n";
+        let (counts, format, _) = read_guessed(lines, Some("lengths"), true).unwrap();
+        assert_eq!((counts, format), (vec![(1, 1), (3, 1)], Format::Jsonl));
+    }
+
+    #[test]
+    fn a_held_line_reports_errors_on_its_own_line() {
+        let failure =
+            read_guessed("\n\n{\"lengths\": [3, 0]}\n", Some("lengths"), true).unwrap_err();
+        assert_eq!(
+            failure,
+            Failure::new(
+                Location::LineColumn {
+                    line: 3,
+                    column: 18
+                },
+                InputErrorKind::ZeroLength
+            )
+        );
     }
 
     #[test]

@@ -7,12 +7,27 @@
 //! | --- | --- |
 //! | [`Format::Text`] | whole numbers separated by newlines, commas or white space; `#` starts a comment |
 //! | [`Format::Csv`] | a table with a header row; one column holds lengths, or `length` and `count` columns form a histogram |
-//! | [`Format::Json`] | `[12, 40, 7]`, a dense histogram `{"max_len": 512, "counts": [...]}`, or a sparse one `{"17": 120, "18": 95}` |
+//! | [`Format::Json`] | `[12, 40, 7]`, a dense histogram `{"max_len": 512, "counts": [...]}`, a sparse one `{"17": 120, "18": 95}`, an object whose named field holds the lengths `{"lengths": [12, 40, 7]}`, or an array of one object per sequence `[{"input_ids": [...]}, ...]` |
 //! | [`Format::Jsonl`] | one object per line with `length`, `num_tokens` or `input_ids` |
 //! | [`Format::Npy`] | a NumPy array of integers, of any width and byte order |
 //!
 //! Unless [`ReadOptions::format`] names one, the format is told by the file
 //! name's extension, then by the content ([`detect_format`]).
+//!
+//! [`ReadOptions::column`] names the field that holds the lengths, and what
+//! it holds decides how they are counted:
+//! - in a CSV table, a column: one length per row;
+//! - in one JSON object (the whole dataset), a field holding an array of
+//!   lengths: `{"lengths": [12, 40, 7]}` is three sequences;
+//! - in JSON Lines, or an array of objects, where each object is one
+//!   sequence, a field holding its length as a number, or its token ids as
+//!   an array: `{"tokens": [5, 9, 2]}` is one sequence of three tokens.
+//!
+//! Naming a column for a file that has none (text, `.npy`, a JSON array of
+//! lengths, a JSON histogram) is an error, not ignored. Where a file is
+//! read by a rule its content cannot confirm (a table's only numeric
+//! column taken as the lengths, an array that might hold lengths counted as
+//! token ids), the file is read and [`InputStats::notes`] says so.
 //!
 //! ```
 //! use packlab::input::{read_lengths, InputErrorKind, Location, ReadOptions};
@@ -40,7 +55,9 @@
 //! Every reader streams: beyond the counts, memory stays constant however
 //! large the file. What is held at a time is one read buffer, one JSON
 //! Lines line or CSV record, and for histogram inputs (which are small)
-//! the histogram's own bins. A file that fails to read leaves the counts
+//! the histogram's own bins. (The first line of a file only guessed to be
+//! JSON Lines is held twice, until the next line shows it is not the whole
+//! file: see [`detect_format`].) A file that fails to read leaves the counts
 //! untouched, so a bad upload never half-changes a dataset.
 //!
 //! Decisions that apply to every text format:
@@ -60,9 +77,11 @@ mod delimited;
 mod error;
 mod json;
 mod jsonl;
+mod note;
 mod npy;
 mod number;
 mod ordered;
+mod record;
 mod text;
 
 use std::fmt;
@@ -72,10 +91,12 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use error::{InputError, InputErrorKind, Location};
+pub use note::{InputNote, InputNoteKind};
 pub use ordered::{read_lengths_in_order, OrderedLengths};
 
 use crate::histogram::LengthCounts;
 use error::Failure;
+use note::PendingNote;
 
 /// The read buffer of every reader: large enough that the per-read
 /// overhead vanishes, small enough for a browser tab.
@@ -159,14 +180,17 @@ impl FromStr for Format {
 pub struct ReadOptions {
     /// The format to read; `None` tells it from the name and content.
     pub format: Option<Format>,
-    /// The CSV column or JSON Lines field that holds the lengths, matched
-    /// ignoring ASCII case; `None` looks for `length` and its usual
-    /// synonyms. Other formats ignore it.
+    /// The field that holds the lengths, matched ignoring ASCII case: a
+    /// CSV column, the field of a JSON object holding an array of lengths,
+    /// or the field of each JSON Lines object (a length, or token ids);
+    /// `None` looks for `length` and its usual synonyms. Formats without
+    /// fields (text, `.npy`, JSON arrays of lengths and histograms) refuse
+    /// it.
     pub column: Option<String>,
 }
 
 /// What [`read_lengths`] read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InputStats {
     /// The format the file was read as.
     pub format: Format,
@@ -174,6 +198,10 @@ pub struct InputStats {
     pub sequences: u64,
     /// The size of the input in bytes.
     pub bytes: u64,
+    /// The rules the file was read by that its content cannot confirm,
+    /// for the user to check; empty for most files. In JSON, each note is
+    /// its text.
+    pub notes: Vec<InputNote>,
 }
 
 /// Reads the sequence lengths of `reader` and adds them to `counts`.
@@ -186,8 +214,10 @@ pub struct InputStats {
 ///
 /// An [`InputError`] naming the file, where in it the problem is, and how
 /// to fix it: a malformed or empty file, a length of 0, a number that is
-/// not a whole number, a count past 2^64 - 1, or a read failure. On error
-/// `counts` is left exactly as it was.
+/// not a whole number, a count past 2^64 - 1, a column named that the file
+/// does not have or cannot have, or a read failure. On error `counts` is
+/// left exactly as it was. A file read by a rule its content cannot
+/// confirm is no error: [`InputStats::notes`] says which rule.
 pub fn read_lengths<R: Read>(
     source_name: &str,
     reader: R,
@@ -195,31 +225,32 @@ pub fn read_lengths<R: Read>(
     counts: &mut LengthCounts,
 ) -> Result<InputStats, InputError> {
     let mut sink = Sink::default();
-    let (format, bytes) = read_named(source_name, reader, options, &mut sink)?;
+    let read = read_named(source_name, reader, options, &mut sink)?;
     let sequences = sink.sequences();
     let fresh = sink
         .into_counts()
         .map_err(|kind| Failure::from(kind).in_source(source_name))?;
     merge_all_or_nothing(counts, &fresh)
         .map_err(|kind| Failure::from(kind).in_source(source_name))?;
-    Ok(InputStats {
-        format,
-        sequences,
-        bytes,
-    })
+    Ok(read.into_stats(sequences))
 }
 
 /// Tells the format of a file from its name and its first bytes.
 ///
 /// The extension decides first: `.npy`; `.jsonl` and `.ndjson`; `.json`;
 /// `.csv` and `.tsv`; `.txt`. One exception: a `.json` file whose first
-/// object is not a histogram is read as JSON Lines, because popular tools
-/// (`datasets.Dataset.to_json`, `pandas.to_json(lines=True)`) write JSON
-/// Lines under that name. Without a known extension, the content decides:
-/// the NumPy signature means `.npy`; a first `[` means JSON; a first `{`
-/// means JSON when its first key is `max_len`, `counts` or a number, and
-/// JSON Lines otherwise; a first line (comments aside) with a field that is
-/// not a number means CSV; anything else is text.
+/// object is not a histogram and fits on its first line is read as JSON
+/// Lines, because popular tools (`datasets.Dataset.to_json`,
+/// `pandas.to_json(lines=True)`) write JSON Lines under that name. Without
+/// a known extension, the content decides: the NumPy signature means
+/// `.npy`; a first `[` means JSON; a first `{` means JSON when its first
+/// key is `max_len`, `counts` or a number or when the object spans several
+/// lines, and JSON Lines otherwise; a first line (comments aside) with a
+/// field that is not a number means CSV; anything else is text.
+///
+/// A file of a single one-line object is told apart only when read: JSON
+/// Lines guessed this way reads such a file as the JSON document it is
+/// (see [`ReadOptions::column`]).
 pub fn detect_format(source_name: &str, head: &[u8]) -> Format {
     let content = head.strip_prefix(UTF8_BOM).unwrap_or(head);
     match format_from_extension(source_name) {
@@ -271,12 +302,17 @@ fn format_from_content(content: &[u8]) -> Format {
     }
 }
 
-/// For content that starts with `{`: `Some(false)` when the first key
-/// marks a JSON histogram (`max_len`, `counts`, a number, or an empty
-/// object), `Some(true)` for any other key, `None` when the content does
-/// not start with an object or the head ends before the first key does.
+/// For content that starts with `{`: `Some(false)` when the first object
+/// is a JSON document (its first key marks a histogram: `max_len`,
+/// `counts`, a number, or an empty object; or it spans several lines, which
+/// a JSON Lines object never does), `Some(true)` otherwise, `None` when
+/// the content does not start with an object or the head ends before the
+/// first key does.
 fn first_object_is_json_lines(content: &[u8]) -> Option<bool> {
     let trimmed = content.trim_ascii_start();
+    if first_object_spans_lines(trimmed) {
+        return Some(false);
+    }
     let after_brace = trimmed.strip_prefix(b"{")?.trim_ascii_start();
     if after_brace.starts_with(b"}") {
         return Some(false);
@@ -290,6 +326,39 @@ fn first_object_is_json_lines(content: &[u8]) -> Option<bool> {
             .first()
             .is_some_and(|&first| first.is_ascii_digit() || first == b'-');
     Some(!marks_histogram)
+}
+
+/// True when a line ends inside the JSON value `content` starts with,
+/// before it closes or the head ends. Strings are skipped: a raw line end
+/// never occurs in one, but a `{` or `"` may.
+fn first_object_spans_lines(content: &[u8]) -> bool {
+    let mut depth: u32 = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in content {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return false;
+                }
+            }
+            b'\n' | b'\r' if depth > 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The first line that is neither blank nor only a comment, with any
@@ -446,21 +515,46 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// [`read_all`] on `reader`, with errors naming `source_name`; returns the
-/// format read and the bytes read.
+/// What one file read gave, besides its lengths.
+struct Reading {
+    format: Format,
+    bytes: u64,
+    notes: Vec<InputNote>,
+}
+
+impl Reading {
+    fn into_stats(self, sequences: u64) -> InputStats {
+        InputStats {
+            format: self.format,
+            sequences,
+            bytes: self.bytes,
+            notes: self.notes,
+        }
+    }
+}
+
+/// [`read_all`] on `reader`, with errors and notes naming `source_name`.
 fn read_named<R: Read, S: LengthSink>(
     source_name: &str,
     reader: R,
     options: &ReadOptions,
     sink: &mut S,
-) -> Result<(Format, u64), InputError> {
+) -> Result<Reading, InputError> {
     let mut source = CountingReader {
         inner: reader,
         bytes: 0,
     };
-    let format = read_all(source_name, &mut source, options, sink)
+    let mut notes = Vec::new();
+    let format = read_all(source_name, &mut source, options, sink, &mut notes)
         .map_err(|failure| failure.in_source(source_name))?;
-    Ok((format, source.bytes))
+    Ok(Reading {
+        format,
+        bytes: source.bytes,
+        notes: notes
+            .into_iter()
+            .map(|note| note.in_source(source_name))
+            .collect(),
+    })
 }
 
 /// Reads the whole file with the right reader into `sink`, which starts
@@ -470,14 +564,34 @@ fn read_all<R: Read, S: LengthSink>(
     source: &mut CountingReader<R>,
     options: &ReadOptions,
     sink: &mut S,
+    notes: &mut Vec<PendingNote>,
 ) -> Result<Format, Failure> {
     let head = read_head(source).map_err(|error| Failure::io(&error))?;
     if let Some(kind) = unsupported_container(&head) {
         return Err(kind.into());
     }
-    let format = options
+    let mut format = options
         .format
         .unwrap_or_else(|| detect_format(source_name, &head));
+    let column = options.column.as_deref();
+    // Text and NumPy arrays have no fields: a column named for one is a
+    // mistake about the file, which reading on would hide.
+    let without_fields = match format {
+        Format::Text => Some("a plain list of numbers (text)"),
+        Format::Npy => Some("a NumPy array"),
+        _ => None,
+    };
+    if let (Some(column), Some(read_as)) = (column, without_fields) {
+        return Err(InputErrorKind::ColumnNotApplicable {
+            column: column.to_owned(),
+            read_as,
+        }
+        .into());
+    }
+    // JSON Lines told from a `.json` name or the content may be a single
+    // JSON document written on one line.
+    let jsonl_guessed =
+        options.format.is_none() && format_from_extension(source_name) != Some(Format::Jsonl);
     let mut bom_bytes = 0;
     if format != Format::Npy {
         check_text_encoding(&head)?;
@@ -486,21 +600,36 @@ fn read_all<R: Read, S: LengthSink>(
         }
     }
     let csv_delimiter = delimited::delimiter_for(source_name, &head);
+    let rows_of_numbers = match format {
+        Format::Text => text::numbers_per_row(
+            head.get(bom_bytes as usize..).unwrap_or_default(),
+            head.len() < HEAD_BYTES,
+        ),
+        _ => None,
+    };
     // The head goes back in front of the rest of the stream, so each
     // reader sees the whole file (less a byte order mark).
     let mut head = Cursor::new(head);
     head.set_position(bom_bytes);
     let mut input = BufReader::with_capacity(STREAM_BUFFER_BYTES, head.chain(source));
-    let column = options.column.as_deref();
     match format {
         Format::Text => text::read_text(&mut input, sink)?,
-        Format::Csv => delimited::read_delimited(&mut input, csv_delimiter, column, sink)?,
-        Format::Json => json::read_json(&mut input, sink)?,
-        Format::Jsonl => jsonl::read_jsonl(&mut input, column, sink)?,
+        Format::Csv => delimited::read_delimited(&mut input, csv_delimiter, column, sink, notes)?,
+        Format::Json => json::read_json(&mut input, column, sink, notes)?,
+        // Guessed JSON Lines may turn out to be one JSON document.
+        Format::Jsonl => {
+            format = jsonl::read_jsonl(&mut input, column, jsonl_guessed, sink, notes)?;
+        }
         Format::Npy => npy::read_npy(&mut input, sink)?,
     }
     if sink.sequences() == 0 {
         return Err(InputErrorKind::Empty.into());
+    }
+    if let Some(numbers_per_line) = rows_of_numbers {
+        notes.push(PendingNote::new(
+            Location::Unknown,
+            InputNoteKind::RowsOfNumbers { numbers_per_line },
+        ));
     }
     Ok(format)
 }
@@ -633,6 +762,23 @@ mod tests {
         assert_eq!(detect_format("a.json", b"{\"max_len\": 3}"), Format::Json);
         assert_eq!(detect_format("a.json", b" { \"17\": 3}"), Format::Json);
         assert_eq!(detect_format("a.json", b"{}"), Format::Json);
+    }
+
+    #[test]
+    fn an_object_over_several_lines_is_one_json_document() {
+        let pretty = b"{\n  \"lengths\": [1, 2]\n}\n";
+        assert_eq!(detect_format("a.json", pretty), Format::Json);
+        assert_eq!(detect_format("data", pretty), Format::Json);
+        assert_eq!(detect_format("a.jsonl", pretty), Format::Jsonl);
+        assert_eq!(
+            detect_format("a.json", b"{\"lengths\":\r[1]}"),
+            Format::Json
+        );
+        // Braces and escaped quotes in strings do not end the object early.
+        let lines = b"{\"text\": \"}{ \\\" ]\"}\n{\"text\": \"b\"}\n";
+        assert_eq!(detect_format("a.json", lines), Format::Jsonl);
+        assert!(!first_object_spans_lines(lines));
+        assert!(first_object_spans_lines(b"{\"text\": \"\\\"\", \"a\": [\n"));
     }
 
     #[test]

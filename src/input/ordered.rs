@@ -62,7 +62,7 @@ pub fn read_lengths_in_order<R: Read>(
     options: &ReadOptions,
 ) -> Result<OrderedLengths, InputError> {
     let mut sink = OrderedSink::default();
-    let (format, bytes) = read_named(source_name, reader, options, &mut sink)?;
+    let read = read_named(source_name, reader, options, &mut sink)?;
     let sequences = sink.sequences();
     let counts = sink
         .counts
@@ -71,11 +71,7 @@ pub fn read_lengths_in_order<R: Read>(
     Ok(OrderedLengths {
         lengths: sink.lengths,
         counts,
-        stats: InputStats {
-            format,
-            sequences,
-            bytes,
-        },
+        stats: read.into_stats(sequences),
     })
 }
 

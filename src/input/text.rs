@@ -224,6 +224,38 @@ impl Scanner {
     }
 }
 
+/// How many numbers each line at the start of a file holds, when every
+/// line holds the same number of them, two or more, over two lines or
+/// more: the rows of a table whose header is missing, perhaps lengths and
+/// their counts. `whole_file` says `head` is the whole file; otherwise its
+/// last line may be cut short and is left out.
+pub(super) fn numbers_per_row(head: &[u8], whole_file: bool) -> Option<u64> {
+    let is_line_end = |byte: &u8| *byte == b'\n' || *byte == b'\r';
+    let complete_lines = if whole_file {
+        head
+    } else {
+        let last_line_end = head.iter().rposition(is_line_end)?;
+        head.get(..last_line_end)?
+    };
+    let mut per_line = None;
+    let mut rows: u64 = 0;
+    for line in complete_lines.split(is_line_end) {
+        let data = line.split(|&byte| byte == b'#').next().unwrap_or_default();
+        let numbers = data
+            .split(|&byte| matches!(byte, b' ' | b'\t' | b',' | 0x0B | 0x0C))
+            .filter(|token| !token.is_empty())
+            .count() as u64;
+        if numbers == 0 {
+            continue;
+        }
+        if *per_line.get_or_insert(numbers) != numbers {
+            return None;
+        }
+        rows += 1;
+    }
+    per_line.filter(|&numbers| numbers >= 2 && rows >= 2)
+}
+
 /// Counts a complete number.
 #[inline]
 fn add_length<S: LengthSink>(length: u64, line: u64, sink: &mut S) -> Result<(), Failure> {
@@ -340,6 +372,19 @@ mod tests {
                 token: format!("{}…", "x".repeat(20))
             }
         );
+    }
+
+    #[test]
+    fn lines_of_equally_many_numbers_look_like_rows() {
+        assert_eq!(numbers_per_row(b"512 3\n128, 7 # c\r\n\n", true), Some(2));
+        assert_eq!(numbers_per_row(b"# l c\n1 2 3\n4 5 6", true), Some(3));
+        // One line, one number a line, or lines that differ: a plain list.
+        assert_eq!(numbers_per_row(b"512 3\n", true), None);
+        assert_eq!(numbers_per_row(b"512\n3\n", true), None);
+        assert_eq!(numbers_per_row(b"1, 2\t3 4\n5,6\n", true), None);
+        // A head that is not the whole file leaves its cut last line out.
+        assert_eq!(numbers_per_row(b"1 2\n3 4\n5", false), Some(2));
+        assert_eq!(numbers_per_row(b"1 2\n3 4", false), None);
     }
 
     #[test]

@@ -6,8 +6,15 @@
 /// What must happen to an input.
 #[derive(Debug, Clone, Copy)]
 pub enum Expect {
-    /// Read, with this many sequences: a documented acceptance.
+    /// Read, with this many sequences and no note: a documented acceptance.
     Accepted { sequences: u64 },
+    /// Read, with this many sequences, by a rule the content cannot
+    /// confirm: the notes hold every one of these fragments (the file, the
+    /// rule, and what to change if it guessed wrong).
+    Noted {
+        sequences: u64,
+        note: &'static [&'static str],
+    },
     /// Refused with a message holding every one of these fragments (the
     /// place, the problem and the fix).
     Refused(&'static [&'static str]),
@@ -18,6 +25,10 @@ pub struct Case {
     /// The file name (its extension takes part in format detection).
     pub name: &'static str,
     pub bytes: Vec<u8>,
+    /// The field named as the lengths (`--column`, the page's column option).
+    pub column: Option<&'static str>,
+    /// The format forced instead of detected (`--format`).
+    pub format: Option<&'static str>,
     pub expect: Expect,
 }
 
@@ -25,7 +36,25 @@ fn case(name: &'static str, bytes: impl Into<Vec<u8>>, expect: Expect) -> Case {
     Case {
         name,
         bytes: bytes.into(),
+        column: None,
+        format: None,
         expect,
+    }
+}
+
+impl Case {
+    fn column(self, column: &'static str) -> Self {
+        Case {
+            column: Some(column),
+            ..self
+        }
+    }
+
+    fn format(self, format: &'static str) -> Self {
+        Case {
+            format: Some(format),
+            ..self
+        }
     }
 }
 
@@ -50,7 +79,7 @@ fn little_endian_i64(values: &[i64]) -> Vec<u8> {
         .collect()
 }
 
-use Expect::{Accepted, Refused};
+use Expect::{Accepted, Noted, Refused};
 
 /// Every case. Messages name the file and the place (`name:line`, a JSON
 /// field, a NumPy element), say what is wrong, and how to fix it.
@@ -161,7 +190,10 @@ pub fn cases() -> Vec<Case> {
         case(
             "histogram.csv",
             "length,count\n5,3\n9,0\n12,2\n",
-            Accepted { sequences: 5 },
+            Noted {
+                sequences: 5,
+                note: &["histogram.csv:1", "histogram", "`count`"],
+            },
         ),
         case(
             "histogram-repeat.csv",
@@ -212,6 +244,11 @@ pub fn cases() -> Vec<Case> {
         ),
         case("trailing.json", "[5, 6] [7]", Refused(&["trailing.json"])),
         case(
+            "series.json",
+            r#"{"0": 512, "1": 37, "2": 512}"#,
+            Refused(&["series.json:1:", "row numbers", "orient=\"records\""]),
+        ),
+        case(
             "largest-count.json",
             r#"{"1": 18446744073709551615}"#,
             Accepted {
@@ -233,6 +270,183 @@ pub fn cases() -> Vec<Case> {
             "no-field.jsonl",
             "{\"length\": 5}\n{\"text\": \"hello\"}\n",
             Refused(&["no-field.jsonl:2", "length"]),
+        ),
+        // A field named, a format forced: every count is the one meant, or
+        // the file is refused, or a note says which rule decided.
+        case(
+            "report.json",
+            r#"{"lengths": [1, 2, 3]}"#,
+            Accepted { sequences: 3 },
+        )
+        .column("lengths"),
+        case(
+            "report-pretty.json",
+            "{\n  \"name\": \"eval\",\n  \"lengths\": [1, 2, 3]\n}\n",
+            Accepted { sequences: 3 },
+        )
+        .column("lengths"),
+        case(
+            "report-no-column.json",
+            r#"{"lengths": [1, 2, 3]}"#,
+            Refused(&["report-no-column.json:1", "`lengths`", "--column NAME"]),
+        ),
+        case(
+            "one-row.json",
+            r#"{"input_ids": [101, 2023, 102]}"#,
+            Accepted { sequences: 1 },
+        ),
+        case(
+            "one-object.jsonl",
+            r#"{"lengths": [1, 2, 3]}"#,
+            Noted {
+                sequences: 1,
+                note: &["one-object.jsonl", "token ids", "--format json"],
+            },
+        )
+        .column("lengths"),
+        case(
+            "forced-lines.json",
+            r#"{"lengths": [1, 2, 3]}"#,
+            Noted {
+                sequences: 1,
+                note: &["forced-lines.json", "token ids", "--format json"],
+            },
+        )
+        .column("lengths")
+        .format("jsonl"),
+        case(
+            "rows.json",
+            "{\"lengths\": [1, 2, 3]}\n{\"lengths\": [4]}\n",
+            Noted {
+                sequences: 2,
+                note: &["rows.json", "`lengths`", "token ids", "2 rows"],
+            },
+        )
+        .column("lengths"),
+        case(
+            "records.json",
+            r#"[{"input_ids": [1, 2, 3]}, {"length": 7}]"#,
+            Accepted { sequences: 2 },
+        ),
+        case(
+            "records-mixed.json",
+            r#"[{"length": 7}, 8]"#,
+            Refused(&["records-mixed.json:1:", "a number", "every element"]),
+        ),
+        case(
+            "nested-ids.jsonl",
+            "{\"input_ids\": [[1, 2], [3]]}\n",
+            Refused(&["nested-ids.jsonl:1", "`input_ids`", "flat array"]),
+        ),
+        case(
+            "float-ids.jsonl",
+            "{\"emb\": [0.25, 0.5]}\n",
+            Refused(&["float-ids.jsonl:1", "`emb`", "whole numbers"]),
+        )
+        .column("emb"),
+        case(
+            "mixed-shapes.jsonl",
+            "{\"n\": 5}\n{\"n\": [1, 2]}\n",
+            Refused(&["mixed-shapes.jsonl:2", "`n`", "the same way"]),
+        )
+        .column("n"),
+        case(
+            "disagree.jsonl",
+            "{\"length\": 5, \"input_ids\": [1, 2, 3]}\n",
+            Noted {
+                sequences: 1,
+                note: &[
+                    "disagree.jsonl:1",
+                    "different lengths",
+                    "--column input_ids",
+                ],
+            },
+        ),
+        case(
+            "histogram-column.json",
+            r#"{"max_len": 3, "counts": [1, 0, 2]}"#,
+            Refused(&["histogram-column.json", "histogram", "Leave out --column"]),
+        )
+        .column("counts"),
+        case(
+            "histogram.jsonl",
+            r#"{"max_len": 3, "counts": [1, 0, 2]}"#,
+            Refused(&["histogram.jsonl:1", "dense histogram", "--format json"]),
+        )
+        .column("counts"),
+        case(
+            "array-column.json",
+            "[5, 6]",
+            Refused(&[
+                "array-column.json:1:",
+                "--column length",
+                "Leave out --column",
+            ]),
+        )
+        .column("length"),
+        case(
+            "column.txt",
+            "5\n6\n",
+            Refused(&["column.txt", "--column length", "Leave out --column"]),
+        )
+        .column("length"),
+        case(
+            "column.npy",
+            npy(
+                "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }",
+                &little_endian_i64(&[5, 6]),
+            ),
+            Refused(&["column.npy", "NumPy array", "Leave out --column"]),
+        )
+        .column("length"),
+        case(
+            "pretty-as-lines.json",
+            "{\n  \"lengths\": [1, 2, 3]\n}\n",
+            Refused(&["pretty-as-lines.json:1", "not closed", "--format json"]),
+        )
+        .column("lengths")
+        .format("jsonl"),
+        case(
+            "lines-as-json.json",
+            "{\"length\": 5}\n{\"length\": 6}\n",
+            Refused(&["lines-as-json.json", "`length`", ".jsonl"]),
+        )
+        .column("length")
+        .format("json"),
+        case(
+            "ids-as-lengths.json",
+            r#"{"input_ids": [101, 2023, 102]}"#,
+            Refused(&["ids-as-lengths.json", "token ids", "--format jsonl"]),
+        )
+        .column("input_ids")
+        .format("json"),
+        case(
+            "id-column.csv",
+            "id,text\n1,hello\n2,world\n",
+            Noted {
+                sequences: 2,
+                note: &["id-column.csv:1", "`id`", "--column NAME"],
+            },
+        ),
+        case(
+            "count-column.csv",
+            "length,count\n5,3\n9,2\n",
+            Refused(&["count-column.csv:1", "count column", "Leave out --column"]),
+        )
+        .column("count"),
+        case(
+            "list-field.csv",
+            "input_ids\n\"[101, 2023, 102]\"\n",
+            Refused(&["list-field.csv:2", "a list", "map(len)"]),
+        )
+        .column("input_ids"),
+        case(
+            "pairs.txt",
+            "512 3\n128 7\n",
+            Noted {
+                sequences: 4,
+                note: &["pairs.txt", "2 numbers", "length,count"],
+            },
         ),
         // NumPy.
         case(

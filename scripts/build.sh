@@ -4,22 +4,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --profile wasm-release --target wasm32-unknown-unknown --no-default-features --lib
+# Two WebAssembly modules from the one crate (see src/wasm/mod.rs): the
+# page's engine, which every visit loads, and the file engine (readers and
+# the plan of the user's own sequences), which a worker loads when a user
+# first reads files of their own.
+build_module() {
+  local name=$1
+  shift
+  cargo build --profile wasm-release --target wasm32-unknown-unknown --no-default-features --lib "$@"
+  wasm-bindgen --target web --no-typescript --out-dir www/pkg --out-name "$name" \
+    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/packlab.wasm"
+  # binaryen's optimiser cuts the module by about a third. It reads the
+  # features the module uses from the module itself: `--all-features` would
+  # let it emit some (compact imports) that Chromium refuses.
+  #
+  # `-ocimfs=100`: by default it inlines every function that has one caller,
+  # whatever its size, which undoes the `#[inline(never)]` boundaries of the
+  # engine (see `analysis::analyse`) and leaves functions of 20–40 KB that the
+  # browser then spends hundreds of milliseconds optimising in the first
+  # second of the page. Capped, the module is no larger.
+  node_modules/.bin/wasm-opt -Oz -ocimfs=100 "www/pkg/${name}_bg.wasm" -o "www/pkg/${name}_bg.wasm"
+  printf 'build: www/pkg/%s_bg.wasm, %s bytes, %s gzipped\n' "$name" \
+    "$(wc -c < "www/pkg/${name}_bg.wasm")" "$(gzip -9 -c "www/pkg/${name}_bg.wasm" | wc -c)" >&2
+}
 rm -rf www/pkg
-wasm-bindgen --target web --no-typescript --out-dir www/pkg \
-  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/packlab.wasm"
-# binaryen's optimiser cuts the module by about a third. It reads the
-# features the module uses from the module itself: `--all-features` would
-# let it emit some (compact imports) that Chromium refuses.
-#
-# `-ocimfs=100`: by default it inlines every function that has one caller,
-# whatever its size, which undoes the `#[inline(never)]` boundaries of the
-# engine (see `analysis::analyse`) and leaves functions of 20–40 KB that the
-# browser then spends hundreds of milliseconds optimising in the first
-# second of the page. Capped, the module is no larger.
-node_modules/.bin/wasm-opt -Oz -ocimfs=100 www/pkg/packlab_bg.wasm -o www/pkg/packlab_bg.wasm
-printf 'build: www/pkg/packlab_bg.wasm, %s bytes, %s gzipped\n' \
-  "$(wc -c < www/pkg/packlab_bg.wasm)" "$(gzip -9 -c www/pkg/packlab_bg.wasm | wc -c)" >&2
+build_module packlab
+build_module packlab_files --features files-module
 
 # The page's modules, bundled: one script for the page and one for its
 # workers, where the browser would otherwise fetch thirty modules, six at a

@@ -12,6 +12,7 @@ step "formatting and lints"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --no-default-features --lib --tests -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --no-default-features --features files-module --lib --tests -- -D warnings
 
 step "native tests: library, CLI, input formats, NNLS, reference figures"
 # The reference figures are read from shared/data beside the repository.
@@ -31,8 +32,9 @@ cargo test
 step "Python examples against the CLI (a venv with datasets and numpy from PyPI)"
 PACKLAB_BIN="${CARGO_TARGET_DIR:-target}/debug/packlab" bash scripts/python-check.sh
 
-step "WebAssembly boundary tests (Node)"
+step "WebAssembly boundary tests (Node): the page's engine and the file engine"
 cargo test --target wasm32-unknown-unknown --no-default-features --test wasm
+cargo test --target wasm32-unknown-unknown --no-default-features --features files-module --test wasm_files
 
 if [[ -f tests/wasm_charts.rs ]]; then
   step "chart tests (WebAssembly in headless Chromium)"

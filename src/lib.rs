@@ -34,7 +34,7 @@
 pub mod algorithms;
 pub mod analysis;
 pub mod assign;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "files-module")))]
 mod charts;
 pub mod cutting_stock;
 pub mod dynamic_padding;

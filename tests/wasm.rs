@@ -1,17 +1,12 @@
 //! The WebAssembly boundary as the page's workers call it, run in Node by
 //! wasm-bindgen's test runner:
 //! `cargo test --target wasm32-unknown-unknown --no-default-features --test wasm`.
-#![cfg(target_arch = "wasm32")]
-
-#[path = "catalogue/cases.rs"]
-mod cases;
+#![cfg(all(target_arch = "wasm32", not(feature = "files-module")))]
 
 use js_sys::{BigUint64Array, Reflect};
 use packlab::analysis::{Analysis, AnalysisRequest};
 use packlab::wasm::{algorithms, presets, Dataset};
-use packlab::{
-    pack, Algorithm, Histogram, LengthCounts, MaxPerPack, OverlongPolicy, Preset, Report,
-};
+use packlab::{pack, Algorithm, Histogram, MaxPerPack, OverlongPolicy, Preset, Report};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -133,42 +128,6 @@ fn pairs_round_trip() {
 }
 
 #[wasm_bindgen_test]
-fn read_bytes_merges_and_a_bad_file_changes_nothing() {
-    let mut dataset = Dataset::new();
-    assert!(dataset.is_empty());
-    let stats = dataset
-        .read_bytes("lengths.txt", b"5\n7\n", JsValue::UNDEFINED)
-        .expect("reads");
-    assert_eq!(field(&stats, "sequences").as_f64(), Some(2.0));
-    assert_eq!(field(&stats, "format").as_string().as_deref(), Some("text"));
-
-    let error = dataset
-        .read_bytes("broken.txt", b"3\n4\n-1\n", JsValue::UNDEFINED)
-        .expect_err("a negative length is refused");
-    let message = error_message(error);
-    assert!(message.contains("broken.txt:3"), "{message}");
-
-    let mut expected = LengthCounts::new();
-    expected.add(5, 1).unwrap();
-    expected.add(7, 1).unwrap();
-    let pairs = dataset.pairs().expect("pairs");
-    let lengths: BigUint64Array = field(&pairs, "lengths").into();
-    assert_eq!(lengths.to_vec(), vec![5, 7]);
-}
-
-#[wasm_bindgen_test]
-fn read_options_pick_format_and_column() {
-    let mut dataset = Dataset::new();
-    let options = js_sys::JSON::parse(r#"{"format": "csv", "column": "tokens"}"#).unwrap();
-    dataset
-        .read_bytes("data", b"id,tokens\n1,30\n2,40\n", options)
-        .expect("reads the chosen column");
-    assert_eq!(dataset.default_max_len(), Some(40.0));
-    let unknown = js_sys::JSON::parse(r#"{"format": "parquet"}"#).unwrap();
-    assert!(dataset.read_bytes("x", b"1\n", unknown).is_err());
-}
-
-#[wasm_bindgen_test]
 fn pack_plan_has_the_cli_shape() {
     let mut dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
     let request = js_sys::JSON::parse(r#"{"algorithm": "spfhp", "max_per_pack": 2}"#).unwrap();
@@ -228,88 +187,4 @@ fn presets_and_algorithms_are_listed() {
         .collect();
     let expected: Vec<&str> = packlab::Algorithm::ALL.iter().map(|a| a.name()).collect();
     assert_eq!(names, expected);
-}
-
-/// The read options a catalogue case gives, as the page passes them.
-fn read_options(case: &cases::Case) -> JsValue {
-    #[derive(serde::Serialize)]
-    struct Options {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        format: Option<&'static str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        column: Option<&'static str>,
-    }
-    to_js(&Options {
-        format: case.format,
-        column: case.column,
-    })
-}
-
-/// The notes of a read result, as the page gets them.
-fn notes(stats: &JsValue) -> Vec<String> {
-    js_sys::Array::from(&field(stats, "notes"))
-        .iter()
-        .filter_map(|note| note.as_string())
-        .collect()
-}
-
-#[wasm_bindgen_test]
-fn the_catalogue_is_answered_as_the_cli_answers_it() {
-    use cases::{cases, Expect};
-    let mut failures = Vec::new();
-    for case in cases() {
-        let mut dataset = Dataset::new();
-        let outcome = dataset.read_bytes(case.name, &case.bytes, read_options(&case));
-        match (case.expect, outcome) {
-            (Expect::Accepted { sequences }, Ok(stats)) => {
-                let read = field(&stats, "sequences").as_f64();
-                let notes = notes(&stats);
-                if read != Some(sequences as f64) || !notes.is_empty() {
-                    failures.push(format!(
-                        "{}: read {read:?} sequences, expected {sequences} and no note: {notes:?}",
-                        case.name
-                    ));
-                }
-            }
-            (Expect::Noted { sequences, note }, Ok(stats)) => {
-                let read = field(&stats, "sequences").as_f64();
-                let notes = notes(&stats);
-                let missing: Vec<&str> = note
-                    .iter()
-                    .copied()
-                    .filter(|fragment| !notes.iter().any(|text| text.contains(fragment)))
-                    .collect();
-                if read != Some(sequences as f64) || !missing.is_empty() {
-                    failures.push(format!(
-                        "{}: read {read:?} sequences, expected {sequences}; notes lack \
-                         {missing:?}: {notes:?}",
-                        case.name
-                    ));
-                }
-            }
-            (Expect::Refused(fragments), Err(error)) => {
-                let message = error_message(error);
-                let missing: Vec<&str> = fragments
-                    .iter()
-                    .copied()
-                    .filter(|fragment| !message.contains(fragment))
-                    .collect();
-                if !missing.is_empty() {
-                    failures.push(format!(
-                        "{}: message lacks {missing:?}: {message}",
-                        case.name
-                    ));
-                }
-                // A refused file leaves the dataset as it was.
-                if !dataset.is_empty() {
-                    failures.push(format!("{}: the dataset changed", case.name));
-                }
-            }
-            (Expect::Accepted { .. } | Expect::Noted { .. }, Err(error)) => {
-                failures.push(format!("{}: refused: {}", case.name, error_message(error)));
-            }
-            (Expect::Refused(_), Ok(_)) => failures.push(format!("{}: accepted", case.name)),
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

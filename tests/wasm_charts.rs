@@ -5,7 +5,7 @@
 //!
 //! Run with `cargo test --target wasm32-unknown-unknown --no-default-features
 //! --test wasm_charts` (headless Chrome through chromedriver).
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", not(feature = "files-module")))]
 
 use packlab::analysis::{
     analyse, Analysis, AnalysisRequest, HistogramBins, MaxLenSweepRequest, SweepLine,

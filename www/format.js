@@ -60,6 +60,13 @@ export function formatDepth(depth) {
   return depth === null || depth === undefined ? 'unlimited' : String(depth);
 }
 
+/** "no limit on sequences per pack", "1 sequence per pack", "at most 3 sequences per pack". */
+export function limitPhrase(maxPerPack) {
+  if (maxPerPack === null || maxPerPack === undefined) return 'no limit on sequences per pack';
+  if (maxPerPack === 1) return '1 sequence per pack';
+  return `at most ${formatCount(maxPerPack)} sequences per pack`;
+}
+
 /** What users call each algorithm, and what it does in one sentence. */
 export const ALGORITHM_INFO = {
   none: {
@@ -162,4 +169,17 @@ export function abbreviateRuns(values, maxItems = 40) {
   }
   if (start < values.length) parts.push(`… ${formatCount(values.length - start)} more`);
   return parts.join(', ');
+}
+
+/**
+ * The readers word their fixes as command-line options (`--column`); where
+ * those are on this page, in a sentence, or '' when the message names none.
+ */
+export function whereOnThisPage(message) {
+  const hints = [];
+  if (message.includes('--max-len')) hints.push('max_len');
+  if (message.includes('--overlong')) hints.push('“Sequences over max_len”');
+  if (message.includes('--column')) hints.push('the column under “Advanced reading options”');
+  if (message.includes('--format')) hints.push('the format under “Advanced reading options”');
+  return hints.length ? `On this page: change ${hints.join(' or ')}.` : '';
 }

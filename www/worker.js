@@ -1,5 +1,6 @@
 // Packlab's compute worker: it holds one dataset and answers the page's
-// requests from a table of actions. The page runs two of these: one for
+// requests from a table of actions. It runs the page's engine, and loads
+// the file engine when files are first read (see src/wasm/mod.rs). The page runs two of these: one for
 // reading files and the fast packers, one for NNLSHP, whose long runs are
 // cancelled by restarting its worker. A third, started for each plan of the
 // user's own sequences and ended after it, runs `assignFiles` alone.
@@ -8,7 +9,23 @@
 // and {id, progress} while files are read. Requests run one at a time, in
 // the order they arrive.
 
-import init, { Dataset, assignFiles } from './pkg/packlab.js';
+import init, { Dataset } from './pkg/packlab.js';
+import initFiles, { FileReading, assignFiles } from './pkg/packlab_files.js';
+
+/**
+ * The file engine (the readers, and the plan of the user's own
+ * sequences): a module of its own, fetched and compiled the first time a
+ * user reads files of their own, so that other visits never download it.
+ */
+let filesEngine = null;
+function loadFilesEngine() {
+  // Relative to this script's bundle, www/dist/worker.js (see scripts/build.sh).
+  filesEngine ??= initFiles({ module_or_path: new URL('../pkg/packlab_files_bg.wasm', import.meta.url) }).catch((error) => {
+    filesEngine = null;
+    throw new Error(`the file reader could not be loaded: ${error.message}`);
+  });
+  return filesEngine;
+}
 
 /** The dataset every request works on (an empty one until the first load). */
 let dataset = null;
@@ -46,32 +63,47 @@ const actions = {
   },
 
   /**
-   * Reads several files into one dataset. They are read into a copy, which
-   * replaces the dataset only when every file succeeded: a failed upload
-   * changes nothing.
+   * Reads several files into one dataset. They are read by the file
+   * engine, and join the dataset only when every file succeeded: a failed
+   * upload changes nothing.
    */
-  readFiles({ files, options, append }, progress) {
-    const target = append ? dataset.copy() : new Dataset();
+  async readFiles({ files, options, append }, progress) {
+    await loadFilesEngine();
+    const reading = new FileReading();
     const total = files.reduce((sum, file) => sum + file.size, 0);
     const read = [];
     let done = 0;
+    let incoming;
     try {
       for (const [index, file] of files.entries()) {
-        const stats = target.readFile(file, file.name, options ?? {}, (bytesRead) => {
+        const stats = reading.readFile(file, file.name, options ?? {}, (bytesRead) => {
           progress({ loaded: done + bytesRead, total, file: file.name, index, count: files.length });
         });
         done += file.size;
         read.push({ name: file.name, ...stats });
       }
-      if (target.isEmpty()) {
+      if (reading.isEmpty()) {
         throw new Error(
           `${files.map((file) => file.name).join(', ')}: no sequence lengths found; ` +
             'check that the file holds lengths (one per line, a length column, or a histogram)',
         );
       }
-    } catch (error) {
-      target.free();
-      throw error;
+      const pairs = reading.pairs();
+      incoming = Dataset.fromPairs(pairs.lengths, pairs.counts, pairs.declared_max_len ?? undefined);
+    } finally {
+      reading.free();
+    }
+    let target = incoming;
+    if (append) {
+      target = dataset.copy();
+      try {
+        target.merge(incoming);
+      } catch (error) {
+        target.free();
+        throw error;
+      } finally {
+        incoming.free();
+      }
     }
     replaceDataset(target);
     const { value, transfer } = compact(dataset);
@@ -100,7 +132,8 @@ const actions = {
    * (the dataset is left alone, as it holds counts, not the order). The
    * three files come back as buffers handed over, not copied.
    */
-  assignFiles({ files, options, request }, progress) {
+  async assignFiles({ files, options, request }, progress) {
+    await loadFilesEngine();
     const total = files.reduce((sum, file) => sum + file.size, 0);
     // The engine reports the bytes read of each file in turn (never of an
     // empty one): summed here over the files, for one progress bar.

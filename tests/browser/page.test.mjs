@@ -433,6 +433,31 @@ describe('the Packlab page', () => {
     await context.close();
   });
 
+  test('a JSON object\'s named array is its lengths; what a reader cannot confirm is noted', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/');
+    await waitReady(page);
+    await page.locator('summary', { hasText: 'Advanced reading options' }).click();
+    await page.locator('[data-testid=column]').fill('lengths');
+    const object = scratchFile('report.json', '{"lengths": [1, 2, 3]}');
+    await page.setInputFiles('[data-testid=upload]', object);
+    await waitForDataset(page, 3);
+    assert.equal(await page.locator('[data-testid=read-notes]').isVisible(), false, 'nothing to note');
+
+    // The same object as the one line of a .jsonl file is one row of token ids, and the page says so.
+    const line = scratchFile('one-object.jsonl', '{"lengths": [1, 2, 3]}');
+    await page.setInputFiles('[data-testid=upload]', line);
+    await waitForDataset(page, 1);
+    const notes = page.locator('[data-testid=read-notes]');
+    assert.equal(await notes.isVisible(), true);
+    const text = await notes.innerText();
+    assert.match(text, /one-object\.jsonl/);
+    assert.match(text, /token ids/);
+    assert.match(text, /On this page: change the format under “Advanced reading options”/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('the page fits a phone and a dark colour scheme', async () => {
     const { page, context, problems } = await newGuardedPage(harness, {
       viewport: { width: 390, height: 844 },
@@ -735,15 +760,17 @@ describe('the Packlab page', () => {
     await context.close();
   });
 
-  test('the page loads its code as two bundles: the page\'s and the workers\'', async () => {
+  test('the page loads its code as two bundles and one engine; the file engine only when files are read', async () => {
     const { page, context, problems } = await newGuardedPage(harness);
     const scripts = [];
+    const modules = [];
     page.on('request', (request) => {
       // The page's scripts, and the workers' (Chromium attributes those to
       // the page's frame).
       if (request.resourceType() === 'script' && request.frame() === page.mainFrame()) {
         scripts.push(new URL(request.url()).pathname);
       }
+      if (request.url().endsWith('.wasm')) modules.push(new URL(request.url()).pathname);
     });
     await page.goto(harness.origin + '/');
     await waitReady(page);
@@ -755,6 +782,11 @@ describe('the Packlab page', () => {
       ['/www/dist/main.js', '/www/dist/worker.js'],
       `scripts requested: ${scripts.join(', ')}`,
     );
+    // The file engine is its own module, fetched only when files are read.
+    assert.deepEqual([...new Set(modules)], ['/www/pkg/packlab_bg.wasm'], `modules requested: ${modules.join(', ')}`);
+    await page.setInputFiles('[data-testid=upload]', scratchFile('few.txt', '10\n20\n30\n'));
+    await waitForDataset(page, 3);
+    assert.deepEqual([...new Set(modules)], ['/www/pkg/packlab_bg.wasm', '/www/pkg/packlab_files_bg.wasm']);
     assert.deepEqual(problems, []);
     await context.close();
   });

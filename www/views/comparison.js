@@ -7,8 +7,7 @@
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
 import { chartDownloads, chartStem, resultSection } from '../section.js';
-import { ALGORITHM_INFO, algorithmLabel, formatCount, formatDecimal, formatDepth, formatDuration, formatPercent, formatSpeedup } from '../format.js';
-import { limitPhrase } from './verdict.js';
+import { ALGORITHM_INFO, algorithmLabel, formatCount, formatDecimal, formatDepth, formatDuration, formatPercent, formatSpeedup, limitPhrase } from '../format.js';
 
 /** The LP's value with enough decimals to see why it rounds up as it does. */
 function formatDecimalBound(value) {

@@ -1,7 +1,7 @@
 // The data a user analyses: a synthetic preset, or their own files
 // (uploaded or dropped; several merge), with reading progress.
 import { View, h, setText, uniqueId } from '../dom.js';
-import { formatBytes, formatCount } from '../format.js';
+import { formatBytes, formatCount, whereOnThisPage } from '../format.js';
 
 /** The value of the preset picker's entry for the user's own files. */
 const OWN_DATA = '';
@@ -82,6 +82,10 @@ export class DataPanel extends View {
     );
 
     this.current = h('p', { class: 'dataset-current', 'data-testid': 'dataset', 'aria-live': 'polite' });
+    // What a reader assumed that a file's content could not confirm (which
+    // column it took, a one-line object read as lengths): the user checks it.
+    this.notes = h('ul', { class: 'read-notes', 'data-testid': 'read-notes', hidden: true });
+    this.notesShown = null;
 
     this.element = h(
       'section',
@@ -114,6 +118,7 @@ export class DataPanel extends View {
       ),
       this.progress,
       this.current,
+      this.notes,
     );
     this.presetsShown = false;
   }
@@ -158,6 +163,14 @@ export class DataPanel extends View {
       this.progressBar.value = fraction;
       const which = reading.count > 1 ? ` (file ${reading.index + 1} of ${reading.count})` : '';
       setText(this.progressText, `Reading ${reading.file}${which}: ${formatBytes(reading.loaded)} of ${formatBytes(reading.total)}`);
+    }
+
+    const files = ownData ? dataset.files : [];
+    if (files !== this.notesShown) {
+      this.notesShown = files;
+      const notes = files.flatMap((file) => file.notes ?? []);
+      this.notes.replaceChildren(...notes.map((note) => h('li', { text: `${note} ${whereOnThisPage(note)}`.trim() })));
+      this.notes.hidden = notes.length === 0;
     }
 
     const summary = model.analysis?.summary;

@@ -2,6 +2,7 @@
 // cannot satisfy, a link it could not read. The message is the engine's,
 // which names the file, the line and the fix.
 import { View, h, setText } from '../dom.js';
+import { whereOnThisPage } from '../format.js';
 
 const TITLES = {
   read: 'The data could not be read; nothing changed',
@@ -39,13 +40,9 @@ export class ErrorBanner extends View {
     this.element.dataset.source = error.source;
     setText(this.title, TITLES[error.source] ?? 'Something went wrong');
     setText(this.message, error.message);
-    // The engine words its fixes as command-line options; say where they are on this page.
-    const hints = [];
-    if (error.message.includes('--max-len')) hints.push('max_len');
-    if (error.message.includes('--overlong')) hints.push('“Sequences over max_len”');
-    if (error.message.includes('--column')) hints.push('the column under “Advanced reading options”');
-    if (error.message.includes('--format')) hints.push('the format under “Advanced reading options”');
-    this.pageHint.hidden = hints.length === 0;
-    setText(this.pageHint, hints.length ? `On this page: change ${hints.join(' or ')}.` : '');
+    const hint = whereOnThisPage(error.message);
+    this.pageHint.hidden = hint === '';
+    setText(this.pageHint, hint);
   }
 }
+

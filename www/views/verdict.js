@@ -3,7 +3,7 @@
 // pack, and what the overlong policy loses. Its figures are those of the
 // results table at the same settings (a browser test checks it).
 import { View, h, setText } from '../dom.js';
-import { algorithmLabel, formatCount, formatPercent, formatSpeedup } from '../format.js';
+import { algorithmLabel, formatCount, formatPercent, formatSpeedup, limitPhrase } from '../format.js';
 
 function figure(testId) {
   const value = h('span', { class: 'figure__value' });
@@ -22,13 +22,6 @@ function bestReport(reports) {
   return best;
 }
 
-/** "no limit per pack", "1 sequence per pack", "at most 3 per pack". */
-export function limitPhrase(maxPerPack) {
-  if (maxPerPack === null || maxPerPack === undefined) return 'no limit on sequences per pack';
-  if (maxPerPack === 1) return '1 sequence per pack';
-  return `at most ${formatCount(maxPerPack)} sequences per pack`;
-}
-
 /** "1 sequence", "2 sequences". */
 function sequences(count) {
   return `${formatCount(count)} ${count === 1 ? 'sequence' : 'sequences'}`;
@@ -38,7 +31,7 @@ function sequences(count) {
  * What the overlong policy did to the data, in one sentence, or '' when no
  * sequence is longer than max_len. `summary` describes the data as read.
  */
-export function lossSentence(analysis) {
+function lossSentence(analysis) {
   const { overlong, summary, max_len: maxLen } = analysis;
   if (!overlong || overlong.sequences === 0) return '';
   const share = formatPercent(overlong.sequences / summary.sequences, 1);

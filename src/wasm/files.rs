@@ -1,0 +1,245 @@
+//! The file engine's exports: reading the user's files, and the plan of
+//! their own sequences. A worker loads this module when a user first
+//! drops files (see the module docs of [`crate::wasm`]).
+
+use js_sys::{Function, Reflect, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Blob;
+
+use super::blob::BlobReader;
+use super::{compact_form, from_js, now_ms, to_js};
+use crate::assign::{
+    assign, preview_pack, validate_assignment, write_jsonl, write_npy, AssignOptions, PackPreview,
+};
+use crate::histogram::{Histogram, LengthCounts};
+use crate::input::{read_lengths, read_lengths_in_order, ReadOptions};
+use crate::report::Report;
+use crate::{pack_with, Algorithm, MaxPerPack, OverlongPolicy, PackOptions};
+
+/// The options of a read, from JavaScript: `{format?, column?}`.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct JsReadOptions {
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    column: Option<String>,
+}
+
+fn read_options(options: JsValue) -> Result<ReadOptions, JsError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(ReadOptions::default());
+    }
+    let options: JsReadOptions = from_js(options, "read options")?;
+    let format = match options.format.as_deref() {
+        None | Some("") | Some("auto") => None,
+        Some(name) => Some(name.parse().map_err(|error: String| JsError::new(&error))?),
+    };
+    Ok(ReadOptions {
+        format,
+        column: options.column.filter(|column| !column.is_empty()),
+    })
+}
+
+/// Lengths read from the user's files, before they join a dataset of the
+/// page's engine (in their compact form, [`FileReading::pairs`]).
+#[wasm_bindgen]
+pub struct FileReading {
+    counts: LengthCounts,
+}
+
+/// Public methods, exported to JavaScript.
+#[wasm_bindgen]
+impl FileReading {
+    /// Nothing read yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> FileReading {
+        FileReading {
+            counts: LengthCounts::new(),
+        }
+    }
+
+    /// Reads a `File` (or any `Blob`), a chunk at a time, calling
+    /// `on_progress(bytesRead, totalBytes)` after each chunk. Workers only.
+    /// Returns `{format, sequences, bytes, notes}`: `notes`, what the
+    /// reader assumed that the content could not confirm, in words for the
+    /// user. On error nothing is added and the message names the file, the
+    /// place and the fix.
+    #[wasm_bindgen(js_name = readFile)]
+    pub fn read_file(
+        &mut self,
+        file: &Blob,
+        name: &str,
+        options: JsValue,
+        on_progress: &Function,
+    ) -> Result<JsValue, JsError> {
+        let options = read_options(options)?;
+        let blob_reader = BlobReader::new(file, on_progress)?;
+        let stats = read_lengths(name, blob_reader, &options, &mut self.counts)
+            .map_err(|error| JsError::new(&error.to_string()))?;
+        to_js(&stats)
+    }
+
+    /// Reads bytes already in memory (a small file, or a test's input), as
+    /// `readFile` does.
+    #[wasm_bindgen(js_name = readBytes)]
+    pub fn read_bytes(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let options = read_options(options)?;
+        let stats = read_lengths(name, bytes, &options, &mut self.counts)
+            .map_err(|error| JsError::new(&error.to_string()))?;
+        to_js(&stats)
+    }
+
+    /// True when no sequence has been read.
+    #[wasm_bindgen(js_name = isEmpty)]
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// The lengths read, in the compact form the page's `Dataset.fromPairs`
+    /// takes.
+    pub fn pairs(&self) -> Result<JsValue, JsError> {
+        compact_form(&self.counts)
+    }
+}
+
+impl Default for FileReading {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// How many packs `assignFiles` previews with `cu_seqlens` and `position_ids`.
+const PREVIEW_PACKS: usize = 4;
+
+/// A plan for real sequences: reads `files` (an array of `File`s, in
+/// order; `names` their names) one length per sequence, packs them with
+/// `request` = `{algorithm, max_len?, overlong?, max_per_pack?,
+/// bucket_tokens?, seed?, epoch?, shuffle_packs?}` and assigns every
+/// sequence index (counted from 0 across the files in order) to a pack.
+/// Returns `{jsonl, indices_npy, offsets_npy}` (`Uint8Array`s: the files
+/// `packlab assign` writes), `preview` (the first packs with `cu_seqlens`
+/// and `position_ids`), `packs`, `sequences`, `dropped` and `report`.
+/// Workers only (it reads with `FileReaderSync`). A histogram file has no
+/// sequence order and is refused with a message saying so.
+#[wasm_bindgen(js_name = assignFiles)]
+pub fn assign_files(
+    files: &js_sys::Array,
+    names: &js_sys::Array,
+    options: JsValue,
+    request: JsValue,
+    on_progress: &Function,
+) -> Result<JsValue, JsError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct AssignRequest {
+        algorithm: Algorithm,
+        #[serde(default)]
+        max_len: Option<u64>,
+        #[serde(default)]
+        overlong: OverlongPolicy,
+        #[serde(default)]
+        max_per_pack: MaxPerPack,
+        #[serde(default)]
+        bucket_tokens: Option<u32>,
+        #[serde(default)]
+        seed: u64,
+        #[serde(default)]
+        epoch: u32,
+        #[serde(default = "shuffle_by_default")]
+        shuffle_packs: bool,
+    }
+    fn shuffle_by_default() -> bool {
+        true
+    }
+    #[derive(Serialize)]
+    struct AssignOutput<'a> {
+        packs: usize,
+        sequences: u64,
+        dropped: usize,
+        report: &'a Report,
+        preview: Vec<PackPreview>,
+    }
+    let request: AssignRequest = from_js(request, "assignment request")?;
+    let options = read_options(options)?;
+    let message = |error: &dyn std::fmt::Display| JsError::new(&error.to_string());
+
+    let mut lengths: Vec<u32> = Vec::new();
+    let mut counts = LengthCounts::new();
+    for (index, file) in files.iter().enumerate() {
+        let blob: Blob = file
+            .dyn_into()
+            .map_err(|_| JsError::new("assignFiles: every entry of `files` must be a File"))?;
+        let name = names
+            .get(index as u32)
+            .as_string()
+            .unwrap_or_else(|| format!("file {}", index + 1));
+        let blob_reader = BlobReader::new(&blob, on_progress)?;
+        let read = read_lengths_in_order(&name, blob_reader, &options).map_err(|e| message(&e))?;
+        lengths.extend_from_slice(&read.lengths);
+        counts.merge(&read.counts).map_err(|e| message(&e))?;
+    }
+    let max_len = request
+        .max_len
+        .or_else(|| counts.default_max_len())
+        .ok_or_else(|| JsError::new("the files hold no sequences"))?;
+    let (histogram, _) =
+        Histogram::from_counts(&counts, max_len, request.overlong).map_err(|e| message(&e))?;
+    let started = now_ms();
+    let pack_options = PackOptions {
+        max_per_pack: request.max_per_pack.for_algorithm(request.algorithm),
+        bucket_tokens: request.bucket_tokens,
+    };
+    let plan = pack_with(&histogram, request.algorithm, &pack_options).map_err(|e| message(&e))?;
+    let report = Report::new(request.algorithm, &histogram, &plan, now_ms() - started);
+    let assign_options = AssignOptions {
+        seed: request.seed,
+        epoch: request.epoch,
+        shuffle_packs: request.shuffle_packs,
+        overlong: request.overlong,
+    };
+    let assignment = assign(&lengths, &plan, &assign_options).map_err(|e| message(&e))?;
+    validate_assignment(&lengths, plan.max_len, plan.max_per_pack, &assignment)
+        .map_err(|e| message(&e))?;
+
+    let mut jsonl = Vec::new();
+    write_jsonl(&mut jsonl, &assignment).map_err(|e| message(&e))?;
+    let mut indices_npy = Vec::new();
+    write_npy(&mut indices_npy, &assignment.indices).map_err(|e| message(&e))?;
+    let mut offsets_npy = Vec::new();
+    write_npy(&mut offsets_npy, &assignment.offsets).map_err(|e| message(&e))?;
+    let mut preview = Vec::new();
+    for pack in 0..PREVIEW_PACKS {
+        match preview_pack(&assignment, pack).map_err(|e| message(&e))? {
+            Some(entry) => preview.push(entry),
+            None => break,
+        }
+    }
+    let result = to_js(&AssignOutput {
+        packs: assignment.packs(),
+        sequences: lengths.len() as u64,
+        dropped: assignment.dropped.len(),
+        report: &report,
+        preview,
+    })?;
+    let set = |key: &str, bytes: &[u8]| {
+        Reflect::set(
+            &result,
+            &JsValue::from_str(key),
+            &Uint8Array::from(bytes).into(),
+        )
+        .map(|_| ())
+        .map_err(|_| JsError::new("cannot pass the plan to the page"))
+    };
+    set("jsonl", &jsonl)?;
+    set("indices_npy", &indices_npy)?;
+    set("offsets_npy", &offsets_npy)?;
+    Ok(result)
+}

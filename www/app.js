@@ -319,14 +319,19 @@ export class App {
     views.sequencePlan.addEventListener('download', (event) => this.saveSequencePlan(event.detail));
     views.sequencePlan.addEventListener('cancel', () => this.cancelSequencePlan());
 
+    views.verdict.addEventListener('go', (event) => {
+      const target = { export: views.exports, 'sequence-plan': views.sequencePlan }[event.detail];
+      target?.element.scrollIntoView({ behavior: 'smooth', block: 'start' });
+      target?.element.focus({ preventScroll: true });
+    });
+    views.verdict.addEventListener('link', () => this.copyLink());
+
     const sidebar = h(
       'aside',
       { class: 'sidebar', 'aria-label': 'Data and settings' },
       views.data.element,
       views.error.element,
       views.settings.element,
-      views.exports.element,
-      views.sequencePlan.element,
     );
     const results = h(
       'main',
@@ -342,6 +347,10 @@ export class App {
       views.anatomy.element,
       views.example.element,
       views.training.element,
+      // What users take away, at the end of the results and reached from
+      // the verdict's links (in the settings' column they were out of sight).
+      views.sequencePlan.element,
+      views.exports.element,
     );
     this.results = results;
     this.root.replaceChildren(sidebar, results, views.drop.element);
@@ -1273,8 +1282,10 @@ export class App {
     try {
       await navigator.clipboard.writeText(url);
       this.views.exports.linkCopied(true);
+      this.views.verdict.linkCopied(true);
     } catch {
       // Without clipboard access the link is shown selected, ready to copy by hand.
+      this.views.verdict.linkCopied(false);
       this.views.exports.linkCopied(false);
     }
   }

@@ -5,6 +5,18 @@ import { drawChart, chartFields, chartSvg } from './pkg/packlab.js';
 import { h } from './dom.js';
 import { download } from './download.js';
 
+/** Room above a saved chart for its title, and below it for its caption (CSS pixels). */
+const TITLE_CSS = 34;
+const CAPTION_CSS = 38;
+
+/** The font of a saved chart's title and caption (the page's own, where the viewer has it). */
+const EXPORT_FONT = 'system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif';
+
+/** Text made safe inside an SVG element. */
+function escapeXml(text) {
+  return text.replace(/[<>&"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
 const darkScheme = matchMedia('(prefers-color-scheme: dark)');
 
 /**
@@ -155,17 +167,59 @@ export class ChartFrame {
     return this.data !== null;
   }
 
-  /** Saves the chart as SVG, at its size on screen, in the current colour scheme. */
-  downloadSvg(stem) {
+  /** The colours of the chart's card: its background and its text. */
+  colours() {
+    const style = getComputedStyle(this.element);
+    return {
+      background: style.getPropertyValue('--surface').trim() || '#ffffff',
+      text: style.getPropertyValue('--text').trim() || '#1f2328',
+      muted: style.getPropertyValue('--muted').trim() || '#58616c',
+    };
+  }
+
+  /**
+   * Saves the chart as SVG, at its size on screen, in the current colour
+   * scheme, with `title` above it and the lines of `caption` (the data and
+   * settings) below.
+   */
+  downloadSvg(stem, { title, caption }) {
     const { width, height } = this.cssSize();
-    const svg = chartSvg(this.kind, this.data, { ...this.options(), pixel_ratio: 1 }, width, height);
+    const chart = chartSvg(this.kind, this.data, { ...this.options(), pixel_ratio: 1 }, width, height);
+    const { background, text, muted } = this.colours();
+    const total = height + TITLE_CSS + CAPTION_CSS;
+    // The chart's own <svg> nests inside, moved down below the title.
+    const nested = chart.replace(/^(\s*(?:<\?xml[^>]*>\s*)?<svg\b)/, `$1 x="0" y="${TITLE_CSS}"`);
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${total}" viewBox="0 0 ${width} ${total}">` +
+      `<rect width="100%" height="100%" fill="${background}"/>` +
+      `<text x="12" y="24" font-family="${EXPORT_FONT}" font-size="16" font-weight="700" fill="${text}">${escapeXml(title)}</text>` +
+      nested.replace(/^\s*<\?xml[^>]*>/, '') +
+      caption
+        .map((line, index) => `<text x="12" y="${total - 24 + 15 * index}" font-family="${EXPORT_FONT}" font-size="11" fill="${muted}">${escapeXml(line)}</text>`)
+        .join('') +
+      '</svg>';
     download(new Blob([svg], { type: 'image/svg+xml' }), `${stem}.svg`);
   }
 
-  /** Saves the canvas as PNG, at device resolution. */
-  async downloadPng(stem) {
+  /** Saves the canvas as PNG, at device resolution, with `title` above and `caption` below. */
+  async downloadPng(stem, { title, caption }) {
     this.draw();
-    const blob = await new Promise((resolve) => this.canvas.toBlob(resolve, 'image/png'));
+    const ratio = this.canvas.width / Math.max(1, this.cssSize().width);
+    const page = document.createElement('canvas');
+    page.width = this.canvas.width;
+    page.height = this.canvas.height + Math.round((TITLE_CSS + CAPTION_CSS) * ratio);
+    const context = page.getContext('2d');
+    const { background, text, muted } = this.colours();
+    context.fillStyle = background;
+    context.fillRect(0, 0, page.width, page.height);
+    context.fillStyle = text;
+    context.font = `700 ${16 * ratio}px ${EXPORT_FONT}`;
+    context.fillText(title, 12 * ratio, 24 * ratio);
+    context.drawImage(this.canvas, 0, Math.round(TITLE_CSS * ratio));
+    context.fillStyle = muted;
+    context.font = `${11 * ratio}px ${EXPORT_FONT}`;
+    caption.forEach((line, index) => context.fillText(line, 12 * ratio, page.height + (15 * index - 24) * ratio));
+    const blob = await new Promise((resolve) => page.toBlob(resolve, 'image/png'));
     if (!blob) throw new Error('the browser could not turn the chart into a PNG');
     download(blob, `${stem}.png`);
   }

@@ -2,6 +2,8 @@
 // lede, and the buttons that save its chart.
 import { h, uniqueId } from './dom.js';
 import { fileStem } from './download.js';
+import { formatCount } from './format.js';
+import { DEFAULT_PER_PACK } from './hash.js';
 
 /** A result section: returns {element, heading, lede, tools, body}. */
 export function resultSection({ id, title, lede = '' }) {
@@ -19,22 +21,39 @@ export function resultSection({ id, title, lede = '' }) {
   return { element, heading, lede: ledeElement, tools, body };
 }
 
-/** The base name of a saved chart: packlab-histogram-qa-finetuning-384-max-len-384. */
-export function chartStem(model, kind) {
-  const dataset = model.dataset;
-  return fileStem('packlab', kind, dataset?.preset ?? 'data', `max-len-${model.settings.maxLen}`);
+/**
+ * What a saved chart carries: its file's base name
+ * (packlab-histogram-qa-finetuning-384-max-len-384) and a caption of two
+ * lines naming the data and the settings it shows, so that a chart pasted into a
+ * report still says what it is.
+ */
+export function chartExport(model, kind) {
+  const { dataset, settings } = model;
+  const stem = fileStem('packlab', kind, dataset?.preset ?? 'data', `max-len-${settings.maxLen}`);
+  let perPack = 'default (no limit, NNLSHP 3)';
+  if (settings.maxPerPack === null) perPack = 'no limit';
+  else if (settings.maxPerPack !== DEFAULT_PER_PACK) perPack = `at most ${settings.maxPerPack}`;
+  // Two lines: the data, then the settings.
+  const caption = [
+    `${dataset?.label ?? 'Your data'} · Packlab`,
+    `max_len ${formatCount(settings.maxLen)} · sequences per pack: ${perPack} · over max_len: ${settings.overlong}`,
+  ];
+  return { stem, caption };
 }
 
 /**
- * SVG and PNG buttons for a chart. `stem()` gives the file name when
- * clicked; `name` says which chart for screen readers.
+ * SVG and PNG buttons for a chart. `describe()` gives the file's name and
+ * caption when clicked (see chartExport); the chart's title is its
+ * section's; `name` says which chart for screen readers.
  */
-export function chartDownloads(frame, name, stem) {
+export function chartDownloads(frame, name, describe) {
   const save = async (format) => {
     if (!frame.ready) return;
+    const { stem, caption } = describe();
+    const title = frame.element.closest('section')?.querySelector('.card__title')?.textContent ?? name;
     try {
-      if (format === 'svg') frame.downloadSvg(stem());
-      else await frame.downloadPng(stem());
+      if (format === 'svg') frame.downloadSvg(stem, { title, caption });
+      else await frame.downloadPng(stem, { title, caption });
     } catch (error) {
       frame.setNote(`Could not save the chart: ${error.message}`);
     }

@@ -501,8 +501,17 @@ describe('the Packlab page', () => {
     assert.match(svg.name, /\.svg$/);
     assert.match(svg.text, /<svg/);
     assert.match(svg.text, /max_len/);
-    const png = await downloaded(() => histogramSection.getByRole('button', { name: /PNG/ }).first().click());
+    // A saved chart says what it is: its title, the data and the settings.
+    assert.match(svg.text, />Sequence lengths<\/text>/);
+    assert.match(svg.text, />Synthetic: question-answering[^<]* · Packlab<\/text>/);
+    assert.match(svg.text, />max_len 384 · sequences per pack: at most 3 · over max_len: truncate<\/text>/);
+    const wellFormed = await page.evaluate((text) => !new DOMParser().parseFromString(text, 'image/svg+xml').querySelector('parsererror'), svg.text);
+    assert.equal(wellFormed, true, 'the SVG is well formed');
+    const png = await downloadedBytes(page, () => histogramSection.getByRole('button', { name: /PNG/ }).first().click());
     assert.match(png.name, /\.png$/);
+    const canvasHeight = await page.locator('[data-testid=histogram-chart]').evaluate((element) => element.height);
+    // The PNG header's height field (bytes 20–23): the chart and room for its title and caption.
+    assert.ok(png.bytes.readUInt32BE(20) > canvasHeight, 'the PNG has room for the title and caption');
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -2,7 +2,7 @@
 // they are, and the compositions it uses most.
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
-import { chartDownloads, chartStem, resultSection, tableDisclosure } from '../section.js';
+import { chartDownloads, chartExport, resultSection, tableDisclosure } from '../section.js';
 import { algorithmLabel, formatCount, formatDecimal, formatPercent } from '../format.js';
 
 function table(testId, caption, headings) {
@@ -20,7 +20,7 @@ export class AnatomyView extends View {
     super();
     this.section = resultSection({ id: 'anatomy', title: 'Pack anatomy', lede: '' });
     this.chart = new ChartFrame('anatomy', { testId: 'anatomy-chart', label: 'Sequences per pack and pack fill' });
-    this.section.tools.append(chartDownloads(this.chart, 'pack anatomy', () => chartStem(this.model, `anatomy-${this.model.settings.detail}`)));
+    this.section.tools.append(chartDownloads(this.chart, 'pack anatomy', () => chartExport(this.model, `anatomy-${this.model.settings.detail}`)));
 
     this.facts = h('dl', { class: 'stats stats--small', 'data-testid': 'anatomy-facts' });
     this.perPack = table('sequences-per-pack', 'Packs by the number of sequences they hold', [['Sequences in the pack', false], ['Packs', true], ['Share', true]]);

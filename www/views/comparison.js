@@ -6,7 +6,7 @@
 // bound itself (data-value: packs).
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
-import { chartDownloads, chartStem, resultSection } from '../section.js';
+import { chartDownloads, chartExport, resultSection } from '../section.js';
 import { ALGORITHM_INFO, algorithmLabel, formatCount, formatDecimal, formatDepth, formatDuration, formatPercent, formatSpeedup, limitPhrase } from '../format.js';
 
 /** The LP's value with enough decimals to see why it rounds up as it does. */
@@ -55,7 +55,7 @@ export class ComparisonView extends View {
       lede: 'Efficiency is the share of computed tokens that are real; speed-up is how many times fewer rows than without packing.',
     });
     this.chart = new ChartFrame('comparison', { testId: 'comparison-chart', label: 'Efficiency of each packing algorithm' });
-    this.section.tools.append(chartDownloads(this.chart, 'comparison', () => chartStem(this.model, 'comparison')));
+    this.section.tools.append(chartDownloads(this.chart, 'comparison', () => chartExport(this.model, 'comparison')));
 
     this.body = h('tbody');
     this.gapHeader = h('th', { scope: 'col', class: 'number', text: 'Gap to bound', title: 'Packs over the LP bound: how far the plan could still improve at most', hidden: true });

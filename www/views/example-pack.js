@@ -2,7 +2,7 @@
 // block-diagonal attention mask and the position ids that keep them apart.
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
-import { chartDownloads, chartStem, resultSection } from '../section.js';
+import { chartDownloads, chartExport, resultSection } from '../section.js';
 import { algorithmLabel, formatCount, formatPercent } from '../format.js';
 
 export class ExamplePackView extends View {
@@ -10,7 +10,7 @@ export class ExamplePackView extends View {
     super();
     this.section = resultSection({ id: 'example-pack', title: 'An example pack', lede: '' });
     this.chart = new ChartFrame('mask', { testId: 'mask-chart', label: 'An example pack, its attention mask and position ids' });
-    this.section.tools.append(chartDownloads(this.chart, 'example pack', () => chartStem(this.model, `pack-${this.model.settings.detail}`)));
+    this.section.tools.append(chartDownloads(this.chart, 'example pack', () => chartExport(this.model, `pack-${this.model.settings.detail}`)));
     this.summary = h('p', { class: 'pack-summary', 'data-testid': 'example-pack' });
     this.body = h('tbody');
     this.table = h('table', { class: 'table table--compact', 'data-testid': 'example-table' },

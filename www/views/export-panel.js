@@ -40,7 +40,7 @@ export class ExportPanel extends View {
       '. Choose the algorithm under “Closer look at”.');
     this.element = h(
       'section',
-      { class: 'panel', 'aria-labelledby': 'export-heading' },
+      { class: 'panel panel--results', id: 'export', tabindex: '-1', 'aria-labelledby': 'export-heading' },
       h('h2', { class: 'panel__title', id: 'export-heading', text: 'Export' }),
       h('div', { class: 'button-row' }, this.planButton, this.csvButton),
       this.planHint,

@@ -2,7 +2,7 @@
 // statistics, and the padding they cost without packing.
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
-import { chartDownloads, chartStem, resultSection } from '../section.js';
+import { chartDownloads, chartExport, resultSection } from '../section.js';
 import { formatCount, formatDecimal, formatPercent } from '../format.js';
 
 const STATISTICS = [
@@ -25,7 +25,7 @@ export class HistogramView extends View {
       lede: 'How long the sequences are, against the row length max_len.',
     });
     this.chart = new ChartFrame('histogram', { testId: 'histogram-chart', label: 'Histogram of sequence lengths' });
-    this.section.tools.append(chartDownloads(this.chart, 'length histogram', () => chartStem(this.model, 'histogram')));
+    this.section.tools.append(chartDownloads(this.chart, 'length histogram', () => chartExport(this.model, 'histogram')));
 
     this.values = new Map();
     const items = [];

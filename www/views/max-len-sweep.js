@@ -11,7 +11,7 @@
 // `td[data-metric=tokens_lost_fraction][data-value]`.
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
-import { chartDownloads, chartStem, resultSection } from '../section.js';
+import { chartDownloads, chartExport, resultSection } from '../section.js';
 import { algorithmLabel, formatCount, formatPercent, formatSpeedup } from '../format.js';
 
 const REASONS = {
@@ -37,7 +37,7 @@ export class MaxLenSweepView extends View {
       testId: 'max-len-sweep-chart',
       label: 'Relative compute and efficiency against max_len',
     });
-    this.section.tools.append(chartDownloads(this.chart, 'max_len sweep', () => chartStem(this.model, 'max-len-sweep')));
+    this.section.tools.append(chartDownloads(this.chart, 'max_len sweep', () => chartExport(this.model, 'max-len-sweep')));
     this.head = h('tr');
     this.body = h('tbody');
     this.table = h('table', { class: 'table table--compact', 'data-testid': 'max-len-sweep-table' },

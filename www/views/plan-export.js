@@ -99,7 +99,7 @@ export class PlanExportView extends View {
 
     this.element = h(
       'section',
-      { class: 'panel plan-export', 'aria-labelledby': headingId, 'data-testid': 'plan-export' },
+      { class: 'panel panel--results plan-export', id: 'sequence-plan', tabindex: '-1', 'aria-labelledby': headingId, 'data-testid': 'plan-export' },
       h('h2', { class: 'panel__title', id: headingId, text: 'Plan for your sequences' }),
       h('p', { class: 'hint' },
         'Which of your sequences go in each ', this.algorithm, ' pack at these settings, counted from 0 across your files in order: the files ',

@@ -2,7 +2,7 @@
 // (no packing) to unlimited. NNLSHP's line fills in a depth at a time.
 import { View, h } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
-import { chartDownloads, chartStem, resultSection, tableDisclosure } from '../section.js';
+import { chartDownloads, chartExport, resultSection, tableDisclosure } from '../section.js';
 import { algorithmLabel, formatCount, formatDepth, formatPercent } from '../format.js';
 
 export class SweepView extends View {
@@ -14,7 +14,7 @@ export class SweepView extends View {
       lede: 'Efficiency at each limit on sequences per pack. A few per pack usually capture almost all of the gain.',
     });
     this.chart = new ChartFrame('sweep', { testId: 'sweep-chart', label: 'Efficiency against max sequences per pack' });
-    this.section.tools.append(chartDownloads(this.chart, 'max-per-pack sweep', () => chartStem(this.model, 'sweep')));
+    this.section.tools.append(chartDownloads(this.chart, 'max-per-pack sweep', () => chartExport(this.model, 'sweep')));
     this.head = h('tr');
     this.body = h('tbody');
     this.table = h('table', { class: 'table table--compact', 'data-testid': 'sweep-table' },

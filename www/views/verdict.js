@@ -54,6 +54,15 @@ export class VerdictView extends View {
     this.rows = figure('verdict-rows');
     this.sentence = h('p', { class: 'verdict__sentence' });
     this.loss = h('p', { class: 'verdict__loss', 'data-testid': 'verdict-loss', hidden: true });
+    // What users take away, at the end of the page: reached from here. (Not
+    // links: the address's hash holds the settings.)
+    const go = (target, text, testId) =>
+      h('button', { type: 'button', class: 'link-button', 'data-testid': testId, onclick: () => this.emit('go', target) }, text);
+    this.linkButton = h('button', { type: 'button', class: 'link-button', 'data-testid': 'verdict-copy-link', onclick: () => this.emit('link') }, 'Copy a link to this view');
+    this.actions = h('p', { class: 'verdict__actions' },
+      go('export', 'Export the plan or the comparison', 'verdict-export'), ' · ',
+      go('sequence-plan', 'Plan for your own sequences', 'verdict-sequence-plan'), ' · ',
+      this.linkButton);
     this.element = h(
       'section',
       { class: 'verdict', id: 'summary', tabindex: '-1', 'data-testid': 'verdict', 'aria-label': 'Summary' },
@@ -61,7 +70,15 @@ export class VerdictView extends View {
       this.figures = h('div', { class: 'figures' }, this.padding.element, this.best.element, this.speedup.element, this.rows.element),
       this.sentence,
       this.loss,
+      this.actions,
     );
+  }
+
+  /** Says on the button whether the link reached the clipboard (the export panel says more). */
+  linkCopied(copied) {
+    setText(this.linkButton, copied ? 'Link copied ✓' : 'Copy the link from “Export” below');
+    clearTimeout(this.linkTimer);
+    this.linkTimer = setTimeout(() => setText(this.linkButton, 'Copy a link to this view'), 2500);
   }
 
   update(model) {

@@ -31,7 +31,7 @@
 import init, { presets, algorithms, models } from './pkg/packlab.js';
 import { WorkerClient, isDropped } from './worker-client.js';
 import { DEFAULT_PER_PACK, DEFAULT_SETTINGS, MAX_FINITE_PER_PACK, availableDefaults, modelText, readHash, writeHash } from './hash.js';
-import { algorithmLabel, formatCount } from './format.js';
+import { algorithmLabel, countOf, formatCount } from './format.js';
 import { comparisonCsv } from './exports.js';
 import { download, fileStem } from './download.js';
 import { h } from './dom.js';
@@ -1202,7 +1202,7 @@ export class App {
         ...this.state.sequencePlan,
         busy: false,
         progress: null,
-        message: `Assigned ${formatCount(plan.sequences)} sequences to ${formatCount(plan.packs)} ${algorithm} packs${dropped}.`,
+        message: `Assigned ${countOf(plan.sequences, 'sequence')} to ${countOf(plan.packs, `${algorithm} pack`)}${dropped}.`,
       };
       return true;
     } catch (error) {

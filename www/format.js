@@ -8,6 +8,11 @@ export function formatCount(value) {
   return integers.format(value);
 }
 
+/** 1, 'sequence' → "1 sequence"; 2,038 → "2,038 sequences" (nouns whose plural adds an s). */
+export function countOf(value, noun) {
+  return `${formatCount(value)} ${value === 1 ? noun : `${noun}s`}`;
+}
+
 /** 0.98466 → "98.47%". */
 export function formatPercent(fraction, digits = 2) {
   return `${(fraction * 100).toFixed(digits)}%`;
@@ -26,9 +31,11 @@ export function formatDecimal(value, digits = 1) {
   }).format(value);
 }
 
-/** Milliseconds, with the precision a person reads: 0.085 ms, 12.3 ms, 1.24 s. */
+/** Milliseconds, with the precision a person reads: < 0.1 ms, 0.85 ms, 12.3 ms, 1.24 s. */
 export function formatDuration(ms) {
-  if (ms < 1) return `${ms.toFixed(3)} ms`;
+  // The browser's clock ticks every 0.1 ms or so: finer figures would be noise.
+  if (ms < 0.1) return '< 0.1 ms';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
   if (ms < 100) return `${ms.toFixed(1)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;

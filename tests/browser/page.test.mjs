@@ -303,8 +303,13 @@ describe('the Packlab page', () => {
     const file = scratchFile('chat.jsonl', text);
     await page.setInputFiles('[data-testid=upload]', file);
     await waitForDataset(page, lengths.length);
-    await setNumber(page, 'max-len', 2048);
+    // The longest sequence is the default; the next power of two is offered.
+    assert.equal(await page.locator('[data-testid=max-len]').inputValue(), String(Math.max(...lengths)));
+    const powerOfTwo = page.locator('[data-testid=max-len-power-of-two]');
+    assert.equal(await powerOfTwo.innerText(), 'Use 2,048');
+    await powerOfTwo.click();
     await page.waitForFunction(() => /max_len=2048/.test(location.hash), null, { timeout: 10_000 });
+    assert.equal(await powerOfTwo.isVisible(), false, 'nothing left to offer');
     await waitReady(page);
     assert.doesNotMatch(page.url(), /max_per_pack=/, 'the default limit is left out of the link');
 

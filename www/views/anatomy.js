@@ -3,7 +3,7 @@
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
 import { chartDownloads, chartExport, resultSection, tableDisclosure } from '../section.js';
-import { algorithmLabel, formatCount, formatDecimal, formatPercent } from '../format.js';
+import { algorithmLabel, countOf, formatCount, formatDecimal, formatPercent } from '../format.js';
 
 function table(testId, caption, headings) {
   const body = h('tbody');
@@ -106,7 +106,7 @@ export class AnatomyView extends View {
     setText(this.groupsNote, `The ${detail.top_groups.length} most frequent of ${formatCount(detail.distinct_compositions)} distinct compositions.`);
 
     const perPackText = report.sequences_per_pack
-      .map((count, index) => `${formatCount(count)} packs hold ${index + 1}`)
+      .map((count, index) => `${countOf(count, 'pack')} ${count === 1 ? 'holds' : 'hold'} ${index + 1}`)
       .join(', ');
     this.chart.show(
       { ...analysis, detail },

@@ -1,7 +1,7 @@
 // The data a user analyses: a synthetic preset, or their own files
 // (uploaded or dropped; several merge), with reading progress.
 import { View, h, setText, uniqueId } from '../dom.js';
-import { formatBytes, formatCount, whereOnThisPage } from '../format.js';
+import { countOf, formatBytes, formatCount, whereOnThisPage } from '../format.js';
 
 /** The value of the preset picker's entry for the user's own files. */
 const OWN_DATA = '';
@@ -175,7 +175,7 @@ export class DataPanel extends View {
 
     const summary = model.analysis?.summary;
     if (dataset && summary && !model.failed) {
-      setText(this.current, `${formatCount(summary.sequences)} sequences, ${formatCount(summary.tokens)} tokens.`);
+      setText(this.current, `${countOf(summary.sequences, 'sequence')}, ${countOf(summary.tokens, 'token')}.`);
     } else {
       setText(this.current, model.engine === 'loading' ? 'Starting the engine…' : '');
     }

@@ -38,6 +38,12 @@ export class ErrorBanner extends View {
     this.element.hidden = !error;
     if (!error) return;
     this.element.dataset.source = error.source;
+    // A new message is brought into view: on a phone the banner sits below
+    // the summary and the data, out of sight of the upload that failed.
+    if (error !== this.shownError) {
+      this.shownError = error;
+      requestAnimationFrame(() => this.element.scrollIntoView({ block: 'nearest', behavior: 'smooth' }));
+    }
     setText(this.title, TITLES[error.source] ?? 'Something went wrong');
     setText(this.message, error.message);
     const hint = whereOnThisPage(error.message);

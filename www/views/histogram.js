@@ -3,7 +3,7 @@
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
 import { chartDownloads, chartExport, resultSection } from '../section.js';
-import { formatCount, formatDecimal, formatPercent } from '../format.js';
+import { countOf, formatCount, formatDecimal, formatPercent } from '../format.js';
 
 const STATISTICS = [
   ['sequences', 'Sequences', formatCount],
@@ -78,10 +78,10 @@ export class HistogramView extends View {
     const policy = overlong.policy;
     let overlongText = `No sequence is longer than max_len ${formatCount(analysis.max_len)}.`;
     if (summary.overlong_sequences > 0) {
-      const count = `${formatCount(summary.overlong_sequences)} sequences are longer than max_len ${formatCount(analysis.max_len)}`;
+      const count = `${countOf(summary.overlong_sequences, 'sequence')} ${summary.overlong_sequences === 1 ? 'is' : 'are'} longer than max_len ${formatCount(analysis.max_len)}`;
       overlongText = policy === 'drop'
-        ? `${count}: they are left out (${formatCount(overlong.tokens_lost)} tokens).`
-        : `${count}: they are truncated, losing ${formatCount(overlong.tokens_lost)} tokens.`;
+        ? `${count}: left out (${countOf(overlong.tokens_lost, 'token')}).`
+        : `${count}: truncated, losing ${countOf(overlong.tokens_lost, 'token')}.`;
     }
     setText(this.overlongLine, overlongText);
 

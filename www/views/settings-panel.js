@@ -52,8 +52,18 @@ export class SettingsPanel extends View {
       hidden: true,
       onclick: () => this.emit('change', { maxLen: this.defaultMaxLen }),
     });
+    // Uploads default to their longest sequence (1,023, 2,000): training
+    // configs use a power of two, so the next one is offered.
+    this.powerButton = h('button', {
+      type: 'button',
+      class: 'link-button',
+      'data-testid': 'max-len-power-of-two',
+      hidden: true,
+      onclick: () => this.emit('change', { maxLen: this.powerOfTwo }),
+    });
+    this.powerHint = h('span', { hidden: true, text: 'Trainers’ rows are usually a power of two (512, 2,048, 8,192), the lengths their configs and attention kernels are tuned for.' });
     this.maxLenHint = h('span');
-    this.maxLen.hint.append(this.maxLenHint, ' ', this.defaultButton);
+    this.maxLen.hint.append(this.maxLenHint, ' ', this.defaultButton, ' ', this.powerHint, ' ', this.powerButton);
 
     const perPackId = uniqueId('max-per-pack');
     this.maxPerPack = h(
@@ -206,5 +216,12 @@ export class SettingsPanel extends View {
       ? 'Every row holds this many tokens.'
       : `The data suggests ${formatCount(this.defaultMaxLen)}${dataset.source === 'preset' ? ' (the preset’s row length)' : ' (its declared or longest length)'}.`;
     setText(this.maxLenHint, hintText);
+    // The power of two at or above the data's suggestion, when that is not one.
+    const suggested = this.defaultMaxLen;
+    this.powerOfTwo = suggested === null ? null : 2 ** Math.ceil(Math.log2(suggested));
+    const offer = dataset?.source === 'files' && this.powerOfTwo !== suggested && this.powerOfTwo <= MAX_SUPPORTED_MAX_LEN && settings.maxLen !== this.powerOfTwo;
+    this.powerButton.hidden = !offer;
+    this.powerHint.hidden = !offer;
+    setText(this.powerButton, offer ? `Use ${formatCount(this.powerOfTwo)}` : '');
   }
 }

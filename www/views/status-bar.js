@@ -1,17 +1,13 @@
 // What is still computing, shown above the results: mostly NNLSHP, which
 // can take from a second to minutes, with a way to stop it.
 import { View, h, setText } from '../dom.js';
-import { algorithmLabel, formatClock, formatCount, formatDepth } from '../format.js';
-
-/** Above this max_len, NNLSHP may take minutes: the user is told so. */
-const SLOW_NNLSHP_MAX_LEN = 2048;
+import { algorithmLabel, formatClock, formatDepth } from '../format.js';
 
 export class StatusBar extends View {
   constructor() {
     super();
     this.text = h('span', { class: 'status__text' });
     this.clock = h('span', { class: 'status__clock', 'aria-hidden': 'true' });
-    this.note = h('p', { class: 'status__note', hidden: true });
     this.cancelButton = h('button', {
       type: 'button',
       class: 'button button--small',
@@ -37,7 +33,6 @@ export class StatusBar extends View {
         this.resumeButton,
       ),
       this.meter,
-      this.note,
     );
     this.timer = 0;
   }
@@ -63,16 +58,15 @@ export class StatusBar extends View {
       }[running.what];
       // The bound belongs to no algorithm; the other steps name theirs.
       const who = running.algorithm ? algorithmLabel(running.algorithm) : 'Packlab';
-      setText(this.text, `${who} is computing ${what} (${step}). The other results are ready.`);
+      // One short line: the bar floats over the results, on a phone too.
+      setText(this.text, `${who}: ${what}, ${step}`);
+      this.element.title = `${who} is computing ${what} (${step}); the other results are ready, and nothing waits for it.`;
       this.meter.value = nnlshp.total ? nnlshp.finished / nnlshp.total : 0;
       this.startedAt = nnlshp.startedAt;
       this.startClock();
-      const slow = nnlshp.maxLen > SLOW_NNLSHP_MAX_LEN;
-      this.note.hidden = !slow;
-      if (slow) setText(this.note, `At max_len ${formatCount(nnlshp.maxLen)}, NNLSHP can take minutes per step. Cancel any time; nothing else waits for it.`);
     } else {
       this.stopClock();
-      this.note.hidden = true;
+      this.element.title = '';
       if (nnlshp.cancelled) setText(this.text, 'The slow computations (NNLSHP, and the optimal packer and LP bound where available) were cancelled: their figures are missing below.');
     }
   }

@@ -3,7 +3,7 @@
 // pack, and what the overlong policy loses. Its figures are those of the
 // results table at the same settings (a browser test checks it).
 import { View, h, setText } from '../dom.js';
-import { algorithmLabel, formatCount, formatPercent, formatSpeedup, limitPhrase } from '../format.js';
+import { algorithmLabel, countOf, formatCount, formatPercent, formatSpeedup, limitPhrase } from '../format.js';
 
 function figure(testId) {
   const value = h('span', { class: 'figure__value' });
@@ -22,11 +22,6 @@ function bestReport(reports) {
   return best;
 }
 
-/** "1 sequence", "2 sequences". */
-function sequences(count) {
-  return `${formatCount(count)} ${count === 1 ? 'sequence' : 'sequences'}`;
-}
-
 /**
  * What the overlong policy did to the data, in one sentence, or '' when no
  * sequence is longer than max_len. `summary` describes the data as read.
@@ -36,10 +31,10 @@ function lossSentence(analysis) {
   if (!overlong || overlong.sequences === 0) return '';
   const share = formatPercent(overlong.sequences / summary.sequences, 1);
   const tokenShare = formatPercent(overlong.tokens_lost / summary.tokens, 1);
-  const subject = `${sequences(overlong.sequences)} (${share}) ${overlong.sequences === 1 ? 'is' : 'are'} longer than max_len ${formatCount(maxLen)}`;
+  const subject = `${countOf(overlong.sequences, 'sequence')} (${share}) ${overlong.sequences === 1 ? 'is' : 'are'} longer than max_len ${formatCount(maxLen)}`;
   if (overlong.policy === 'drop') {
     return `${subject} and ${overlong.sequences === 1 ? 'is' : 'are'} dropped: ${formatCount(overlong.tokens_lost)} tokens (${tokenShare} of the data) are never trained on, ` +
-      `and every figure here counts the ${formatCount(analysis.no_packing.sequences)} sequences kept.`;
+      `and every figure here counts the ${countOf(analysis.no_packing.sequences, 'sequence')} kept.`;
   }
   return `${subject} and ${overlong.sequences === 1 ? 'is' : 'are'} truncated to it: ${formatCount(overlong.tokens_lost)} tokens (${tokenShare} of the data) are cut off and never trained on.`;
 }
@@ -134,12 +129,12 @@ export class VerdictView extends View {
     setText(this.speedup.label, `fewer rows; no plan can beat ${formatSpeedup(best.speedup_limit)}`);
     this.rows.element.dataset.value = String(best.packs);
     setText(this.rows.value, formatCount(best.packs));
-    setText(this.rows.label, `rows instead of ${formatCount(best.sequences)}; at least ${formatCount(best.volume_bound)} needed`);
+    setText(this.rows.label, `${best.packs === 1 ? 'row' : 'rows'} instead of ${formatCount(best.sequences)}; at least ${formatCount(best.volume_bound)} needed`);
     const saved = 1 - best.packs / best.sequences;
     const still = waiting.map(algorithmLabel);
     setText(
       this.sentence,
-      `${name} packs ${sequences(best.sequences)} into ${formatCount(best.packs)} ${best.packs === 1 ? 'row' : 'rows'} of ${formatCount(best.max_len)} tokens, ` +
+      `${name} packs ${countOf(best.sequences, 'sequence')} into ${countOf(best.packs, 'row')} of ${formatCount(best.max_len)} tokens, ` +
         `${limitPhrase(best.max_per_pack)}: ${formatPercent(saved, 1)} less compute per epoch than padding every sequence.` +
         (still.length ? ` ${still.join(' and ')} ${still.length === 1 ? 'is' : 'are'} still computing and may do better.` : ''),
     );

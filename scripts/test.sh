@@ -5,6 +5,17 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# `--fast` (npm run test:fast): formatting, the native lints and the
+# native tests only, for the edit–test loop (a minute or two, warm).
+if [[ "${1:-}" == "--fast" ]]; then
+  step "formatting and native lints"
+  cargo fmt --check
+  cargo clippy --all-targets -- -D warnings
+  step "native tests"
+  cargo test
+  exit 0
+fi
+
 step "setup"
 bash scripts/setup.sh --browser
 

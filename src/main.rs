@@ -529,7 +529,7 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
     );
     text += &overlong_line(&overlong);
     text += &format!(
-        "{:<9} {:>9} {:>11} {:>13} {:>11} {:>9} {:>9} {:>9} {:>11}\n",
+        "{:<9} {:>9} {:>11} {:>17} {:>11} {:>9} {:>9} {:>9} {:>11}\n",
         "algorithm",
         "max/pack",
         "packs",
@@ -548,7 +548,7 @@ fn run_compare(args: CompareArgs) -> Result<(), Failure> {
             over as f64 / bound.packs.max(1) as f64 * 100.0
         );
         text += &format!(
-            "{:<9} {:>9} {:>11} {:>13} {:>10.2}% {:>8.2}% {:>9.4} {:>9.4} {:>11.3}\n",
+            "{:<9} {:>9} {:>11} {:>17} {:>10.2}% {:>8.2}% {:>9.4} {:>9.4} {:>11.3}\n",
             report.algorithm.name(),
             report
                 .max_per_pack

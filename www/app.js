@@ -1080,7 +1080,7 @@ export class App {
     const worker = slow ? this.nnlshpWorker : this.analysisWorker;
     this.state.plan = { busy: true, message: `Packing with ${algorithmLabel(algorithm)}…` };
     this.render();
-    const fields = { algorithm, max_per_pack: settings.maxPerPack };
+    const fields = { algorithm, max_per_pack: this.limitFor(algorithm) };
     const request = slow ? this.nnlshpRequest(fields) : { ...this.baseRequest(), ...fields };
     const name = `${fileStem('packlab-plan', algorithm, dataset.preset ?? 'data', `max-len-${settings.maxLen}`)}.json`;
     try {
@@ -1122,7 +1122,7 @@ export class App {
       algorithm: settings.detail,
       max_len: settings.maxLen,
       overlong: settings.overlong,
-      max_per_pack: settings.maxPerPack,
+      max_per_pack: this.limitFor(settings.detail),
       seed: settings.seed,
       epoch: settings.epoch,
       shuffle_packs: settings.shufflePacks,

@@ -171,13 +171,13 @@ class ShardHistogramTest(unittest.TestCase):
             )
 
 
-class ReadmeTest(unittest.TestCase):
-    def test_the_readme_shows_the_examples_as_they_are(self):
-        """The README's snippets are these tested files, word for word."""
-        readme = (REPO / "README.md").read_text()
+class DocsTest(unittest.TestCase):
+    def test_the_docs_show_the_examples_as_they_are(self):
+        """The snippets of docs/plans.md are these tested files, word for word."""
+        plans = (REPO / "docs" / "plans.md").read_text()
         for name in ("apply_plan.py", "shard_histogram.py"):
             source = (REPO / "examples" / "python" / name).read_text()
-            self.assertIn(source, readme, f"README.md must include examples/python/{name} verbatim")
+            self.assertIn(source, plans, f"docs/plans.md must include examples/python/{name} verbatim")
 
 
 if __name__ == "__main__":

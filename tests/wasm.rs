@@ -3,6 +3,9 @@
 //! `cargo test --target wasm32-unknown-unknown --no-default-features --test wasm`.
 #![cfg(all(target_arch = "wasm32", not(feature = "files-module")))]
 
+#[path = "common/js.rs"]
+mod js;
+
 use js_sys::{BigUint64Array, Reflect};
 use packlab::analysis::{Analysis, AnalysisRequest};
 use packlab::wasm::{algorithms, presets, Dataset};
@@ -10,20 +13,7 @@ use packlab::{pack, Algorithm, Histogram, MaxPerPack, OverlongPolicy, Preset, Re
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .expect("serialisable")
-}
-
-fn field(object: &JsValue, name: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(name)).expect("an object")
-}
-
-fn error_message(error: wasm_bindgen::JsError) -> String {
-    let value: JsValue = error.into();
-    field(&value, "message").as_string().unwrap_or_default()
-}
+use js::{error_message, field, to_js};
 
 #[wasm_bindgen_test]
 fn a_preset_analyses_like_the_native_library() {

@@ -3,29 +3,19 @@
 //! --no-default-features --features files-module --test wasm_files`.
 #![cfg(all(target_arch = "wasm32", feature = "files-module"))]
 
+#[path = "common/js.rs"]
+mod js;
+
 #[path = "catalogue/cases.rs"]
 mod cases;
 
-use js_sys::{BigUint64Array, Reflect};
+use js_sys::BigUint64Array;
 use packlab::wasm::FileReading;
 use packlab::LengthCounts;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .expect("serialisable")
-}
-
-fn field(object: &JsValue, name: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(name)).expect("an object")
-}
-
-fn error_message(error: wasm_bindgen::JsError) -> String {
-    let value: JsValue = error.into();
-    field(&value, "message").as_string().unwrap_or_default()
-}
+use js::{error_message, field, to_js};
 
 #[wasm_bindgen_test]
 fn read_bytes_merges_and_a_bad_file_changes_nothing() {

@@ -876,9 +876,10 @@ export class App {
 
   // ---- NNLSHP and the other slow computations ------------------------------
 
-  /** The key of a slow step: NNLSHP's depends on its bucket width, the others' not. */
+  /** The key of a slow step: NNLSHP's and the optimal packer's depend on NNLSHP's bucket width, the bound's not. */
   slowKey(algorithm, what, depth) {
-    const bucket = algorithm === NNLSHP ? this.state.settings.bucketTokens ?? 'automatic' : '';
+    // The optimal packer may keep NNLSHP's plan, made at NNLSHP's width.
+    const bucket = SLOW_ALGORITHMS.has(algorithm) ? this.state.settings.bucketTokens ?? 'automatic' : '';
     return `${this.baseKey()}|${bucket}|${algorithm}|${what}|${depth}`;
   }
 

@@ -319,18 +319,8 @@ pub(crate) fn clean_fraction(value: f64) -> f64 {
     }
 }
 
-/// A whole number with thousands separators: `40,631`.
-pub(crate) fn format_count(count: u64) -> String {
-    let digits = count.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    grouped
-}
+/// A whole number with thousands separators: `40,631`, as everywhere else.
+pub(crate) use crate::numbers::thousands as format_count;
 
 /// An axis number in a few characters: `0`, `250`, `1.5k`, `40k`, `2.3M`,
 /// `1.2B`. Non-finite values give an empty label.
@@ -569,14 +559,6 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
-
-    #[wasm_bindgen_test]
-    fn counts_are_grouped_by_thousands() {
-        assert_eq!(format_count(0), "0");
-        assert_eq!(format_count(999), "999");
-        assert_eq!(format_count(40_631), "40,631");
-        assert_eq!(format_count(1_000_000), "1,000,000");
-    }
 
     #[wasm_bindgen_test]
     fn axis_numbers_are_short() {

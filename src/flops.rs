@@ -341,6 +341,19 @@ pub enum FlopsError {
     /// The packing plan is not a sound plan of the histogram.
     #[error("the packing plan does not fit the histogram ({0}): pack this histogram again")]
     PlanMismatch(#[from] PlanError),
+    /// A number of packs no plan of the histogram can have.
+    #[error(
+        "{packs} packs cannot hold these {sequences} sequences: a plan needs at least \
+         {volume_bound} packs and at most one per sequence; pack this histogram again"
+    )]
+    ImpossiblePacks {
+        /// The packs given.
+        packs: u64,
+        /// Sequences in the histogram.
+        sequences: u64,
+        /// ceil(tokens / max_len).
+        volume_bound: u64,
+    },
     /// The dynamic padding figures were computed on another histogram.
     #[error(
         "the dynamic padding figures are for {padding_sequences} sequences at max_len \
@@ -525,19 +538,40 @@ pub fn flops_with_packing(
 ) -> Result<FlopsEstimate, FlopsError> {
     model.validate()?;
     validate(plan, histogram)?;
-    let within_packs: u128 = plan
-        .groups
-        .iter()
-        .map(|group| {
-            let pack: u128 = group
-                .lengths
-                .iter()
-                .map(|&length| u128::from(length) * u128::from(length))
-                .sum();
-            pack * u128::from(group.count)
-        })
-        .sum();
-    let work = row_work(plan.packs(), plan.max_len, within_packs as f64, attention);
+    flops_with_packs(model, histogram, plan.packs(), attention)
+}
+
+/// Training FLOPs of an epoch packed into `packs` rows of `histogram`'s
+/// max_len, by any plan: a pack's attention pairs are those of its
+/// sequences, so over the epoch they are `Σ s²` over every sequence
+/// whichever plan put them together, and the row tokens are
+/// `packs × max_len`. What the page asks, knowing only each plan's packs.
+///
+/// # Errors
+/// An invalid model shape, or a number of packs no plan can have
+/// ([`FlopsError::ImpossiblePacks`]).
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
+pub fn flops_with_packs(
+    model: &ModelShape,
+    histogram: &Histogram,
+    packs: u64,
+    attention: AttentionKernel,
+) -> Result<FlopsEstimate, FlopsError> {
+    model.validate()?;
+    let volume_bound = histogram.tokens().div_ceil(u64::from(histogram.max_len()));
+    if packs < volume_bound || packs > histogram.sequences() {
+        return Err(FlopsError::ImpossiblePacks {
+            packs,
+            sequences: histogram.sequences(),
+            volume_bound,
+        });
+    }
+    let work = row_work(
+        packs,
+        histogram.max_len(),
+        squared_lengths(histogram),
+        attention,
+    );
     Ok(estimate(
         model,
         histogram,

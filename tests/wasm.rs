@@ -7,68 +7,114 @@
 mod js;
 
 use js_sys::{BigUint64Array, Reflect};
-use packlab::analysis::{Analysis, AnalysisRequest};
+use packlab::analysis::{
+    AlgorithmReport, Analyser, BoundSummary, DataSummary, PlanDetail, RowSettings, SummaryRequest,
+    SweepLine,
+};
 use packlab::wasm::{algorithms, presets, Dataset};
-use packlab::{pack, Algorithm, Histogram, MaxPerPack, OverlongPolicy, Preset, Report};
+use packlab::{pack, Algorithm, Histogram, OverlongPolicy, Preset, Report};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use js::{error_message, field, to_js};
+use js::{error_message, field};
+
+/// A request object from JSON text, as the page's worker passes it.
+fn request(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).expect("JSON")
+}
 
 #[wasm_bindgen_test]
-fn a_preset_analyses_like_the_native_library() {
+fn each_question_answers_like_the_native_library() {
     let mut dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
-    let request = AnalysisRequest {
-        max_per_pack: MaxPerPack::AtMost(3),
-        algorithms: vec![
-            Algorithm::None,
-            Algorithm::Spfhp,
-            Algorithm::Lpfhp,
-            Algorithm::Bfd,
-        ],
-        sweep_depths: vec![Some(1), Some(2), None],
-        detail_algorithm: Some(Algorithm::Lpfhp),
-        ..AnalysisRequest::default()
-    };
-    let result = dataset.analyse(to_js(&request)).expect("analysis succeeds");
-    let analysis: Analysis = serde_wasm_bindgen::from_value(result).expect("an Analysis");
-    assert_eq!(analysis.max_len, 384);
-    assert_eq!(analysis.reports.len(), 4);
+    let counts = Preset::QaFinetuning384.generate();
+    let mut native = Analyser::new(counts.clone(), Box::new(|| 0.0));
+    let (histogram, _) = Histogram::from_counts(&counts, 384, OverlongPolicy::Truncate)
+        .expect("the preset is valid");
 
-    let (histogram, _) = Histogram::from_counts(
-        &Preset::QaFinetuning384.generate(),
-        384,
-        OverlongPolicy::Truncate,
-    )
-    .expect("the preset is valid");
-    for report in &analysis.reports {
-        let plan = pack(&histogram, report.algorithm, Some(3)).expect("packs");
-        let native = Report::new(report.algorithm, &histogram, &plan, report.runtime_ms);
-        assert_eq!(report, &native, "{}", report.algorithm);
+    for algorithm in ["none", "spfhp", "lpfhp", "bfd", "nnlshp"] {
+        let answer = dataset
+            .report(request(&format!(
+                r#"{{"algorithm": "{algorithm}", "max_per_pack": 3, "batch_size": 16}}"#
+            )))
+            .expect("a report");
+        let answer: AlgorithmReport = serde_wasm_bindgen::from_value(answer).expect("an answer");
+        let algorithm: Algorithm = algorithm.parse().expect("an algorithm");
+        let plan = pack(&histogram, algorithm, Some(3)).expect("packs");
+        let expected = Report::new(algorithm, &histogram, &plan, answer.report.runtime_ms);
+        assert_eq!(answer.report, expected, "{algorithm}");
+        assert_eq!(answer.training.batch_size, 16);
     }
-    assert_eq!(analysis.sweep.len(), 4);
-    assert!(analysis.detail.expect("detail requested").example.len() > 1);
+
+    let summary = dataset.summary(request("{}")).expect("a summary");
+    let summary: DataSummary = serde_wasm_bindgen::from_value(summary).expect("a summary");
+    let expected = native
+        .summary(&SummaryRequest {
+            rows: RowSettings::default(),
+        })
+        .expect("a summary");
+    assert_eq!(summary.max_len, 384);
+    assert_eq!(summary.histogram, expected.histogram);
+    assert_eq!(summary.summary, expected.summary);
+
+    let lines = dataset
+        .sweep(request(
+            r#"{"algorithms": ["spfhp", "lpfhp"], "depths": [1, 2, null]}"#,
+        ))
+        .expect("a sweep");
+    let lines: Vec<SweepLine> = serde_wasm_bindgen::from_value(lines).expect("sweep lines");
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|line| line.points.len() == 3));
+
+    let detail = dataset
+        .plan_detail(request(r#"{"algorithm": "lpfhp", "max_per_pack": 3}"#))
+        .expect("a detail");
+    let detail: PlanDetail = serde_wasm_bindgen::from_value(detail).expect("a detail");
+    assert!(detail.example.len() > 1);
+
+    let bound = dataset.lp_bound(request("{}")).expect("a bound");
+    let bound: BoundSummary = serde_wasm_bindgen::from_value(bound).expect("a bound");
+    assert!(bound.packs <= summary.no_packing.packs);
+
+    let padding = dataset
+        .dynamic_padding(request(r#"{"batch_sizes": [8]}"#))
+        .expect("dynamic padding");
+    assert_eq!(js_sys::Array::from(&padding).length(), 3);
+    let flops = dataset
+        .flops(request(
+            r#"{"model": "bert-base", "packing": [{"algorithm": "lpfhp", "packs": 40000}]}"#,
+        ))
+        .expect("FLOPs");
+    assert_eq!(js_sys::Array::from(&field(&flops, "packing")).length(), 1);
+    let points = dataset
+        .max_len_sweep(request(r#"{"algorithms": ["lpfhp"], "overlong": "error"}"#))
+        .expect("a max_len sweep");
+    assert!(js_sys::Array::from(&points).length() >= 2);
 }
 
 #[wasm_bindgen_test]
 fn the_page_writes_max_per_pack_as_a_number_a_name_or_null() {
     let mut dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
     let limits_of = |dataset: &mut Dataset, setting: JsValue| -> Vec<Option<u32>> {
-        let request = js_sys::Object::new();
-        let algorithms =
-            js_sys::Array::of2(&JsValue::from_str("lpfhp"), &JsValue::from_str("nnlshp"));
-        Reflect::set(&request, &JsValue::from_str("algorithms"), &algorithms).expect("an object");
-        // Absent (undefined here) means the default, as on the command line.
-        if !setting.is_undefined() {
-            Reflect::set(&request, &JsValue::from_str("max_per_pack"), &setting)
+        ["lpfhp", "nnlshp"]
+            .into_iter()
+            .map(|algorithm| {
+                let request = js_sys::Object::new();
+                Reflect::set(
+                    &request,
+                    &JsValue::from_str("algorithm"),
+                    &JsValue::from_str(algorithm),
+                )
                 .expect("an object");
-        }
-        let result = dataset.analyse(request.into()).expect("analysis succeeds");
-        let analysis: Analysis = serde_wasm_bindgen::from_value(result).expect("an Analysis");
-        analysis
-            .reports
-            .iter()
-            .map(|report| report.max_per_pack)
+                // Absent (undefined here) means the default, as on the command line.
+                if !setting.is_undefined() {
+                    Reflect::set(&request, &JsValue::from_str("max_per_pack"), &setting)
+                        .expect("an object");
+                }
+                let answer = dataset.report(request.into()).expect("a report");
+                let answer: AlgorithmReport =
+                    serde_wasm_bindgen::from_value(answer).expect("an answer");
+                answer.report.max_per_pack
+            })
             .collect()
     };
     let cases = [
@@ -82,10 +128,14 @@ fn the_page_writes_max_per_pack_as_a_number_a_name_or_null() {
         let shown = format!("{setting:?}");
         assert_eq!(limits_of(&mut dataset, setting), expected, "{shown}");
     }
-    for bad in [JsValue::from_f64(0.0), JsValue::from_str("deep")] {
-        let request = js_sys::Object::new();
-        Reflect::set(&request, &JsValue::from_str("max_per_pack"), &bad).expect("an object");
-        let message = error_message(dataset.analyse(request.into()).expect_err("refused"));
+    for bad in [r#""0""#, "0", r#""deep""#] {
+        let message = error_message(
+            dataset
+                .report(request(&format!(
+                    r#"{{"algorithm": "lpfhp", "max_per_pack": {bad}}}"#
+                )))
+                .expect_err("refused"),
+        );
         assert!(
             message.contains("max_per_pack") || message.contains("unlimited"),
             "{message}"
@@ -105,16 +155,11 @@ fn pairs_round_trip() {
     assert_eq!(declared, Some(4096));
     let mut restored = Dataset::from_pairs(&lengths, &counts, declared).expect("restores");
     assert_eq!(restored.default_max_len(), Some(4096.0));
-    let before = dataset
-        .analyse(to_js(&AnalysisRequest::default()))
-        .expect("analysis");
-    let after = restored
-        .analyse(to_js(&AnalysisRequest::default()))
-        .expect("analysis");
-    let before: Analysis = serde_wasm_bindgen::from_value(before).expect("an Analysis");
-    let after: Analysis = serde_wasm_bindgen::from_value(after).expect("an Analysis");
-    assert_eq!(before.summary, after.summary);
-    assert_eq!(before.histogram, after.histogram);
+    let before = dataset.summary(request("{}")).expect("a summary");
+    let after = restored.summary(request("{}")).expect("a summary");
+    let before: DataSummary = serde_wasm_bindgen::from_value(before).expect("a summary");
+    let after: DataSummary = serde_wasm_bindgen::from_value(after).expect("a summary");
+    assert_eq!(before, after);
 }
 
 #[wasm_bindgen_test]
@@ -140,22 +185,38 @@ fn pack_plan_has_the_cli_shape() {
 #[wasm_bindgen_test]
 fn bad_requests_are_errors_not_panics() {
     let mut dataset = Dataset::from_preset("qa-finetuning-384").expect("a known preset");
-    for request in [
-        r#"{"max_len": 0}"#,
-        r#"{"max_per_pack": 0, "algorithms": ["spfhp"]}"#,
-        r#"{"algorithms": ["magic"]}"#,
-        r#"{"max_len": 99999999999}"#,
-        r#"{"overlong": "error", "max_len": 100}"#,
+    type Question = fn(&mut Dataset, JsValue) -> Result<JsValue, wasm_bindgen::JsError>;
+    let questions: [(&str, Question); 4] = [
+        ("summary", Dataset::summary),
+        ("report", Dataset::report),
+        ("sweep", Dataset::sweep),
+        ("bound", Dataset::lp_bound),
+    ];
+    for bad in [
+        r#"{"max_len": 0, "algorithm": "spfhp", "algorithms": ["spfhp"], "depths": [1]}"#,
+        r#"{"max_len": 99999999999, "algorithm": "spfhp", "algorithms": ["spfhp"], "depths": [1]}"#,
+        r#"{"overlong": "error", "max_len": 100, "algorithm": "spfhp", "algorithms": ["spfhp"], "depths": [1]}"#,
+        r#"{"algorithm": "magic", "algorithms": ["magic"], "depths": [1]}"#,
     ] {
-        let value = js_sys::JSON::parse(request).unwrap();
-        let error = dataset
-            .analyse(value)
-            .err()
-            .unwrap_or_else(|| panic!("{request} is refused"));
-        assert!(!error_message(error).is_empty(), "{request}");
+        for (name, ask) in questions {
+            if matches!(name, "summary" | "bound") && bad.contains("magic") {
+                continue; // these questions read no algorithm
+            }
+            let error = ask(&mut dataset, request(bad))
+                .err()
+                .unwrap_or_else(|| panic!("{name}: {bad} is refused"));
+            assert!(!error_message(error).is_empty(), "{name}: {bad}");
+        }
     }
+    let message = error_message(
+        dataset
+            .report(request(r#"{"algorithm": "spfhp", "max_per_pack": 0}"#))
+            .expect_err("a limit of 0 is refused"),
+    );
+    assert!(message.contains("max_per_pack"), "{message}");
     assert!(Dataset::from_preset("no-such-preset").is_err());
-    assert!(Dataset::new().analyse(JsValue::UNDEFINED).is_err());
+    assert!(Dataset::new().summary(JsValue::UNDEFINED).is_err());
+    assert!(Dataset::new().summary(request("{}")).is_err());
 }
 
 #[wasm_bindgen_test]

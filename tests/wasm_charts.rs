@@ -10,7 +10,7 @@
 use packlab::analysis::{
     analyse, Analysis, AnalysisRequest, HistogramBins, MaxLenSweepRequest, SweepLine,
 };
-use packlab::wasm::{chart_fields, chart_svg, draw_chart};
+use packlab::wasm::{chart_svg, draw_chart};
 use packlab::{Algorithm, LengthCounts, MaxPerPack, Preset};
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -27,10 +27,6 @@ const KINDS: [&str; 6] = [
     "mask",
     "max-len-sweep",
 ];
-
-fn no_clock() -> f64 {
-    0.0
-}
 
 /// The default preset analysed as the page does: every algorithm (nnlshp
 /// at its usual depth of 3), a short sweep, a closer look at lpfhp, and the
@@ -57,13 +53,7 @@ fn realistic() -> Analysis {
         }),
         ..AnalysisRequest::default()
     };
-    let mut analysis = analyse(
-        &counts,
-        &request,
-        &no_clock,
-        &mut packlab::SolutionCache::new(),
-    )
-    .unwrap();
+    let mut analysis = analyse(&counts, &request).unwrap();
     // nnlshp as the page shows it while its sweep is still running: a
     // report at depth 3 and only the first depths of the sweep.
     let nnlshp = AnalysisRequest {
@@ -72,13 +62,7 @@ fn realistic() -> Analysis {
         sweep_depths: vec![Some(1), Some(2)],
         ..AnalysisRequest::default()
     };
-    let mut partial = analyse(
-        &counts,
-        &nnlshp,
-        &no_clock,
-        &mut packlab::SolutionCache::new(),
-    )
-    .unwrap();
+    let mut partial = analyse(&counts, &nnlshp).unwrap();
     analysis.reports.insert(3, partial.reports.remove(0));
     analysis.sweep.insert(3, partial.sweep.remove(0));
     analysis
@@ -102,19 +86,36 @@ fn small(lengths: &[(u64, u64)], max_len: u64) -> Analysis {
         }),
         ..AnalysisRequest::default()
     };
-    analyse(
-        &counts,
-        &request,
-        &no_clock,
-        &mut packlab::SolutionCache::new(),
-    )
-    .unwrap()
+    analyse(&counts, &request).unwrap()
 }
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap()
+}
+
+/// The piece of an analysis a `kind` chart draws, as the page hands it over.
+fn piece(kind: &str, analysis: &JsValue) -> JsValue {
+    let get = |name: &str| js_sys::Reflect::get(analysis, &JsValue::from_str(name)).unwrap();
+    let object = |fields: &[(&str, JsValue)]| -> JsValue {
+        let object = js_sys::Object::new();
+        for (name, value) in fields {
+            js_sys::Reflect::set(&object, &JsValue::from_str(name), value).unwrap();
+        }
+        object.into()
+    };
+    match kind {
+        // A `DataSummary` and `{reports}`: the analysis holds both.
+        "histogram" | "comparison" => analysis.clone(),
+        "sweep" => object(&[("lines", get("sweep")), ("reports", get("reports"))]),
+        "anatomy" | "mask" => get("detail"),
+        "max-len-sweep" => object(&[
+            ("points", get("max_len_sweep")),
+            ("max_len", get("max_len")),
+        ]),
+        other => panic!("no chart {other}"),
+    }
 }
 
 fn options(dark: bool, pixel_ratio: f64) -> JsValue {
@@ -144,9 +145,16 @@ fn message(error: wasm_bindgen::JsError) -> String {
         .unwrap()
 }
 
-fn svg(kind: &str, data: &JsValue, width: u32, height: u32) -> String {
-    chart_svg(kind, data.clone(), options(false, 1.0), width, height)
-        .unwrap_or_else(|error| panic!("{kind}: {}", message(error)))
+/// The `kind` chart of an analysis, as SVG.
+fn svg(kind: &str, analysis: &JsValue, width: u32, height: u32) -> String {
+    chart_svg(
+        kind,
+        piece(kind, analysis),
+        options(false, 1.0),
+        width,
+        height,
+    )
+    .unwrap_or_else(|error| panic!("{kind}: {}", message(error)))
 }
 
 fn draws_everywhere(data: &JsValue) {
@@ -156,7 +164,7 @@ fn draws_everywhere(data: &JsValue) {
                 draw_chart(
                     canvas(width, height),
                     kind,
-                    data.clone(),
+                    piece(kind, data),
                     options(dark, pixel_ratio),
                 )
                 .unwrap_or_else(|error| panic!("{kind} {width}×{height}: {}", message(error)));
@@ -171,34 +179,30 @@ fn every_chart_draws_a_realistic_analysis() {
     draws_everywhere(&to_js(&realistic()));
 }
 
-/// The page hands each chart only the fields `chartFields` names, and
-/// redraws it only when one of those changed: drawn from them alone, every
-/// chart is the chart drawn from the whole analysis.
+/// Each chart reads its own data: a piece of the page's answers. Extra
+/// fields are ignored (the page may hand over a whole answer); a missing
+/// one the chart needs is named, with the chart.
 #[wasm_bindgen_test]
-fn each_chart_reads_only_the_fields_it_names() {
-    let full = to_js(&realistic());
+fn each_chart_reads_its_own_piece() {
+    let analysis = to_js(&realistic());
     for kind in KINDS {
-        let fields =
-            chart_fields(kind).unwrap_or_else(|error| panic!("{kind}: {}", message(error)));
-        assert!(!fields.is_empty(), "{kind} names no field");
-        let only = js_sys::Object::new();
-        for field in &fields {
-            let value = js_sys::Reflect::get(&full, &JsValue::from_str(field)).unwrap();
-            assert!(
-                !value.is_undefined() && !value.is_null(),
-                "{kind}: `{field}` is not a field of the realistic analysis"
-            );
-            js_sys::Reflect::set(&only, &JsValue::from_str(field), &value).unwrap();
-        }
-        for (width, height) in [(640, 360), (320, 240)] {
-            assert_eq!(
-                svg(kind, &only.clone().into(), width, height),
-                svg(kind, &full, width, height),
-                "{kind} at {width}×{height} reads a field it does not name"
-            );
-        }
+        // The bare piece draws the same chart as the piece inside more.
+        let bare = piece(kind, &analysis);
+        let wrapped = js_sys::Object::assign(&js_sys::Object::new(), &bare.clone().into());
+        js_sys::Reflect::set(
+            &wrapped,
+            &JsValue::from_str("unrelated"),
+            &JsValue::from_f64(1.0),
+        )
+        .unwrap();
+        assert_eq!(
+            chart_svg(kind, bare, options(false, 1.0), 640, 360)
+                .unwrap_or_else(|e| panic!("{kind}: {}", message(e))),
+            chart_svg(kind, wrapped.into(), options(false, 1.0), 640, 360)
+                .unwrap_or_else(|e| panic!("{kind}: {}", message(e))),
+            "{kind}"
+        );
     }
-    assert!(chart_fields("pie").is_err());
 }
 
 #[wasm_bindgen_test]
@@ -336,19 +340,30 @@ fn a_missing_field_is_named() {
     let empty = to_js(&serde_json::json!({}));
     for (kind, field) in [
         ("histogram", "histogram"),
-        ("anatomy", "detail"),
-        ("mask", "detail"),
+        ("anatomy", "report"),
+        ("mask", "report"),
     ] {
         let error =
             draw_chart(canvas(400, 300), kind, empty.clone(), JsValue::UNDEFINED).expect_err(kind);
         let text = message(error);
         assert!(text.contains(field), "{kind}: {text}");
+        assert!(
+            text.contains(&format!("the {kind} chart")),
+            "{kind}: {text}"
+        );
         let error = chart_svg(kind, empty.clone(), JsValue::NULL, 400, 300).expect_err(kind);
         assert!(message(error).contains(field));
     }
     // Without reports or a sweep there is simply nothing to compare.
-    assert!(svg("comparison", &empty, 400, 300).contains("No algorithms selected"));
-    assert!(svg("max-len-sweep", &empty, 400, 300).contains("No max_len sweep yet"));
+    for (kind, nothing) in [
+        ("comparison", "No algorithms selected"),
+        ("sweep", "No algorithms selected"),
+        ("max-len-sweep", "No max_len sweep yet"),
+    ] {
+        let drawn = chart_svg(kind, empty.clone(), JsValue::NULL, 400, 300)
+            .unwrap_or_else(|error| panic!("{kind}: {}", message(error)));
+        assert!(drawn.contains(nothing), "{kind}");
+    }
     let error = draw_chart(canvas(10, 10), "pie", empty, JsValue::UNDEFINED).unwrap_err();
     assert!(message(error).contains("unknown chart"));
 }
@@ -408,11 +423,11 @@ fn tiny_and_empty_canvases_are_fine() {
             draw_chart(
                 canvas(width, height),
                 kind,
-                data.clone(),
+                piece(kind, &data),
                 JsValue::UNDEFINED,
             )
             .unwrap_or_else(|error| panic!("{kind} {width}×{height}: {}", message(error)));
-            chart_svg(kind, data.clone(), JsValue::UNDEFINED, width, height)
+            chart_svg(kind, piece(kind, &data), JsValue::UNDEFINED, width, height)
                 .unwrap_or_else(|error| panic!("{kind} {width}×{height}: {}", message(error)));
         }
     }

@@ -15,7 +15,14 @@ use packlab::LengthCounts;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use js::{error_message, field, to_js};
+use js::{error_message, field};
+
+/// A value as the page passes it: plain JavaScript objects and numbers.
+fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .expect("serialisable")
+}
 
 #[wasm_bindgen_test]
 fn read_bytes_merges_and_a_bad_file_changes_nothing() {

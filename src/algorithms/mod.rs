@@ -223,7 +223,7 @@ impl<'de> Deserialize<'de> for MaxPerPack {
 }
 
 /// Settings of a packing beyond the algorithm.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PackOptions {
     /// Most sequences per pack; `None`: no limit.
     #[serde(default)]

@@ -10,7 +10,8 @@ use super::style::{
     area_size, count_value, draw_if_too_small, draw_message, drawing_failed, format_compact,
     format_count, format_percent, text_size, value_axis_width, TickedAxis,
 };
-use super::{ChartData, Style};
+use super::Style;
+use crate::analysis::PlanDetail;
 use crate::report::{Report, FILL_BUCKETS};
 
 /// Panels sit side by side when the area is at least this much wider than
@@ -27,13 +28,9 @@ const MIN_NAMED_PANEL_CSS: f64 = 170.0;
 #[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    data: &ChartData,
+    detail: &PlanDetail,
     style: &Style,
 ) -> Result<(), String> {
-    let detail = data
-        .detail
-        .as_ref()
-        .ok_or("the anatomy chart needs `detail` (the plan looked at closely)")?;
     if draw_if_too_small(root, style)? {
         return Ok(());
     }

@@ -9,7 +9,7 @@ use super::style::{
     area_size, clean_fraction, count_value, draw_if_too_small, draw_message, drawing_failed,
     format_count, format_efficiency, format_factor, text_size,
 };
-use super::{ChartData, Style};
+use super::{ComparisonChart, Style};
 use crate::report::Report;
 
 /// Bars are at most this thick (CSS pixels), so two algorithms do not look
@@ -19,7 +19,7 @@ const MAX_BAR_CSS: f64 = 30.0;
 #[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    data: &ChartData,
+    data: &ComparisonChart,
     style: &Style,
 ) -> Result<(), String> {
     if draw_if_too_small(root, style)? {

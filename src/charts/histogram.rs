@@ -10,7 +10,7 @@ use super::style::{
     area_size, count_value, draw_if_too_small, draw_message, drawing_failed, format_compact,
     format_count, format_percent, nice_step, text_size, to_pixel, value_axis_width, TickedAxis,
 };
-use super::{ChartData, Style};
+use super::{LengthsChart, Style};
 use crate::histogram::LengthSummary;
 
 /// Bins narrower than this (CSS pixels) are drawn as one filled outline.
@@ -47,13 +47,10 @@ struct PlacedTag {
 #[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    data: &ChartData,
+    data: &LengthsChart,
     style: &Style,
 ) -> Result<(), String> {
-    let bins = data
-        .histogram
-        .as_ref()
-        .ok_or("the histogram chart needs `histogram` (the binned lengths of an analysis)")?;
+    let bins = &data.histogram;
     if draw_if_too_small(root, style)? {
         return Ok(());
     }

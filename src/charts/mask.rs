@@ -13,7 +13,8 @@ use super::style::{
     area_size, count_value, draw_if_too_small, draw_message, drawing_failed, format_compact,
     format_count, nice_step, text_size, to_pixel, value_axis_width, TickedAxis,
 };
-use super::{ChartData, Style};
+use super::Style;
+use crate::analysis::PlanDetail;
 
 /// The mask is drawn in at most this many cells a side, so a row of
 /// 32,768 tokens costs no more to draw than one of 160.
@@ -76,13 +77,9 @@ impl Row {
 #[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    data: &ChartData,
+    detail: &PlanDetail,
     style: &Style,
 ) -> Result<(), String> {
-    let detail = data
-        .detail
-        .as_ref()
-        .ok_or("the mask chart needs `detail` (the plan looked at closely)")?;
     if draw_if_too_small(root, style)? {
         return Ok(());
     }

@@ -16,7 +16,7 @@ use super::style::{
     sort_by_x, text_size, LegendRows, Point, TickedAxis,
 };
 use super::sweep::{draw_legend_entry, marker};
-use super::{ChartData, Style};
+use super::{MaxLenChart, Style};
 use crate::algorithms::Algorithm;
 use crate::max_len_sweep::MaxLenPoint;
 
@@ -42,14 +42,14 @@ const MARKER_CSS: f64 = 3.2;
 #[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    data: &ChartData,
+    data: &MaxLenChart,
     style: &Style,
 ) -> Result<(), String> {
     if draw_if_too_small(root, style)? {
         return Ok(());
     }
     let points: Vec<&MaxLenPoint> = data
-        .max_len_sweep
+        .points
         .iter()
         .filter(|point| point.candidate.max_len > 0)
         .collect();

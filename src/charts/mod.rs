@@ -1,8 +1,9 @@
 //! The page's charts, drawn with plotters on a canvas or into SVG text.
 //!
-//! Each chart is a function from plain data (the page's `Analysis`, see
-//! [`crate::analysis`]) to drawing commands on any plotters backend, so the
-//! canvas on screen and the SVG export are the same drawing. Main thread
+//! Each chart is a function from its own data (a piece of the page's
+//! answers, see [`ChartData`] and [`crate::analysis`]) to drawing commands
+//! on any plotters backend, so the canvas on screen and the SVG export are
+//! the same drawing. Main thread
 //! only: plotters measures text through the page's DOM.
 
 mod anatomy;
@@ -21,6 +22,8 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use serde::Deserialize;
 use web_sys::HtmlCanvasElement;
+
+use wasm_bindgen::JsValue;
 
 use crate::analysis::{HistogramBins, PlanDetail, SweepLine};
 use crate::histogram::LengthSummary;
@@ -66,22 +69,6 @@ impl FromStr for ChartKind {
     }
 }
 
-impl ChartKind {
-    /// The fields of [`ChartData`] this chart reads. The page hands each
-    /// chart only these, and redraws it only when one of them changed: the
-    /// first figures arrive in several answers, and most of them concern
-    /// only some of the charts.
-    pub(crate) fn fields(self) -> &'static [&'static str] {
-        match self {
-            ChartKind::Histogram => &["max_len", "summary", "histogram"],
-            ChartKind::Comparison => &["reports"],
-            ChartKind::Sweep => &["sweep", "reports"],
-            ChartKind::Anatomy | ChartKind::Mask => &["detail"],
-            ChartKind::MaxLenSweep => &["max_len_sweep", "max_len"],
-        }
-    }
-}
-
 /// How to draw.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -101,25 +88,83 @@ impl Default for ChartOptions {
     }
 }
 
-/// What the charts draw: the fields of the page's `Analysis` they need.
-/// Each chart reads its own and says so when one is missing.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct ChartData {
-    /// The row length.
-    pub max_len: Option<u32>,
-    /// Length statistics.
-    pub summary: Option<LengthSummary>,
-    /// The binned histogram.
-    pub histogram: Option<HistogramBins>,
-    /// One report per algorithm shown.
-    pub reports: Vec<Report>,
+/// What a chart draws: the piece of the page's answers it needs, read
+/// from the page as the chart's own type (extra fields are ignored, so the
+/// page may hand over a whole answer, such as a `DataSummary`).
+pub(crate) enum ChartData {
+    /// The length histogram.
+    Histogram(LengthsChart),
+    /// Every algorithm's efficiency.
+    Comparison(ComparisonChart),
     /// The max-per-pack sweep.
-    pub sweep: Vec<SweepLine>,
-    /// The plan looked at closely.
-    pub detail: Option<PlanDetail>,
+    Sweep(SweepChart),
+    /// The plan looked at closely: its anatomy, or its example pack.
+    Detail(PlanDetail),
     /// The sweep over row lengths.
-    pub max_len_sweep: Vec<MaxLenPoint>,
+    MaxLenSweep(MaxLenChart),
+}
+
+/// The histogram chart's data: the lengths binned, and their statistics.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct LengthsChart {
+    /// The binned histogram (with the row length it is drawn against).
+    pub histogram: HistogramBins,
+    /// Length statistics, for the median and the count past max_len.
+    #[serde(default)]
+    pub summary: Option<LengthSummary>,
+}
+
+/// The comparison chart's data.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ComparisonChart {
+    /// One report per algorithm shown, in the page's order.
+    #[serde(default)]
+    pub reports: Vec<Report>,
+}
+
+/// The max-per-pack sweep chart's data.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct SweepChart {
+    /// One line per algorithm swept.
+    #[serde(default)]
+    pub lines: Vec<SweepLine>,
+    /// The reports shown above the chart: each one's limit is marked.
+    #[serde(default)]
+    pub reports: Vec<Report>,
+}
+
+/// The max_len sweep chart's data.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct MaxLenChart {
+    /// One point per candidate row length.
+    #[serde(default)]
+    pub points: Vec<MaxLenPoint>,
+    /// The current row length, marked.
+    #[serde(default)]
+    pub max_len: Option<u32>,
+}
+
+impl ChartData {
+    /// The data of a `kind` chart, from what the page passes.
+    ///
+    /// # Errors
+    /// The value is not the chart's data; the message names the chart and
+    /// what is missing.
+    pub(crate) fn read(kind: ChartKind, value: JsValue) -> Result<Self, String> {
+        fn read<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, String> {
+            serde_wasm_bindgen::from_value(value).map_err(|error| {
+                format!("the {what} chart cannot be drawn from this data: {error}")
+            })
+        }
+        Ok(match kind {
+            ChartKind::Histogram => ChartData::Histogram(read(value, "histogram")?),
+            ChartKind::Comparison => ChartData::Comparison(read(value, "comparison")?),
+            ChartKind::Sweep => ChartData::Sweep(read(value, "sweep")?),
+            ChartKind::Anatomy => ChartData::Detail(read(value, "anatomy")?),
+            ChartKind::Mask => ChartData::Detail(read(value, "mask")?),
+            ChartKind::MaxLenSweep => ChartData::MaxLenSweep(read(value, "max_len sweep")?),
+        })
+    }
 }
 
 /// Draws `kind` over the whole of `root`.
@@ -136,13 +181,16 @@ fn draw<DB: DrawingBackend>(
 ) -> Result<(), String> {
     root.fill(&style.background)
         .map_err(|error| error.to_string())?;
-    match kind {
-        ChartKind::Histogram => histogram::draw(root, data, style),
-        ChartKind::Comparison => comparison::draw(root, data, style),
-        ChartKind::Sweep => sweep::draw(root, data, style),
-        ChartKind::Anatomy => anatomy::draw(root, data, style),
-        ChartKind::Mask => mask::draw(root, data, style),
-        ChartKind::MaxLenSweep => max_len_sweep::draw(root, data, style),
+    match (kind, data) {
+        (ChartKind::Histogram, ChartData::Histogram(data)) => histogram::draw(root, data, style),
+        (ChartKind::Comparison, ChartData::Comparison(data)) => comparison::draw(root, data, style),
+        (ChartKind::Sweep, ChartData::Sweep(data)) => sweep::draw(root, data, style),
+        (ChartKind::Anatomy, ChartData::Detail(detail)) => anatomy::draw(root, detail, style),
+        (ChartKind::Mask, ChartData::Detail(detail)) => mask::draw(root, detail, style),
+        (ChartKind::MaxLenSweep, ChartData::MaxLenSweep(data)) => {
+            max_len_sweep::draw(root, data, style)
+        }
+        _ => Err("the chart's data is of another chart (see `ChartData::read`)".to_string()),
     }?;
     root.present().map_err(|error| error.to_string())
 }

@@ -11,7 +11,7 @@ use super::style::{
     area_size, clean_fraction, count_value, draw_if_too_small, draw_message, drawing_failed,
     format_factor_tick, sort_by_x, text_size, LegendRows, Point, TickedAxis,
 };
-use super::{ChartData, Style};
+use super::{Style, SweepChart};
 use crate::algorithms::Algorithm;
 use crate::analysis::SweepLine;
 
@@ -22,18 +22,18 @@ const MIN_TICK_SPACING_CSS: f64 = 22.0;
 #[inline(never)] // See `charts::draw`.
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    data: &ChartData,
+    data: &SweepChart,
     style: &Style,
 ) -> Result<(), String> {
     if draw_if_too_small(root, style)? {
         return Ok(());
     }
-    if data.sweep.is_empty() {
+    if data.lines.is_empty() {
         return draw_message(root, "No algorithms selected", style);
     }
     // The unlimited setting sits one step after the deepest limit.
     let deepest = data
-        .sweep
+        .lines
         .iter()
         .flat_map(|line| &line.points)
         .filter_map(|point| point.max_per_pack)
@@ -41,7 +41,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         .unwrap_or(0);
     let unlimited_x = f64::from(deepest) + 1.0;
     let lines: Vec<(&SweepLine, Vec<Point>)> = data
-        .sweep
+        .lines
         .iter()
         .map(|line| (line, line_points(line, unlimited_x)))
         .collect();
@@ -50,7 +50,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         return draw_message(root, "No sweep results yet", style);
     }
     let has_unlimited = data
-        .sweep
+        .lines
         .iter()
         .flat_map(|line| &line.points)
         .any(|point| point.max_per_pack.is_none());
@@ -71,14 +71,14 @@ pub(super) fn draw<DB: DrawingBackend>(
     // Speed-up is efficiency × the speed-up limit, the same for every point
     // of a dataset, so a second axis scaled by it reads the same lines.
     let limit = data
-        .sweep
+        .lines
         .iter()
         .flat_map(|line| &line.points)
         .filter(|point| point.efficiency.is_finite() && point.efficiency > 0.0)
         .map(|point| point.speedup / point.efficiency)
         .find(|limit| limit.is_finite() && *limit > 0.0);
 
-    let legend_height = draw_legend(root, &data.sweep, style)?;
+    let legend_height = draw_legend(root, &data.lines, style)?;
     let tick_font = style.subtle_text(11.5);
     let (percent_width, _) = text_size(root, "100%", &tick_font)?;
     let widest_factor = format!("{}0", format_factor_tick(limit.unwrap_or(1.0)));
@@ -243,7 +243,7 @@ pub(super) fn draw<DB: DrawingBackend>(
 
 /// The max-per-pack setting every report shown beside the sweep packs at
 /// (`Some(None)` for no limit), if they share one; no packing's aside.
-fn shared_setting(data: &ChartData) -> Option<Option<u32>> {
+fn shared_setting(data: &SweepChart) -> Option<Option<u32>> {
     let mut settings = data
         .reports
         .iter()

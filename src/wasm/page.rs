@@ -3,22 +3,19 @@
 //! charts). Reading files is the file engine's ([`super::files`]).
 
 use js_sys::BigUint64Array;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 use super::{compact_form, from_js, now_ms, to_js};
-use crate::analysis::{analyse, AnalysisError, AnalysisRequest};
-use crate::charts::{self, ChartKind, ChartOptions};
+use crate::analysis::{Analyser, AnalysisError};
+use crate::charts::{self, ChartData, ChartKind, ChartOptions};
 use crate::flops::{ModelPreset, ModelShape};
-use crate::histogram::{Histogram, HistogramError, LengthCounts};
+use crate::histogram::{HistogramError, LengthCounts};
 use crate::numbers::thousands;
-use crate::plan::PackGroup;
 use crate::presets::Preset;
-use crate::report::Report;
-use crate::{
-    pack_cached, Algorithm, MaxPerPack, OverlongOutcome, OverlongPolicy, PackOptions, SolutionCache,
-};
+use crate::Algorithm;
 
 /// Why an analysis failed, in the page's words: the engine's messages name
 /// the command line's options (`--max-len`), which the page calls by the
@@ -63,13 +60,40 @@ fn sequences(count: u64) -> String {
     format!("{} {noun}", thousands(count))
 }
 
-/// A dataset: counts of sequence lengths, merged from files or a preset.
+/// A dataset: counts of sequence lengths, merged from files or a preset,
+/// and the questions the page asks of it (see [`crate::analysis`]). Each
+/// method takes the question's request as a plain object and returns its
+/// answer; questions at the same row length and overlong policy share the
+/// histogram and the plans made on it.
 #[wasm_bindgen]
 pub struct Dataset {
-    counts: LengthCounts,
-    /// NNLSHP's solutions on this dataset's histograms, kept between calls
-    /// (a sweep asks for one setting at a time).
-    solutions: SolutionCache,
+    analyser: Analyser,
+}
+
+impl Dataset {
+    fn of(counts: LengthCounts) -> Dataset {
+        Dataset {
+            analyser: Analyser::new(counts, Box::new(now_ms)),
+        }
+    }
+
+    fn counts(&self) -> &LengthCounts {
+        self.analyser.counts()
+    }
+
+    /// Reads `request` as a `Q`, asks `ask` and passes the answer back; a
+    /// failure becomes a message in the page's words.
+    fn answer<Q: DeserializeOwned, A: Serialize>(
+        &mut self,
+        request: JsValue,
+        what: &str,
+        ask: impl FnOnce(&mut Analyser, &Q) -> Result<A, AnalysisError>,
+    ) -> Result<JsValue, JsError> {
+        let request: Q = from_js(request, what)?;
+        let answer = ask(&mut self.analyser, &request)
+            .map_err(|error| JsError::new(&analysis_message(&error)))?;
+        to_js(&answer)
+    }
 }
 
 /// Public methods, exported to JavaScript.
@@ -78,10 +102,7 @@ impl Dataset {
     /// An empty dataset.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Dataset {
-        Dataset {
-            counts: LengthCounts::new(),
-            solutions: SolutionCache::new(),
-        }
+        Dataset::of(LengthCounts::new())
     }
 
     /// A synthetic preset by name (see `presets()`).
@@ -94,10 +115,7 @@ impl Dataset {
                 known.join(", ")
             ))
         })?;
-        Ok(Dataset {
-            counts: preset.generate(),
-            solutions: SolutionCache::new(),
-        })
+        Ok(Dataset::of(preset.generate()))
     }
 
     /// A dataset from its compact form (see `pairs`): lengths and counts
@@ -109,115 +127,115 @@ impl Dataset {
         declared_max_len: Option<u32>,
     ) -> Result<Dataset, JsError> {
         let lengths = lengths.to_vec();
-        let counts = counts.to_vec();
-        if lengths.len() != counts.len() {
+        let numbers = counts.to_vec();
+        if lengths.len() != numbers.len() {
             return Err(JsError::new("lengths and counts differ in size"));
         }
-        let mut dataset = Dataset::new();
-        for (&length, &count) in lengths.iter().zip(&counts) {
+        let mut counts = LengthCounts::new();
+        for (&length, &count) in lengths.iter().zip(&numbers) {
             if length == 0 {
                 return Err(JsError::new("a length of 0 in the dataset's compact form"));
             }
-            dataset
-                .counts
+            counts
                 .add(length, count)
                 .map_err(|error| JsError::new(&error.to_string()))?;
         }
         if let Some(max_len) = declared_max_len {
-            dataset.counts.declare_max_len(max_len);
+            counts.declare_max_len(max_len);
         }
-        Ok(dataset)
+        Ok(Dataset::of(counts))
     }
 
     /// The compact form: `{lengths: BigUint64Array, counts: BigUint64Array,
     /// declared_max_len: number | null}`, lengths ascending.
     pub fn pairs(&self) -> Result<JsValue, JsError> {
-        compact_form(&self.counts)
+        compact_form(self.counts())
     }
 
     /// A copy of this dataset.
     pub fn copy(&self) -> Dataset {
-        Dataset {
-            counts: self.counts.clone(),
-            solutions: SolutionCache::new(),
-        }
+        Dataset::of(self.counts().clone())
     }
 
     /// Adds every sequence of `other`.
     pub fn merge(&mut self, other: &Dataset) -> Result<(), JsError> {
-        self.counts
-            .merge(&other.counts)
-            .map_err(|error| JsError::new(&error.to_string()))
+        let mut counts = self.counts().clone();
+        counts
+            .merge(other.counts())
+            .map_err(|error| JsError::new(&error.to_string()))?;
+        *self = Dataset::of(counts);
+        Ok(())
     }
 
     /// True when the dataset holds no sequence.
     #[wasm_bindgen(js_name = isEmpty)]
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.counts().is_empty()
     }
 
     /// The max_len to use when the user sets none.
     #[wasm_bindgen(js_name = defaultMaxLen)]
     pub fn default_max_len(&self) -> Option<f64> {
-        self.counts.default_max_len().map(|max_len| max_len as f64)
+        self.counts()
+            .default_max_len()
+            .map(|max_len| max_len as f64)
     }
 
-    /// Everything the page shows at one setting. `request` is an
-    /// `AnalysisRequest` (`{max_len?, overlong?, max_per_pack?, algorithms?,
-    /// sweep_depths?, detail_algorithm?, batch_size?, top_groups?}`); the
-    /// result an `Analysis`.
-    pub fn analyse(&mut self, request: JsValue) -> Result<JsValue, JsError> {
-        let request: AnalysisRequest = from_js(request, "analysis request")?;
-        let analysis = analyse(&self.counts, &request, &now_ms, &mut self.solutions)
-            .map_err(|error| JsError::new(&analysis_message(&error)))?;
-        to_js(&analysis)
+    /// The lengths at a row length: `SummaryRequest` → `DataSummary`.
+    pub fn summary(&mut self, request: JsValue) -> Result<JsValue, JsError> {
+        self.answer(request, "summary request", Analyser::summary)
     }
 
-    /// The plan of one algorithm, in the same shape as `packlab pack --json`
-    /// prints: the report's fields, `overlong` and `plan`. `request` is
-    /// `{algorithm, max_len?, overlong?, max_per_pack?, bucket_tokens?}`.
+    /// One algorithm's figures: `ReportRequest` → `AlgorithmReport`.
+    pub fn report(&mut self, request: JsValue) -> Result<JsValue, JsError> {
+        self.answer(request, "report request", Analyser::report)
+    }
+
+    /// The sweep over limits on sequences per pack: `SweepRequest` →
+    /// `SweepLine[]`.
+    pub fn sweep(&mut self, request: JsValue) -> Result<JsValue, JsError> {
+        self.answer(request, "sweep request", Analyser::sweep)
+    }
+
+    /// A closer look at one plan: `DetailRequest` → `PlanDetail`.
+    #[wasm_bindgen(js_name = planDetail)]
+    pub fn plan_detail(&mut self, request: JsValue) -> Result<JsValue, JsError> {
+        self.answer(request, "plan detail request", Analyser::plan_detail)
+    }
+
+    /// The LP bound on packs: `BoundRequest` → `BoundSummary`.
+    #[wasm_bindgen(js_name = lpBound)]
+    pub fn lp_bound(&mut self, request: JsValue) -> Result<JsValue, JsError> {
+        self.answer(request, "bound request", Analyser::lp_bound)
+    }
+
+    /// Dynamic padding: `DynamicPaddingRequest` → `DynamicPadding[]`.
+    #[wasm_bindgen(js_name = dynamicPadding)]
+    pub fn dynamic_padding(&mut self, request: JsValue) -> Result<JsValue, JsError> {
+        self.answer(
+            request,
+            "dynamic padding request",
+            Analyser::dynamic_padding,
+        )
+    }
+
+    /// Training FLOPs: `FlopsRequest` → `FlopsComparison`.
+    pub fn flops(&mut self, request: JsValue) -> Result<JsValue, JsError> {
+        self.answer(request, "FLOPs request", Analyser::flops)
+    }
+
+    /// The fast packers at other row lengths: `MaxLenRequest` →
+    /// `MaxLenPoint[]`.
+    #[wasm_bindgen(js_name = maxLenSweep)]
+    pub fn max_len_sweep(&mut self, request: JsValue) -> Result<JsValue, JsError> {
+        self.answer(request, "max_len sweep request", Analyser::max_len_sweep)
+    }
+
+    /// One algorithm's whole plan, in the shape `packlab pack --json`
+    /// prints: `PlanRequest` → `WholePlan`.
     #[wasm_bindgen(js_name = packPlan)]
     pub fn pack_plan(&mut self, request: JsValue) -> Result<JsValue, JsError> {
-        #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct PlanRequest {
-            algorithm: Algorithm,
-            #[serde(default)]
-            max_len: Option<u64>,
-            #[serde(default)]
-            overlong: OverlongPolicy,
-            #[serde(default)]
-            max_per_pack: MaxPerPack,
-            #[serde(default)]
-            bucket_tokens: Option<u32>,
-        }
-        #[derive(Serialize)]
-        struct PlanOutput<'a> {
-            #[serde(flatten)]
-            report: &'a Report,
-            overlong: &'a OverlongOutcome,
-            plan: &'a [PackGroup],
-        }
-        let request: PlanRequest = from_js(request, "plan request")?;
-        let max_len = request
-            .max_len
-            .or_else(|| self.counts.default_max_len())
-            .ok_or_else(|| JsError::new("the dataset holds no sequences"))?;
-        let (histogram, overlong) = Histogram::from_counts(&self.counts, max_len, request.overlong)
-            .map_err(|error| JsError::new(&error.to_string()))?;
-        let started = now_ms();
-        let options = PackOptions {
-            max_per_pack: request.max_per_pack.for_algorithm(request.algorithm),
-            bucket_tokens: request.bucket_tokens,
-        };
-        let plan = pack_cached(&histogram, request.algorithm, &options, &mut self.solutions)
-            .map_err(|error| JsError::new(&error.to_string()))?;
-        let report = Report::new(request.algorithm, &histogram, &plan, now_ms() - started);
-        to_js(&PlanOutput {
-            report: &report,
-            overlong: &overlong,
-            plan: &plan.groups,
-        })
+        self.answer(request, "plan request", Analyser::whole_plan)
     }
 }
 
@@ -289,10 +307,28 @@ pub fn models() -> Result<JsValue, JsError> {
     to_js(&list)
 }
 
-/// Draws a chart on a canvas (main thread only). `kind`: `histogram`,
-/// `comparison`, `sweep`, `anatomy` or `mask`; `data`: an `Analysis`-shaped
-/// object (each chart reads its own fields); `options`: `{dark?,
-/// pixel_ratio?, highlight?}`.
+/// A chart's kind, data and options as the page passes them (see
+/// `drawChart`).
+fn chart_request(
+    kind: &str,
+    data: JsValue,
+    options: JsValue,
+) -> Result<(ChartKind, ChartData, ChartOptions), JsError> {
+    let kind: ChartKind = kind.parse().map_err(|error: String| JsError::new(&error))?;
+    let data = ChartData::read(kind, data).map_err(|error| JsError::new(&error))?;
+    let options: ChartOptions = if options.is_undefined() || options.is_null() {
+        ChartOptions::default()
+    } else {
+        from_js(options, "chart options")?
+    };
+    Ok((kind, data, options))
+}
+
+/// Draws a chart on a canvas (main thread only). `kind` and its `data`:
+/// `histogram`, a `DataSummary` (its `histogram` and `summary`);
+/// `comparison`, `{reports}`; `sweep`, `{lines, reports}`; `anatomy` and
+/// `mask`, a `PlanDetail`; `max-len-sweep`, `{points, max_len}`.
+/// `options`: `{dark?, pixel_ratio?}`.
 #[wasm_bindgen(js_name = drawChart)]
 pub fn draw_chart(
     canvas: HtmlCanvasElement,
@@ -300,26 +336,8 @@ pub fn draw_chart(
     data: JsValue,
     options: JsValue,
 ) -> Result<(), JsError> {
-    let kind: ChartKind = kind.parse().map_err(|error: String| JsError::new(&error))?;
-    let data = from_js(data, "chart data")?;
-    let options: ChartOptions = if options.is_undefined() || options.is_null() {
-        ChartOptions::default()
-    } else {
-        from_js(options, "chart options")?
-    };
+    let (kind, data, options) = chart_request(kind, data, options)?;
     charts::draw_on_canvas(canvas, kind, &data, &options).map_err(|error| JsError::new(&error))
-}
-
-/// The fields of an analysis chart `kind` reads (see `drawChart`): the page
-/// hands each chart only these.
-#[wasm_bindgen(js_name = chartFields)]
-pub fn chart_fields(kind: &str) -> Result<Vec<String>, JsError> {
-    let kind: ChartKind = kind.parse().map_err(|error: String| JsError::new(&error))?;
-    Ok(kind
-        .fields()
-        .iter()
-        .map(|field| field.to_string())
-        .collect())
 }
 
 /// The same chart as SVG text, `width` × `height` pixels.
@@ -331,12 +349,6 @@ pub fn chart_svg(
     width: u32,
     height: u32,
 ) -> Result<String, JsError> {
-    let kind: ChartKind = kind.parse().map_err(|error: String| JsError::new(&error))?;
-    let data = from_js(data, "chart data")?;
-    let options: ChartOptions = if options.is_undefined() || options.is_null() {
-        ChartOptions::default()
-    } else {
-        from_js(options, "chart options")?
-    };
+    let (kind, data, options) = chart_request(kind, data, options)?;
     charts::draw_svg(kind, &data, &options, width, height).map_err(|error| JsError::new(&error))
 }

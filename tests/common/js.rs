@@ -4,13 +4,6 @@
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
-/// A value as the page passes it: plain JavaScript objects and numbers.
-pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .expect("serialisable")
-}
-
 /// `object[name]`.
 pub fn field(object: &JsValue, name: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(name)).expect("an object")

@@ -1,7 +1,7 @@
 // A chart on the page: a canvas sized in device pixels, drawn by the engine
 // on the main thread, redrawn when its size, the pixel ratio or the colour
 // scheme changes, and exportable as SVG or PNG. Every chart view owns one.
-import { drawChart, chartFields, chartSvg } from './pkg/packlab.js';
+import { drawChart, chartSvg } from './pkg/packlab.js';
 import { h } from './dom.js';
 import { download } from './download.js';
 
@@ -75,17 +75,12 @@ export class ChartFrame {
   }
 
   /**
-   * Draws `data` (an Analysis-shaped object, or null); `label` describes it
-   * for screen readers. The chart keeps only the fields it reads, and is
-   * redrawn only when their figures changed.
+   * Draws `data`, the chart's own piece of the engine's answers (see the
+   * engine's `drawChart`), or nothing for null; `label` describes it for
+   * screen readers. The chart is redrawn only when its figures changed.
    */
   show(data, label) {
     this.canvas.setAttribute('aria-label', label);
-    if (data !== null) {
-      this.fields ??= chartFields(this.kind);
-      const given = data;
-      data = Object.fromEntries(this.fields.filter((field) => given[field] !== undefined).map((field) => [field, given[field]]));
-    }
     if (sameData(data, this.data)) return;
     this.data = data;
     this.element.classList.toggle('has-data', data !== null);

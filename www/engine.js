@@ -29,7 +29,7 @@ export function startEngine() {
   module.catch(() => {});
   return {
     module,
-    analysisWorker: new WorkerClient({ name: 'analysis', module }),
-    nnlshpWorker: new WorkerClient({ name: 'nnlshp', module }),
+    fastWorker: new WorkerClient({ name: 'fast', module }),
+    slowWorker: new WorkerClient({ name: 'slow', module }),
   };
 }

@@ -1,10 +1,11 @@
 // A promise-based client for one Packlab compute worker (worker.js).
 //
-// Each request gets a job id. Requests carry a kind (by default their
-// action): when a newer request of the same kind has been sent, an older
-// one's result is dropped, so the page never shows an answer to a question
-// the user no longer asks. Cancelling terminates the worker, starts a fresh
-// one and lets the controller restore its dataset there.
+// Each request gets a job id; its promise resolves with the answer, or
+// rejects with the engine's message, or with DroppedResult when the worker
+// is cancelled: that terminates it, starts a fresh one and lets the
+// controller restore its dataset there.
+
+import { DroppedResult } from './dropped.js';
 
 // The worker's bundle (worker.js and the engine's bindings; see
 // scripts/build.sh), relative to the page.
@@ -12,21 +13,6 @@ const WORKER_URL = new URL('www/dist/worker.js', document.baseURI);
 
 /** A worker that dies this many times is not started again. */
 const MAX_FAILURES = 3;
-
-/** Why a request's promise was rejected without an answer. */
-export class DroppedResult extends Error {
-  /** `reason`: 'stale' (a newer request of its kind was sent) or 'cancelled'. */
-  constructor(reason) {
-    super(reason === 'stale' ? 'a newer request replaced this one' : 'the request was cancelled');
-    this.name = 'DroppedResult';
-    this.reason = reason;
-  }
-}
-
-/** True for the rejections that mean "no answer needed", not failure. */
-export function isDropped(error) {
-  return error instanceof DroppedResult;
-}
 
 export class WorkerClient {
   /**
@@ -42,10 +28,8 @@ export class WorkerClient {
     this.module = module;
     this.restore = restore;
     this.nextId = 1;
-    /** id → {resolve, reject, kind, onProgress} of requests awaiting an answer. */
+    /** id → {resolve, reject, onProgress} of requests awaiting an answer. */
     this.pending = new Map();
-    /** kind → id of the newest request of that kind. */
-    this.newest = new Map();
     /** Workers that died on their own (not cancelled); see fail(). */
     this.failures = 0;
     this.dead = null;
@@ -72,12 +56,12 @@ export class WorkerClient {
         throw error;
       },
     );
-    this.send('init', engine, { kind: 'init' }).catch(() => {
+    this.send('init', engine).catch(() => {
       // The failure reaches the next request's caller through fail().
     });
     const restore = this.restore();
     if (restore) {
-      this.send(restore.action, restore.args, { kind: 'restore' }).catch(() => {});
+      this.send(restore.action, restore.args).catch(() => {});
     }
   }
 
@@ -86,19 +70,14 @@ export class WorkerClient {
     return this.pending.size > 0;
   }
 
-  /** The kinds of the requests awaiting an answer. */
-  pendingKinds() {
-    return new Set([...this.pending.values()].map((entry) => entry.kind));
-  }
-
   /**
    * Asks the worker to run `action` with `args`. Resolves with its result,
    * rejects with an Error (the engine's message), or with DroppedResult.
    * `onProgress(value)` receives progress messages; `transfer` lists
    * buffers handed to the worker instead of copied.
    */
-  request(action, args, { kind = action, onProgress = null, transfer = [] } = {}) {
-    return this.send(action, args, { kind, onProgress, transfer });
+  request(action, args, { onProgress = null, transfer = [] } = {}) {
+    return this.send(action, args, { onProgress, transfer });
   }
 
   /**
@@ -106,13 +85,12 @@ export class WorkerClient {
    * messages still go out in the order they were sent, so one waiting for
    * its arguments holds back those after it.
    */
-  send(action, args, { kind, onProgress = null, transfer = [] }) {
+  send(action, args, { onProgress = null, transfer = [] } = {}) {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
-    this.newest.set(kind, id);
     const worker = this.worker;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, kind, onProgress });
+      this.pending.set(id, { resolve, reject, onProgress });
       this.outbox = this.outbox
         .then(() => args)
         .then((ready) => worker.postMessage({ id, action, args: ready }, transfer))
@@ -132,15 +110,13 @@ export class WorkerClient {
     const entry = this.pending.get(message.id);
     if (!entry) return;
     if ('progress' in message) {
-      if (this.newest.get(entry.kind) === message.id) entry.onProgress?.(message.progress);
+      entry.onProgress?.(message.progress);
       return;
     }
     this.pending.delete(message.id);
-    if (this.newest.get(entry.kind) !== message.id) {
-      entry.reject(new DroppedResult('stale'));
-    } else if ('error' in message) {
+    if ('error' in message) {
       entry.reject(new Error(message.error));
-      if (message.fatal) this.restart(new DroppedResult('cancelled'));
+      if (message.fatal) this.restart(new DroppedResult());
     } else {
       entry.resolve(message.result);
     }
@@ -166,12 +142,12 @@ export class WorkerClient {
 
   /** Abandons every request: terminates the worker and starts a fresh one. */
   cancel() {
-    this.restart(new DroppedResult('cancelled'));
+    this.restart(new DroppedResult());
   }
 
   terminate() {
     this.worker.terminate();
-    for (const entry of this.pending.values()) entry.reject(new DroppedResult('cancelled'));
+    for (const entry of this.pending.values()) entry.reject(new DroppedResult());
     this.pending.clear();
   }
 }

@@ -1,9 +1,11 @@
 // Packlab's compute worker: it holds one dataset and answers the page's
 // requests from a table of actions. It runs the page's engine, and loads
-// the file engine when files are first read (see src/wasm/mod.rs). The page runs two of these: one for
-// reading files and the fast packers, one for NNLSHP, whose long runs are
-// cancelled by restarting its worker. A third, started for each plan of the
-// user's own sequences and ended after it, runs `assignFiles` alone.
+// the file engine when files are first read (see src/wasm/mod.rs). The
+// page runs two of these: the fast one reads files and answers the fast
+// questions; the slow one runs NNLSHP, the optimal packer and the LP
+// bound, whose long runs are cancelled by restarting its worker. A third,
+// started for each plan of the user's own sequences and ended after it,
+// runs `assignFiles` alone.
 //
 // Messages in: {id, action, args}. Out: {id, result} or {id, error, fatal},
 // and {id, progress} while files are read. Requests run one at a time, in
@@ -116,15 +118,18 @@ const actions = {
     return { value: true };
   },
 
-  /** Everything the page shows at one setting (an `Analysis`). */
-  analyse(request) {
-    return { value: dataset.analyse(request) };
-  },
-
-  /** One algorithm's full plan, as `packlab pack --json` prints it. */
-  packPlan(request) {
-    return { value: dataset.packPlan(request) };
-  },
+  // One action per question the page asks (see the engine's `Dataset` and
+  // www/questions.js).
+  summary: (request) => ({ value: dataset.summary(request) }),
+  report: (request) => ({ value: dataset.report(request) }),
+  sweep: (request) => ({ value: dataset.sweep(request) }),
+  planDetail: (request) => ({ value: dataset.planDetail(request) }),
+  lpBound: (request) => ({ value: dataset.lpBound(request) }),
+  dynamicPadding: (request) => ({ value: dataset.dynamicPadding(request) }),
+  flops: (request) => ({ value: dataset.flops(request) }),
+  maxLenSweep: (request) => ({ value: dataset.maxLenSweep(request) }),
+  /** One algorithm's whole plan, as `packlab pack --json` prints it. */
+  packPlan: (request) => ({ value: dataset.packPlan(request) }),
 
   /**
    * Which of the user's sequences go in which pack, as `packlab assign`

@@ -42,12 +42,11 @@ export class AnatomyView extends View {
 
   update(model) {
     this.model = model;
-    const analysis = model.analysis;
     const name = algorithmLabel(model.settings.detail);
     setText(this.section.heading, `Pack anatomy: ${name}`);
     setText(this.section.lede, `How ${name}'s packs are made: how many sequences each holds, how full it is, and its most used compositions.`);
     this.chart.setStale(model.stale);
-    const detail = analysis?.detail ?? null;
+    const detail = model.detail;
     if (!detail) {
       if (this.shownKey) {
         this.shownKey = null;
@@ -109,14 +108,14 @@ export class AnatomyView extends View {
       .map((count, index) => `${countOf(count, 'pack')} ${count === 1 ? 'holds' : 'hold'} ${index + 1}`)
       .join(', ');
     this.chart.show(
-      { ...analysis, detail },
+      detail,
       `Pack anatomy of ${name}: ${perPackText}; ${formatCount(report.full_packs)} of ${formatCount(report.packs)} packs are full. The tables follow.`,
     );
   }
 
   pendingNote(model, name) {
-    if (model.settings.detail === 'nnlshp' && model.nnlshp.cancelled) return 'NNLSHP was cancelled. Run it again from the bar above, or choose another algorithm.';
-    if (model.settings.detail === 'nnlshp' && model.nnlshp.failed) return 'NNLSHP could not finish: see the message on the left.';
-    return model.analysis ? `Computing ${name}'s plan…` : '';
+    if (model.settings.detail === 'nnlshp' && model.slow.cancelled) return 'NNLSHP was cancelled. Run it again from the bar above, or choose another algorithm.';
+    if (model.settings.detail === 'nnlshp' && model.slow.failed) return 'NNLSHP could not finish: see the message on the left.';
+    return model.summary ? `Computing ${name}'s plan…` : '';
   }
 }

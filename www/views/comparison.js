@@ -1,7 +1,6 @@
 // The algorithms side by side: one chart, and the results table with the
 // exact figures (each cell's data-value holds the report's raw number).
-// Where the engine computes the LP bound on packs, a last column gives each
-// plan's gap to it (`td[data-metric=lp_gap]`: packs − bound; its
+// A last column gives each plan's gap to the LP bound on packs (`td[data-metric=lp_gap]`: packs − bound; its
 // data-fraction: the gap over the bound), and `[data-testid=lp-bound]` the
 // bound itself (data-value: packs).
 import { View, h, setText } from '../dom.js';
@@ -93,20 +92,19 @@ export class ComparisonView extends View {
 
   update(model) {
     this.model = model;
-    const analysis = model.analysis;
+    const reportList = model.reports;
     this.chart.setStale(model.stale);
-    if (!analysis) return;
-    const key = [analysis, model.pending.join(','), model.nnlshp.cancelled, model.nnlshp.failed, model.settings.algorithms.join(','), model.settings.bucketTokens, model.lpBound?.pending];
+    if (!model.summary) return;
+    const key = [reportList, model.bound, model.pending.join(','), model.slow.cancelled, model.slow.failed, model.failed, model.settings.algorithms.join(','), model.settings.bucketTokens, model.lpBound.pending];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
 
-    const reports = new Map(analysis.reports.map((report) => [report.algorithm, report]));
-    // undefined: the engine has no LP bound; null: still computing.
-    const lpBound = analysis.lp_bound;
-    const showGap = lpBound !== undefined;
-    this.gapHeader.hidden = !showGap;
+    const reports = new Map(reportList.map((report) => [report.algorithm, report]));
+    // null while computing.
+    const lpBound = model.bound;
+    this.gapHeader.hidden = false;
     let best = null;
-    for (const report of analysis.reports) {
+    for (const report of reportList) {
       if (report.algorithm !== 'none' && (!best || report.packs < best.packs)) best = report;
     }
     const rows = model.settings.algorithms.map((name) => {
@@ -119,11 +117,11 @@ export class ComparisonView extends View {
         const slow = name === 'nnlshp' || name === 'optimal';
         let note = null;
         if (model.failed) note = 'No figures at these settings: see the message on the left.';
-        else if (slow && model.nnlshp.cancelled) note = `Cancelled: run ${algorithmLabel(name)} again from the bar above.`;
-        else if (slow && model.nnlshp.failed) note = 'Failed: see the message on the left.';
+        else if (slow && model.slow.cancelled) note = `Cancelled: run ${algorithmLabel(name)} again from the bar above.`;
+        else if (slow && model.slow.failed) note = 'Failed: see the message on the left.';
         const spinner = note === null ? h('span', { class: 'spinner spinner--inline', 'aria-hidden': 'true' }) : null;
         return h('tr', { 'data-algorithm': name, 'data-pending': 'true' }, header,
-          h('td', { colspan: COLUMNS.length + (showGap ? 1 : 0), class: 'pending-cell' }, spinner, note ?? 'Computing…'));
+          h('td', { colspan: COLUMNS.length + 1, class: 'pending-cell' }, spinner, note ?? 'Computing…'));
       }
       if (best && report === best) {
         header.append(' ', h('span', { class: 'badge', text: 'best' }));
@@ -139,13 +137,13 @@ export class ComparisonView extends View {
             text: column.format(value),
           });
         }),
-        showGap ? this.gapCell(report, lpBound, model.lpBound) : null,
+        this.gapCell(report, lpBound, model.lpBound),
       );
     });
     this.body.replaceChildren(...rows);
     this.empty.hidden = model.settings.algorithms.length > 0;
 
-    const any = analysis.reports[0];
+    const any = reportList[0];
     if (any) {
       this.bound.dataset.value = String(any.volume_bound);
       setText(this.bound, `No plan can use fewer than ${formatCount(any.volume_bound)} packs (the volume bound: ceil(tokens / max_len) = ceil(${formatCount(any.tokens)} / ${formatCount(any.max_len)})).`);
@@ -159,15 +157,15 @@ export class ComparisonView extends View {
     }
 
     this.showLpBound(lpBound, model.lpBound);
-    const optimal = analysis.reports.find((report) => report.optimality);
+    const optimal = reportList.find((report) => report.optimality);
     this.optimality.hidden = !optimal;
     setText(this.optimality, optimal ? optimalityText(optimal) : '');
-    this.showBucketing(analysis, model.settings.bucketTokens);
+    this.showBucketing(reportList, model.settings.bucketTokens);
 
-    const described = analysis.reports
+    const described = reportList
       .map((report) => `${algorithmLabel(report.algorithm)} ${formatPercent(report.efficiency)} efficient, ${formatCount(report.packs)} packs`)
       .join('; ');
-    this.chart.show(analysis, `Efficiency of each packing algorithm: ${described || 'none chosen'}. The results table follows.`);
+    this.chart.show({ reports: reportList }, `Efficiency of each packing algorithm: ${described || 'none chosen'}. The results table follows.`);
   }
 
   /** A plan's packs over the LP bound, or why that is not known yet. */
@@ -189,8 +187,7 @@ export class ComparisonView extends View {
 
   /** The LP bound in words, where the engine computes one. */
   showLpBound(lpBound, status) {
-    this.lpBound.hidden = lpBound === undefined;
-    if (lpBound === undefined) return;
+    this.lpBound.hidden = false;
     if (!lpBound) {
       delete this.lpBound.dataset.value;
       setText(this.lpBound, status?.cancelled ? 'The LP bound was cancelled with the slow algorithms.' : 'Computing the LP bound on packs…');
@@ -211,8 +208,8 @@ export class ComparisonView extends View {
    * note's data-bucket-tokens and data-bucketing-cost hold the raw figures.
    * `setting`: the width the user set, or null for automatic.
    */
-  showBucketing(analysis, setting) {
-    const report = analysis.reports.find((entry) => entry.algorithm === 'nnlshp');
+  showBucketing(reports, setting) {
+    const report = reports.find((entry) => entry.algorithm === 'nnlshp');
     const name = algorithmLabel('nnlshp');
     let text = '';
     if (report?.bucket_tokens) {

@@ -173,7 +173,7 @@ export class DataPanel extends View {
       this.notes.hidden = notes.length === 0;
     }
 
-    const summary = model.analysis?.summary;
+    const summary = model.summary?.summary;
     if (dataset && summary && !model.failed) {
       setText(this.current, `${countOf(summary.sequences, 'sequence')}, ${countOf(summary.tokens, 'token')}.`);
     } else {

@@ -61,14 +61,13 @@ export class DynamicPaddingView extends View {
   }
 
   update(model) {
-    const analysis = model.analysis;
     this.element.classList.toggle('is-stale', model.stale);
-    if (!analysis) return;
-    const key = [analysis.dynamic_padding, analysis.reports, model.settings.batch, model.paddingPending];
+    if (!model.summary) return;
+    const key = [model.dynamicPadding, model.reports, model.settings.batch, model.paddingPending];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
 
-    const entries = [...analysis.dynamic_padding].sort((a, b) => a.batch_size - b.batch_size);
+    const entries = [...model.dynamicPadding].sort((a, b) => a.batch_size - b.batch_size);
     if (entries.length === 0) {
       const note = model.paddingPending ? 'Computing…' : 'No figures for these settings.';
       this.body.replaceChildren(h('tr', {}, h('td', { colspan: COLUMNS.length + 3, class: 'pending-cell', text: note })));
@@ -97,7 +96,7 @@ export class DynamicPaddingView extends View {
     }));
 
     let best = null;
-    for (const report of analysis.reports) {
+    for (const report of model.reports) {
       if (report.algorithm !== 'none' && (!best || report.packs < best.packs)) best = report;
     }
     setText(this.reference, best

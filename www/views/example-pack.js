@@ -46,7 +46,7 @@ export class ExamplePackView extends View {
         : `A typical ${name} pack: of median fill (half of the packs hold fewer tokens, half more), the most frequent of that fill, and what the model is told about it.`,
     );
     this.chart.setStale(model.stale);
-    const detail = model.analysis?.detail ?? null;
+    const detail = model.detail;
     if (!detail) {
       if (this.shown) {
         this.shown = null;
@@ -54,7 +54,7 @@ export class ExamplePackView extends View {
         setText(this.summary, '');
       }
       this.chart.show(null, `Example ${name} pack: not computed yet.`);
-      this.chart.setNote(model.analysis ? (model.nnlshp.cancelled || model.nnlshp.failed ? 'No plan to show.' : `Computing ${name}'s plan…`) : '');
+      this.chart.setNote(model.summary ? (model.slow.cancelled || model.slow.failed ? 'No plan to show.' : `Computing ${name}'s plan…`) : '');
       return;
     }
     this.chart.setNote('');
@@ -97,7 +97,7 @@ export class ExamplePackView extends View {
     }
     this.body.replaceChildren(...rows);
     this.chart.show(
-      { max_len: model.analysis.max_len, detail },
+      detail,
       `An example ${name} pack of ${example.length} sequences (${example.join(', ')} tokens) in a row of ${maxLen}: ` +
         'the attention mask is block-diagonal and position ids restart at 0 for each sequence. The table follows.',
     );

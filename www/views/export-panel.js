@@ -70,7 +70,7 @@ export class ExportPanel extends View {
     setText(this.planButton, model.plan.busy ? 'Packing…' : `${algorithm} plan (JSON)`);
     this.planButton.disabled = !ready || model.plan.busy;
     this.planButton.setAttribute('aria-busy', String(model.plan.busy));
-    this.csvButton.disabled = !ready || !model.analysis?.reports.length;
+    this.csvButton.disabled = !ready || !model.reports.length;
     this.linkButton.disabled = !ready;
     setText(this.planAlgorithm, algorithm);
     if (this.linkInput.value !== location.href) this.linkInput.value = location.href;

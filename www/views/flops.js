@@ -161,12 +161,11 @@ export class FlopsView extends View {
     if (shape) this.showShape(shape);
 
     this.element.classList.toggle('is-stale', model.stale);
-    const analysis = model.analysis;
-    if (!analysis) return;
-    const key = [analysis, modelText(setting)];
+    if (!model.summary) return;
+    const flops = model.flops;
+    const key = [flops, model.reports, modelText(setting), model.settings.batch];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
-    const flops = analysis.flops;
     if (!flops) {
       this.body.replaceChildren();
       setText(this.modelNote, 'No FLOPs estimate for these settings.');
@@ -234,7 +233,9 @@ export class FlopsView extends View {
         cells(flops.no_packing)),
     ];
     // No packing's report is the baseline above.
-    const packed = analysis.reports.map((report, index) => [report, flops.packing[index]]).filter(([report]) => report.algorithm !== 'none');
+    // Each report shown, with its FLOPs once they are estimated.
+    const pairs = new Map(flops.packing.map((plan) => [plan.algorithm, plan.pair]));
+    const packed = model.reports.filter((report) => report.algorithm !== 'none').map((report) => [report, pairs.get(report.algorithm)]);
     if (packed.length) rows.push(group('Packing'));
     for (const [report, pair] of packed) {
       rows.push(h('tr', { 'data-workload': 'packing', 'data-algorithm': report.algorithm },
@@ -243,9 +244,9 @@ export class FlopsView extends View {
           algorithmLabel(report.algorithm)),
         cells(pair)));
     }
-    const padding = analysis.dynamic_padding
-      .map((entry, index) => [entry, flops.dynamic_padding[index]])
-      .filter(([entry]) => entry.batch_size === model.settings.batch);
+    const padding = flops.dynamicPadding
+      .filter(({ entry }) => entry.batch_size === model.settings.batch)
+      .map(({ entry, pair }) => [entry, pair]);
     if (padding.length) rows.push(group(`Instead of packing: dynamic padding, batch size ${formatCount(model.settings.batch)}`));
     for (const [entry, pair] of padding) {
       rows.push(h('tr', { 'data-workload': 'dynamic-padding', 'data-scheme': entry.scheme, 'data-batch-size': String(entry.batch_size) },

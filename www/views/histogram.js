@@ -56,11 +56,11 @@ export class HistogramView extends View {
 
   update(model) {
     this.model = model;
-    const analysis = model.analysis;
+    const data = model.summary;
     this.chart.setStale(model.stale);
-    if (!analysis || analysis.histogram === this.shown?.histogram) return;
-    this.shown = analysis;
-    const { summary, histogram, overlong } = analysis;
+    if (!data || data === this.shown) return;
+    this.shown = data;
+    const { summary, histogram, overlong } = data;
 
     for (const [key, , format] of STATISTICS) {
       const cell = this.values.get(key);
@@ -71,14 +71,14 @@ export class HistogramView extends View {
     above.dataset.value = String(summary.overlong_sequences);
     setText(above, `${formatCount(summary.overlong_sequences)} (${formatPercent(summary.overlong_sequences / summary.sequences, 1)})`);
     // Of the rows computed once the overlong policy has run, as the verdict and the table count it.
-    const unpacked = analysis.no_packing.padding_fraction;
+    const unpacked = data.no_packing.padding_fraction;
     this.paddingLine.dataset.value = String(unpacked);
     setText(this.paddingLine, `padding without packing: ${formatPercent(unpacked, 1)}`);
 
     const policy = overlong.policy;
-    let overlongText = `No sequence is longer than max_len ${formatCount(analysis.max_len)}.`;
+    let overlongText = `No sequence is longer than max_len ${formatCount(data.max_len)}.`;
     if (summary.overlong_sequences > 0) {
-      const count = `${countOf(summary.overlong_sequences, 'sequence')} ${summary.overlong_sequences === 1 ? 'is' : 'are'} longer than max_len ${formatCount(analysis.max_len)}`;
+      const count = `${countOf(summary.overlong_sequences, 'sequence')} ${summary.overlong_sequences === 1 ? 'is' : 'are'} longer than max_len ${formatCount(data.max_len)}`;
       overlongText = policy === 'drop'
         ? `${count}: left out (${countOf(overlong.tokens_lost, 'token')}).`
         : `${count}: truncated, losing ${countOf(overlong.tokens_lost, 'token')}.`;
@@ -87,10 +87,10 @@ export class HistogramView extends View {
 
     const label =
       `Histogram of ${formatCount(summary.sequences)} sequence lengths from ${formatCount(summary.min)} to ${formatCount(summary.max)} tokens, ` +
-      `median ${formatCount(summary.median)}, with max_len ${formatCount(analysis.max_len)} marked` +
+      `median ${formatCount(summary.median)}, with max_len ${formatCount(data.max_len)} marked` +
       (histogram.bin_width > 1 ? `, in bins of ${formatCount(histogram.bin_width)} tokens` : '') +
       '. The statistics follow the chart.';
-    this.chart.show({ max_len: analysis.max_len, summary, histogram }, label);
+    this.chart.show(data, label);
     this.binsFilled = false;
     if (this.binsDisclosure.open) this.fillBins();
   }

@@ -58,15 +58,15 @@ export class MaxLenSweepView extends View {
 
   update(model) {
     this.model = model;
-    const analysis = model.analysis;
     const sweep = model.maxLenSweep;
     this.chart.setStale(model.stale || sweep.pending);
-    if (!analysis) return;
-    const key = [analysis, sweep.pending, sweep.error, sweep.truncatedInstead];
+    if (!model.summary) return;
+    const maxLen = model.summary.max_len;
+    const key = [sweep.points, maxLen, sweep.pending, sweep.error, sweep.truncatedInstead];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
 
-    const points = analysis.max_len_sweep;
+    const points = sweep.points;
     let note = '';
     if (sweep.error) note = `The sweep could not be computed: ${sweep.error}`;
     else if (sweep.algorithms.length === 0) note = 'Choose one of the fast algorithms (no packing, SPFHP, LPFHP, BFD) under Settings to sweep max_len.';
@@ -83,7 +83,7 @@ export class MaxLenSweepView extends View {
         h('span', { class: `swatch swatch--${name}`, 'aria-hidden': 'true' }), algorithmLabel(name))),
     );
     this.body.replaceChildren(...points.map((point) => {
-      const current = point.reasons.includes('current') || point.max_len === analysis.max_len;
+      const current = point.reasons.includes('current') || point.max_len === maxLen;
       const reasons = point.reasons.filter((reason) => reason !== 'current').map((reason) => REASONS[reason] ?? reason);
       return h('tr', { 'data-max-len': String(point.max_len), 'data-current': current ? 'true' : null, class: current ? 'is-current' : null },
         h('th', { scope: 'row' },
@@ -123,6 +123,6 @@ export class MaxLenSweepView extends View {
     const described = best.length
       ? `Least compute: ${algorithmLabel(best[0].result.algorithm)} at max_len ${formatCount(best[0].point.max_len)}, ${formatSpeedup(best[0].result.relative_compute, 2)} of padding at the current max_len, losing ${formatPercent(best[0].point.tokens_lost_fraction)} of tokens.`
       : 'No packing results yet.';
-    this.chart.show(analysis, `Relative compute and efficiency against max_len. ${described} The table follows.`);
+    this.chart.show({ points, max_len: maxLen }, `Relative compute and efficiency against max_len. ${described} The table follows.`);
   }
 }

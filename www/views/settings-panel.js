@@ -192,7 +192,7 @@ export class SettingsPanel extends View {
     this.maxLen.show(settings.maxLen);
     this.batch.show(settings.batch);
     this.bucket.show(settings.bucketTokens);
-    const automatic = model.nnlshp.automaticBucketTokens;
+    const automatic = model.slow.automaticBucketTokens;
     let placeholder = 'automatic';
     if (automatic === 1) placeholder = 'automatic (1, exact)';
     else if (automatic !== null) placeholder = `automatic (${formatCount(automatic)})`;

@@ -38,18 +38,18 @@ export class StatusBar extends View {
   }
 
   update(model) {
-    const { nnlshp } = model;
-    const running = nnlshp.running;
-    const visible = Boolean(running) || nnlshp.cancelled;
+    const { slow } = model;
+    const running = slow.running;
+    const visible = Boolean(running) || slow.cancelled;
     this.element.hidden = !visible;
     this.element.classList.toggle('is-running', Boolean(running));
     this.cancelButton.hidden = !running;
-    this.resumeButton.hidden = running || !nnlshp.cancelled;
+    this.resumeButton.hidden = running || !slow.cancelled;
     this.spinner.hidden = !running;
     this.meter.hidden = !running;
 
     if (running) {
-      const step = `step ${nnlshp.finished + 1} of ${nnlshp.total}`;
+      const step = `step ${slow.finished + 1} of ${slow.total}`;
       const what = {
         report: `the plan at ${formatDepth(running.depth)} per pack`,
         detail: 'the closer look',
@@ -61,13 +61,13 @@ export class StatusBar extends View {
       // One short line: the bar floats over the results, on a phone too.
       setText(this.text, `${who}: ${what}, ${step}`);
       this.element.title = `${who} is computing ${what} (${step}); the other results are ready, and nothing waits for it.`;
-      this.meter.value = nnlshp.total ? nnlshp.finished / nnlshp.total : 0;
-      this.startedAt = nnlshp.startedAt;
+      this.meter.value = slow.total ? slow.finished / slow.total : 0;
+      this.startedAt = slow.startedAt;
       this.startClock();
     } else {
       this.stopClock();
       this.element.title = '';
-      if (nnlshp.cancelled) setText(this.text, 'The slow computations (NNLSHP, and the optimal packer and LP bound where available) were cancelled: their figures are missing below.');
+      if (slow.cancelled) setText(this.text, 'The slow computations (NNLSHP, the optimal packer and the LP bound) were cancelled: their figures are missing below.');
     }
   }
 

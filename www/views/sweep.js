@@ -69,15 +69,14 @@ export class SweepView extends View {
 
   update(model) {
     this.model = model;
-    const analysis = model.analysis;
     this.chart.setStale(model.stale);
-    if (!analysis) return;
-    const key = [analysis, model.limits, model.sweepPending];
+    if (!model.summary) return;
+    const key = [model.sweep, model.reports, model.limits, model.sweepPending, model.slow.cancelled];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
 
     const names = model.sweepAlgorithms;
-    const lines = new Map(analysis.sweep.map((line) => [line.algorithm, line]));
+    const lines = new Map(model.sweep.map((line) => [line.algorithm, line]));
     this.head.replaceChildren(
       h('th', { scope: 'col', text: 'Max per pack' }),
       ...names.map((name) => h('th', { scope: 'col', class: 'number' },
@@ -111,18 +110,18 @@ export class SweepView extends View {
     const nnlshpLine = lines.get('nnlshp');
     const nnlshpShown = names.includes('nnlshp');
     const done = nnlshpLine?.points.length ?? 0;
-    this.progress.textContent = nnlshpShown && done < model.sweepDepths.length && !model.nnlshp.cancelled
+    this.progress.textContent = nnlshpShown && done < model.sweepDepths.length && !model.slow.cancelled
       ? `NNLSHP: ${done} of ${model.sweepDepths.length} settings computed so far.`
       : '';
 
-    setText(this.cost, capCost(analysis.sweep));
+    setText(this.cost, capCost(model.sweep));
 
-    const described = analysis.sweep
+    const described = model.sweep
       .map((line) => {
         const last = line.points[line.points.length - 1];
         return `${algorithmLabel(line.algorithm)} reaches ${formatPercent(last.efficiency)} at ${formatDepth(last.max_per_pack)} per pack`;
       })
       .join('; ');
-    this.chart.show(analysis, `Efficiency against max sequences per pack, 1 to 16 and unlimited: ${described || 'no algorithm chosen'}. The table follows.`);
+    this.chart.show({ lines: model.sweep, reports: model.reports }, `Efficiency against max sequences per pack, 1 to 16 and unlimited: ${described || 'no algorithm chosen'}. The table follows.`);
   }
 }

@@ -33,20 +33,19 @@ export class TrainingView extends View {
   }
 
   update(model) {
-    const analysis = model.analysis;
     setText(this.section.lede, `One epoch at a batch size of ${formatCount(model.settings.batch)} rows, before and after packing.`);
     this.element.classList.toggle('is-stale', model.stale);
-    if (!analysis) return;
-    const key = [analysis.training, model.pending.join(','), model.settings.algorithms.join(','), model.nnlshp.cancelled];
+    if (!model.summary) return;
+    const key = [model.training, model.pending.join(','), model.settings.algorithms.join(','), model.slow.cancelled];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
-    const figures = new Map(analysis.training.map((entry) => [entry.algorithm, entry]));
+    const figures = new Map(model.training.map((entry) => [entry.algorithm, entry]));
     this.body.replaceChildren(
       ...model.settings.algorithms.map((name) => {
         const entry = figures.get(name);
         const header = h('th', { scope: 'row' }, h('span', { class: `swatch swatch--${name}`, 'aria-hidden': 'true' }), algorithmLabel(name));
         if (!entry) {
-          const note = name === 'nnlshp' && model.nnlshp.cancelled ? 'Cancelled.' : 'Computing…';
+          const note = (name === 'nnlshp' || name === 'optimal') && model.slow.cancelled ? 'Cancelled.' : 'Computing…';
           return h('tr', { 'data-algorithm': name, 'data-pending': 'true' }, header, h('td', { colspan: 4, class: 'pending-cell', text: note }));
         }
         const saved = 1 - entry.steps_per_epoch / entry.unpacked_steps_per_epoch;

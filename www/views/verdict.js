@@ -24,17 +24,17 @@ function bestReport(reports) {
 
 /**
  * What the overlong policy did to the data, in one sentence, or '' when no
- * sequence is longer than max_len. `summary` describes the data as read.
+ * sequence is longer than max_len. `data`: a `DataSummary`.
  */
-function lossSentence(analysis) {
-  const { overlong, summary, max_len: maxLen } = analysis;
+function lossSentence(data) {
+  const { overlong, summary, max_len: maxLen } = data;
   if (!overlong || overlong.sequences === 0) return '';
   const share = formatPercent(overlong.sequences / summary.sequences, 1);
   const tokenShare = formatPercent(overlong.tokens_lost / summary.tokens, 1);
   const subject = `${countOf(overlong.sequences, 'sequence')} (${share}) ${overlong.sequences === 1 ? 'is' : 'are'} longer than max_len ${formatCount(maxLen)}`;
   if (overlong.policy === 'drop') {
     return `${subject} and ${overlong.sequences === 1 ? 'is' : 'are'} dropped: ${formatCount(overlong.tokens_lost)} tokens (${tokenShare} of the data) are never trained on, ` +
-      `and every figure here counts the ${countOf(analysis.no_packing.sequences, 'sequence')} kept.`;
+      `and every figure here counts the ${countOf(data.no_packing.sequences, 'sequence')} kept.`;
   }
   return `${subject} and ${overlong.sequences === 1 ? 'is' : 'are'} truncated to it: ${formatCount(overlong.tokens_lost)} tokens (${tokenShare} of the data) are cut off and never trained on.`;
 }
@@ -77,13 +77,13 @@ export class VerdictView extends View {
   }
 
   update(model) {
-    const analysis = model.failed ? null : model.analysis;
+    const data = model.failed ? null : model.summary;
     this.element.classList.toggle('is-stale', model.stale && !model.failed);
-    this.element.classList.toggle('is-empty', !analysis);
-    setText(this.loss, analysis ? lossSentence(analysis) : '');
+    this.element.classList.toggle('is-empty', !data);
+    setText(this.loss, data ? lossSentence(data) : '');
     this.loss.hidden = !this.loss.textContent;
     this.figures.hidden = model.failed;
-    if (!analysis) {
+    if (!data) {
       let headline = 'Measuring the padding in the example data…';
       if (model.engine === 'failed') headline = 'Packlab could not start in this browser.';
       else if (model.failed) headline = 'No figures at these settings.';
@@ -97,13 +97,13 @@ export class VerdictView extends View {
       setText(this.sentence, model.failed ? model.error?.message ?? '' : '');
       return;
     }
-    const unpacked = analysis.no_packing.padding_fraction;
+    const unpacked = data.no_packing.padding_fraction;
     setText(this.headline, `Without packing, ${formatPercent(unpacked, 1)} of the compute is padding.`);
     setText(this.padding.value, formatPercent(unpacked, 1));
     this.padding.element.dataset.value = String(unpacked);
-    setText(this.padding.label, `padding without packing, max_len ${formatCount(analysis.max_len)}`);
+    setText(this.padding.label, `padding without packing, max_len ${formatCount(data.max_len)}`);
 
-    const best = bestReport(analysis.reports);
+    const best = bestReport(model.reports);
     const waiting = model.pending.filter((name) => name !== 'none');
     this.best.element.classList.toggle('figure--good', Boolean(best));
     if (!best) {

@@ -1,5 +1,6 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! The sweep over row lengths, against packing each length directly.
+// Native only: proptest.
+#![cfg(not(target_arch = "wasm32"))]
 
 // What this file shares with other test files, from tests/common/.
 mod common {

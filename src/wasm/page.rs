@@ -65,6 +65,7 @@ fn sequences(count: u64) -> String {
 
 /// A dataset: counts of sequence lengths, merged from files or a preset.
 #[wasm_bindgen]
+#[derive(Debug)]
 pub struct Dataset {
     counts: LengthCounts,
     /// NNLSHP's solutions on this dataset's histograms, kept between calls

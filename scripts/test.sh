@@ -8,12 +8,15 @@ step() { printf '\n== %s\n' "$*"; }
 # Cargo builds with the versions in Cargo.lock (`--locked`): a change to
 # the dependencies that the lock does not record fails here, not later.
 
-# `--fast` (npm run test:fast): formatting, the native lints and the
-# native tests only, for the edit–test loop (a minute or two, warm).
+# `--fast` (npm run test:fast): formatting, the native lints, the native
+# tests and the JavaScript unit tests only, for the edit–test loop (a
+# minute or two, warm).
 if [[ "${1:-}" == "--fast" ]]; then
   step "formatting and native lints"
   cargo fmt --check
   cargo clippy --locked --all-targets -- -D warnings
+  step "JavaScript unit tests (Node, no browser)"
+  npm run --silent test:js
   step "native tests"
   cargo test --locked
   exit 0
@@ -27,6 +30,9 @@ cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --lib --tests -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --features files-module --lib --tests -- -D warnings
+
+step "JavaScript unit tests (Node, no browser): the page's pure modules"
+npm run --silent test:js
 
 step "native tests: library, CLI, input formats, NNLS, reference figures"
 # The reference figures are read from shared/data beside the repository.

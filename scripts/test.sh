@@ -66,4 +66,4 @@ step "build the page"
 bash scripts/build.sh
 
 step "browser tests (the real page in headless Chromium)"
-node --test --test-concurrency=1 tests/browser/
+node --test --test-concurrency=1 tests/browser/*.test.mjs

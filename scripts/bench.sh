@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh --browser
 printf '\n== criterion benchmarks (fixed data)\n'
-cargo bench --bench packing
+cargo bench --locked --bench packing
 printf '\n== tables: every algorithm on every dataset, and how cost grows\n'
-cargo bench --bench tables
+cargo bench --locked --bench tables
 printf '\n== the page in headless Chromium\n'
 bash scripts/build.sh
 node scripts/bench-page.mjs

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 build_module() {
   local name=$1 profile=$2
   shift 2
-  cargo build --profile "$profile" --target wasm32-unknown-unknown --no-default-features --lib "$@"
+  cargo build --locked --profile "$profile" --target wasm32-unknown-unknown --no-default-features --lib "$@"
   local compiled="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/packlab.wasm"
   local stamp="www/pkg/${name}.stamp"
   local made_from

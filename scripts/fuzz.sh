@@ -19,7 +19,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 export RUSTC_BOOTSTRAP=1
 
 # Seeds: the catalogue's files, written by its test.
-cargo test --quiet --test catalogue >/dev/null
+cargo test --locked --quiet --test catalogue >/dev/null
 for target in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$target"
   cp target/tmp/catalogue/* "fuzz/corpus/$target/"

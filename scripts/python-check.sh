@@ -27,7 +27,7 @@ if ! cmp -s "$requirements" "$venv/installed-requirements.txt"; then
 fi
 
 if [[ -z "${PACKLAB_BIN:-}" ]]; then
-  cargo build --quiet --bin packlab
+  cargo build --locked --quiet --bin packlab
   PACKLAB_BIN="${CARGO_TARGET_DIR:-target}/debug/packlab"
 fi
 export PACKLAB_BIN

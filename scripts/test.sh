@@ -5,14 +5,20 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-# `--fast` (npm run test:fast): formatting, the native lints and the
-# native tests only, for the edit–test loop (a minute or two, warm).
+# Cargo builds with the versions in Cargo.lock (`--locked`): a change to
+# the dependencies that the lock does not record fails here, not later.
+
+# `--fast` (npm run test:fast): formatting, the native lints, the native
+# tests and the JavaScript unit tests only, for the edit–test loop (a
+# minute or two, warm).
 if [[ "${1:-}" == "--fast" ]]; then
   step "formatting and native lints"
   cargo fmt --check
-  cargo clippy --all-targets -- -D warnings
+  cargo clippy --locked --all-targets -- -D warnings
+  step "JavaScript unit tests (Node, no browser)"
+  npm run --silent test:js
   step "native tests"
-  cargo test
+  cargo test --locked
   exit 0
 fi
 
@@ -21,9 +27,12 @@ bash scripts/setup.sh --browser
 
 step "formatting and lints"
 cargo fmt --check
-cargo clippy --all-targets -- -D warnings
-cargo clippy --target wasm32-unknown-unknown --no-default-features --lib --tests -- -D warnings
-cargo clippy --target wasm32-unknown-unknown --no-default-features --features files-module --lib --tests -- -D warnings
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --lib --tests -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --features files-module --lib --tests -- -D warnings
+
+step "JavaScript unit tests (Node, no browser): the page's pure modules"
+npm run --silent test:js
 
 step "native tests: library, CLI, input formats, NNLS, reference figures"
 # The reference figures are read from shared/data beside the repository.
@@ -38,23 +47,23 @@ else
   echo "notice: shared/data/squad11_384.json not found beside the repository;" \
        "the SQuAD reference figures are skipped (set PACKLAB_DATA_DIR to check them)"
 fi
-cargo test
+cargo test --locked
 
 step "Python examples against the CLI (a venv with datasets and numpy from PyPI)"
 PACKLAB_BIN="${CARGO_TARGET_DIR:-target}/debug/packlab" bash scripts/python-check.sh
 
 step "WebAssembly boundary tests (Node): the page's engine and the file engine"
-cargo test --target wasm32-unknown-unknown --no-default-features --test wasm
-cargo test --target wasm32-unknown-unknown --no-default-features --features files-module --test wasm_files
+cargo test --locked --target wasm32-unknown-unknown --no-default-features --test wasm
+cargo test --locked --target wasm32-unknown-unknown --no-default-features --features files-module --test wasm_files
 
 if [[ -f tests/wasm_charts.rs ]]; then
   step "chart tests (WebAssembly in headless Chromium)"
   CHROMEDRIVER=$(command -v chromedriver) \
-    cargo test --target wasm32-unknown-unknown --no-default-features --test wasm_charts
+    cargo test --locked --target wasm32-unknown-unknown --no-default-features --test wasm_charts
 fi
 
 step "build the page"
 bash scripts/build.sh
 
 step "browser tests (the real page in headless Chromium)"
-node --test --test-concurrency=1 tests/browser/
+node --test --test-concurrency=1 tests/browser/*.test.mjs

@@ -28,8 +28,9 @@
 //! assert_eq!(report.speedup, 2.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![forbid(unsafe_code)]
-#![deny(missing_docs)]
+
+// The lints (no unsafe code, docs on every public item, and the rest) are
+// set for every target of the package in Cargo.toml's `[lints]` table.
 
 pub mod algorithms;
 pub mod analysis;

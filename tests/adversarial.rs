@@ -6,18 +6,16 @@
 // Native only: proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod histograms;
+    pub mod proptest_config;
+}
+
+use common::histograms::histogram;
+use common::proptest_config::config;
 use packlab::{pack, validate, Algorithm, Histogram, HistogramError, Report};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
-
-fn config(cases: u32, seed: u64) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 /// Packs with every algorithm and checks the plan and its report.
 fn check_every_algorithm(
@@ -47,14 +45,6 @@ fn check_every_algorithm(
     Ok(())
 }
 
-fn dense(max_len: u32, entries: &[(u32, u64)]) -> Histogram {
-    let mut counts = vec![0u64; max_len as usize];
-    for &(length, count) in entries {
-        counts[length as usize - 1] += count;
-    }
-    Histogram::from_dense(counts).expect("a valid histogram")
-}
-
 fn limits() -> impl Strategy<Value = Option<u32>> {
     prop_oneof![Just(Some(1)), Just(None), (2u32..=16).prop_map(Some)]
 }
@@ -65,12 +55,12 @@ proptest! {
     #[test]
     fn one_sequence(max_len in 1u32..=4096, length_seed in any::<u32>(), limit in limits()) {
         let length = 1 + length_seed % max_len;
-        check_every_algorithm(&dense(max_len, &[(length, 1)]), limit)?;
+        check_every_algorithm(&histogram(max_len, &[(length, 1)]), limit)?;
     }
 
     #[test]
     fn every_sequence_at_max_len(max_len in 1u32..=4096, count in 1u64..=1_000_000, limit in limits()) {
-        let histogram = dense(max_len, &[(max_len, count)]);
+        let histogram = histogram(max_len, &[(max_len, count)]);
         check_every_algorithm(&histogram, limit)?;
         let plan = pack(&histogram, Algorithm::Lpfhp, limit).unwrap();
         prop_assert_eq!(plan.packs(), count, "full rows cannot share");
@@ -78,7 +68,7 @@ proptest! {
 
     #[test]
     fn every_sequence_of_length_one(max_len in 1u32..=4096, count in 1u64..=1_000_000, limit in limits()) {
-        let histogram = dense(max_len, &[(1, count)]);
+        let histogram = histogram(max_len, &[(1, count)]);
         check_every_algorithm(&histogram, limit)?;
         // Best fit fills every row to the limit.
         let per_pack = u64::from(limit.unwrap_or(max_len).min(max_len));
@@ -94,7 +84,7 @@ proptest! {
             .into_iter()
             .map(|(offset, count)| (half + 1 + offset % (max_len - half), count))
             .collect();
-        let histogram = dense(max_len, &entries);
+        let histogram = histogram(max_len, &entries);
         check_every_algorithm(&histogram, limit)?;
         for algorithm in Algorithm::ALL {
             let plan = pack(&histogram, algorithm, limit).unwrap();
@@ -104,7 +94,7 @@ proptest! {
 
     #[test]
     fn max_len_one(count in 1u64..=u64::MAX / 2, limit in limits()) {
-        check_every_algorithm(&dense(1, &[(1, count)]), limit)?;
+        check_every_algorithm(&histogram(1, &[(1, count)]), limit)?;
     }
 
     #[test]

@@ -4,22 +4,21 @@
 // Native only: these tests use files, processes or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod histograms;
+    pub mod proptest_config;
+}
+
 use std::collections::BTreeMap;
 
+use common::histograms::histogram;
+use common::proptest_config::config;
 use packlab::{
     pack, pack_cached, pack_with, validate, Algorithm, Histogram, OverlongPolicy, PackError,
     PackOptions, PackingPlan, Preset, Report, SolutionCache,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
-
-fn histogram(max_len: u32, lengths: &[(u32, u64)]) -> Histogram {
-    let mut counts = vec![0u64; max_len as usize];
-    for &(length, count) in lengths {
-        counts[length as usize - 1] += count;
-    }
-    Histogram::from_dense(counts).expect("test histograms are valid")
-}
 
 /// The plan as sorted `(lengths, count)` pairs, for comparison.
 fn compositions(plan: &PackingPlan) -> Vec<(Vec<u32>, u64)> {
@@ -216,15 +215,6 @@ fn clustered_histogram() -> impl Strategy<Value = Histogram> {
 
 fn max_per_pack() -> impl Strategy<Value = Option<u32>> {
     prop_oneof![3 => (1u32..=16).prop_map(Some), 1 => Just(None)]
-}
-
-fn config(cases: u32, seed: u64) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..Config::default()
-    }
 }
 
 /// Recomputes every report figure from the plan alone.

@@ -6,23 +6,19 @@
 // Native only: these tests use proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod proptest_config;
+}
+
 use std::collections::BTreeMap;
 
+use common::proptest_config::config;
 use packlab::assign::{assign, validate_assignment, AssignError, AssignOptions, Assignment};
 use packlab::{
     pack, pack_with, Algorithm, Histogram, LengthCounts, OverlongPolicy, PackOptions, PackingPlan,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
-
-fn config(cases: u32, seed: u64) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 /// The histogram of `lengths` at `max_len` under `policy`, as the CLI
 /// builds it.

@@ -2,19 +2,18 @@
 // Native only: these tests use files, processes or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod cli;
+}
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::cli::{packlab, success};
 use packlab::Algorithm;
 use serde_json::Value;
-
-fn packlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_packlab"))
-        .args(args)
-        .output()
-        .expect("packlab runs")
-}
 
 fn packlab_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_packlab"))
@@ -43,12 +42,7 @@ fn scratch(name: &str, contents: &[u8]) -> PathBuf {
 }
 
 fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "packlab failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("stdout is one JSON value")
+    serde_json::from_str(&success(output)).expect("stdout is one JSON value")
 }
 
 fn stderr(output: &Output) -> String {

@@ -3,17 +3,15 @@
 // Native only: these tests use files and processes.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-use serde_json::Value;
-
-fn packlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_packlab"))
-        .args(args)
-        .output()
-        .expect("packlab runs")
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod cli;
 }
+
+use std::path::{Path, PathBuf};
+
+use common::cli::{packlab, success};
+use serde_json::Value;
 
 /// A scratch folder of this test binary, one per test.
 fn scratch_dir(test: &str) -> PathBuf {
@@ -32,15 +30,6 @@ fn write(dir: &Path, name: &str, contents: &[u8]) -> String {
 
 fn path(dir: &Path, name: &str) -> String {
     dir.join(name).to_str().expect("UTF-8 path").to_owned()
-}
-
-fn success(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "packlab failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// One pack of the JSON Lines output.

@@ -14,25 +14,23 @@
 // Native only: these tests use files, processes or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod histograms;
+    pub mod proptest_config;
+    pub mod squad;
+}
 
 use std::collections::HashMap;
 
+use common::histograms::histogram;
+use common::proptest_config::config;
 use packlab::cutting_stock::{lp_bound, pack_optimal, CuttingStockError, PlanSource};
 use packlab::{
     pack, pack_cached, validate, Algorithm, Histogram, PackOptions, PackingPlan, PlanOrigin,
     Report, SolutionCache, MAX_SUPPORTED_MAX_LEN,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
-
-fn histogram(max_len: u32, lengths: &[(u32, u64)]) -> Histogram {
-    let mut counts = vec![0u64; max_len as usize];
-    for &(length, count) in lengths {
-        counts[length as usize - 1] += count;
-    }
-    Histogram::from_dense(counts).expect("test histograms are valid")
-}
 
 /// Packs `data` optimally, checks the plan and returns its packs.
 fn optimal_packs(data: &Histogram, max_per_pack: Option<u32>) -> u64 {
@@ -331,15 +329,6 @@ fn best_plan(counts: &[u64], compositions: &[Vec<u64>]) -> u64 {
         best
     }
     search(counts.to_vec(), compositions, &mut HashMap::new())
-}
-
-fn config(cases: u32, seed: u64) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..Config::default()
-    }
 }
 
 /// Tiny histograms: max_len 2..=12, up to 4 distinct lengths, counts ≤ 4.
@@ -641,7 +630,7 @@ proptest! {
 
 #[test]
 fn squad_bound_is_the_published_one() {
-    let Some(data) = common::squad("SQuAD bound") else {
+    let Some(data) = common::squad::histogram("SQuAD bound") else {
         return;
     };
     for (cap, lp_value, packs) in [
@@ -664,7 +653,7 @@ fn squad_bound_is_the_published_one() {
 
 #[test]
 fn squad_optimal_plans_are_within_a_few_packs_of_the_bound() {
-    let Some(data) = common::squad("SQuAD bound") else {
+    let Some(data) = common::squad::histogram("SQuAD bound") else {
         return;
     };
     let caps = std::iter::once(None).chain((1..=16).map(Some));
@@ -680,7 +669,7 @@ fn squad_optimal_plans_are_within_a_few_packs_of_the_bound() {
 
 #[test]
 fn squad_optimal_plans_meet_the_published_bound_and_say_so() {
-    let Some(data) = common::squad("SQuAD optimal plans") else {
+    let Some(data) = common::squad::histogram("SQuAD optimal plans") else {
         return;
     };
     // At 4 to 6 per pack the LP's rounding takes 40,196 (one above the

@@ -10,8 +10,17 @@
 // Native only: these tests use files or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod approx;
+    pub mod histograms;
+    pub mod proptest_config;
+    pub mod squad;
+}
 
+use common::approx::close;
+use common::histograms::histogram;
+use common::proptest_config::config;
 use packlab::dynamic_padding::{
     batches_per_megabatch, dynamic_padding, dynamic_padding_all, megabatch_batches, random_batches,
     sorted_batches, BatchingScheme, DynamicPadding, DynamicPaddingError, EstimateKind,
@@ -19,7 +28,6 @@ use packlab::dynamic_padding::{
 };
 use packlab::Histogram;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 
 /// Relative tolerance of exact figures computed two ways in `f64`.
 const EXACT_TOLERANCE: f64 = 1e-11;
@@ -41,27 +49,6 @@ fn histogram_of(max_len: u32, lengths: &[u32]) -> Histogram {
         counts[length as usize - 1] += 1;
     }
     Histogram::from_dense(counts).expect("test histograms are valid")
-}
-
-fn histogram(max_len: u32, lengths: &[(u32, u64)]) -> Histogram {
-    let mut counts = vec![0u64; max_len as usize];
-    for &(length, count) in lengths {
-        counts[length as usize - 1] += count;
-    }
-    Histogram::from_dense(counts).expect("test histograms are valid")
-}
-
-fn close(actual: f64, expected: f64, tolerance: f64) -> bool {
-    (actual - expected).abs() <= tolerance * expected.abs().max(1.0)
-}
-
-fn config(cases: u32, seed: u64) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..Config::default()
-    }
 }
 
 /// The oracles' own generator (SplitMix64), independent of the module's.
@@ -404,13 +391,8 @@ fn tiny_lengths(size: usize) -> impl Strategy<Value = (u32, Vec<u32>)> {
 /// A moderate histogram: up to 12 distinct lengths with up to 300 each.
 fn moderate_histogram() -> impl Strategy<Value = Histogram> {
     (2u32..=128).prop_flat_map(|max_len| {
-        proptest::collection::vec((1..=max_len, 1u64..=300), 1..=12).prop_map(move |pairs| {
-            let mut counts = vec![0u64; max_len as usize];
-            for (length, count) in pairs {
-                counts[length as usize - 1] += count;
-            }
-            Histogram::from_dense(counts).expect("at least one sequence")
-        })
+        proptest::collection::vec((1..=max_len, 1u64..=300), 1..=12)
+            .prop_map(move |pairs| histogram(max_len, &pairs))
     })
 }
 
@@ -591,7 +573,7 @@ proptest! {
 /// them) and checks their order: more batches sorted, less padding.
 #[test]
 fn squad_figures() {
-    let Some(data) = common::squad("SQuAD dynamic padding figures") else {
+    let Some(data) = common::squad::histogram("SQuAD dynamic padding figures") else {
         return;
     };
     println!("batch  scheme      padding  speed-up over 384  ± tokens");

@@ -4,8 +4,17 @@
 // Native only: these tests use files or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod approx;
+    pub mod histograms;
+    pub mod proptest_config;
+    pub mod squad;
+}
 
+use common::approx::close;
+use common::histograms::histogram;
+use common::proptest_config::config;
 use packlab::dynamic_padding::{dynamic_padding, dynamic_padding_all, BatchingScheme};
 use packlab::flops::{
     flops_with_dynamic_padding, flops_with_packing, flops_without_packing, AttentionKernel,
@@ -13,22 +22,9 @@ use packlab::flops::{
 };
 use packlab::{pack, Algorithm, Histogram, PackGroup, PackingPlan, Report};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 
 /// Relative tolerance of the same figure computed two ways in `f64`.
 const TOLERANCE: f64 = 1e-12;
-
-fn close(actual: f64, expected: f64) -> bool {
-    (actual - expected).abs() <= TOLERANCE * expected.abs().max(1.0)
-}
-
-fn histogram(max_len: u32, lengths: &[(u32, u64)]) -> Histogram {
-    let mut counts = vec![0u64; max_len as usize];
-    for &(length, count) in lengths {
-        counts[length as usize - 1] += count;
-    }
-    Histogram::from_dense(counts).expect("test histograms are valid")
-}
 
 /// One layer, hidden size 2, feed-forward 4, no head: 64 linear FLOPs per
 /// token forward (2 × (4·2² + 2·2·4)), 8 attention FLOPs per pair (4·1·2).
@@ -40,15 +36,6 @@ fn tiny_model() -> ModelShape {
         feed_forward_size: 4,
         gated_feed_forward: false,
         vocabulary_size: 0,
-    }
-}
-
-fn config(cases: u32, seed: u64) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..Config::default()
     }
 }
 
@@ -194,13 +181,8 @@ fn estimates_serialise_with_snake_case_fields() {
 
 fn any_histogram() -> impl Strategy<Value = Histogram> {
     (1u32..=512).prop_flat_map(|max_len| {
-        proptest::collection::vec((1..=max_len, 1u64..=1000), 1..=30).prop_map(move |pairs| {
-            let mut counts = vec![0u64; max_len as usize];
-            for (length, count) in pairs {
-                counts[length as usize - 1] += count;
-            }
-            Histogram::from_dense(counts).expect("at least one sequence")
-        })
+        proptest::collection::vec((1..=max_len, 1u64..=1000), 1..=30)
+            .prop_map(move |pairs| histogram(max_len, &pairs))
     })
 }
 
@@ -254,19 +236,20 @@ proptest! {
             prop_assert_eq!(unpacked.tokens_computed, data.sequences() as f64 * max_len);
             prop_assert!(close(
                 packed.linear_flops,
-                TRAINING_FLOPS_PER_FORWARD_FLOP * packed.tokens_computed * model.linear_flops_per_token()
+                TRAINING_FLOPS_PER_FORWARD_FLOP * packed.tokens_computed * model.linear_flops_per_token(),
+                TOLERANCE
             ));
             prop_assert!(packed.linear_flops <= unpacked.linear_flops);
             prop_assert!(packed.flops_per_epoch <= unpacked.flops_per_epoch * (1.0 + TOLERANCE));
             prop_assert!(packed.speedup_over_padding >= 1.0 - TOLERANCE);
-            prop_assert!(close(unpacked.speedup_over_padding, 1.0));
-            prop_assert!(close(packed.useful_flops, unpacked.useful_flops));
+            prop_assert!(close(unpacked.speedup_over_padding, 1.0, TOLERANCE));
+            prop_assert!(close(packed.useful_flops, unpacked.useful_flops, TOLERANCE));
             prop_assert!(packed.useful_flops <= packed.flops_per_epoch * (1.0 + TOLERANCE));
-            prop_assert!(close(packed.flops_per_epoch, packed.linear_flops + packed.attention_flops));
+            prop_assert!(close(packed.flops_per_epoch, packed.linear_flops + packed.attention_flops, TOLERANCE));
             match kernel {
                 AttentionKernel::VariableLength => {
-                    prop_assert!(close(packed.attention_pairs, squares));
-                    prop_assert!(close(unpacked.attention_pairs, squares));
+                    prop_assert!(close(packed.attention_pairs, squares, TOLERANCE));
+                    prop_assert!(close(unpacked.attention_pairs, squares, TOLERANCE));
                 }
                 AttentionKernel::DenseMasked => {
                     prop_assert_eq!(packed.attention_pairs, packs as f64 * max_len * max_len);
@@ -274,7 +257,8 @@ proptest! {
                     // speed-up is the ratio of rows.
                     prop_assert!(close(
                         packed.speedup_over_padding,
-                        data.sequences() as f64 / packs as f64
+                        data.sequences() as f64 / packs as f64,
+                        TOLERANCE
                     ));
                 }
             }
@@ -301,7 +285,7 @@ proptest! {
                 prop_assert_eq!(estimate.tokens_computed, padding.padded_tokens);
                 prop_assert!(estimate.linear_flops <= unpacked.linear_flops * (1.0 + TOLERANCE));
                 prop_assert!(estimate.useful_flops <= estimate.flops_per_epoch * (1.0 + TOLERANCE));
-                prop_assert!(close(estimate.useful_flops, unpacked.useful_flops));
+                prop_assert!(close(estimate.useful_flops, unpacked.useful_flops, TOLERANCE));
                 by_kernel.push(estimate);
             }
             prop_assert!(
@@ -311,7 +295,7 @@ proptest! {
         let single = dynamic_padding(&data, BatchingScheme::Random, 1).unwrap();
         let estimate =
             flops_with_dynamic_padding(&model, &data, &single, AttentionKernel::DenseMasked).unwrap();
-        prop_assert!(close(estimate.flops_per_epoch, estimate.useful_flops));
+        prop_assert!(close(estimate.flops_per_epoch, estimate.useful_flops, TOLERANCE));
     }
 }
 
@@ -323,7 +307,7 @@ proptest! {
 /// (`-- --nocapture` shows them), and checks what must hold of them.
 #[test]
 fn squad_speedups() {
-    let Some(data) = common::squad("SQuAD FLOPs figures") else {
+    let Some(data) = common::squad::histogram("SQuAD FLOPs figures") else {
         return;
     };
     let plan = pack(&data, Algorithm::Lpfhp, None).unwrap();
@@ -355,7 +339,11 @@ fn squad_speedups() {
             let packed = &estimates[1];
             match kernel {
                 AttentionKernel::DenseMasked => {
-                    assert!(close(packed.speedup_over_padding, report.speedup));
+                    assert!(close(
+                        packed.speedup_over_padding,
+                        report.speedup,
+                        TOLERANCE
+                    ));
                 }
                 AttentionKernel::VariableLength => {
                     // Attention is the same work packed or not, so the

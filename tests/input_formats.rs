@@ -4,16 +4,21 @@
 // Native only: these tests use files, processes or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod proptest_config;
+}
+
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use common::proptest_config::config;
 use packlab::input::{
     detect_format, read_lengths, read_lengths_in_order, Format, InputError, InputErrorKind,
     InputNoteKind, InputStats, Location, ReadOptions,
 };
 use packlab::LengthCounts;
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 
 // ----- Helpers -----
 
@@ -2362,12 +2367,7 @@ fn npy_of(lengths: &[u64], width_choice: usize, signed: bool, big_endian: bool) 
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 96,
-        rng_seed: RngSeed::Fixed(0x5EED_1E57),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(config(96, 0x5EED_1E57))]
 
     #[test]
     fn every_format_yields_the_same_histogram(

@@ -1,10 +1,16 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! The sweep over row lengths, against packing each length directly.
+// Native only: proptest.
+#![cfg(not(target_arch = "wasm32"))]
 
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod proptest_config;
+}
+
+use common::proptest_config::config;
 use packlab::max_len_sweep::{candidates, sweep_max_len, CandidateReason};
 use packlab::{pack, Algorithm, Histogram, LengthCounts, MaxPerPack, OverlongPolicy, Report};
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 
 fn counts_of(lengths: &[(u64, u64)]) -> LengthCounts {
     let mut counts = LengthCounts::new();
@@ -90,12 +96,7 @@ fn dropping_everything_at_a_length_is_an_error_naming_it() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 48,
-        rng_seed: RngSeed::Fixed(0x5eed_0301),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(config(48, 0x5eed_0301))]
 
     /// Each point is exactly what packing at that length gives, and the
     /// overlong figures are what the histogram at that length reports.

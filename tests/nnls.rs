@@ -13,30 +13,24 @@
 // Native only: these tests use files, processes or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod proptest_config;
+}
+
 use std::collections::BTreeMap;
 
+use common::proptest_config::config;
 use packlab::nnls::{
     solve_dense_reference, solve_with_oracle, solve_with_oracle_from, ColumnDefect, ColumnOracle,
     ColumnSource, ExplicitColumns, NnlsError, NnlsOptions, NnlsSolution, SparseColumn, StallReason,
     Termination,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{RngAlgorithm, RngSeed};
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-/// Proptest settings: fixed seed, no regression files.
-fn fixed_seed_config(cases: u32, seed: u64) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 fn dot(left: &[f64], right: &[f64]) -> f64 {
     left.iter().zip(right).map(|(l, r)| l * r).sum()
@@ -301,7 +295,7 @@ fn packlab_like_problem(
 }
 
 proptest! {
-    #![proptest_config(fixed_seed_config(300, 0x5eed_0001))]
+    #![proptest_config(config(300, 0x5eed_0001))]
 
     #[test]
     fn both_solvers_satisfy_kkt_on_dense_problems((a_columns, b) in dense_problem(20, 40)) {
@@ -312,7 +306,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(fixed_seed_config(300, 0x5eed_0002))]
+    #![proptest_config(config(300, 0x5eed_0002))]
 
     #[test]
     fn both_solvers_reach_the_brute_force_optimum((a_columns, b) in dense_problem(6, 8)) {
@@ -336,7 +330,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(fixed_seed_config(300, 0x5eed_0003))]
+    #![proptest_config(config(300, 0x5eed_0003))]
 
     /// The minimiser `x` need not be unique when columns are dependent, but
     /// the fitted vector `A x` is (the projection of `b` onto a convex cone),
@@ -360,7 +354,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(fixed_seed_config(200, 0x5eed_0007))]
+    #![proptest_config(config(200, 0x5eed_0007))]
 
     /// A warm start from any columns (a good start, a partial one, or one
     /// with columns the optimum does not use) reaches the same fit as a

@@ -7,7 +7,10 @@
 // Native only: these tests use files, processes or proptest.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+// What this file shares with other test files, from tests/common/.
+mod common {
+    pub mod squad;
+}
 
 use packlab::{pack, validate, Algorithm, Report};
 
@@ -63,7 +66,7 @@ const PUBLISHED: [Row; 18] = [
 
 #[test]
 fn the_squad_histogram_has_the_published_totals() {
-    let Some(histogram) = common::squad("SQuAD reference figures") else {
+    let Some(histogram) = common::squad::histogram("SQuAD reference figures") else {
         return;
     };
     assert_eq!(histogram.sequences(), 88_641);
@@ -75,7 +78,7 @@ fn the_squad_histogram_has_the_published_totals() {
 
 #[test]
 fn spfhp_reproduces_the_published_figures_exactly() {
-    let Some(histogram) = common::squad("SQuAD reference figures") else {
+    let Some(histogram) = common::squad::histogram("SQuAD reference figures") else {
         return;
     };
     for published in PUBLISHED.iter().filter(|r| r.algorithm == Algorithm::Spfhp) {
@@ -93,7 +96,7 @@ fn spfhp_reproduces_the_published_figures_exactly() {
 
 #[test]
 fn every_algorithm_is_at_least_as_efficient_as_published() {
-    let Some(histogram) = common::squad("SQuAD reference figures") else {
+    let Some(histogram) = common::squad::histogram("SQuAD reference figures") else {
         return;
     };
     for published in &PUBLISHED {

@@ -1,5 +1,4 @@
-// Each bench uses a part of these helpers.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each bench uses a part of these helpers")]
 
 //! The datasets Packlab's benchmarks measure, all reproducible: the public
 //! SQuAD 1.1 histogram when `shared/data` sits beside the repository, and

@@ -400,7 +400,7 @@ pub(crate) fn format_factor(factor: f64) -> String {
 pub(crate) fn text_size<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
-    font: &TextStyle,
+    font: &TextStyle<'_>,
 ) -> Result<(i32, i32), String> {
     let (width, height) = area
         .estimate_text_size(text, font)

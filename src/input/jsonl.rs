@@ -37,7 +37,7 @@ pub(super) fn read_jsonl<R: BufRead, S: LengthSink>(
     notes: &mut Vec<PendingNote>,
 ) -> Result<Format, Failure> {
     let mut rows = Rows::new(column);
-    let mut held: Option<HeldLine> = None;
+    let mut held: Option<HeldLine<'_>> = None;
     let mut read_a_row = false;
     let mut line_buffer = Vec::with_capacity(4096);
     let mut line_number: u64 = 0;

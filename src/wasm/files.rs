@@ -46,6 +46,7 @@ fn read_options(options: JsValue) -> Result<ReadOptions, JsError> {
 /// Lengths read from the user's files, before they join a dataset of the
 /// page's engine (in their compact form, [`FileReading::pairs`]).
 #[wasm_bindgen]
+#[derive(Debug)]
 pub struct FileReading {
     counts: LengthCounts,
 }

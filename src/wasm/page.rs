@@ -66,6 +66,7 @@ fn sequences(count: u64) -> String {
 /// answer; questions at the same row length and overlong policy share the
 /// histogram and the plans made on it.
 #[wasm_bindgen]
+#[derive(Debug)]
 pub struct Dataset {
     analyser: Analyser,
 }

@@ -1,4 +1,4 @@
-//! What several test files share: the public SQuAD 1.1 histogram.
+//! The public SQuAD 1.1 histogram, read where the project keeps it.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -20,7 +20,7 @@ fn shared_data_dir() -> Option<PathBuf> {
 
 /// The SQuAD 1.1 histogram at max_len 384, or `None` (with a notice naming
 /// `what` goes unchecked) when the data is not on this machine.
-pub fn squad(what: &str) -> Option<Histogram> {
+pub fn histogram(what: &str) -> Option<Histogram> {
     let Some(dir) = shared_data_dir() else {
         println!("notice: shared/data/squad11_384.json not found; {what} not checked");
         return None;

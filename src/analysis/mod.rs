@@ -132,6 +132,25 @@ pub struct Analyser {
     solutions: SolutionCache,
 }
 
+impl std::fmt::Debug for Analyser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyser")
+            .field("lengths", &self.counts.iter().count())
+            .field(
+                "settings",
+                &self.prepared.as_ref().map(|prepared| prepared.settings),
+            )
+            .field(
+                "plans_kept",
+                &self
+                    .prepared
+                    .as_ref()
+                    .map_or(0, |prepared| prepared.plans.len()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
 impl Analyser {
     /// The analyser of `counts`. `clock` returns milliseconds from any fixed
     /// origin (runtimes are its differences): the library has no clock of

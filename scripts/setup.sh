@@ -13,7 +13,7 @@ fi
 
 # wasm-bindgen's command-line tool must match the library version in
 # Cargo.lock exactly. `--locked` is left out on purpose: its lockfile pins a
-# crate the registry mirror here lacks (see the README).
+# crate the registry mirror here lacks.
 wanted=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
 if [[ "$have" != "$wanted" ]]; then

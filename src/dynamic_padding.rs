@@ -252,7 +252,7 @@ pub fn dynamic_padding(
 ///
 /// # Errors
 /// [`DynamicPaddingError::ZeroBatchSize`] for a batch size of 0.
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub fn dynamic_padding_all(
     histogram: &Histogram,
     batch_size: u32,

@@ -499,7 +499,7 @@ fn estimate(
 ///
 /// # Errors
 /// An invalid model shape ([`ModelShape::validate`]).
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub fn flops_without_packing(
     model: &ModelShape,
     histogram: &Histogram,
@@ -529,7 +529,7 @@ pub fn flops_without_packing(
 /// # Errors
 /// An invalid model shape ([`ModelShape::validate`]), or a plan that is not
 /// a sound plan of `histogram` ([`FlopsError::PlanMismatch`]).
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub fn flops_with_packing(
     model: &ModelShape,
     histogram: &Histogram,
@@ -590,7 +590,7 @@ pub fn flops_with_packs(
 /// # Errors
 /// An invalid model shape ([`ModelShape::validate`]), or figures of another
 /// histogram ([`FlopsError::DynamicPaddingMismatch`]).
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub fn flops_with_dynamic_padding(
     model: &ModelShape,
     histogram: &Histogram,

@@ -141,7 +141,7 @@ impl LengthCounts {
     }
 
     /// Summary statistics of the lengths, and how many lie above `max_len`.
-    #[inline(never)] // One step of an analysis: see `analysis::analyse`.
+    #[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
     pub fn summary(&self, max_len: u32) -> Result<LengthSummary, HistogramError> {
         LengthSummary::from_counts(self, max_len)
     }

@@ -125,7 +125,7 @@ pub enum MaxLenSweepError {
 /// longest sequence, and the powers of two from 64 up to the first one
 /// that holds every sequence (the longest eight of them), plus `extra`.
 /// Ascending, each once, none above [`MAX_SUPPORTED_MAX_LEN`].
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub fn candidates(counts: &LengthCounts, current: u32, extra: &[u32]) -> Vec<Candidate> {
     let mut found: Vec<(u32, CandidateReason)> = Vec::new();
     let mut offer = |max_len: u64, reason: CandidateReason| {
@@ -209,7 +209,7 @@ fn percentiles(counts: &LengthCounts) -> (u64, u64) {
 ///
 /// [`MaxLenSweepError`] when a histogram cannot be built (e.g. every
 /// sequence dropped at a short row length) or an algorithm fails.
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub fn sweep_max_len(
     counts: &LengthCounts,
     candidates: &[Candidate],

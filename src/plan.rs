@@ -108,7 +108,7 @@ impl PackingPlan {
     /// lengths are sorted longest first, identical compositions merged and
     /// the groups sorted by count (most frequent first), then by lengths, so
     /// that equal plans compare equal.
-    #[inline(never)] // One step of an analysis: see `analysis::analyse`.
+    #[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
     pub fn from_groups(
         max_len: u32,
         max_per_pack: Option<u32>,
@@ -240,7 +240,7 @@ pub enum PlanError {
 ///
 /// Every algorithm's output goes through this check before Packlab reports
 /// it, so a wrong plan is an error a user sees, never a wrong figure.
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub fn validate(plan: &PackingPlan, histogram: &Histogram) -> Result<(), PlanError> {
     let max_len = histogram.max_len();
     if plan.max_len != max_len {

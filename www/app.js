@@ -18,7 +18,7 @@
 // controller keeps. The plan of the user's own sequences has a worker of
 // its own (sequence-plan.js).
 
-import init, { presets, algorithms, models } from './pkg/packlab.js';
+import init, { presets, algorithms, models, settingRanges } from './pkg/packlab.js';
 import { isDropped } from './dropped.js';
 import { Answers } from './answers.js';
 import { QuestionRunner } from './question-runner.js';
@@ -26,7 +26,8 @@ import { Wanted } from './wanted.js';
 import { PageModel } from './page-model.js';
 import { SequencePlanner, freshSequencePlan } from './sequence-plan.js';
 import { SLOW_ALGORITHMS, sweepDepths } from './questions.js';
-import { DEFAULT_PER_PACK, DEFAULT_SETTINGS, MAX_FINITE_PER_PACK, availableDefaults, readHash, writeHash } from './hash.js';
+import { DEFAULT_PER_PACK, DEFAULT_SETTINGS, MAX_FINITE_PER_PACK, availableDefaults } from './settings.js';
+import { readHash, writeHash } from './hash.js';
 import { algorithmLabel } from './format.js';
 import { comparisonCsv } from './exports.js';
 import { download, fileStem } from './download.js';
@@ -76,6 +77,8 @@ export class App {
       defaultLimits: new Map(),
       /** The FLOPs estimate's model presets: [{name, label, shape}]. */
       models: [],
+      /** The largest value of each number setting, the engine's (see settingRanges); null before it starts. */
+      ranges: null,
       /**
        * The data analysed: {id, source: 'preset'|'files', preset, label,
        * description, files, pairs, defaultMaxLen, uploads, uploadOptions,
@@ -148,6 +151,9 @@ export class App {
       this.state.algorithms = list.map((algorithm) => algorithm.name);
       this.state.defaultLimits = new Map(list.map((algorithm) => [algorithm.name, algorithm.default_max_per_pack ?? null]));
       this.state.models = models();
+      const ranges = settingRanges();
+      // A seed is exact in the page only up to 2^53 - 1.
+      this.state.ranges = { ...ranges, seed: Math.min(ranges.seed, Number.MAX_SAFE_INTEGER) };
       this.state.settings.algorithms = availableDefaults(this.state.algorithms);
     } catch (error) {
       this.state.engine = 'failed';
@@ -292,6 +298,7 @@ export class App {
       presetNames: this.state.presets.map((preset) => preset.name),
       algorithmNames: this.state.algorithms,
       modelNames: this.state.models.map((model) => model.name),
+      ranges: this.state.ranges,
     });
     if (link.problems.length) {
       this.setError('link', `Some settings in this link were not understood and use their defaults: ${link.problems.join('; ')}.`);

@@ -15,113 +15,15 @@
 // shuffles of the plan exported for the user's own sequences, are left out
 // at their default, 0. Unknown or malformed values are reported and
 // replaced by defaults, never fatal.
+//
+// The codec only: what the settings are and their defaults live in
+// settings.js, the largest values in the engine (`ranges`, from
+// `settingRanges()`).
 
-/** The largest max_len the engine accepts (2^22 tokens). */
-export const MAX_SUPPORTED_MAX_LEN = 4_194_304;
-
-/** The largest batch size the engine accepts (a 32-bit count). */
-export const MAX_BATCH_SIZE = 4_294_967_295;
-
-/**
- * The widest NNLSHP length bucket a link or the settings accept. A bucket
- * as wide as max_len already holds every length (the engine narrows wider
- * ones to max_len), so nothing wider than the largest max_len is useful.
- */
-export const MAX_BUCKET_TOKENS = MAX_SUPPORTED_MAX_LEN;
-
-/** The most sequences per pack offered besides "unlimited". */
-export const MAX_FINITE_PER_PACK = 16;
-
-export const OVERLONG_POLICIES = ['truncate', 'drop', 'error'];
-
-/**
- * The max-per-pack setting that leaves each algorithm its own limit, as
- * the command line does by default: none, but 3 for NNLSHP (the paper's
- * setting; its cost grows with the limit). The engine reads it as written.
- */
-export const DEFAULT_PER_PACK = 'default';
-
-/**
- * The largest seed of the plan export's shuffles. The engine takes any
- * 64-bit seed, but a page number is exact only up to 2^53 - 1.
- */
-export const MAX_SEED = Number.MAX_SAFE_INTEGER;
-
-/** The largest epoch of the plan export (a 32-bit count). */
-export const MAX_EPOCH = 4_294_967_295;
-
-/** The largest layer count or size a custom model may have (a 32-bit count). */
-export const MAX_MODEL_DIMENSION = 4_294_967_295;
-
-/**
- * The algorithms shown before the user or a link chooses. `optimal` is
- * listed for engines that have it; the page keeps only the algorithms its
- * engine offers (see `availableDefaults`).
- */
-const DEFAULT_ALGORITHMS = Object.freeze(['none', 'spfhp', 'lpfhp', 'nnlshp', 'bfd', 'optimal']);
-
-/** Settings before the user or a link changes them; max_len comes from the data. */
-export const DEFAULT_SETTINGS = Object.freeze({
-  maxLen: null,
-  /** DEFAULT_PER_PACK, a number from 1, or null for no limit for any algorithm. */
-  maxPerPack: DEFAULT_PER_PACK,
-  overlong: 'truncate',
-  algorithms: DEFAULT_ALGORITHMS,
-  detail: 'nnlshp',
-  batch: 32,
-  /** NNLSHP's length bucket width in tokens; null: Packlab chooses it from max_len. */
-  bucketTokens: null,
-  /**
-   * The model of the FLOPs estimate: a preset's name, or a custom shape
-   * `{layers, hidden_size, heads, feed_forward_size, gated_feed_forward,
-   * vocabulary_size}` (the engine's `ModelShape`).
-   */
-  model: 'bert-base',
-  /** The seed of the shuffles of the plan for the user's own sequences. */
-  seed: 0,
-  /** The training epoch of that plan: each one reshuffles it. */
-  epoch: 0,
-  /** Whether that plan's packs are shuffled (else in the plan's order); not in links. */
-  shufflePacks: true,
-});
-
-/** The default algorithms this engine offers (`algorithmNames`: what `algorithms()` lists), in its order. */
-export function availableDefaults(algorithmNames) {
-  return algorithmNames.filter((name) => DEFAULT_ALGORITHMS.includes(name));
-}
-
-/** The fields of a custom model, in the order a link writes them. */
-export const MODEL_FIELDS = ['layers', 'hidden_size', 'heads', 'feed_forward_size', 'gated_feed_forward', 'vocabulary_size'];
-
-/**
- * What is wrong with a custom model shape, in words for the user, or null
- * when the engine will accept it.
- */
-export function modelShapeProblem(shape) {
-  for (const field of ['layers', 'hidden_size', 'heads', 'feed_forward_size']) {
-    const value = shape[field];
-    if (!Number.isInteger(value) || value < 1 || value > MAX_MODEL_DIMENSION) return `${field.replaceAll('_', ' ')} must be a whole number from 1`;
-  }
-  const vocabulary = shape.vocabulary_size;
-  if (!Number.isInteger(vocabulary) || vocabulary < 0 || vocabulary > MAX_MODEL_DIMENSION) {
-    return 'vocabulary size must be a whole number (0 for no language-model head)';
-  }
-  if (typeof shape.gated_feed_forward !== 'boolean') return 'the feed-forward layer must be plain or gated';
-  if (shape.hidden_size % shape.heads !== 0) return `hidden size ${shape.hidden_size} is not a multiple of ${shape.heads} heads`;
-  return null;
-}
-
-/** A model setting as a link writes it: `bert-base` or `custom:12,768,12,3072,plain,30522`. */
-export function modelText(model) {
-  if (typeof model === 'string') return model;
-  return `custom:${MODEL_FIELDS.map((field) => {
-    if (field === 'gated_feed_forward') return model[field] ? 'gated' : 'plain';
-    return String(model[field]);
-  }).join(',')}`;
-}
+import { DEFAULT_PER_PACK, MAX_FINITE_PER_PACK, OVERLONG_POLICIES, modelShapeProblem, modelText } from './settings.js';
 
 /** Reads a model setting from a link; returns the setting, or null if it is not one. */
-function readModel(text, modelNames) {
+function readModel(text, modelNames, ranges) {
   if (modelNames.includes(text)) return text;
   const match = /^custom:(\d+),(\d+),(\d+),(\d+),(plain|gated),(\d+)$/.exec(text);
   if (!match) return null;
@@ -133,7 +35,7 @@ function readModel(text, modelNames) {
     gated_feed_forward: match[5] === 'gated',
     vocabulary_size: Number(match[6]),
   };
-  return modelShapeProblem(shape) === null ? shape : null;
+  return modelShapeProblem(shape, ranges) === null ? shape : null;
 }
 
 function wholeNumber(text, min, max) {
@@ -149,7 +51,7 @@ function wholeNumber(text, min, max) {
  * `bucketTokens` always: its absence means automatic), and `problems` lists
  * what was ignored, in words for the user.
  */
-export function readHash(hash, { presetNames, algorithmNames, modelNames = [] }) {
+export function readHash(hash, { presetNames, algorithmNames, modelNames = [], ranges }) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const settings = {};
   const problems = [];
@@ -162,8 +64,8 @@ export function readHash(hash, { presetNames, algorithmNames, modelNames = [] })
     else problems.push(`unknown preset “${value('preset')}”`);
   }
   if (params.has('max_len')) {
-    const maxLen = wholeNumber(value('max_len'), 1, MAX_SUPPORTED_MAX_LEN);
-    if (maxLen === null) problems.push(`max_len “${value('max_len')}” (use 1 to ${MAX_SUPPORTED_MAX_LEN})`);
+    const maxLen = wholeNumber(value('max_len'), 1, ranges.max_len);
+    if (maxLen === null) problems.push(`max_len “${value('max_len')}” (use 1 to ${ranges.max_len})`);
     else settings.maxLen = maxLen;
   }
   // Absent means the default, whatever was set before: a link reproduces
@@ -193,7 +95,7 @@ export function readHash(hash, { presetNames, algorithmNames, modelNames = [] })
     else problems.push(`unknown algorithm “${value('detail')}” for the closer look`);
   }
   if (params.has('batch')) {
-    const batch = wholeNumber(value('batch'), 1, MAX_BATCH_SIZE);
+    const batch = wholeNumber(value('batch'), 1, ranges.batch_size);
     if (batch === null) problems.push(`batch “${value('batch')}” (use a whole number from 1)`);
     else settings.batch = batch;
   }
@@ -201,12 +103,12 @@ export function readHash(hash, { presetNames, algorithmNames, modelNames = [] })
   // set before": a link reproduces what it was copied from.
   settings.bucketTokens = null;
   if (params.has('bucket')) {
-    const bucketTokens = wholeNumber(value('bucket'), 1, MAX_BUCKET_TOKENS);
+    const bucketTokens = wholeNumber(value('bucket'), 1, ranges.bucket_tokens);
     if (bucketTokens === null) problems.push(`bucket “${value('bucket')}” (use a whole number of tokens from 1, or leave it out for automatic)`);
     else settings.bucketTokens = bucketTokens;
   }
   if (params.has('model')) {
-    const model = readModel(value('model'), modelNames);
+    const model = readModel(value('model'), modelNames, ranges);
     if (model === null) {
       problems.push(`model “${value('model')}” (use ${[...modelNames, 'custom:layers,hidden,heads,feed-forward,plain|gated,vocabulary'].join(', ')})`);
     } else {
@@ -214,7 +116,7 @@ export function readHash(hash, { presetNames, algorithmNames, modelNames = [] })
     }
   }
   // Like `bucket`, absent means the default, whatever was set before.
-  for (const [key, max] of [['seed', MAX_SEED], ['epoch', MAX_EPOCH]]) {
+  for (const [key, max] of [['seed', ranges.seed], ['epoch', ranges.epoch]]) {
     settings[key] = 0;
     if (!params.has(key)) continue;
     const number = wholeNumber(value(key), 0, max);

@@ -78,6 +78,13 @@ export class NumberField {
   }
 
   /** Shows the controller's value, unless the user is editing the field. */
+  /** The largest value the field takes (the engine's, once it has started). */
+  setMax(max) {
+    if (this.max === max) return;
+    this.max = max;
+    this.input.max = String(max);
+  }
+
   show(value) {
     // An emptied required field gets its value back; an optional one may stay empty.
     if (value === this.shown && (this.optional || this.input.value !== '')) return;

@@ -71,6 +71,7 @@ export class PageModel {
       presets: state.presets,
       algorithms: state.algorithms,
       models: state.models,
+      ranges: state.ranges,
       dataset,
       settings,
       loading: state.loading,

@@ -2,7 +2,7 @@
 // the worker action, the request (exactly the settings it reads) and the
 // key naming those settings (see answers.js). Pure: no browser, no state.
 
-import { modelText } from './hash.js';
+import { modelText } from './settings.js';
 
 /** Algorithms that take up to seconds: they run in the slow worker, one question at a time. */
 export const SLOW_ALGORITHMS = new Set(['nnlshp', 'optimal']);

@@ -3,7 +3,7 @@
 import { h, uniqueId } from './dom.js';
 import { fileStem } from './download.js';
 import { formatCount } from './format.js';
-import { DEFAULT_PER_PACK } from './hash.js';
+import { DEFAULT_PER_PACK } from './settings.js';
 
 /** A result section: returns {element, heading, lede, tools, body}. */
 export function resultSection({ id, title, lede = '' }) {

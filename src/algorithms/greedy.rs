@@ -207,7 +207,7 @@ impl GreedyPacker {
 }
 
 /// Packs `histogram` with a greedy `rule`.
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub(crate) fn pack(
     histogram: &Histogram,
     max_per_pack: Option<u32>,

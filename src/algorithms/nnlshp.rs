@@ -147,7 +147,7 @@ impl SolutionCache {
 /// (`None`: no limit), on buckets of `bucket_tokens` tokens (`None`:
 /// [`automatic_bucket_tokens`]). With a `cache`, solutions are reused and
 /// kept, and a new solve starts from the closest cached solution.
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub(crate) fn pack(
     histogram: &Histogram,
     max_per_pack: Option<u32>,

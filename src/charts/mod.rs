@@ -3,8 +3,8 @@
 //! Each chart is a function from its own data (a piece of the page's
 //! answers, see [`ChartData`] and [`crate::analysis`]) to drawing commands
 //! on any plotters backend, so the canvas on screen and the SVG export are
-//! the same drawing. Main thread
-//! only: plotters measures text through the page's DOM.
+//! the same drawing. Main thread only: the page draws on its canvases,
+//! and text is measured on an off-screen canvas (see `measure`).
 
 mod anatomy;
 mod comparison;

@@ -176,7 +176,7 @@ pub enum PlanSource {
 ///
 /// # Errors
 /// [`CuttingStockError::ZeroMaxPerPack`] for a limit of 0.
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub fn lp_bound(
     histogram: &Histogram,
     max_per_pack: Option<u32>,
@@ -193,7 +193,7 @@ pub fn lp_bound(
 /// # Errors
 /// [`CuttingStockError::ZeroMaxPerPack`] for a limit of 0;
 /// [`CuttingStockError::UnsoundPlan`] if the plan fails the check (a bug).
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub fn pack_optimal(
     histogram: &Histogram,
     max_per_pack: Option<u32>,

@@ -5,9 +5,9 @@
 //! its first download holds only what every visit needs:
 //! - the page's engine ([`page`], built without the `files-module`
 //!   feature): presets, analyses and charts. The page's Web Workers hold a
-//!   `Dataset` and compute analyses (plain objects, see
-//!   [`crate::analysis`]); the main thread draws charts (plotters measures
-//!   text through the page's DOM, which a worker lacks).
+//!   `Dataset` and answer the page's questions (plain objects, see
+//!   [`crate::analysis`]); the main thread draws charts on the page's
+//!   canvases.
 //! - the file engine ([`files`], built with `--features files-module`),
 //!   which a worker loads when a user first reads files of their own: the
 //!   readers of every format, and the plan of the user's own sequences.

@@ -286,6 +286,35 @@ pub fn algorithms() -> Result<JsValue, JsError> {
     to_js(&list)
 }
 
+/// The largest value the engine accepts for each of the page's number
+/// settings (each starts at 1; seed and epoch at 0): `{max_len,
+/// batch_size, bucket_tokens, seed, epoch, model_dimension}`. The page
+/// reads them here rather than keeping copies.
+#[wasm_bindgen(js_name = settingRanges)]
+pub fn setting_ranges() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Ranges {
+        max_len: u32,
+        batch_size: u32,
+        /// A bucket as wide as max_len holds every length: wider ones are
+        /// narrowed to it.
+        bucket_tokens: u32,
+        /// Seeds are 64-bit; a page number is exact only up to 2^53 - 1,
+        /// which the page caps it at.
+        seed: u64,
+        epoch: u32,
+        model_dimension: u32,
+    }
+    to_js(&Ranges {
+        max_len: crate::MAX_SUPPORTED_MAX_LEN,
+        batch_size: u32::MAX,
+        bucket_tokens: crate::MAX_SUPPORTED_MAX_LEN,
+        seed: u64::MAX,
+        epoch: u32::MAX,
+        model_dimension: u32::MAX,
+    })
+}
+
 /// The models the FLOPs estimate knows: `[{name, label, shape}]`, where
 /// `shape` is `{layers, hidden_size, heads, feed_forward_size,
 /// gated_feed_forward, vocabulary_size}` (what a custom model gives too).

@@ -1,28 +1,38 @@
-// The page's settings in the URL hash (www/hash.js), without a browser:
+// The page's settings in the URL hash (www/hash.js, www/settings.js), without a browser:
 // every setting survives a link, the defaults stay out of it, and a bad
 // value is reported and replaced by its default.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import {
-  DEFAULT_PER_PACK,
-  DEFAULT_SETTINGS,
-  MAX_BATCH_SIZE,
-  MAX_BUCKET_TOKENS,
-  MAX_EPOCH,
-  MAX_FINITE_PER_PACK,
-  MAX_SEED,
-  MAX_SUPPORTED_MAX_LEN,
-  readHash,
-  writeHash,
-} from '../../www/hash.js';
+import { readHash, writeHash } from '../../www/hash.js';
+import { DEFAULT_PER_PACK, DEFAULT_SETTINGS, MAX_FINITE_PER_PACK } from '../../www/settings.js';
+
+/**
+ * The largest values the engine accepts, as the page holds them (the
+ * engine's `settingRanges()`, the seed capped at 2^53 - 1). Written out
+ * here: these tests run without building the engine.
+ */
+const RANGES = {
+  max_len: 4_194_304,
+  batch_size: 4_294_967_295,
+  bucket_tokens: 4_194_304,
+  seed: Number.MAX_SAFE_INTEGER,
+  epoch: 4_294_967_295,
+  model_dimension: 4_294_967_295,
+};
+const MAX_SUPPORTED_MAX_LEN = RANGES.max_len;
+const MAX_BATCH_SIZE = RANGES.batch_size;
+const MAX_BUCKET_TOKENS = RANGES.bucket_tokens;
+const MAX_SEED = RANGES.seed;
+const MAX_EPOCH = RANGES.epoch;
 
 /** What the page's engine offers, as the page passes it to readHash. */
 const NAMES = {
   presetNames: ['bert-pretraining-512', 'qa-finetuning-384', 'chat-finetuning-4096', 'long-context-32768'],
   algorithmNames: ['none', 'spfhp', 'lpfhp', 'nnlshp', 'bfd', 'optimal'],
   modelNames: ['bert-base', 'bert-large', 'decoder-7b'],
+  ranges: RANGES,
 };
 
 const CUSTOM_MODEL = {

@@ -12,7 +12,7 @@
 import { View, h, setText, uniqueId } from '../dom.js';
 import { resultSection } from '../section.js';
 import { algorithmLabel, formatCount, formatFlops, formatPercent, formatSpeedup, schemeLabel } from '../format.js';
-import { MAX_MODEL_DIMENSION, modelShapeProblem, modelText } from '../hash.js';
+import { modelShapeProblem, modelText } from '../settings.js';
 
 const CUSTOM = 'custom';
 
@@ -73,7 +73,6 @@ export class FlopsView extends View {
             type: 'number',
             inputmode: 'numeric',
             min,
-            max: MAX_MODEL_DIMENSION,
             step: 1,
             required: true,
             'data-testid': `model-${field.replaceAll('_', '-')}`,
@@ -134,7 +133,7 @@ export class FlopsView extends View {
     for (const [field, input] of this.shapeInputs) {
       shape[field] = /^\d+$/.test(input.value.trim()) ? Number(input.value) : NaN;
     }
-    const problem = modelShapeProblem(shape);
+    const problem = modelShapeProblem(shape, this.ranges);
     this.shapeProblem.hidden = problem === null;
     setText(this.shapeProblem, problem === null ? '' : `${problem[0].toUpperCase()}${problem.slice(1)}.`);
     for (const input of this.shapeInputs.values()) input.setAttribute('aria-invalid', String(problem !== null));
@@ -150,6 +149,10 @@ export class FlopsView extends View {
 
   update(model) {
     if (model.models.length && this.modelNames.length === 0) this.buildModels(model.models);
+    if (model.ranges && this.ranges !== model.ranges) {
+      this.ranges = model.ranges;
+      for (const input of this.shapeInputs.values()) input.max = String(model.ranges.model_dimension);
+    }
     const setting = model.settings.model;
     const preset = typeof setting === 'string' ? this.models?.find((entry) => entry.name === setting) : null;
     const shape = preset ? preset.shape : typeof setting === 'object' && setting ? setting : null;

@@ -5,7 +5,6 @@
 // asked for ('jsonl', 'indices' or 'offsets'), and `cancel`.
 import { View, h, setText, uniqueId } from '../dom.js';
 import { abbreviateRuns, algorithmLabel, formatBytes, formatCount, formatDepth } from '../format.js';
-import { MAX_EPOCH, MAX_SEED } from '../hash.js';
 import { NumberField } from '../number-field.js';
 
 /** The files a plan is saved as: [which, button text, what it holds, for screen readers]. */
@@ -30,7 +29,7 @@ export class PlanExportView extends View {
       label: 'Seed',
       testId: 'plan-seed',
       min: 0,
-      max: MAX_SEED,
+      max: Number.MAX_SAFE_INTEGER,
       hint: '',
       onCommit: (seed) => this.emit('change', { seed }),
     });
@@ -38,7 +37,7 @@ export class PlanExportView extends View {
       label: 'Epoch',
       testId: 'plan-epoch',
       min: 0,
-      max: MAX_EPOCH,
+      max: 0,
       hint: '',
       onCommit: (epoch) => this.emit('change', { epoch }),
     });
@@ -114,6 +113,10 @@ export class PlanExportView extends View {
   }
 
   update(model) {
+    if (model.ranges) {
+      this.seed.setMax(model.ranges.seed);
+      this.epoch.setMax(model.ranges.epoch);
+    }
     const plan = model.sequencePlan;
     const { settings } = model;
     setText(this.algorithm, algorithmLabel(settings.detail));

@@ -11,7 +11,7 @@
 import { View, h, setText, uniqueId } from '../dom.js';
 import { ALGORITHM_INFO, algorithmLabel, formatCount } from '../format.js';
 import { NumberField } from '../number-field.js';
-import { DEFAULT_PER_PACK, MAX_BATCH_SIZE, MAX_BUCKET_TOKENS, MAX_FINITE_PER_PACK, MAX_SUPPORTED_MAX_LEN, OVERLONG_POLICIES } from '../hash.js';
+import { DEFAULT_PER_PACK, MAX_FINITE_PER_PACK, OVERLONG_POLICIES } from '../settings.js';
 
 const OVERLONG_LABELS = {
   truncate: 'Truncate',
@@ -41,7 +41,7 @@ export class SettingsPanel extends View {
       label: 'max_len (tokens per row)',
       testId: 'max-len',
       min: 1,
-      max: MAX_SUPPORTED_MAX_LEN,
+      max: 1,
       hint: '',
       onCommit: (maxLen) => change({ maxLen }),
     });
@@ -104,7 +104,7 @@ export class SettingsPanel extends View {
       label: 'NNLSHP bucket width (tokens)',
       testId: 'bucket-tokens',
       min: 1,
-      max: MAX_BUCKET_TOKENS,
+      max: 1,
       hint: 'Above max_len 512, NNLSHP groups lengths into buckets this wide to stay fast. '
         + 'Empty: automatic (max_len ÷ 512, rounded up); 1 plans every length exactly, but slower. '
         + 'The other algorithms ignore it.',
@@ -124,7 +124,7 @@ export class SettingsPanel extends View {
       label: 'Batch size (rows per step)',
       testId: 'batch',
       min: 1,
-      max: MAX_BATCH_SIZE,
+      max: 1,
       hint: 'For the training figures.',
       onCommit: (batch) => change({ batch }),
     });
@@ -184,6 +184,11 @@ export class SettingsPanel extends View {
 
   update(model) {
     if (model.algorithms.length && this.algorithmNames.length === 0) this.buildAlgorithms(model.algorithms);
+    if (model.ranges) {
+      this.maxLen.setMax(model.ranges.max_len);
+      this.bucket.setMax(model.ranges.bucket_tokens);
+      this.batch.setMax(model.ranges.batch_size);
+    }
     const { settings, dataset } = model;
     const ready = model.engine === 'ready' && dataset !== null;
     for (const control of [this.maxLen.input, this.maxPerPack, this.overlong, this.detail, this.batch.input, this.bucket.input]) {
@@ -219,7 +224,7 @@ export class SettingsPanel extends View {
     // The power of two at or above the data's suggestion, when that is not one.
     const suggested = this.defaultMaxLen;
     this.powerOfTwo = suggested === null ? null : 2 ** Math.ceil(Math.log2(suggested));
-    const offer = dataset?.source === 'files' && this.powerOfTwo !== suggested && this.powerOfTwo <= MAX_SUPPORTED_MAX_LEN && settings.maxLen !== this.powerOfTwo;
+    const offer = dataset?.source === 'files' && this.powerOfTwo !== suggested && this.powerOfTwo <= (model.ranges?.max_len ?? 0) && settings.maxLen !== this.powerOfTwo;
     this.powerButton.hidden = !offer;
     this.powerHint.hidden = !offer;
     setText(this.powerButton, offer ? `Use ${formatCount(this.powerOfTwo)}` : '');

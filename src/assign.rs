@@ -43,8 +43,13 @@
 //! into JSON Lines ([`write_jsonl`]), `.npy` arrays ([`write_npy`]), and a
 //! preview of the `cu_seqlens` and `position_ids` a varlen attention
 //! kernel takes ([`write_preview`], [`preview_pack`]).
+//!
+//! [`plan_sequences`] does all of it in one call, from the lengths in order
+//! to a checked [`SequencePlan`] that writes those files: the path
+//! `packlab assign` and the page's plan of the user's own sequences share.
 
 mod export;
+mod sequence_plan;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -56,6 +61,9 @@ use crate::random::{mix, SplitMix64};
 pub use export::{
     cu_seqlens, position_ids, preview_pack, write_jsonl, write_npy, write_preview, ExportError,
     PackPreview,
+};
+pub use sequence_plan::{
+    plan_sequences, PlanFile, SequencePlan, SequencePlanError, SequencePlanRequest, StepTimes,
 };
 
 /// How to assign sequences to the plan's packs.

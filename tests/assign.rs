@@ -11,12 +11,19 @@ mod common {
     pub mod proptest_config;
 }
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use common::proptest_config::config;
-use packlab::assign::{assign, validate_assignment, AssignError, AssignOptions, Assignment};
+use packlab::analysis::AnalysisError;
+use packlab::assign::{
+    assign, plan_sequences, validate_assignment, write_jsonl, write_npy, AssignError,
+    AssignOptions, Assignment, PlanFile, SequencePlanError, SequencePlanRequest,
+};
 use packlab::{
-    pack, pack_with, Algorithm, Histogram, LengthCounts, OverlongPolicy, PackOptions, PackingPlan,
+    pack, pack_with, Algorithm, Histogram, HistogramError, LengthCounts, MaxPerPack,
+    OverlongPolicy, PackError, PackOptions, PackingPlan, Report,
 };
 use proptest::prelude::*;
 
@@ -304,4 +311,140 @@ fn seeds_change_the_assignment() {
     let second = assign(&lengths, &plan, &options(2, 0, OverlongPolicy::Error)).unwrap();
     assert_ne!(first, second);
     assert_eq!(first.packs(), second.packs());
+}
+
+/// A clock that moves one millisecond each time it is read.
+fn ticking_clock() -> impl Fn() -> f64 + Clone + 'static {
+    let now = Rc::new(Cell::new(0.0));
+    move || {
+        now.set(now.get() + 1.0);
+        now.get()
+    }
+}
+
+fn counts_of(lengths: &[u32]) -> LengthCounts {
+    let mut counts = LengthCounts::new();
+    for &length in lengths {
+        counts.add_one(u64::from(length)).unwrap();
+    }
+    counts
+}
+
+#[test]
+fn plan_sequences_packs_assigns_and_checks_as_the_steps_do_by_hand() {
+    let lengths = [20, 3, 11, 5, 7, 2, 9, 4, 4, 10, 1];
+    for policy in [OverlongPolicy::Truncate, OverlongPolicy::Drop] {
+        for algorithm in Algorithm::ALL {
+            let request = SequencePlanRequest {
+                max_len: Some(10),
+                overlong: policy,
+                seed: 5,
+                epoch: 1,
+                ..SequencePlanRequest::new(algorithm)
+            };
+            let planned =
+                plan_sequences(&lengths, counts_of(&lengths), &request, ticking_clock()).unwrap();
+
+            // The same steps, one by one.
+            let (data, overlong) =
+                Histogram::from_counts(&counts_of(&lengths), 10, policy).unwrap();
+            let limit = MaxPerPack::default().for_algorithm(algorithm);
+            let pack_options = PackOptions {
+                max_per_pack: limit,
+                bucket_tokens: None,
+            };
+            let plan = pack_with(&data, algorithm, &pack_options).unwrap();
+            let assignment = assign(&lengths, &plan, &options(5, 1, policy)).unwrap();
+            let context = format!("{algorithm}, {policy:?}");
+            assert_eq!(planned.assignment, assignment, "{context}");
+            assert_eq!(planned.overlong, overlong, "{context}");
+            assert_eq!(
+                planned.report,
+                Report::new(algorithm, &data, &plan, planned.report.runtime_ms),
+                "{context}"
+            );
+            assert!(planned.report.runtime_ms > 0.0, "{context}");
+            assert!(
+                planned.step_times.pack_ms >= planned.report.runtime_ms,
+                "{context}"
+            );
+
+            // The files are the writers' output on the assignment.
+            let mut expected = Vec::new();
+            write_jsonl(&mut expected, &assignment).unwrap();
+            let mut written = Vec::new();
+            planned.write(PlanFile::Jsonl, &mut written).unwrap();
+            assert_eq!(written, expected, "{context}");
+            for (file, values) in [
+                (PlanFile::IndicesNpy, &assignment.indices),
+                (PlanFile::OffsetsNpy, &assignment.offsets),
+            ] {
+                let mut expected = Vec::new();
+                write_npy(&mut expected, values).unwrap();
+                let mut written = Vec::new();
+                planned.write(file, &mut written).unwrap();
+                assert_eq!(written, expected, "{context}, {file:?}");
+            }
+            let preview = planned.preview(3).unwrap();
+            assert_eq!(preview.len(), assignment.packs().min(3), "{context}");
+            assert_eq!(preview[0].indices, assignment.pack(0).unwrap(), "{context}");
+        }
+    }
+}
+
+#[test]
+fn plan_sequences_says_what_to_change() {
+    let request = SequencePlanRequest::new(Algorithm::Lpfhp);
+    assert_eq!(
+        plan_sequences(&[], LengthCounts::new(), &request, ticking_clock()),
+        Err(SequencePlanError::Plan(AnalysisError::Histogram(
+            HistogramError::Empty
+        )))
+    );
+    let lengths = [3, 12, 5];
+    let refused = SequencePlanRequest {
+        max_len: Some(8),
+        overlong: OverlongPolicy::Error,
+        ..request
+    };
+    let error =
+        plan_sequences(&lengths, counts_of(&lengths), &refused, ticking_clock()).unwrap_err();
+    assert!(error.to_string().contains("raise --max-len"), "{error}");
+    let no_room = SequencePlanRequest {
+        max_per_pack: MaxPerPack::AtMost(0),
+        ..request
+    };
+    assert_eq!(
+        plan_sequences(&lengths, counts_of(&lengths), &no_room, ticking_clock()),
+        Err(SequencePlanError::Plan(AnalysisError::Pack(
+            PackError::ZeroMaxPerPack
+        )))
+    );
+}
+
+#[test]
+fn a_sequence_plan_request_in_json_needs_only_the_algorithm() {
+    let read = |text: &str| serde_json::from_str::<SequencePlanRequest>(text);
+    assert_eq!(
+        read(r#"{"algorithm": "nnlshp"}"#).unwrap(),
+        SequencePlanRequest::new(Algorithm::Nnlshp)
+    );
+    assert_eq!(
+        read(
+            r#"{"algorithm": "bfd", "max_len": 512, "overlong": "drop", "max_per_pack": 2,
+                "seed": 9, "epoch": 3, "shuffle_packs": false}"#
+        )
+        .unwrap(),
+        SequencePlanRequest {
+            max_len: Some(512),
+            overlong: OverlongPolicy::Drop,
+            max_per_pack: MaxPerPack::AtMost(2),
+            seed: 9,
+            epoch: 3,
+            shuffle_packs: false,
+            ..SequencePlanRequest::new(Algorithm::Bfd)
+        }
+    );
+    // A misspelt field is refused, not ignored.
+    assert!(read(r#"{"algorithm": "bfd", "max_length": 512}"#).is_err());
 }

@@ -10,13 +10,10 @@ use web_sys::Blob;
 
 use super::blob::BlobReader;
 use super::{compact_form, from_js, now_ms, to_js};
-use crate::assign::{
-    assign, preview_pack, validate_assignment, write_jsonl, write_npy, AssignOptions, PackPreview,
-};
-use crate::histogram::{Histogram, LengthCounts};
+use crate::assign::{plan_sequences, PackPreview, PlanFile, SequencePlanRequest};
+use crate::histogram::LengthCounts;
 use crate::input::{read_lengths, read_lengths_in_order, ReadOptions};
 use crate::report::Report;
-use crate::{pack_with, Algorithm, MaxPerPack, OverlongPolicy, PackOptions};
 
 /// The options of a read, from JavaScript: `{format?, column?}`.
 #[derive(serde::Deserialize, Default)]
@@ -138,28 +135,6 @@ pub fn assign_files(
     request: JsValue,
     on_progress: &Function,
 ) -> Result<JsValue, JsError> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct AssignRequest {
-        algorithm: Algorithm,
-        #[serde(default)]
-        max_len: Option<u64>,
-        #[serde(default)]
-        overlong: OverlongPolicy,
-        #[serde(default)]
-        max_per_pack: MaxPerPack,
-        #[serde(default)]
-        bucket_tokens: Option<u32>,
-        #[serde(default)]
-        seed: u64,
-        #[serde(default)]
-        epoch: u32,
-        #[serde(default = "shuffle_by_default")]
-        shuffle_packs: bool,
-    }
-    fn shuffle_by_default() -> bool {
-        true
-    }
     #[derive(Serialize)]
     struct AssignOutput<'a> {
         packs: usize,
@@ -168,7 +143,7 @@ pub fn assign_files(
         report: &'a Report,
         preview: Vec<PackPreview>,
     }
-    let request: AssignRequest = from_js(request, "assignment request")?;
+    let request: SequencePlanRequest = from_js(request, "assignment request")?;
     let options = read_options(options)?;
     let message = |error: &dyn std::fmt::Display| JsError::new(&error.to_string());
 
@@ -187,48 +162,13 @@ pub fn assign_files(
         lengths.extend_from_slice(&read.lengths);
         counts.merge(&read.counts).map_err(|e| message(&e))?;
     }
-    let max_len = request
-        .max_len
-        .or_else(|| counts.default_max_len())
-        .ok_or_else(|| JsError::new("the files hold no sequences"))?;
-    let (histogram, _) =
-        Histogram::from_counts(&counts, max_len, request.overlong).map_err(|e| message(&e))?;
-    let started = now_ms();
-    let pack_options = PackOptions {
-        max_per_pack: request.max_per_pack.for_algorithm(request.algorithm),
-        bucket_tokens: request.bucket_tokens,
-    };
-    let plan = pack_with(&histogram, request.algorithm, &pack_options).map_err(|e| message(&e))?;
-    let report = Report::new(request.algorithm, &histogram, &plan, now_ms() - started);
-    let assign_options = AssignOptions {
-        seed: request.seed,
-        epoch: request.epoch,
-        shuffle_packs: request.shuffle_packs,
-        overlong: request.overlong,
-    };
-    let assignment = assign(&lengths, &plan, &assign_options).map_err(|e| message(&e))?;
-    validate_assignment(&lengths, plan.max_len, plan.max_per_pack, &assignment)
-        .map_err(|e| message(&e))?;
-
-    let mut jsonl = Vec::new();
-    write_jsonl(&mut jsonl, &assignment).map_err(|e| message(&e))?;
-    let mut indices_npy = Vec::new();
-    write_npy(&mut indices_npy, &assignment.indices).map_err(|e| message(&e))?;
-    let mut offsets_npy = Vec::new();
-    write_npy(&mut offsets_npy, &assignment.offsets).map_err(|e| message(&e))?;
-    let mut preview = Vec::new();
-    for pack in 0..PREVIEW_PACKS {
-        match preview_pack(&assignment, pack).map_err(|e| message(&e))? {
-            Some(entry) => preview.push(entry),
-            None => break,
-        }
-    }
+    let plan = plan_sequences(&lengths, counts, &request, now_ms).map_err(|e| message(&e))?;
     let result = to_js(&AssignOutput {
-        packs: assignment.packs(),
+        packs: plan.assignment.packs(),
         sequences: lengths.len() as u64,
-        dropped: assignment.dropped.len(),
-        report: &report,
-        preview,
+        dropped: plan.assignment.dropped.len(),
+        report: &plan.report,
+        preview: plan.preview(PREVIEW_PACKS).map_err(|e| message(&e))?,
     })?;
     let set = |key: &str, bytes: &[u8]| {
         Reflect::set(
@@ -239,8 +179,15 @@ pub fn assign_files(
         .map(|_| ())
         .map_err(|_| JsError::new("cannot pass the plan to the page"))
     };
-    set("jsonl", &jsonl)?;
-    set("indices_npy", &indices_npy)?;
-    set("offsets_npy", &offsets_npy)?;
+    for file in PlanFile::ALL {
+        let mut bytes = Vec::new();
+        plan.write(file, &mut bytes).map_err(|e| message(&e))?;
+        let key = match file {
+            PlanFile::Jsonl => "jsonl",
+            PlanFile::IndicesNpy => "indices_npy",
+            PlanFile::OffsetsNpy => "offsets_npy",
+        };
+        set(key, &bytes)?;
+    }
     Ok(result)
 }

@@ -1,0 +1,271 @@
+//! `packlab`: the command-line face of the Packlab library.
+//!
+//! This file holds the arguments and sends each subcommand to its module;
+//! every figure comes from the library's questions
+//! ([`packlab::analysis::Analyser`], [`packlab::assign::plan_sequences`]),
+//! the same that answer the web page, so the two never disagree.
+//!
+//! Exit codes: 0 on success, 2 for bad input or arguments, 1 when Packlab
+//! itself failed (a bug, reported as such).
+
+mod assign;
+mod compare;
+mod histogram;
+mod pack;
+mod shared;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand};
+
+use packlab::flops::ModelPreset;
+use packlab::input::Format;
+use packlab::{Algorithm, MaxPerPack, OverlongPolicy, Preset};
+
+/// See how much compute padding wastes in a training set, and which
+/// sequence packing removes it best.
+///
+/// Packlab reads sequence lengths (or a length histogram), packs them into
+/// rows of --max-len tokens with the algorithms of "Efficient Sequence
+/// Packing without Cross-contamination" (Krell, Kosec et al., 2021) and
+/// others, and reports packs, efficiency and speed-up.
+#[derive(Parser)]
+#[command(name = "packlab", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Pack the sequences with one algorithm and print the result (and the
+    /// plan, with --json).
+    Pack(PackArgs),
+    /// Pack with every algorithm and compare them side by side.
+    Compare(CompareArgs),
+    /// Summarise the sequence lengths.
+    Stats(StatsArgs),
+    /// Print the dense length histogram, `{"max_len": N, "counts": [...]}`
+    /// where counts[i] counts sequences of length i + 1: a compact file
+    /// that Packlab (and the page) read back, and that merges by adding.
+    Histogram(HistogramArgs),
+    /// Assign the sequences of a file (in file order, index 0..N-1) to
+    /// packs: pack the length histogram, then say which sequence goes into
+    /// which pack, as JSON Lines (and .npy with --npy).
+    Assign(AssignArgs),
+}
+
+#[derive(Args)]
+struct HistogramArgs {
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Args)]
+struct InputArgs {
+    /// Files of sequence lengths or histograms: text, CSV, JSON, JSONL or
+    /// NumPy .npy (detected from the extension and content). Several
+    /// files merge into one dataset; `-` reads standard input.
+    #[arg(required_unless_present = "preset", value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Use a synthetic example dataset, the same the web page offers:
+    /// qa-finetuning-384, bert-pretraining-512, chat-finetuning-4096 or
+    /// long-context-32768. Files given as well are merged into it.
+    #[arg(long, value_name = "NAME", value_parser = parse_preset)]
+    preset: Option<Preset>,
+
+    /// Row length in tokens. Default: the max_len of a dense JSON
+    /// histogram, otherwise the longest sequence.
+    #[arg(long, value_name = "N")]
+    max_len: Option<u64>,
+
+    /// What to do with sequences longer than --max-len.
+    #[arg(long, value_enum, default_value_t = OverlongPolicy::Truncate)]
+    overlong: OverlongPolicy,
+
+    /// The field holding lengths: a CSV column; a JSON object's field
+    /// holding an array of lengths ({"lengths": [12, 40, 7]} is three
+    /// sequences); or each JSON Lines object's field holding its length or
+    /// its token ids ({"tokens": [5, 9, 2]} on a line is one sequence of
+    /// three tokens). Default: `length`, `num_tokens` and similar, or
+    /// `input_ids`; in CSV, the only numeric column. Text and .npy files
+    /// have no fields and refuse it.
+    #[arg(long, value_name = "NAME")]
+    column: Option<String>,
+
+    /// Read every file as this format instead of detecting it.
+    #[arg(long, value_parser = Format::from_str)]
+    format: Option<Format>,
+}
+
+#[derive(Args)]
+struct PackArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// The packing algorithm.
+    #[arg(long, short, value_enum, default_value_t = Algorithm::Lpfhp)]
+    algorithm: Algorithm,
+
+    /// Most sequences per pack: a number from 1, `unlimited`, or `default`:
+    /// 3 for nnlshp (the paper's setting; its cost grows with the limit),
+    /// no limit for the others.
+    #[arg(long, value_name = "K|unlimited|default", default_value_t = MaxPerPack::AlgorithmDefault)]
+    max_per_pack: MaxPerPack,
+
+    /// NNLSHP only: plan lengths in buckets of N tokens (1 plans every
+    /// length exactly). Default: exact up to max_len 512, then the narrowest
+    /// buckets that keep 512 of them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    bucket_tokens: Option<u32>,
+
+    /// Print one JSON object (the report and the plan) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Most sequences per pack for every algorithm: a number from 1,
+    /// `unlimited`, or `default`: 3 for nnlshp (the paper's setting; its
+    /// cost grows with the limit), no limit for the others.
+    #[arg(long, value_name = "K|unlimited|default", default_value_t = MaxPerPack::AlgorithmDefault)]
+    max_per_pack: MaxPerPack,
+
+    /// NNLSHP only: plan lengths in buckets of N tokens (see `pack --help`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    bucket_tokens: Option<u32>,
+
+    /// Batch sizes at which to show dynamic padding (batches padded to
+    /// their longest sequence: random, sorted by length, and grouped by
+    /// length in megabatches), what trainers do instead of packing.
+    #[arg(long, value_name = "B,B,...", value_delimiter = ',', default_values_t = [8u32, 32, 128],
+          value_parser = clap::value_parser!(u32).range(1..))]
+    batch_sizes: Vec<u32>,
+
+    /// The model whose training FLOPs per epoch to estimate, with
+    /// variable-length and dense masked attention.
+    #[arg(long, value_enum, default_value_t = ModelPreset::BertBase)]
+    model: ModelPreset,
+
+    /// Also pack at other row lengths, to choose max_len: powers of two,
+    /// the 90th and 99th percentiles and the longest sequence, plus any
+    /// lengths given (`--sweep-max-len 384,768`). The greedy algorithms
+    /// and no packing only.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', num_args = 0..)]
+    sweep_max_len: Option<Vec<u32>>,
+
+    /// Print one JSON object (reports without plans, dynamic padding,
+    /// FLOPs, the max_len sweep) instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct AssignArgs {
+    /// The sequence lengths, one per sequence in dataset order: text, a CSV
+    /// column, a JSON array, JSON Lines (a length field or input_ids) or a
+    /// 1-D NumPy .npy; `-` reads standard input. A histogram has no order,
+    /// so it is refused.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+
+    /// Row length in tokens. Default: the longest sequence.
+    #[arg(long, value_name = "N")]
+    max_len: Option<u64>,
+
+    /// What to do with sequences longer than --max-len: truncate keeps them
+    /// (the loader cuts them to max_len tokens), drop leaves them out.
+    #[arg(long, value_enum, default_value_t = OverlongPolicy::Truncate)]
+    overlong: OverlongPolicy,
+
+    /// The field holding lengths, as for `pack --column`: a CSV column, a
+    /// JSON object's array of lengths, or each JSON Lines object's length
+    /// or token ids.
+    #[arg(long, value_name = "NAME")]
+    column: Option<String>,
+
+    /// Read the file as this format instead of detecting it.
+    #[arg(long, value_parser = Format::from_str)]
+    format: Option<Format>,
+
+    /// The packing algorithm.
+    #[arg(long, short, value_enum, default_value_t = Algorithm::Lpfhp)]
+    algorithm: Algorithm,
+
+    /// Most sequences per pack: a number from 1, `unlimited`, or `default`:
+    /// 3 for nnlshp (the paper's setting; its cost grows with the limit),
+    /// no limit for the others.
+    #[arg(long, value_name = "K|unlimited|default", default_value_t = MaxPerPack::AlgorithmDefault)]
+    max_per_pack: MaxPerPack,
+
+    /// NNLSHP only: plan lengths in buckets of N tokens (see `pack --help`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    bucket_tokens: Option<u32>,
+
+    /// Seed of the shuffles: the same seed and epoch give the same packs.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    seed: u64,
+
+    /// Training epoch: each one reshuffles which same-length sequences
+    /// share packs, and the order of the packs (the plan stays the same).
+    #[arg(long, value_name = "E", default_value_t = 0)]
+    epoch: u32,
+
+    /// Keep the plan's pack order (most frequent composition first)
+    /// instead of shuffling the packs.
+    #[arg(long)]
+    no_shuffle_packs: bool,
+
+    /// Where to write the packs as JSON Lines, one per line:
+    /// {"indices":[...],"lengths":[...]}, indices counted from 0 in file
+    /// order, lengths as packed (max_len for a truncated sequence). `-`
+    /// writes to standard output, and the summary to standard error.
+    #[arg(long, value_name = "PLAN")]
+    out: PathBuf,
+
+    /// Also write PREFIX.indices.npy and PREFIX.offsets.npy (int64): pack p
+    /// holds indices[offsets[p]:offsets[p + 1]].
+    #[arg(long, value_name = "PREFIX")]
+    npy: Option<PathBuf>,
+
+    /// Print the first N packs with their cu_seqlens and position_ids.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    preview: usize,
+}
+
+fn parse_preset(text: &str) -> Result<Preset, String> {
+    Preset::from_name(text).ok_or_else(|| {
+        let names: Vec<&str> = Preset::ALL.iter().map(|preset| preset.name()).collect();
+        format!("unknown preset `{text}`: use {}", names.join(", "))
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Pack(args) => pack::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Stats(args) => stats::run(args),
+        Command::Histogram(args) => histogram::run(args),
+        Command::Assign(args) => assign::run(args),
+    };
+    shared::exit(outcome)
+}

@@ -121,8 +121,8 @@ async function uploadTime(lines) {
 /**
  * Milliseconds for the greedy packers' whole sweep over max per pack (1 to
  * 16 and unlimited; none, SPFHP, LPFHP and BFD) on a preset, in the page:
- * the engine's own request, timed in the browser around the call (with the
- * answer's conversion to JavaScript). `first`: the page's first such call,
+ * the engine's sweep question, timed in the browser around the call (with
+ * the answer's conversion to JavaScript), each on a fresh dataset. `first`: the page's first such call,
  * which includes compiling the code it runs; `later`: the median of the
  * calls after it.
  */
@@ -134,17 +134,19 @@ async function greedySweepTime(preset) {
   const times = await page.evaluate(async ({ preset, runs }) => {
     const engine = await import('/www/pkg/packlab.js');
     await engine.default({ module_or_path: '/www/pkg/packlab_bg.wasm' });
-    const dataset = engine.Dataset.fromPreset(preset);
     const depths = [...Array.from({ length: 16 }, (_, index) => index + 1), null];
-    const request = { max_len: dataset.defaultMaxLen(), algorithms: ['none', 'spfhp', 'lpfhp', 'bfd'], sweep_depths: depths };
     const measured = [];
     for (let run = 0; run <= runs; run += 1) {
+      // A fresh dataset each time: a dataset keeps the plans it made, and a
+      // second sweep on it would only read them back.
+      const dataset = engine.Dataset.fromPreset(preset);
+      const request = { max_len: dataset.defaultMaxLen(), algorithms: ['none', 'spfhp', 'lpfhp', 'bfd'], depths };
       const started = performance.now();
-      const analysis = dataset.analyse(request);
+      const lines = dataset.sweep(request);
       measured.push(performance.now() - started);
-      if (analysis.sweep.length !== 4) throw new Error(`the sweep has ${analysis.sweep.length} lines`);
+      dataset.free();
+      if (lines.length !== 4) throw new Error(`the sweep has ${lines.length} lines`);
     }
-    dataset.free();
     return measured;
   }, { preset, runs: RUNS });
   await context.close();

@@ -25,12 +25,10 @@ import { QuestionRunner } from './question-runner.js';
 import { Wanted } from './wanted.js';
 import { PageModel } from './page-model.js';
 import { SequencePlanner, freshSequencePlan } from './sequence-plan.js';
-import { SLOW_ALGORITHMS, sweepDepths } from './questions.js';
+import { sweepDepths } from './questions.js';
 import { DEFAULT_PER_PACK, DEFAULT_SETTINGS, MAX_FINITE_PER_PACK, availableDefaults } from './settings.js';
 import { readHash, writeHash } from './hash.js';
-import { algorithmLabel } from './format.js';
-import { comparisonCsv } from './exports.js';
-import { download, fileStem } from './download.js';
+import { copyLink, exportCsv, exportPlan } from './export-actions.js';
 import { h } from './dom.js';
 import { DataPanel } from './views/data-panel.js';
 import { SettingsPanel } from './views/settings-panel.js';
@@ -544,46 +542,16 @@ export class App {
 
   // ---- Exports -------------------------------------------------------------
 
-  /** The plan of the closer-look algorithm, in the shape `packlab pack --json` prints. */
-  async exportPlan() {
-    const { settings, dataset } = this.state;
-    if (!dataset || this.state.plan.busy) return;
-    const algorithm = settings.detail;
-    const worker = SLOW_ALGORITHMS.has(algorithm) ? this.slowWorker : this.fastWorker;
-    this.state.plan = { busy: true, message: `Packing with ${algorithmLabel(algorithm)}…` };
-    this.render();
-    const request = { max_len: settings.maxLen, overlong: settings.overlong, algorithm, max_per_pack: this.limitFor(algorithm) };
-    if (SLOW_ALGORITHMS.has(algorithm) && settings.bucketTokens !== null) request.bucket_tokens = settings.bucketTokens;
-    const name = `${fileStem('packlab-plan', algorithm, dataset.preset ?? 'data', `max-len-${settings.maxLen}`)}.json`;
-    try {
-      const plan = await worker.request('packPlan', request);
-      // Compact, with a final newline, exactly as the command line prints it.
-      download(new Blob([`${JSON.stringify(plan)}\n`], { type: 'application/json' }), name);
-      this.state.plan = { busy: false, message: `Saved the ${algorithmLabel(algorithm)} plan: ${plan.plan.length} distinct packs.` };
-    } catch (error) {
-      const message = isDropped(error) ? 'The plan was abandoned because the data or settings changed; ask again.' : `The plan could not be made: ${error.message}`;
-      this.state.plan = { busy: false, message };
-    }
-    this.render();
+  exportPlan() {
+    return exportPlan(this);
   }
 
   exportCsv() {
-    const { reports } = this.pageModel.build();
-    if (reports.length === 0) return;
-    const { dataset, settings } = this.state;
-    download(new Blob([comparisonCsv(reports)], { type: 'text/csv' }), `${fileStem('packlab-comparison', dataset.preset ?? 'data', `max-len-${settings.maxLen}`)}.csv`);
+    exportCsv(this);
   }
 
-  async copyLink() {
-    let copied = true;
-    try {
-      await navigator.clipboard.writeText(location.href);
-    } catch {
-      // Without clipboard access the link is shown selected, ready to copy by hand.
-      copied = false;
-    }
-    this.views.verdict.linkCopied(copied);
-    this.views.exports.linkCopied(copied);
+  copyLink() {
+    return copyLink(this);
   }
 
   // ---- Errors --------------------------------------------------------------

@@ -58,6 +58,7 @@
 //! ```
 
 mod pricing;
+mod problem;
 mod rounding;
 mod rows;
 mod simplex;

@@ -22,7 +22,7 @@
 //! is rebuilt by walking the items backwards. The cost is
 //! O(items × capacity × (cap + 1)) per call.
 
-use super::simplex::{Pattern, Slot};
+use super::problem::{Pattern, Slot};
 
 /// One item of the knapsack: `copies` sequences of a row taken together.
 #[derive(Debug, Clone, Copy)]

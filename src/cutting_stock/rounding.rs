@@ -16,8 +16,9 @@ use std::collections::BTreeMap;
 
 use crate::plan::{sort_longest_first_with_counts, PackGroup};
 
+use super::problem::{Pattern, Problem, Slot};
 use super::rows::RowSet;
-use super::simplex::{self, LpSolution, Pattern, Problem, StopRule};
+use super::simplex::{self, LpSolution, StopRule};
 
 /// Rounds of "round down, re-solve the residual" at most: on SQuAD the
 /// third round still gains a pack now and then, later ones never did.
@@ -156,11 +157,7 @@ fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Pattern]) -> LpS
         .map(|&row| problem.sizes.get(row).copied().unwrap_or(0))
         .collect();
     // The cap binds in the residual only if it binds for what is left.
-    let cap = problem.cap.filter(|&cap| match sizes.iter().min() {
-        Some(&0) => true,
-        Some(&smallest) => cap < problem.capacity / smallest,
-        None => false,
-    });
+    let cap = Problem::binding_cap(&sizes, problem.capacity, problem.cap);
     let residual = Problem {
         sizes,
         demands: kept.iter().map(|&row| remaining[row]).collect(),
@@ -173,7 +170,7 @@ fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Pattern]) -> LpS
             .iter()
             .map(|slot| {
                 let row = *position.get(slot.row)?;
-                (row != usize::MAX).then_some(simplex::Slot {
+                (row != usize::MAX).then_some(Slot {
                     row,
                     copies: slot.copies,
                 })
@@ -192,7 +189,7 @@ fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Pattern]) -> LpS
         slots: pattern
             .slots
             .iter()
-            .map(|slot| simplex::Slot {
+            .map(|slot| Slot {
                 row: kept.get(slot.row).copied().unwrap_or(usize::MAX),
                 copies: slot.copies,
             })
@@ -376,7 +373,7 @@ mod tests {
     fn slots_take_the_longest_sequences_of_their_bucket() {
         let mut pools = vec![vec![(8, 1), (6, 3)]];
         let pattern = Pattern {
-            slots: vec![simplex::Slot { row: 0, copies: 2 }],
+            slots: vec![Slot { row: 0, copies: 2 }],
         };
         let mut groups = fill_slots(&mut pools, &pattern, 2);
         groups.sort_by(|a, b| a.lengths.cmp(&b.lengths));

@@ -21,7 +21,7 @@
 use crate::histogram::Histogram;
 use crate::plan::PackingPlan;
 
-use super::simplex::{Pattern, Problem, Slot};
+use super::problem::{Pattern, Problem, Slot};
 
 /// Most rows the master LP keeps: the dense basis inverse is rows².
 pub(super) const MAX_ROWS: u32 = 512;
@@ -97,14 +97,7 @@ impl RowSet {
             .collect();
         sizes.sort_unstable();
         sizes.dedup();
-        let binding_cap = |sizes: &[u32], cap: Option<u32>| {
-            cap.filter(|&cap| match sizes.first() {
-                Some(&0) => true,
-                Some(&smallest) => cap < capacity / smallest,
-                None => false,
-            })
-        };
-        let cap = binding_cap(&sizes, cap);
+        let cap = Problem::binding_cap(&sizes, capacity, cap);
         if cap.is_none() {
             // Without a cap, free sequences need no row.
             sizes.retain(|&size| size > 0);

@@ -58,6 +58,19 @@ pub struct Bucketing {
     pub slack_tokens: u64,
 }
 
+/// The most length buckets Packlab plans on when it chooses their width
+/// itself: the least-squares problem behind NNLSHP and the cutting-stock
+/// LP keep a row per bucket, and each costs about the square of that.
+pub const MAX_AUTOMATIC_BUCKETS: u32 = 512;
+
+/// The bucket width, in tokens, that Packlab chooses for rows of `max_len`
+/// tokens when the user sets none: 1 (every length planned exactly) up to
+/// [`MAX_AUTOMATIC_BUCKETS`] tokens, then the narrowest width that keeps
+/// that many buckets.
+pub fn automatic_bucket_tokens(max_len: u32) -> u32 {
+    max_len.div_ceil(MAX_AUTOMATIC_BUCKETS).max(1)
+}
+
 /// What the optimal packer knows of its plan: the fewest packs any plan
 /// could use, whether the plan reaches that, and whose plan it is.
 ///

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use packlab::plan::automatic_bucket_tokens;
 use packlab::{
     pack, pack_cached, pack_with, validate, Algorithm, Histogram, OverlongPolicy, PackError,
     PackOptions, PackingPlan, Preset, Report, SolutionCache,
@@ -361,7 +362,7 @@ proptest! {
         bucket_tokens in 1u32..=64,
     ) {
         // Never more than 512 buckets, so that each case stays quick.
-        let width = (data.max_len().div_ceil(512) + bucket_tokens - 1).min(data.max_len());
+        let width = (automatic_bucket_tokens(data.max_len()) + bucket_tokens - 1).min(data.max_len());
         let options = PackOptions { max_per_pack: limit, bucket_tokens: Some(width) };
         let plan = pack_with(&data, Algorithm::Nnlshp, &options).unwrap();
         prop_assert_eq!(validate(&plan, &data), Ok(()));

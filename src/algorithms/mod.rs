@@ -229,7 +229,8 @@ pub struct PackOptions {
     #[serde(default)]
     pub max_per_pack: Option<u32>,
     /// NNLSHP only: tokens per length bucket; `None`: chosen from max_len
-    /// (exact up to 512 lengths, then as narrow as keeps 512 buckets).
+    /// by [`automatic_bucket_tokens`](crate::plan::automatic_bucket_tokens)
+    /// (exact up to max_len 512, then as narrow as keeps 512 buckets).
     #[serde(default)]
     pub bucket_tokens: Option<u32>,
 }

@@ -32,7 +32,10 @@
 
 use crate::histogram::Histogram;
 use crate::nnls::{solve_with_oracle_from, ColumnOracle, NnlsError, NnlsOptions, SparseColumn};
-use crate::plan::{sort_longest_first, sort_longest_first_with_counts, Bucketing, PackGroup};
+use crate::plan::{
+    automatic_bucket_tokens, sort_longest_first, sort_longest_first_with_counts, Bucketing,
+    PackGroup,
+};
 
 use super::greedy::{GreedyPacker, LPFHP};
 
@@ -43,17 +46,6 @@ const SHORT_LENGTH_WEIGHT: f64 = 0.09;
 
 /// Lengths `1..=SHORT_LENGTH_CUTOFF` get [`SHORT_LENGTH_WEIGHT`].
 const SHORT_LENGTH_CUTOFF: u32 = 8;
-
-/// Above this many lengths, NNLSHP plans on buckets: the least-squares
-/// problem keeps at most this many rows, which keeps it well under a second.
-pub(crate) const MAX_EXACT_LENGTHS: u32 = 512;
-
-/// The bucket width Packlab picks for `max_len`: 1 (exact) up to
-/// [`MAX_EXACT_LENGTHS`], then the smallest width that keeps the number of
-/// buckets within it.
-pub(crate) fn automatic_bucket_tokens(max_len: u32) -> u32 {
-    max_len.div_ceil(MAX_EXACT_LENGTHS).max(1)
-}
 
 /// An NNLSHP plan's packs, and the bucketing used if any.
 pub(crate) struct Outcome {

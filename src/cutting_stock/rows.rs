@@ -2,10 +2,12 @@
 //! at large `max_len`, one row per bucket of lengths.
 //!
 //! The pricing programme costs O(rows × capacity units × (cap + 1)) per
-//! call, so both must stay small. Up to [`MAX_ROWS`] distinct lengths and
-//! [`EXACT_PRICING_CELLS`] cells, every length is its own row and the LP is
-//! exact. Beyond that, lengths share buckets of `g = ⌈max_len / 512⌉`
-//! tokens and capacity is counted in units of `g` tokens:
+//! call, so both must stay small. Up to [`MAX_AUTOMATIC_BUCKETS`] distinct
+//! lengths and [`EXACT_PRICING_CELLS`] cells, every length is its own row
+//! and the LP is exact. Beyond that, lengths share buckets `g` tokens wide
+//! (Packlab's [`automatic_bucket_tokens`], `⌈max_len / 512⌉`, as NNLSHP's;
+//! wider when a cap makes pricing costly) and capacity is counted in units
+//! of `g` tokens:
 //!
 //! - for the **bound**, each length is rounded *down* to `⌊length / g⌋`
 //!   units, in packs of `⌊max_len / g⌋` units. A real pack stays a pack
@@ -19,12 +21,9 @@
 //!   finish.
 
 use crate::histogram::Histogram;
-use crate::plan::PackingPlan;
+use crate::plan::{automatic_bucket_tokens, PackingPlan, MAX_AUTOMATIC_BUCKETS};
 
 use super::problem::{Pattern, Problem, Slot};
-
-/// Most rows the master LP keeps: the dense basis inverse is rows².
-pub(super) const MAX_ROWS: u32 = 512;
 
 /// Largest `max_len × distinct lengths` planned exactly, without buckets.
 pub(super) const EXACT_PRICING_CELLS: u64 = 1 << 18;
@@ -42,15 +41,19 @@ pub(super) enum Rounding {
     Up,
 }
 
-/// The bucket width for `histogram`: 1 (exact) when its lengths are few
-/// enough, otherwise ⌈max_len / [`MAX_ROWS`]⌉.
-pub(super) fn automatic_bucket_tokens(histogram: &Histogram) -> u32 {
+/// The bucket width the LP of `histogram` starts from: 1 (exact) when it
+/// has few enough distinct lengths to price them exactly, even beyond
+/// max_len 512; otherwise Packlab's [`automatic_bucket_tokens`], which
+/// keeps the rows within [`MAX_AUTOMATIC_BUCKETS`] (the dense basis
+/// inverse holds rows²).
+fn lp_bucket_tokens(histogram: &Histogram) -> u32 {
     let max_len = histogram.max_len();
     let distinct = histogram.longest_first().count() as u64;
-    if distinct <= u64::from(MAX_ROWS) && u64::from(max_len) * distinct <= EXACT_PRICING_CELLS {
+    let few_lengths = distinct <= u64::from(MAX_AUTOMATIC_BUCKETS);
+    if few_lengths && u64::from(max_len) * distinct <= EXACT_PRICING_CELLS {
         1
     } else {
-        max_len.div_ceil(MAX_ROWS).max(1)
+        automatic_bucket_tokens(max_len)
     }
 }
 
@@ -173,8 +176,7 @@ impl RowSet {
         self.problem.sizes.len() as u64 * (u64::from(self.problem.capacity) + 1) * layers
     }
 
-    /// The rows for an LP rounded as told: [`automatic_bucket_tokens`]
-    /// wide, widened (doubled) while pricing would cost more than
+    /// The rows for an LP rounded as told: [`lp_bucket_tokens`] wide, widened (doubled) while pricing would cost more than
     /// [`PRICING_CELL_BUDGET`], which only a cap of many sequences can
     /// cause. If even one bucket of `max_len` tokens is too much (a cap in
     /// the millions with free sequences), the bound leaves the cap out: a
@@ -182,7 +184,7 @@ impl RowSet {
     /// `max_len` tokens makes every sequence fill a pack and the cap moot.)
     pub(super) fn affordable(histogram: &Histogram, rounding: Rounding, cap: Option<u32>) -> Self {
         let max_len = histogram.max_len();
-        let mut bucket_tokens = automatic_bucket_tokens(histogram);
+        let mut bucket_tokens = lp_bucket_tokens(histogram);
         loop {
             let rows = RowSet::new(histogram, bucket_tokens, rounding, cap);
             if rows.pricing_cells() <= PRICING_CELL_BUDGET {

@@ -1,5 +1,6 @@
 //! The packing algorithms, and the one entry point that runs and checks them.
 
+mod completion;
 mod error;
 mod greedy;
 mod nnlshp;

@@ -32,12 +32,9 @@
 
 use crate::histogram::Histogram;
 use crate::nnls::{solve_with_oracle_from, ColumnOracle, NnlsError, NnlsOptions, SparseColumn};
-use crate::plan::{
-    automatic_bucket_tokens, sort_longest_first, sort_longest_first_with_counts, Bucketing,
-    PackGroup,
-};
+use crate::plan::{automatic_bucket_tokens, sort_longest_first, Bucketing, PackGroup};
 
-use super::greedy::{GreedyPacker, LPFHP};
+use super::completion::{self, BucketPools, Completion, PlannedGroup};
 
 /// The paper's residual weight for lengths up to [`SHORT_LENGTH_CUTOFF`]:
 /// short sequences are cheap to leave over (they fit almost anywhere in the
@@ -150,7 +147,7 @@ pub(crate) fn pack(
     let bucket_tokens = bucket_tokens
         .unwrap_or_else(|| automatic_bucket_tokens(max_len))
         .clamp(1, max_len);
-    let pools = LengthPools::new(histogram, bucket_tokens);
+    let pools = BucketPools::new(histogram, bucket_tokens);
     // Strategies fill this many bucket units; lengths in a bucket beyond it
     // (when max_len is not a multiple of the width) are always left over.
     let units = max_len / bucket_tokens;
@@ -176,24 +173,30 @@ pub(crate) fn pack(
     // sequences over but never over-allocates; which packs better depends
     // on the data, and both cost little next to the solve: keep the better.
     let context = PlanContext {
-        histogram,
+        max_len,
         max_per_pack,
         pools: &pools,
         units,
     };
     let nearest = context.complete(&columns, f64::round_ties_even);
     let down = context.complete(&columns, f64::floor);
-    let packs = |groups: &[PackGroup]| groups.iter().map(|group| group.count).sum::<u64>();
-    let (groups, slack_tokens) = if packs(&down.0) < packs(&nearest.0) {
+    let packs = |completion: &Completion| {
+        completion
+            .groups
+            .iter()
+            .map(|group| group.count)
+            .sum::<u64>()
+    };
+    let kept = if packs(&down) < packs(&nearest) {
         down
     } else {
         nearest
     };
     Ok(Outcome {
-        groups,
+        groups: kept.groups,
         bucketing: (bucket_tokens > 1).then_some(Bucketing {
             bucket_tokens,
-            slack_tokens,
+            slack_tokens: kept.slack_tokens,
         }),
     })
 }
@@ -202,7 +205,7 @@ pub(crate) fn pack(
 /// strategies of at most `limit` lengths (`None`: any number) filling
 /// `units` bucket units, and how often to use each.
 fn solve_least_squares(
-    pools: &LengthPools,
+    pools: &BucketPools,
     units: u32,
     bucket_tokens: u32,
     limit: Option<u32>,
@@ -239,31 +242,27 @@ fn solve_least_squares(
 
 /// What turning a least-squares solution into a plan needs.
 struct PlanContext<'a> {
-    histogram: &'a Histogram,
+    max_len: u32,
     max_per_pack: Option<u32>,
-    pools: &'a LengthPools,
+    pools: &'a BucketPools,
     /// Bucket units a strategy fills.
     units: u32,
 }
 
 impl PlanContext<'_> {
-    /// Turns the least-squares solution into a plan: strategies repeated
-    /// `round(x)` times, over-allocated slots taken out, real sequences put
-    /// into the slots of their bucket, leftover sequences packed best-fit
-    /// into the space left and then into new packs. Also returns the tokens
-    /// rounding lengths up to their bucket set aside.
-    fn complete(
-        &self,
-        solution: &[(Vec<u32>, f64)],
-        round: fn(f64) -> f64,
-    ) -> (Vec<PackGroup>, u64) {
-        let mut groups: Vec<PackGroup> = solution
+    /// Turns the least-squares solution into an integer one, strategies
+    /// repeated `round(x)` times with the over-allocated slots taken out,
+    /// and completes it: real sequences into the slots of their bucket,
+    /// leftover sequences best-fit into the space left and then into new
+    /// packs (see [`completion`]).
+    fn complete(&self, solution: &[(Vec<u32>, f64)], round: fn(f64) -> f64) -> Completion {
+        let mut groups: Vec<PlannedGroup> = solution
             .iter()
             .filter_map(|(units, repeats)| {
                 let count = round(*repeats);
                 // `as` saturates; a count beyond u64 cannot come from a real fit.
-                (count >= 1.0).then(|| PackGroup {
-                    lengths: units.clone(),
+                (count >= 1.0).then(|| PlannedGroup {
+                    units: units.clone(),
                     count: count as u64,
                 })
             })
@@ -271,126 +270,15 @@ impl PlanContext<'_> {
         let bucket_counts = self.pools.bucket_counts(self.units);
         let planned = placed_per_length(&groups, self.units);
         remove_overallocated_slots(&mut groups, &planned, &bucket_counts);
-
-        let mut pools = self.pools.clone();
-        let max_len = self.histogram.max_len();
-        let bucket_tokens = pools.bucket_tokens;
-        let mut packer = GreedyPacker::new(max_len, self.max_per_pack, LPFHP);
-        let mut slack_tokens: u64 = 0;
-        for group in groups {
-            // The row tokens the strategy leaves unused when max_len is not
-            // a multiple of the bucket width.
-            let row_remainder = u64::from(max_len - self.units * bucket_tokens);
-            for real in pools.fill(&group) {
-                let planned_tokens: u64 = group
-                    .lengths
-                    .iter()
-                    .map(|&unit| u64::from(unit * bucket_tokens))
-                    .sum();
-                let rounding = planned_tokens.saturating_sub(real.tokens()) + row_remainder;
-                slack_tokens = slack_tokens.saturating_add(rounding.saturating_mul(real.count));
-                packer.add_packs(real);
-            }
-        }
-        for (length, count) in pools.leftovers() {
-            packer.place(length, count);
-        }
-        (packer.finish(), slack_tokens)
-    }
-}
-
-/// The real sequences of each bucket not yet put into a pack, longest
-/// first: planned slots take the longest, so that the shortest are left
-/// over, which fit most easily into the space that remains.
-#[derive(Clone)]
-struct LengthPools {
-    bucket_tokens: u32,
-    /// `pools[u − 1]`: `(length, count)` of bucket `u`, longest first.
-    pools: Vec<Vec<(u32, u64)>>,
-}
-
-impl LengthPools {
-    fn new(histogram: &Histogram, bucket_tokens: u32) -> Self {
-        let buckets = histogram.max_len().div_ceil(bucket_tokens) as usize;
-        let mut pools = vec![Vec::new(); buckets];
-        for (length, count) in histogram.longest_first() {
-            pools[((length - 1) / bucket_tokens) as usize].push((length, count));
-        }
-        LengthPools {
-            bucket_tokens,
-            pools,
-        }
-    }
-
-    /// Sequences per bucket `1..=units`.
-    fn bucket_counts(&self, units: u32) -> Vec<u64> {
-        self.pools
-            .iter()
-            .take(units as usize)
-            .map(|pool| pool.iter().map(|&(_, count)| count).sum())
-            .collect()
-    }
-
-    /// Puts real sequences into the slots of `count` packs of a strategy
-    /// (lengths in bucket units); packs whose slots got different real
-    /// lengths become separate groups. A slot its bucket can no longer fill
-    /// stays empty.
-    fn fill(&mut self, strategy: &PackGroup) -> Vec<PackGroup> {
-        let mut partial = vec![PackGroup {
-            lengths: Vec::with_capacity(strategy.lengths.len()),
-            count: strategy.count,
-        }];
-        for &unit in &strategy.lengths {
-            let mut extended = Vec::with_capacity(partial.len());
-            for group in partial {
-                let mut wanted = group.count;
-                let pool = &mut self.pools[unit as usize - 1];
-                for entry in pool.iter_mut().filter(|(_, count)| *count > 0) {
-                    if wanted == 0 {
-                        break;
-                    }
-                    let taken = entry.1.min(wanted);
-                    entry.1 -= taken;
-                    wanted -= taken;
-                    let mut lengths = group.lengths.clone();
-                    lengths.push(entry.0);
-                    extended.push(PackGroup {
-                        lengths,
-                        count: taken,
-                    });
-                }
-                if wanted > 0 {
-                    extended.push(PackGroup {
-                        lengths: group.lengths,
-                        count: wanted,
-                    });
-                }
-            }
-            partial = extended;
-        }
-        partial.retain(|group| !group.lengths.is_empty());
-        partial
-    }
-
-    /// The sequences no slot took, longest first.
-    fn leftovers(&self) -> Vec<(u32, u64)> {
-        let mut left: Vec<(u32, u64)> = self
-            .pools
-            .iter()
-            .flatten()
-            .copied()
-            .filter(|&(_, count)| count > 0)
-            .collect();
-        sort_longest_first_with_counts(&mut left);
-        left
+        completion::complete(self.max_len, self.max_per_pack, self.pools.clone(), &groups)
     }
 }
 
 /// How many slots of each length (index `length - 1`) the groups plan.
-fn placed_per_length(groups: &[PackGroup], lengths: u32) -> Vec<u64> {
+fn placed_per_length(groups: &[PlannedGroup], lengths: u32) -> Vec<u64> {
     let mut placed = vec![0u64; lengths as usize];
     for group in groups {
-        for &length in &group.lengths {
+        for &length in &group.units {
             let slot = &mut placed[length as usize - 1];
             *slot = slot.saturating_add(group.count);
         }
@@ -405,7 +293,7 @@ fn placed_per_length(groups: &[PackGroup], lengths: u32) -> Vec<u64> {
 /// Slots come out of the emptiest packs first, so that holes gather in few
 /// packs (a pack left with nothing disappears) and the space freed is in
 /// large pieces that leftover sequences can use.
-fn remove_overallocated_slots(groups: &mut Vec<PackGroup>, planned: &[u64], available: &[u64]) {
+fn remove_overallocated_slots(groups: &mut Vec<PlannedGroup>, planned: &[u64], available: &[u64]) {
     for (index, (&slots, &sequences)) in planned.iter().zip(available).enumerate().rev() {
         let length = index as u32 + 1;
         let mut surplus = slots.saturating_sub(sequences);
@@ -413,8 +301,8 @@ fn remove_overallocated_slots(groups: &mut Vec<PackGroup>, planned: &[u64], avai
             let emptiest = groups
                 .iter()
                 .enumerate()
-                .filter(|(_, group)| group.count > 0 && group.lengths.contains(&length))
-                .min_by_key(|(_, group)| group.tokens())
+                .filter(|(_, group)| group.count > 0 && group.units.contains(&length))
+                .min_by_key(|(_, group)| group.filled_units())
                 .map(|(position, _)| position);
             let Some(position) = emptiest else {
                 break;
@@ -422,18 +310,18 @@ fn remove_overallocated_slots(groups: &mut Vec<PackGroup>, planned: &[u64], avai
             let group = &mut groups[position];
             let taken = group.count.min(surplus);
             group.count -= taken;
-            let mut lengths = group.lengths.clone();
-            if let Some(slot) = lengths.iter().position(|&l| l == length) {
-                lengths.remove(slot);
+            let mut units = group.units.clone();
+            if let Some(slot) = units.iter().position(|&unit| unit == length) {
+                units.remove(slot);
             }
-            groups.push(PackGroup {
-                lengths,
+            groups.push(PlannedGroup {
+                units,
                 count: taken,
             });
             surplus -= taken;
         }
     }
-    groups.retain(|group| group.count > 0 && !group.lengths.is_empty());
+    groups.retain(|group| group.count > 0 && !group.units.is_empty());
 }
 
 /// Finds the strategy that most improves the least-squares fit.
@@ -830,7 +718,7 @@ mod tests {
                     continue;
                 }
                 let histogram = Histogram::from_dense(counts.clone()).unwrap();
-                let pools = LengthPools::new(&histogram, 1);
+                let pools = BucketPools::new(&histogram, 1);
                 let fast = solve_least_squares(&pools, max_len, 1, cap, &[]).unwrap();
                 let weights: Vec<f64> = (1..=max_len)
                     .map(|length| {
@@ -894,18 +782,18 @@ mod tests {
         counts[3] = 1;
         let histogram = Histogram::from_dense(counts).unwrap();
         let mut groups = vec![
-            PackGroup {
-                lengths: vec![4, 2, 2],
+            PlannedGroup {
+                units: vec![4, 2, 2],
                 count: 1,
             },
-            PackGroup {
-                lengths: vec![2, 2, 2, 2],
+            PlannedGroup {
+                units: vec![2, 2, 2, 2],
                 count: 1,
             },
         ];
         let planned = placed_per_length(&groups, 8);
         remove_overallocated_slots(&mut groups, &planned, histogram.counts());
-        let mut lengths: Vec<_> = groups.into_iter().map(|g| (g.lengths, g.count)).collect();
+        let mut lengths: Vec<_> = groups.into_iter().map(|g| (g.units, g.count)).collect();
         lengths.sort();
         assert_eq!(lengths, vec![(vec![2, 2, 2, 2], 1), (vec![4], 1)]);
     }

@@ -9,9 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::algorithms::{
-    pack_cached, Algorithm, MaxPerPack, PackError, PackOptions, SolutionCache,
+    lp_bound, pack_cached, Algorithm, MaxPerPack, PackError, PackOptions, SolutionCache,
 };
-use crate::cutting_stock::{lp_bound, CuttingStockError};
 use crate::dynamic_padding::{dynamic_padding_all, DynamicPadding, DynamicPaddingError};
 use crate::flops::{
     flops_with_dynamic_padding, flops_with_packing, flops_without_packing, AttentionKernel,
@@ -320,9 +319,6 @@ pub enum AnalysisError {
     /// The FLOPs could not be estimated.
     #[error(transparent)]
     Flops(#[from] FlopsError),
-    /// The LP bound could not be computed.
-    #[error(transparent)]
-    Bound(#[from] CuttingStockError),
 }
 
 /// Both attention kernels' estimates of one workload.

@@ -12,8 +12,8 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
+use packlab::algorithms::lp_bound;
 use packlab::analysis::{BoundSummary, FlopsComparison, FlopsPair};
-use packlab::cutting_stock::lp_bound;
 use packlab::dynamic_padding::{dynamic_padding_all, DynamicPadding, EstimateKind};
 use packlab::flops::{
     flops_with_dynamic_padding, flops_with_packing, flops_without_packing, AttentionKernel,

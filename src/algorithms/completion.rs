@@ -9,7 +9,7 @@
 //!
 //! 1. every slot takes a sequence of its bucket from the bucket's pool,
 //!    longest first, so that the shortest are left over, which fit most
-//!    easily into the room that remains;
+//!    easily into the room that remains (see [`SlotFilling`]);
 //! 2. the slack is counted: the tokens that rounding lengths up to whole
 //!    buckets set aside in the planned packs, and the row's tail beyond its
 //!    last whole bucket (0 with exact buckets, `g = 1`);
@@ -38,6 +38,23 @@ impl PlannedGroup {
     }
 }
 
+/// How the packs of a planned group share the sequences of a bucket. Both
+/// rules take the longest first; they differ in which packs get them, which
+/// changes plans whenever a bucket holds more than one length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SlotFilling {
+    /// Slot after slot (NNLSHP): every pack takes a sequence for its first
+    /// slot, the first packs the longest, then for its second slot, and so
+    /// on. A bucket's longest sequences spread over the packs.
+    SlotBySlot,
+    /// A bucket's slots together (the optimal packer): every pack takes as
+    /// many copies of the longest length left as all of them can have;
+    /// where a length runs short, the packs that got one fill their other
+    /// slots of the bucket first. A bucket's longest sequences gather in
+    /// the same packs.
+    CopiesTogether,
+}
+
 /// Real packs, and what completing the integer solution took.
 #[derive(Debug)]
 pub(crate) struct Completion {
@@ -47,6 +64,8 @@ pub(crate) struct Completion {
     /// buckets (and the row's tail beyond its last whole bucket), before
     /// the leftovers filled what they could of them.
     pub slack_tokens: u64,
+    /// Sequences the best-fit finish placed: the leftovers.
+    pub finished_sequences: u64,
 }
 
 /// The real sequences of each bucket not yet in a pack.
@@ -87,13 +106,20 @@ impl BucketPools {
             .collect()
     }
 
-    /// Real packs for `group`, slot after slot: every pack takes a
-    /// sequence for its first slot, the first packs the longest, then for
-    /// its second slot, and so on. Packs whose slots got different lengths
-    /// become separate groups; a slot its bucket can no longer fill stays
-    /// empty (an integer solution never asks a bucket for more than it
-    /// holds).
-    fn fill(&mut self, group: &PlannedGroup) -> Vec<PackGroup> {
+    /// Real packs for `group`, its slots filled as `filling` says. Packs
+    /// whose slots got different lengths become separate groups; a slot its
+    /// bucket can no longer fill stays empty (an integer solution never
+    /// asks a bucket for more than it holds).
+    fn fill(&mut self, group: &PlannedGroup, filling: SlotFilling) -> Vec<PackGroup> {
+        let mut packs = match filling {
+            SlotFilling::SlotBySlot => self.fill_slot_by_slot(group),
+            SlotFilling::CopiesTogether => self.fill_copies_together(group),
+        };
+        packs.retain(|pack| pack.count > 0 && !pack.lengths.is_empty());
+        packs
+    }
+
+    fn fill_slot_by_slot(&mut self, group: &PlannedGroup) -> Vec<PackGroup> {
         let mut partial = vec![PackGroup {
             lengths: Vec::with_capacity(group.units.len()),
             count: group.count,
@@ -128,7 +154,31 @@ impl BucketPools {
             }
             partial = extended;
         }
-        partial.retain(|pack| pack.count > 0 && !pack.lengths.is_empty());
+        partial
+    }
+
+    fn fill_copies_together(&mut self, group: &PlannedGroup) -> Vec<PackGroup> {
+        let mut partial = vec![PackGroup {
+            lengths: Vec::with_capacity(group.units.len().min(1 << 16)),
+            count: group.count,
+        }];
+        // Runs of one bucket's slots: the bucket, and its copies per pack.
+        let mut runs: Vec<(u32, u64)> = Vec::new();
+        for &unit in &group.units {
+            match runs.last_mut() {
+                Some((last, copies)) if *last == unit => *copies += 1,
+                _ => runs.push((unit, 1)),
+            }
+        }
+        for (unit, copies) in runs {
+            let Some(pool) = bucket_pool(&mut self.pools, unit) else {
+                continue;
+            };
+            partial = partial
+                .into_iter()
+                .flat_map(|packs| take_copies(pool, packs, copies))
+                .collect();
+        }
         partial
     }
 
@@ -151,15 +201,63 @@ fn bucket_pool(pools: &mut [Vec<(u32, u64)>], unit: u32) -> Option<&mut Vec<(u32
     pools.get_mut((unit as usize).checked_sub(1)?)
 }
 
+/// Adds `copies` sequences from `pool` to every pack of `packs`, splitting
+/// the group where the pool moves on to a shorter length.
+fn take_copies(pool: &mut [(u32, u64)], packs: PackGroup, copies: u64) -> Vec<PackGroup> {
+    let mut done = Vec::new();
+    let mut pending = vec![(packs, copies)];
+    while let Some((mut packs, left)) = pending.pop() {
+        let entry = pool.iter_mut().find(|(_, available)| *available > 0);
+        let (Some(entry), true) = (entry, left > 0 && packs.count > 0) else {
+            // Done, or the pool ran dry (which an integer solution never
+            // makes it do); the slot then stays empty.
+            done.push(packs);
+            continue;
+        };
+        // Copies every pack of the group can take of this length.
+        let whole = left.min(entry.1 / packs.count);
+        if whole > 0 {
+            entry.1 -= whole * packs.count;
+            packs
+                .lengths
+                .extend(std::iter::repeat_n(entry.0, whole as usize));
+            pending.push((packs, left - whole));
+            continue;
+        }
+        // Fewer sequences of this length than packs: split the group, and
+        // let the packs that got one go on first (the stack's top).
+        let served = entry.1;
+        entry.1 = 0;
+        let mut with = packs.lengths.clone();
+        with.push(entry.0);
+        pending.push((
+            PackGroup {
+                lengths: packs.lengths,
+                count: packs.count - served,
+            },
+            left,
+        ));
+        pending.push((
+            PackGroup {
+                lengths: with,
+                count: served,
+            },
+            left - 1,
+        ));
+    }
+    done
+}
+
 /// Completes an integer solution: fills the slots of the `planned` groups
-/// from `pools`, counts the slack, then places the leftovers best-fit in
-/// packs of `max_len` tokens holding at most `max_per_pack` sequences
-/// (`None`: no limit).
+/// from `pools` as `filling` says, counts the slack, then places the
+/// leftovers best-fit in packs of `max_len` tokens holding at most
+/// `max_per_pack` sequences (`None`: no limit).
 pub(crate) fn complete(
     max_len: u32,
     max_per_pack: Option<u32>,
     mut pools: BucketPools,
     planned: &[PlannedGroup],
+    filling: SlotFilling,
 ) -> Completion {
     let bucket_tokens = pools.bucket_tokens;
     // The row's tokens past its last whole bucket: no slot can use them.
@@ -168,18 +266,21 @@ pub(crate) fn complete(
     let mut slack_tokens: u64 = 0;
     for group in planned {
         let planned_tokens = group.filled_units() * u64::from(bucket_tokens);
-        for packs in pools.fill(group) {
+        for packs in pools.fill(group, filling) {
             let rounding = planned_tokens.saturating_sub(packs.tokens()) + row_remainder;
             slack_tokens = slack_tokens.saturating_add(rounding.saturating_mul(packs.count));
             finish.add_packs(packs);
         }
     }
+    let mut finished_sequences: u64 = 0;
     for (length, count) in pools.leftovers() {
+        finished_sequences = finished_sequences.saturating_add(count);
         finish.place(length, count);
     }
     Completion {
         groups: finish.finish(),
         slack_tokens,
+        finished_sequences,
     }
 }
 
@@ -197,6 +298,55 @@ mod tests {
         pairs
     }
 
+    /// One 8, one 7 and two 6s at max_len 16 in buckets of 8 tokens: all
+    /// four share bucket 1.
+    fn pools() -> BucketPools {
+        let mut counts = vec![0u64; 16];
+        counts[7] = 1;
+        counts[6] = 1;
+        counts[5] = 2;
+        BucketPools::new(&Histogram::from_dense(counts).unwrap(), 8)
+    }
+
+    #[test]
+    fn the_two_rules_share_a_bucket_differently() {
+        // Two packs with two slots of bucket 1 each.
+        let group = PlannedGroup {
+            units: vec![1, 1],
+            count: 2,
+        };
+        let mut slot_by_slot = pools();
+        assert_eq!(
+            sorted(slot_by_slot.fill(&group, SlotFilling::SlotBySlot)),
+            vec![(vec![7, 6], 1), (vec![8, 6], 1)]
+        );
+        let mut together = pools();
+        assert_eq!(
+            sorted(together.fill(&group, SlotFilling::CopiesTogether)),
+            vec![(vec![6, 6], 1), (vec![8, 7], 1)]
+        );
+        assert!(together.leftovers().is_empty());
+    }
+
+    #[test]
+    fn copies_a_bucket_can_give_every_pack_are_taken_together() {
+        // Four 8s and four 6s, two packs of three slots: each takes two 8s,
+        // then one 6.
+        let mut counts = vec![0u64; 16];
+        counts[7] = 4;
+        counts[5] = 4;
+        let mut pools = BucketPools::new(&Histogram::from_dense(counts).unwrap(), 8);
+        let group = PlannedGroup {
+            units: vec![1, 1, 1],
+            count: 2,
+        };
+        assert_eq!(
+            sorted(pools.fill(&group, SlotFilling::CopiesTogether)),
+            vec![(vec![8, 8, 6], 2)]
+        );
+        assert_eq!(pools.leftovers(), vec![(6, 2)]);
+    }
+
     #[test]
     fn leftovers_fill_the_room_planned_packs_leave() {
         // max_len 10, exact buckets: two planned [7] packs and three 3s
@@ -210,11 +360,12 @@ mod tests {
             units: vec![7],
             count: 2,
         }];
-        let completion = complete(10, Some(3), pools, &planned);
+        let completion = complete(10, Some(3), pools, &planned, SlotFilling::CopiesTogether);
         assert_eq!(
             sorted(completion.groups),
             vec![(vec![3], 1), (vec![7, 3], 2)]
         );
+        assert_eq!(completion.finished_sequences, 3);
         assert_eq!(completion.slack_tokens, 0);
     }
 
@@ -231,8 +382,9 @@ mod tests {
             units: vec![2],
             count: 1,
         }];
-        let completion = complete(10, None, pools, &planned);
+        let completion = complete(10, None, pools, &planned, SlotFilling::SlotBySlot);
         assert_eq!(sorted(completion.groups), vec![(vec![5], 1)]);
         assert_eq!(completion.slack_tokens, 3 + 2);
+        assert_eq!(completion.finished_sequences, 0);
     }
 }

@@ -2,7 +2,6 @@
 
 use thiserror::Error;
 
-use crate::cutting_stock::CuttingStockError;
 use crate::nnls::NnlsError;
 use crate::plan::PlanError;
 
@@ -20,9 +19,6 @@ pub enum PackError {
     /// The least-squares solve behind NNLSHP failed.
     #[error("NNLSHP's least-squares solve failed: {0}; SPFHP or LPFHP give a plan for this data")]
     LeastSquares(#[from] NnlsError),
-    /// The cutting-stock LP behind the optimal packer failed.
-    #[error("the optimal packer failed: {0}; LPFHP gives a plan for this data")]
-    CuttingStock(#[from] CuttingStockError),
     /// An algorithm produced an unsound plan. This is a bug in Packlab; the
     /// plan is withheld rather than reported wrong.
     #[error(

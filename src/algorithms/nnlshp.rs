@@ -34,7 +34,7 @@ use crate::histogram::Histogram;
 use crate::nnls::{solve_with_oracle_from, ColumnOracle, NnlsError, NnlsOptions, SparseColumn};
 use crate::plan::{automatic_bucket_tokens, sort_longest_first, Bucketing, PackGroup};
 
-use super::completion::{self, BucketPools, Completion, PlannedGroup};
+use super::completion::{self, BucketPools, Completion, PlannedGroup, SlotFilling};
 
 /// The paper's residual weight for lengths up to [`SHORT_LENGTH_CUTOFF`]:
 /// short sequences are cheap to leave over (they fit almost anywhere in the
@@ -270,7 +270,13 @@ impl PlanContext<'_> {
         let bucket_counts = self.pools.bucket_counts(self.units);
         let planned = placed_per_length(&groups, self.units);
         remove_overallocated_slots(&mut groups, &planned, &bucket_counts);
-        completion::complete(self.max_len, self.max_per_pack, self.pools.clone(), &groups)
+        completion::complete(
+            self.max_len,
+            self.max_per_pack,
+            self.pools.clone(),
+            &groups,
+            SlotFilling::SlotBySlot,
+        )
     }
 }
 

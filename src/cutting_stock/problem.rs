@@ -23,11 +23,6 @@ impl Pattern {
             .map(|slot| duals.get(slot.row).copied().unwrap_or(0.0) * f64::from(slot.copies))
             .sum()
     }
-
-    /// Sequences in one pack.
-    pub(super) fn sequences(&self) -> u64 {
-        self.slots.iter().map(|slot| u64::from(slot.copies)).sum()
-    }
 }
 
 /// A cutting-stock instance in capacity units.

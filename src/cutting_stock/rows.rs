@@ -57,7 +57,7 @@ fn lp_bucket_tokens(histogram: &Histogram) -> u32 {
     }
 }
 
-/// The rows of a master LP and the real sequences behind each.
+/// The rows of a master LP: one per length, or per bucket of lengths.
 #[derive(Debug, Clone)]
 pub(super) struct RowSet {
     /// Tokens per capacity unit (1: exact).
@@ -66,11 +66,6 @@ pub(super) struct RowSet {
     pub rounding: Rounding,
     /// The LP instance: sizes in units, demands, capacity, binding cap.
     pub problem: Problem,
-    /// `members[r]`: the `(length, count)` of row `r`, longest first.
-    pub members: Vec<Vec<(u32, u64)>>,
-    /// Sequences the LP leaves out, longest first: free ones (bound
-    /// without a cap) or ones no pattern can hold (packer).
-    pub outside: Vec<(u32, u64)>,
     /// True when the cap was left out to keep pricing affordable (see
     /// [`RowSet::affordable`]).
     pub cap_relaxed: bool,
@@ -106,17 +101,14 @@ impl RowSet {
             sizes.retain(|&size| size > 0);
         }
 
-        let mut members: Vec<Vec<(u32, u64)>> = vec![Vec::new(); sizes.len()];
+        // Sequences without a row are left out of the LP: free ones (the
+        // bound without a cap) and ones too long for any composition
+        // (lengths rounded up past the capacity).
         let mut demands = vec![0u64; sizes.len()];
-        let mut outside = Vec::new();
         for (length, count) in histogram.longest_first() {
-            match sizes.binary_search(&units(length)) {
-                Ok(row) => {
-                    members[row].push((length, count));
-                    // No overflow: the histogram's total fits in u64.
-                    demands[row] = demands[row].saturating_add(count);
-                }
-                Err(_) => outside.push((length, count)),
+            if let Ok(row) = sizes.binary_search(&units(length)) {
+                // No overflow: the histogram's total fits in u64.
+                demands[row] = demands[row].saturating_add(count);
             }
         }
         RowSet {
@@ -128,8 +120,6 @@ impl RowSet {
                 capacity,
                 cap,
             },
-            members,
-            outside,
             cap_relaxed: false,
         }
     }
@@ -289,7 +279,6 @@ mod tests {
         assert_eq!(rows.problem.sizes, vec![3, 7]);
         assert_eq!(rows.problem.demands, vec![2, 1]);
         assert_eq!(rows.problem.capacity, 10);
-        assert!(rows.outside.is_empty());
     }
 
     #[test]
@@ -300,16 +289,13 @@ mod tests {
         // 3 → 0 (free, dropped), 4, 5 → 1, 10 → 2.
         assert_eq!(down.problem.sizes, vec![1, 2]);
         assert_eq!(down.problem.demands, vec![3, 1]);
-        assert_eq!(down.outside, vec![(3, 1)]);
         let capped = RowSet::new(&data, 4, Rounding::Down, Some(2));
         assert_eq!(capped.problem.sizes, vec![0, 1, 2]);
         assert_eq!(capped.problem.cap, Some(2));
         let up = RowSet::new(&data, 4, Rounding::Up, None);
-        // 3, 4 → 1, 5 → 2, 10 → 3 > capacity: outside.
+        // 3, 4 → 1, 5 → 2, 10 → 3 > capacity: left out.
         assert_eq!(up.problem.sizes, vec![1, 2]);
         assert_eq!(up.problem.demands, vec![2, 2]);
-        assert_eq!(up.outside, vec![(10, 1)]);
-        assert_eq!(up.members[0], vec![(4, 1), (3, 1)]);
     }
 
     #[test]

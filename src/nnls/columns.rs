@@ -2,7 +2,7 @@
 
 use std::hash::Hash;
 
-use super::{ColumnDefect, ColumnSource, NnlsError};
+use super::error::{ColumnDefect, ColumnSource, NnlsError};
 
 /// A sparse column of `A`: `(row, value)` pairs.
 ///

@@ -1,16 +1,17 @@
 //! Non-negative least squares, the numerical core of Packlab's NNLSHP packer.
 //!
 //! NNLSHP (non-negative least-squares histogram packing) looks for how many
-//! times to use each packing strategy so that the lengths the strategies
-//! consume match the length histogram. With `b[l]` the (weighted) number of
+//! times to use each composition (a multiset of lengths filling a row; the
+//! paper's packing strategy) so that the lengths the compositions consume
+//! match the length histogram. With `b[l]` the (weighted) number of
 //! sequences of length `l + 1` and column `j` of `A` counting how often each
-//! length appears in strategy `j`, it solves
+//! length appears in composition `j`, it solves
 //!
 //! ```text
 //!     minimise ‖A x − b‖₂   subject to   x ≥ 0.
 //! ```
 //!
-//! The strategies are far too many to list (all multisets of at most `k`
+//! The compositions are far too many to list (all multisets of at most `k`
 //! lengths that sum to `max_len`), so the fast solver,
 //! [`solve_with_oracle`], never sees `A`: it asks a [`ColumnOracle`] for the
 //! column whose score `aᵀ (b − A x)` is largest. That score is the gradient
@@ -29,8 +30,8 @@
 //! ```
 //! use packlab::nnls::{solve_with_oracle, ExplicitColumns, NnlsOptions, SparseColumn};
 //!
-//! // Two strategies over three lengths; the histogram wants 2 of the first
-//! // strategy and 1 of the second.
+//! // Two compositions over three lengths; the histogram wants 2 of the
+//! // first composition and 1 of the second.
 //! let columns = vec![
 //!     SparseColumn { entries: vec![(0, 1.0), (2, 1.0)] },
 //!     SparseColumn { entries: vec![(1, 2.0)] },

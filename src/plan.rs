@@ -5,7 +5,8 @@ use thiserror::Error;
 
 use crate::histogram::Histogram;
 
-/// Identical packs: the same sequence lengths, repeated `count` times.
+/// Identical packs: a composition (the lengths of the sequences in one
+/// pack) and how many packs have it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PackGroup {
     /// Lengths of the sequences in each pack, longest first. Real sequences

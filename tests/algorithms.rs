@@ -87,7 +87,7 @@ fn zero_max_per_pack_is_an_error() {
 #[test]
 fn nnlshp_handles_a_leftover_of_max_len_and_depth_one() {
     // The published NNLSHP fails on both: a sequence of exactly max_len
-    // left over, and a depth of 1 (no two-sequence strategy to pair with).
+    // left over, and a depth of 1 (no two-sequence composition to pair with).
     let data = histogram(8, &[(8, 3), (5, 2), (3, 1), (1, 7)]);
     for limit in [Some(1), Some(2), Some(3), None] {
         let plan = pack(&data, Algorithm::Nnlshp, limit).unwrap();
@@ -420,7 +420,7 @@ proptest! {
             // Asked again, the cache answers with the same plan.
             prop_assert_eq!(&pack_cached(&data, Algorithm::Nnlshp, &options, &mut cache).unwrap(), &cached);
             // A reused solution is optimal too; the least-squares optimum
-            // can be reached by different strategy counts, so the plans
+            // can be reached by different composition counts, so the plans
             // may differ slightly after rounding, never by much.
             let fresh = pack_with(&data, Algorithm::Nnlshp, &options).unwrap();
             let (a, b) = (cached.packs() as f64, fresh.packs() as f64);

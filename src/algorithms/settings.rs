@@ -26,7 +26,8 @@ pub enum Algorithm {
     /// a few packs of the LP bound (see [`crate::cutting_stock`]). When
     /// that plan misses the bound, the other packers' plans at the same
     /// settings are made too and the one with fewest packs is kept; the
-    /// plan's [`Optimality`](crate::plan::Optimality) says which, and whether it is proven optimal.
+    /// plan's [`Optimality`](crate::plan::Optimality) says which, and
+    /// whether it is proven optimal.
     Optimal,
 }
 

@@ -106,12 +106,14 @@ pub struct LpBound {
     /// lengths); the bound is then weaker but still valid.
     pub cap_relaxed: bool,
     /// The fractional solution, most used composition first.
-    pub solution: Vec<FractionalPack>,
+    pub solution: Vec<FractionalGroup>,
 }
 
-/// One composition of the fractional LP solution.
+/// A composition of the fractional LP solution and how often the solution
+/// uses it: the LP's counterpart of a [`PackGroup`](crate::PackGroup),
+/// whose count is whole.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FractionalPack {
+pub struct FractionalGroup {
     /// Lengths of its sequences, longest first. With buckets, each is
     /// rounded down to a multiple of [`LpBound::bucket_tokens`] (0 for
     /// lengths below it), as the bound saw them.
@@ -196,7 +198,7 @@ impl PackingLp {
         let first = if reuse {
             self.solution
         } else {
-            let start = plan_rows.seed_patterns(seed);
+            let start = plan_rows.seed_compositions(seed);
             simplex::solve(
                 &plan_rows.problem,
                 &start,
@@ -208,8 +210,8 @@ impl PackingLp {
         let sizes = &plan_rows.problem.sizes;
         let groups = planned
             .into_iter()
-            .map(|(pattern, count)| {
-                let units = pattern
+            .map(|(composition, count)| {
+                let units = composition
                     .slots
                     .iter()
                     .flat_map(|slot| {
@@ -238,7 +240,7 @@ fn solve_bound(
 ) -> (LpBound, RowSet, LpSolution) {
     let rows = RowSet::affordable(histogram, Rounding::Down, cap);
     let bucket_tokens = rows.bucket_tokens;
-    let start = rows.seed_patterns(seed);
+    let start = rows.seed_compositions(seed);
     // A real plan is also a plan of the rounded-down rows: its packs bound
     // the LP optimum from above.
     let plan_packs = seed.map_or(f64::INFINITY, |plan| plan.packs() as f64);
@@ -248,11 +250,11 @@ fn solve_bound(
     let simple = simple_bound(histogram, cap);
     // `as` saturates; LP values are far below 2^64 for any real histogram.
     let lower_bound_packs = (lp_packs as u64).max(simple);
-    let mut fractional: Vec<FractionalPack> = solution
+    let mut fractional: Vec<FractionalGroup> = solution
         .columns
         .iter()
-        .map(|(pattern, repeats)| {
-            let mut lengths: Vec<u32> = pattern
+        .map(|(composition, repeats)| {
+            let mut lengths: Vec<u32> = composition
                 .slots
                 .iter()
                 .flat_map(|slot| {
@@ -261,7 +263,7 @@ fn solve_bound(
                 })
                 .collect();
             sort_longest_first(&mut lengths);
-            FractionalPack {
+            FractionalGroup {
                 lengths,
                 repeats: *repeats,
             }

@@ -3,19 +3,19 @@
 
 /// A pack composition: how many sequences of each row one pack holds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) struct Pattern {
+pub(super) struct Composition {
     /// Sorted by row; every `copies` ≥ 1.
     pub slots: Vec<Slot>,
 }
 
-/// Copies of one row in a pattern.
+/// Copies of one row in a composition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct Slot {
     pub row: usize,
     pub copies: u32,
 }
 
-impl Pattern {
+impl Composition {
     /// `Σ duals[row] × copies`.
     pub(super) fn value(&self, duals: &[f64]) -> f64 {
         self.slots
@@ -50,9 +50,9 @@ impl Problem {
         })
     }
 
-    /// The homogeneous pattern of `row`: as many copies as fit, the cap
+    /// The homogeneous composition of `row`: as many copies as fit, the cap
     /// and the demand allow (≥ 1).
-    pub(super) fn homogeneous(&self, row: usize) -> Pattern {
+    pub(super) fn homogeneous(&self, row: usize) -> Composition {
         let size = self.sizes.get(row).copied().unwrap_or(0);
         let demand = self.demands.get(row).copied().unwrap_or(1);
         // Size 0 (free, with a cap): any number fits.
@@ -61,7 +61,7 @@ impl Problem {
             .min(self.cap.map_or(u64::MAX, u64::from))
             .min(demand)
             .clamp(1, u64::from(u32::MAX));
-        Pattern {
+        Composition {
             slots: vec![Slot {
                 row,
                 copies: copies as u32,
@@ -69,11 +69,12 @@ impl Problem {
         }
     }
 
-    /// Whether `pattern` fits one pack and asks no row for more than its demand.
-    pub(super) fn admits(&self, pattern: &Pattern) -> bool {
+    /// Whether `composition` fits one pack and asks no row for more than
+    /// its demand.
+    pub(super) fn admits(&self, composition: &Composition) -> bool {
         let mut units: u64 = 0;
         let mut sequences: u64 = 0;
-        for slot in &pattern.slots {
+        for slot in &composition.slots {
             let (Some(&size), Some(&demand)) =
                 (self.sizes.get(slot.row), self.demands.get(slot.row))
             else {
@@ -85,7 +86,7 @@ impl Problem {
             units += u64::from(size) * u64::from(slot.copies);
             sequences += u64::from(slot.copies);
         }
-        !pattern.slots.is_empty()
+        !composition.slots.is_empty()
             && units <= u64::from(self.capacity)
             && self.cap.is_none_or(|cap| sequences <= u64::from(cap))
     }

@@ -7,7 +7,7 @@
 //! few sequences per row); the optimal packer's completion step places it
 //! (see `algorithms::completion`), with the real sequences of each bucket.
 
-use super::problem::{Pattern, Problem, Slot};
+use super::problem::{Composition, Problem, Slot};
 use super::simplex::{self, LpSolution, StopRule};
 
 /// Rounds of "round down, re-solve the residual" at most: on SQuAD the
@@ -27,9 +27,9 @@ const ROUND_DOWN_SLACK: f64 = 1e-6;
 pub(super) fn round_residually(
     problem: &Problem,
     first: LpSolution,
-) -> (Vec<(Pattern, u64)>, usize) {
+) -> (Vec<(Composition, u64)>, usize) {
     let mut remaining = problem.demands.clone();
-    let mut planned: Vec<(Pattern, u64)> = Vec::new();
+    let mut planned: Vec<(Composition, u64)> = Vec::new();
     let mut solution = first;
     let mut rounds = 0;
     loop {
@@ -48,17 +48,17 @@ pub(super) fn round_residually(
 /// Plans `⌊x⌋` packs of every column (largest first), fewer where the
 /// remaining demand runs out; returns whether anything was planned.
 fn take_whole_packs(
-    columns: &[(Pattern, f64)],
+    columns: &[(Composition, f64)],
     remaining: &mut [u64],
-    planned: &mut Vec<(Pattern, u64)>,
+    planned: &mut Vec<(Composition, u64)>,
 ) -> bool {
-    let mut order: Vec<&(Pattern, f64)> = columns.iter().collect();
+    let mut order: Vec<&(Composition, f64)> = columns.iter().collect();
     order.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut took = false;
-    for (pattern, repeats) in order {
+    for (composition, repeats) in order {
         // `as` saturates: a use beyond u64 cannot come from a real histogram.
         let wanted = (repeats + ROUND_DOWN_SLACK).floor().max(0.0) as u64;
-        let available = pattern
+        let available = composition
             .slots
             .iter()
             .map(|slot| {
@@ -72,22 +72,22 @@ fn take_whole_packs(
         if count == 0 {
             continue;
         }
-        for slot in &pattern.slots {
+        for slot in &composition.slots {
             if let Some(left) = remaining.get_mut(slot.row) {
                 // count × copies ≤ left by the choice of `available`.
                 *left -= count * u64::from(slot.copies);
             }
         }
-        planned.push((pattern.clone(), count));
+        planned.push((composition.clone(), count));
         took = true;
     }
     took
 }
 
 /// Solves the LP of the `remaining` demands of `problem`, warm-started
-/// with the admissible patterns of `pool`; the result is in the rows of
+/// with the admissible compositions of `pool`; the result is in the rows of
 /// `problem`.
-fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Pattern]) -> LpSolution {
+fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Composition]) -> LpSolution {
     let kept: Vec<usize> = (0..remaining.len())
         .filter(|&row| remaining[row] > 0)
         .collect();
@@ -107,8 +107,8 @@ fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Pattern]) -> LpS
         capacity: problem.capacity,
         cap,
     };
-    let to_residual = |pattern: &Pattern| -> Option<Pattern> {
-        let slots = pattern
+    let to_residual = |composition: &Composition| -> Option<Composition> {
+        let slots = composition
             .slots
             .iter()
             .map(|slot| {
@@ -119,17 +119,17 @@ fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Pattern]) -> LpS
                 })
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(Pattern { slots })
+        Some(Composition { slots })
     };
-    let start: Vec<Pattern> = pool.iter().filter_map(to_residual).collect();
+    let start: Vec<Composition> = pool.iter().filter_map(to_residual).collect();
     let solution = simplex::solve(
         &residual,
         &start,
         StopRule::RoundedBoundProven,
         f64::INFINITY,
     );
-    let to_problem = |pattern: &Pattern| Pattern {
-        slots: pattern
+    let to_problem = |composition: &Composition| Composition {
+        slots: composition
             .slots
             .iter()
             .map(|slot| Slot {
@@ -142,7 +142,7 @@ fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Pattern]) -> LpS
         columns: solution
             .columns
             .iter()
-            .map(|(pattern, repeats)| (to_problem(pattern), *repeats))
+            .map(|(composition, repeats)| (to_problem(composition), *repeats))
             .collect(),
         pool: solution.pool.iter().map(to_problem).collect(),
         ..solution
@@ -168,9 +168,9 @@ mod tests {
         let (planned, rounds) = round_residually(&problem, first);
         assert_eq!(rounds, 2);
         let mut placed = vec![0u64; 3];
-        for (pattern, count) in &planned {
-            assert!(problem.admits(pattern));
-            for slot in &pattern.slots {
+        for (composition, count) in &planned {
+            assert!(problem.admits(composition));
+            for slot in &composition.slots {
                 placed[slot.row] += u64::from(slot.copies) * count;
             }
         }

@@ -17,13 +17,13 @@
 //!   take a place among the `max_per_pack`.
 //! - for the **packer**, each length is rounded *up* to `⌈length / g⌉`
 //!   units, so that every planned pack also fits token by token. Lengths
-//!   whose bucket exceeds the capacity in units are left to the greedy
-//!   finish.
+//!   whose bucket exceeds the capacity in units are left out of the LP;
+//!   the optimal packer's completion step places them.
 
 use crate::histogram::Histogram;
 use crate::plan::{automatic_bucket_tokens, PackingPlan, MAX_AUTOMATIC_BUCKETS};
 
-use super::problem::{Pattern, Problem, Slot};
+use super::problem::{Composition, Problem, Slot};
 
 /// Largest `max_len × distinct lengths` planned exactly, without buckets.
 pub(super) const EXACT_PRICING_CELLS: u64 = 1 << 18;
@@ -124,15 +124,15 @@ impl RowSet {
         }
     }
 
-    /// The compositions of a greedy `plan` in these rows: good columns to
-    /// start the master with. Slots of sequences outside
-    /// the rows are dropped; compositions the rows do not admit are skipped.
-    fn greedy_patterns(&self, plan: &PackingPlan) -> Vec<Pattern> {
+    /// The compositions of `plan` in these rows: good columns to start the
+    /// master with. Slots of sequences outside the rows are dropped;
+    /// compositions the rows do not admit are skipped.
+    fn plan_compositions(&self, plan: &PackingPlan) -> Vec<Composition> {
         let units = |length: u32| match self.rounding {
             Rounding::Down => length / self.bucket_tokens,
             Rounding::Up => length.div_ceil(self.bucket_tokens),
         };
-        let mut patterns = Vec::new();
+        let mut compositions = Vec::new();
         for group in &plan.groups {
             let mut slots: Vec<Slot> = Vec::new();
             for &length in &group.lengths {
@@ -146,18 +146,18 @@ impl RowSet {
             }
             slots.sort_unstable();
             if !slots.is_empty() {
-                patterns.push(Pattern { slots });
+                compositions.push(Composition { slots });
             }
         }
-        patterns
+        compositions
     }
 
-    /// Starting columns for the master: the compositions of a greedy plan
-    /// and, with a cap, of [`longest_with_reserved_slots`].
-    pub(super) fn seed_patterns(&self, greedy: Option<&PackingPlan>) -> Vec<Pattern> {
-        let mut patterns = greedy.map_or_else(Vec::new, |plan| self.greedy_patterns(plan));
-        patterns.extend(longest_with_reserved_slots(&self.problem));
-        patterns
+    /// Starting columns for the master: the compositions of the `seed`
+    /// plan and, with a cap, of [`longest_with_reserved_slots`].
+    pub(super) fn seed_compositions(&self, seed: Option<&PackingPlan>) -> Vec<Composition> {
+        let mut compositions = seed.map_or_else(Vec::new, |plan| self.plan_compositions(plan));
+        compositions.extend(longest_with_reserved_slots(&self.problem));
+        compositions
     }
 
     /// Cells of one pricing table for these rows.
@@ -166,7 +166,8 @@ impl RowSet {
         self.problem.sizes.len() as u64 * (u64::from(self.problem.capacity) + 1) * layers
     }
 
-    /// The rows for an LP rounded as told: [`lp_bucket_tokens`] wide, widened (doubled) while pricing would cost more than
+    /// The rows for an LP rounded as told: [`lp_bucket_tokens`] wide,
+    /// widened (doubled) while pricing would cost more than
     /// [`PRICING_CELL_BUDGET`], which only a cap of many sequences can
     /// cause. If even one bucket of `max_len` tokens is too much (a cap in
     /// the millions with free sequences), the bound leaves the cap out: a
@@ -191,19 +192,20 @@ impl RowSet {
     }
 }
 
-/// When the cap binds, good packs hold exactly `cap` sequences, and LPFHP
-/// (which packs by length) makes poor starting columns. This heuristic
-/// opens each pack with the longest sequence left, then fills every
-/// further slot with the longest sequence that still leaves room for the
-/// shortest one in each slot after it, and repeats the composition as
-/// often as the demands allow. Rows are sorted by size, shortest first.
-fn longest_with_reserved_slots(problem: &Problem) -> Vec<Pattern> {
+/// When the cap binds, good packs hold exactly `cap` sequences, and the
+/// seed plan (LPFHP's, which packs by length) makes poor starting columns.
+/// This heuristic opens each pack with the longest sequence left, then
+/// fills every further slot with the longest sequence that still leaves
+/// room for the shortest one in each slot after it, and repeats the
+/// composition as often as the demands allow. Rows are sorted by size,
+/// shortest first.
+fn longest_with_reserved_slots(problem: &Problem) -> Vec<Composition> {
     let Some(cap) = problem.cap else {
         return Vec::new();
     };
     let sizes = &problem.sizes;
     let mut left = problem.demands.clone();
-    let mut patterns = Vec::new();
+    let mut compositions = Vec::new();
     // Each round exhausts a row or repeats less: a bound on the work.
     let rounds = sizes.len().saturating_mul(cap as usize + 1);
     for _ in 0..rounds {
@@ -242,8 +244,8 @@ fn longest_with_reserved_slots(problem: &Problem) -> Vec<Pattern> {
                 _ => slots.push(Slot { row, copies: 1 }),
             }
         }
-        let pattern = Pattern { slots };
-        let repeats = pattern
+        let composition = Composition { slots };
+        let repeats = composition
             .slots
             .iter()
             .map(|slot| left[slot.row] / u64::from(slot.copies))
@@ -252,12 +254,12 @@ fn longest_with_reserved_slots(problem: &Problem) -> Vec<Pattern> {
         if repeats == 0 {
             break;
         }
-        for slot in &pattern.slots {
+        for slot in &composition.slots {
             left[slot.row] -= repeats * u64::from(slot.copies);
         }
-        patterns.push(pattern);
+        compositions.push(composition);
     }
-    patterns
+    compositions
 }
 
 #[cfg(test)]

@@ -38,7 +38,8 @@ pub struct PackingPlan {
     /// The packs, most frequent composition first.
     pub groups: Vec<PackGroup>,
     /// Set when the plan was computed on lengths grouped into buckets
-    /// (NNLSHP at large max_len); absent otherwise.
+    /// (NNLSHP, or the optimal packer's LP, at large max_len); absent
+    /// otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucketing: Option<Bucketing>,
     /// Set on the optimal packer's plans: how near the best plan it is
@@ -47,7 +48,8 @@ pub struct PackingPlan {
     pub optimality: Option<Optimality>,
 }
 
-/// How NNLSHP grouped lengths into buckets to stay fast at large max_len.
+/// How NNLSHP or the optimal packer grouped lengths into buckets to stay
+/// fast at large max_len.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bucketing {
     /// Tokens per bucket: lengths `(u − 1) × bucket_tokens + 1 ..= u × bucket_tokens`

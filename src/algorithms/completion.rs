@@ -68,6 +68,13 @@ pub(crate) struct Completion {
     pub finished_sequences: u64,
 }
 
+impl Completion {
+    /// The number of packs.
+    pub(crate) fn packs(&self) -> u64 {
+        self.groups.iter().map(|group| group.count).sum()
+    }
+}
+
 /// The real sequences of each bucket not yet in a pack.
 #[derive(Debug, Clone)]
 pub(crate) struct BucketPools {

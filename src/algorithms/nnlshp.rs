@@ -2,9 +2,9 @@
 //!
 //! The paper's idea: a *composition* (the paper's *packing strategy*) is a
 //! multiset of at most `max_per_pack` lengths that fills a row exactly.
-//! With `A[l][s]` the number of times
-//! length `l` appears in composition `s` and `b` the histogram, a plan that
-//! uses composition `s` `x[s]` times places `A·x` sequences of each length.
+//! With `A[l][s]` the number of times length `l` appears in composition `s`
+//! and `b` the histogram, a plan that uses composition `s` `x[s]` times
+//! places `A·x` sequences of each length.
 //! Solving `min ‖W(A·x − b)‖` subject to `x ≥ 0` gives a near-exact cover;
 //! rounding `x` and packing what is left over gives the plan.
 //!
@@ -182,14 +182,7 @@ pub(crate) fn pack(
     };
     let nearest = context.complete(&solution, f64::round_ties_even);
     let down = context.complete(&solution, f64::floor);
-    let packs = |completion: &Completion| {
-        completion
-            .groups
-            .iter()
-            .map(|group| group.count)
-            .sum::<u64>()
-    };
-    let kept = if packs(&down) < packs(&nearest) {
+    let kept = if down.packs() < nearest.packs() {
         down
     } else {
         nearest
@@ -275,7 +268,7 @@ impl PlanContext<'_> {
             })
             .collect();
         let bucket_counts = self.pools.bucket_counts(self.units);
-        let planned = placed_per_length(&groups, self.units);
+        let planned = placed_per_bucket(&groups, self.units);
         remove_overallocated_slots(&mut groups, &planned, &bucket_counts);
         completion::complete(
             self.max_len,
@@ -287,34 +280,35 @@ impl PlanContext<'_> {
     }
 }
 
-/// How many slots of each length (index `length - 1`) the groups plan.
-fn placed_per_length(groups: &[PlannedGroup], lengths: u32) -> Vec<u64> {
-    let mut placed = vec![0u64; lengths as usize];
+/// How many slots of each bucket `1..=buckets` (index `u − 1`) the groups
+/// plan.
+fn placed_per_bucket(groups: &[PlannedGroup], buckets: u32) -> Vec<u64> {
+    let mut placed = vec![0u64; buckets as usize];
     for group in groups {
-        for &length in &group.units {
-            let slot = &mut placed[length as usize - 1];
+        for &unit in &group.units {
+            let slot = &mut placed[unit as usize - 1];
             *slot = slot.saturating_add(group.count);
         }
     }
     placed
 }
 
-/// Takes out of the rounded compositions every slot of a length that has
-/// fewer sequences than slots (`available[length - 1]`): those slots would
-/// be padding.
+/// Takes out of the rounded compositions every slot of a bucket that has
+/// fewer sequences than slots (`available[u − 1]`): those slots would be
+/// padding.
 ///
 /// Slots come out of the emptiest packs first, so that holes gather in few
 /// packs (a pack left with nothing disappears) and the space freed is in
 /// large pieces that leftover sequences can use.
 fn remove_overallocated_slots(groups: &mut Vec<PlannedGroup>, planned: &[u64], available: &[u64]) {
     for (index, (&slots, &sequences)) in planned.iter().zip(available).enumerate().rev() {
-        let length = index as u32 + 1;
+        let unit = index as u32 + 1;
         let mut surplus = slots.saturating_sub(sequences);
         while surplus > 0 {
             let emptiest = groups
                 .iter()
                 .enumerate()
-                .filter(|(_, group)| group.count > 0 && group.units.contains(&length))
+                .filter(|(_, group)| group.count > 0 && group.units.contains(&unit))
                 .min_by_key(|(_, group)| group.filled_units())
                 .map(|(position, _)| position);
             let Some(position) = emptiest else {
@@ -324,7 +318,7 @@ fn remove_overallocated_slots(groups: &mut Vec<PlannedGroup>, planned: &[u64], a
             let taken = group.count.min(surplus);
             group.count -= taken;
             let mut units = group.units.clone();
-            if let Some(slot) = units.iter().position(|&unit| unit == length) {
+            if let Some(slot) = units.iter().position(|&planned| planned == unit) {
                 units.remove(slot);
             }
             groups.push(PlannedGroup {
@@ -804,7 +798,7 @@ mod tests {
                 count: 1,
             },
         ];
-        let planned = placed_per_length(&groups, 8);
+        let planned = placed_per_bucket(&groups, 8);
         remove_overallocated_slots(&mut groups, &planned, histogram.counts());
         let mut lengths: Vec<_> = groups.into_iter().map(|g| (g.units, g.count)).collect();
         lengths.sort();

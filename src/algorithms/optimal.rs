@@ -137,8 +137,11 @@ pub(crate) fn pack_lp_plan(
 
 /// A plan the optimal packer may keep, and the packer that made it.
 pub(crate) struct Candidate {
+    /// The packer that made the plan.
     pub plan_from: PlanOrigin,
+    /// The plan's packs.
     pub groups: Vec<PackGroup>,
+    /// How the plan bucketed lengths, if it did.
     pub bucketing: Option<Bucketing>,
 }
 

@@ -5,7 +5,8 @@ use thiserror::Error;
 
 use crate::histogram::Histogram;
 
-/// Identical packs: the same sequence lengths, repeated `count` times.
+/// Identical packs: a composition (the lengths of the sequences in one
+/// pack) and how many packs have it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PackGroup {
     /// Lengths of the sequences in each pack, longest first. Real sequences
@@ -37,7 +38,8 @@ pub struct PackingPlan {
     /// The packs, most frequent composition first.
     pub groups: Vec<PackGroup>,
     /// Set when the plan was computed on lengths grouped into buckets
-    /// (NNLSHP at large max_len); absent otherwise.
+    /// (NNLSHP, or the optimal packer's LP, at large max_len); absent
+    /// otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucketing: Option<Bucketing>,
     /// Set on the optimal packer's plans: how near the best plan it is
@@ -46,7 +48,8 @@ pub struct PackingPlan {
     pub optimality: Option<Optimality>,
 }
 
-/// How NNLSHP grouped lengths into buckets to stay fast at large max_len.
+/// How NNLSHP or the optimal packer grouped lengths into buckets to stay
+/// fast at large max_len.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bucketing {
     /// Tokens per bucket: lengths `(u − 1) × bucket_tokens + 1 ..= u × bucket_tokens`
@@ -56,6 +59,19 @@ pub struct Bucketing {
     /// packs, before leftover sequences filled what they could of them: an
     /// upper bound on the padding bucketing added.
     pub slack_tokens: u64,
+}
+
+/// The most length buckets Packlab plans on when it chooses their width
+/// itself: the least-squares problem behind NNLSHP and the cutting-stock
+/// LP keep a row per bucket, and each costs about the square of that.
+pub const MAX_AUTOMATIC_BUCKETS: u32 = 512;
+
+/// The bucket width, in tokens, that Packlab chooses for rows of `max_len`
+/// tokens when the user sets none: 1 (every length planned exactly) up to
+/// [`MAX_AUTOMATIC_BUCKETS`] tokens, then the narrowest width that keeps
+/// that many buckets.
+pub fn automatic_bucket_tokens(max_len: u32) -> u32 {
+    max_len.div_ceil(MAX_AUTOMATIC_BUCKETS).max(1)
 }
 
 /// What the optimal packer knows of its plan: the fewest packs any plan

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use common::histograms::histogram;
 use common::proptest_config::config;
+use packlab::plan::automatic_bucket_tokens;
 use packlab::{
     pack, pack_cached, pack_with, validate, Algorithm, Histogram, OverlongPolicy, PackError,
     PackOptions, PackingPlan, Preset, Report, SolutionCache,
@@ -85,7 +86,7 @@ fn zero_max_per_pack_is_an_error() {
 #[test]
 fn nnlshp_handles_a_leftover_of_max_len_and_depth_one() {
     // The published NNLSHP fails on both: a sequence of exactly max_len
-    // left over, and a depth of 1 (no two-sequence strategy to pair with).
+    // left over, and a depth of 1 (no two-sequence composition to pair with).
     let data = histogram(8, &[(8, 3), (5, 2), (3, 1), (1, 7)]);
     for limit in [Some(1), Some(2), Some(3), None] {
         let plan = pack(&data, Algorithm::Nnlshp, limit).unwrap();
@@ -351,7 +352,7 @@ proptest! {
         bucket_tokens in 1u32..=64,
     ) {
         // Never more than 512 buckets, so that each case stays quick.
-        let width = (data.max_len().div_ceil(512) + bucket_tokens - 1).min(data.max_len());
+        let width = (automatic_bucket_tokens(data.max_len()) + bucket_tokens - 1).min(data.max_len());
         let options = PackOptions { max_per_pack: limit, bucket_tokens: Some(width) };
         let plan = pack_with(&data, Algorithm::Nnlshp, &options).unwrap();
         prop_assert_eq!(validate(&plan, &data), Ok(()));
@@ -409,7 +410,7 @@ proptest! {
             // Asked again, the cache answers with the same plan.
             prop_assert_eq!(&pack_cached(&data, Algorithm::Nnlshp, &options, &mut cache).unwrap(), &cached);
             // A reused solution is optimal too; the least-squares optimum
-            // can be reached by different strategy counts, so the plans
+            // can be reached by different composition counts, so the plans
             // may differ slightly after rounding, never by much.
             let fresh = pack_with(&data, Algorithm::Nnlshp, &options).unwrap();
             let (a, b) = (cached.packs() as f64, fresh.packs() as f64);

@@ -25,10 +25,10 @@ use std::collections::HashMap;
 
 use common::histograms::histogram;
 use common::proptest_config::config;
-use packlab::cutting_stock::{lp_bound, pack_optimal, CuttingStockError, PlanSource};
+use packlab::algorithms::{lp_bound, pack_optimal, PlanSource};
 use packlab::{
-    pack, pack_cached, validate, Algorithm, Histogram, PackOptions, PackingPlan, PlanOrigin,
-    Report, SolutionCache, MAX_SUPPORTED_MAX_LEN,
+    pack, pack_cached, validate, Algorithm, Histogram, PackError, PackOptions, PackingPlan,
+    PlanOrigin, Report, SolutionCache, MAX_SUPPORTED_MAX_LEN,
 };
 use proptest::prelude::*;
 
@@ -108,11 +108,11 @@ fn zero_max_per_pack_is_an_error() {
     let data = histogram(4, &[(1, 1)]);
     assert_eq!(
         lp_bound(&data, Some(0)).unwrap_err(),
-        CuttingStockError::ZeroMaxPerPack
+        PackError::ZeroMaxPerPack
     );
     assert_eq!(
         pack_optimal(&data, Some(0)).unwrap_err(),
-        CuttingStockError::ZeroMaxPerPack
+        PackError::ZeroMaxPerPack
     );
 }
 

@@ -395,16 +395,16 @@ proptest! {
 // An oracle that never lists its columns, like NNLSHP's
 // ---------------------------------------------------------------------------
 
-/// Packing strategies: multisets of 1 to `max_per_pack` lengths in
-/// `1..=max_len` summing exactly to `max_len`. Row `l − 1` counts length `l`,
-/// scaled by `weights[l − 1]`.
-struct StrategyOracle {
+/// The columns of all compositions: multisets of 1 to `max_per_pack`
+/// lengths in `1..=max_len` summing exactly to `max_len`. Row `l − 1`
+/// counts length `l`, scaled by `weights[l − 1]`.
+struct CompositionOracle {
     max_len: usize,
     max_per_pack: usize,
     weights: Vec<f64>,
 }
 
-impl StrategyOracle {
+impl CompositionOracle {
     fn column(&self, lengths: &[usize]) -> SparseColumn {
         let mut counts = BTreeMap::new();
         for &length in lengths {
@@ -418,8 +418,8 @@ impl StrategyOracle {
         )
     }
 
-    /// Every strategy, for the explicit comparison.
-    fn all_strategies(&self) -> Vec<Vec<usize>> {
+    /// Every composition, for the explicit comparison.
+    fn all_compositions(&self) -> Vec<Vec<usize>> {
         fn extend(
             prefix: &mut Vec<usize>,
             smallest: usize,
@@ -452,17 +452,17 @@ impl StrategyOracle {
     }
 }
 
-impl ColumnOracle for StrategyOracle {
+impl ColumnOracle for CompositionOracle {
     type Id = Vec<usize>;
 
     /// Dynamic programming over (lengths used, total length): the score of a
-    /// strategy is the sum over its lengths of `weight · residual`, so the
-    /// best strategy of `c` lengths summing to `s` extends a best one of
+    /// composition is the sum over its lengths of `weight · residual`, so the
+    /// best composition of `c` lengths summing to `s` extends a best one of
     /// `c − 1` lengths summing to `s − l` by some length `l`.
     fn best_column(&mut self, residual: &[f64]) -> Option<(Vec<usize>, SparseColumn, f64)> {
         let value = |length: usize| self.weights[length - 1] * residual[length - 1];
         let unreachable = f64::NEG_INFINITY;
-        // best[c][s], choice[c][s]: the last length of a best strategy.
+        // best[c][s], choice[c][s]: the last length of a best composition.
         let mut best = vec![vec![unreachable; self.max_len + 1]; self.max_per_pack + 1];
         let mut choice = vec![vec![0; self.max_len + 1]; self.max_per_pack + 1];
         best[0][0] = 0.0;
@@ -507,13 +507,13 @@ fn dynamic_programming_oracle_matches_explicit_columns() {
         })
         .collect();
     let b: Vec<f64> = counts.iter().zip(&weights).map(|(c, w)| c * w).collect();
-    let mut oracle = StrategyOracle {
+    let mut oracle = CompositionOracle {
         max_len,
         max_per_pack: 3,
         weights,
     };
-    let strategies = oracle.all_strategies();
-    let columns: Vec<SparseColumn> = strategies
+    let compositions = oracle.all_compositions();
+    let columns: Vec<SparseColumn> = compositions
         .iter()
         .map(|lengths| oracle.column(lengths))
         .collect();

@@ -5,6 +5,10 @@
 //! histogram, never on single sequences: `count` sequences of one length are
 //! placed with a handful of group operations, so their cost depends on
 //! `max_len` and the depth of the packs, not on the size of the dataset.
+//!
+//! [`GreedyPacker`] also takes packs already filled: the completion step
+//! of NNLSHP and the optimal packer finishes with it, LPFHP's rule placing
+//! the leftover sequences.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -77,8 +81,8 @@ pub(crate) struct GreedyPacker {
     max_per_pack: u32,
     rule: GreedyRule,
     /// Open packs by space left (≥ 1), each queue in the order the packs
-    /// came to have that space left. Invariant: no queue is empty, every group has fewer than
-    /// `max_per_pack` sequences.
+    /// came to have that space left. Invariant: no queue is empty, every
+    /// group has fewer than `max_per_pack` sequences.
     open: BTreeMap<u32, VecDeque<PackGroup>>,
     /// Packs that are full or hold `max_per_pack` sequences.
     closed: Vec<PackGroup>,

@@ -1,40 +1,42 @@
 //! Non-negative least-squares histogram packing (NNLSHP).
 //!
-//! The paper's idea: a *strategy* is a multiset of at most `max_per_pack`
-//! lengths that fills a row exactly. With `A[l][s]` the number of times
-//! length `l` appears in strategy `s` and `b` the histogram, a plan that
-//! uses strategy `s` `x[s]` times places `A·x` sequences of each length.
+//! The paper's idea: a *composition* (the paper's *packing strategy*) is a
+//! multiset of at most `max_per_pack` lengths that fills a row exactly.
+//! With `A[l][s]` the number of times length `l` appears in composition `s`
+//! and `b` the histogram, a plan that uses composition `s` `x[s]` times
+//! places `A·x` sequences of each length.
 //! Solving `min ‖W(A·x − b)‖` subject to `x ≥ 0` gives a near-exact cover;
 //! rounding `x` and packing what is left over gives the plan.
 //!
-//! Packlab never lists the strategies (there are 22,102 at max_len 512 and
+//! Packlab never lists the compositions (there are 22,102 at max_len 512 and
 //! depth 3, and astronomically many at depth 16). The least-squares solver
-//! asks for the strategy that most improves the fit, and a dynamic
+//! asks for the composition that most improves the fit, and a dynamic
 //! programme over lengths finds it: the best multiset of at most
 //! `max_per_pack` lengths summing to `max_len`, each length scored by the
 //! current weighted residual. This is column generation, and it is exactly
 //! the step Lawson–Hanson's active-set method takes anyway.
 //!
 //! The leftover step departs from the published code, which gives every
-//! leftover sequence a row of its own: Packlab first removes the strategy
+//! leftover sequence a row of its own: Packlab first removes the composition
 //! slots that rounding over-allocated (they would be padding), then packs
 //! the leftover sequences best-fit into the holes this opens and, only then,
-//! into new rows. It never uses more rows than one per leftover, and works
-//! for every `max_per_pack` ≥ 1 and every leftover length.
+//! into new rows (the completion step it shares with the optimal packer,
+//! in `completion`). It never uses more rows than one per leftover, and
+//! works for every `max_per_pack` ≥ 1 and every leftover length.
 //!
 //! At large `max_len` the least-squares problem would have a row per
 //! length, and each pricing step costs O(max_len²). Packlab then plans on
 //! *buckets* of `g` tokens: lengths `(u − 1)·g + 1 ..= u·g` count as bucket
-//! `u`, strategies fill `max_len / g` bucket units, and every sequence in a
+//! `u`, compositions fill `max_len / g` bucket units, and every sequence in a
 //! slot of bucket `u` has at most `u·g` tokens, so the plan stays valid
 //! token by token. The tokens set aside by rounding up are reported, and
 //! leftover sequences fill them where they fit.
 
 use crate::histogram::Histogram;
 use crate::nnls::{solve_with_oracle_from, ColumnOracle, NnlsError, NnlsOptions, SparseColumn};
-use crate::plan::{sort_longest_first, sort_longest_first_with_counts, Bucketing, PackGroup};
+use crate::plan::{automatic_bucket_tokens, sort_longest_first, Bucketing, PackGroup};
 
-use super::greedy::{GreedyPacker, LPFHP};
+use super::completion::{self, BucketPools, Completion, PlannedGroup, SlotFilling};
 
 /// The paper's residual weight for lengths up to [`SHORT_LENGTH_CUTOFF`]:
 /// short sequences are cheap to leave over (they fit almost anywhere in the
@@ -43,17 +45,6 @@ const SHORT_LENGTH_WEIGHT: f64 = 0.09;
 
 /// Lengths `1..=SHORT_LENGTH_CUTOFF` get [`SHORT_LENGTH_WEIGHT`].
 const SHORT_LENGTH_CUTOFF: u32 = 8;
-
-/// Above this many lengths, NNLSHP plans on buckets: the least-squares
-/// problem keeps at most this many rows, which keeps it well under a second.
-pub(crate) const MAX_EXACT_LENGTHS: u32 = 512;
-
-/// The bucket width Packlab picks for `max_len`: 1 (exact) up to
-/// [`MAX_EXACT_LENGTHS`], then the smallest width that keeps the number of
-/// buckets within it.
-pub(crate) fn automatic_bucket_tokens(max_len: u32) -> u32 {
-    max_len.div_ceil(MAX_EXACT_LENGTHS).max(1)
-}
 
 /// An NNLSHP plan's packs, and the bucketing used if any.
 pub(crate) struct Outcome {
@@ -64,11 +55,11 @@ pub(crate) struct Outcome {
 /// NNLSHP's least-squares solutions for one histogram, kept so that a
 /// sweep over max_per_pack, or a repeated request, solves each only once.
 ///
-/// A solution found with a looser limit (or none) whose strategies all
+/// A solution found with a looser limit (or none) whose compositions all
 /// respect a tighter limit is also optimal under the tighter one: the
-/// tighter problem only removes strategies that the solution does not use.
+/// tighter problem only removes compositions that the solution does not use.
 /// On real data the solutions without a limit often use only a few lengths
-/// per strategy, so most settings of a sweep need no solve at all.
+/// per composition, so most settings of a sweep need no solve at all.
 #[derive(Debug, Default)]
 pub struct SolutionCache {
     /// The histogram the solutions belong to; another histogram empties the cache.
@@ -79,11 +70,11 @@ pub struct SolutionCache {
 #[derive(Debug)]
 struct CachedSolution {
     bucket_tokens: u32,
-    /// The limit on lengths per strategy it was solved under (bucket units).
+    /// The limit on lengths per composition it was solved under (bucket units).
     limit: Option<u32>,
-    /// The strategies (in bucket units) and how often each is used.
-    columns: Vec<(Vec<u32>, f64)>,
-    /// The most lengths any of its strategies holds.
+    /// The compositions (in bucket units) and how often each is used.
+    compositions: Vec<(Vec<u32>, f64)>,
+    /// The most lengths any of its compositions holds.
     deepest: usize,
 }
 
@@ -113,11 +104,11 @@ impl SolutionCache {
                 }
                 (Some(_), None) => false,
             })
-            .map(|solution| solution.columns.as_slice())
+            .map(|solution| solution.compositions.as_slice())
     }
 
     /// The cached solution that is the best start for a solve under
-    /// `limit`: one whose strategies all respect it, from the loosest limit
+    /// `limit`: one whose compositions all respect it, from the loosest limit
     /// (the closest problem; in a sweep, the setting just before).
     fn warm_start(&self, bucket_tokens: u32, limit: Option<u32>) -> Option<&[(Vec<u32>, f64)]> {
         self.solutions
@@ -125,11 +116,11 @@ impl SolutionCache {
             .filter(|solution| solution.bucket_tokens == bucket_tokens)
             .filter(|solution| limit.is_none_or(|limit| solution.deepest <= limit as usize))
             .max_by_key(|solution| solution.limit.map_or(u64::MAX, u64::from))
-            .map(|solution| solution.columns.as_slice())
+            .map(|solution| solution.compositions.as_slice())
     }
 
-    fn insert(&mut self, bucket_tokens: u32, limit: Option<u32>, columns: &[(Vec<u32>, f64)]) {
-        let deepest = columns
+    fn insert(&mut self, bucket_tokens: u32, limit: Option<u32>, solution: &[(Vec<u32>, f64)]) {
+        let deepest = solution
             .iter()
             .map(|(units, _)| units.len())
             .max()
@@ -137,7 +128,7 @@ impl SolutionCache {
         self.solutions.push(CachedSolution {
             bucket_tokens,
             limit,
-            columns: columns.to_vec(),
+            compositions: solution.to_vec(),
             deepest,
         });
     }
@@ -158,23 +149,23 @@ pub(crate) fn pack(
     let bucket_tokens = bucket_tokens
         .unwrap_or_else(|| automatic_bucket_tokens(max_len))
         .clamp(1, max_len);
-    let pools = LengthPools::new(histogram, bucket_tokens);
-    // Strategies fill this many bucket units; lengths in a bucket beyond it
+    let pools = BucketPools::new(histogram, bucket_tokens);
+    // Compositions fill this many bucket units; lengths in a bucket beyond it
     // (when max_len is not a multiple of the width) are always left over.
     let units = max_len / bucket_tokens;
     // The limit in the least-squares problem: none when it cannot bind.
     let limit = max_per_pack.filter(|&limit| limit < units);
-    let columns = match cache {
+    let solution = match cache {
         None => solve_least_squares(&pools, units, bucket_tokens, limit, &[])?,
         Some(cache) => {
             cache.keep_only(histogram);
             match cache.find(bucket_tokens, limit) {
-                Some(columns) => columns.to_vec(),
+                Some(solution) => solution.to_vec(),
                 None => {
                     let start = cache.warm_start(bucket_tokens, limit).unwrap_or(&[]);
-                    let columns = solve_least_squares(&pools, units, bucket_tokens, limit, start)?;
-                    cache.insert(bucket_tokens, limit, &columns);
-                    columns
+                    let solution = solve_least_squares(&pools, units, bucket_tokens, limit, start)?;
+                    cache.insert(bucket_tokens, limit, &solution);
+                    solution
                 }
             }
         }
@@ -184,33 +175,32 @@ pub(crate) fn pack(
     // sequences over but never over-allocates; which packs better depends
     // on the data, and both cost little next to the solve: keep the better.
     let context = PlanContext {
-        histogram,
+        max_len,
         max_per_pack,
         pools: &pools,
         units,
     };
-    let nearest = context.complete(&columns, f64::round_ties_even);
-    let down = context.complete(&columns, f64::floor);
-    let packs = |groups: &[PackGroup]| groups.iter().map(|group| group.count).sum::<u64>();
-    let (groups, slack_tokens) = if packs(&down.0) < packs(&nearest.0) {
+    let nearest = context.complete(&solution, f64::round_ties_even);
+    let down = context.complete(&solution, f64::floor);
+    let kept = if down.packs() < nearest.packs() {
         down
     } else {
         nearest
     };
     Ok(Outcome {
-        groups,
+        groups: kept.groups,
         bucketing: (bucket_tokens > 1).then_some(Bucketing {
             bucket_tokens,
-            slack_tokens,
+            slack_tokens: kept.slack_tokens,
         }),
     })
 }
 
 /// Solves NNLSHP's least-squares problem on the bucketed histogram:
-/// strategies of at most `limit` lengths (`None`: any number) filling
+/// compositions of at most `limit` lengths (`None`: any number) filling
 /// `units` bucket units, and how often to use each.
 fn solve_least_squares(
-    pools: &LengthPools,
+    pools: &BucketPools,
     units: u32,
     bucket_tokens: u32,
     limit: Option<u32>,
@@ -233,9 +223,14 @@ fn solve_least_squares(
         .collect();
     let start = start
         .iter()
-        .map(|(strategy, _)| (strategy.clone(), strategy_column(strategy, &weights)))
+        .map(|(composition, _)| {
+            (
+                composition.clone(),
+                composition_column(composition, &weights),
+            )
+        })
         .collect();
-    let mut oracle = StrategyOracle::new(units, limit, weights);
+    let mut oracle = CompositionOracle::new(units, limit, weights);
     let solution = solve_with_oracle_from(
         &weighted_histogram,
         &mut oracle,
@@ -247,182 +242,74 @@ fn solve_least_squares(
 
 /// What turning a least-squares solution into a plan needs.
 struct PlanContext<'a> {
-    histogram: &'a Histogram,
+    max_len: u32,
     max_per_pack: Option<u32>,
-    pools: &'a LengthPools,
-    /// Bucket units a strategy fills.
+    pools: &'a BucketPools,
+    /// Bucket units a composition fills.
     units: u32,
 }
 
 impl PlanContext<'_> {
-    /// Turns the least-squares solution into a plan: strategies repeated
-    /// `round(x)` times, over-allocated slots taken out, real sequences put
-    /// into the slots of their bucket, leftover sequences packed best-fit
-    /// into the space left and then into new packs. Also returns the tokens
-    /// rounding lengths up to their bucket set aside.
-    fn complete(
-        &self,
-        solution: &[(Vec<u32>, f64)],
-        round: fn(f64) -> f64,
-    ) -> (Vec<PackGroup>, u64) {
-        let mut groups: Vec<PackGroup> = solution
+    /// Turns the least-squares solution into an integer one, compositions
+    /// repeated `round(x)` times with the over-allocated slots taken out,
+    /// and completes it: real sequences into the slots of their bucket,
+    /// leftover sequences best-fit into the space left and then into new
+    /// packs (see [`completion`]).
+    fn complete(&self, solution: &[(Vec<u32>, f64)], round: fn(f64) -> f64) -> Completion {
+        let mut groups: Vec<PlannedGroup> = solution
             .iter()
             .filter_map(|(units, repeats)| {
                 let count = round(*repeats);
                 // `as` saturates; a count beyond u64 cannot come from a real fit.
-                (count >= 1.0).then(|| PackGroup {
-                    lengths: units.clone(),
+                (count >= 1.0).then(|| PlannedGroup {
+                    units: units.clone(),
                     count: count as u64,
                 })
             })
             .collect();
         let bucket_counts = self.pools.bucket_counts(self.units);
-        let planned = placed_per_length(&groups, self.units);
+        let planned = placed_per_bucket(&groups, self.units);
         remove_overallocated_slots(&mut groups, &planned, &bucket_counts);
-
-        let mut pools = self.pools.clone();
-        let max_len = self.histogram.max_len();
-        let bucket_tokens = pools.bucket_tokens;
-        let mut packer = GreedyPacker::new(max_len, self.max_per_pack, LPFHP);
-        let mut slack_tokens: u64 = 0;
-        for group in groups {
-            // The row tokens the strategy leaves unused when max_len is not
-            // a multiple of the bucket width.
-            let row_remainder = u64::from(max_len - self.units * bucket_tokens);
-            for real in pools.fill(&group) {
-                let planned_tokens: u64 = group
-                    .lengths
-                    .iter()
-                    .map(|&unit| u64::from(unit * bucket_tokens))
-                    .sum();
-                let rounding = planned_tokens.saturating_sub(real.tokens()) + row_remainder;
-                slack_tokens = slack_tokens.saturating_add(rounding.saturating_mul(real.count));
-                packer.add_packs(real);
-            }
-        }
-        for (length, count) in pools.leftovers() {
-            packer.place(length, count);
-        }
-        (packer.finish(), slack_tokens)
+        completion::complete(
+            self.max_len,
+            self.max_per_pack,
+            self.pools.clone(),
+            &groups,
+            SlotFilling::SlotBySlot,
+        )
     }
 }
 
-/// The real sequences of each bucket not yet put into a pack, longest
-/// first: planned slots take the longest, so that the shortest are left
-/// over, which fit most easily into the space that remains.
-#[derive(Clone)]
-struct LengthPools {
-    bucket_tokens: u32,
-    /// `pools[u − 1]`: `(length, count)` of bucket `u`, longest first.
-    pools: Vec<Vec<(u32, u64)>>,
-}
-
-impl LengthPools {
-    fn new(histogram: &Histogram, bucket_tokens: u32) -> Self {
-        let buckets = histogram.max_len().div_ceil(bucket_tokens) as usize;
-        let mut pools = vec![Vec::new(); buckets];
-        for (length, count) in histogram.longest_first() {
-            pools[((length - 1) / bucket_tokens) as usize].push((length, count));
-        }
-        LengthPools {
-            bucket_tokens,
-            pools,
-        }
-    }
-
-    /// Sequences per bucket `1..=units`.
-    fn bucket_counts(&self, units: u32) -> Vec<u64> {
-        self.pools
-            .iter()
-            .take(units as usize)
-            .map(|pool| pool.iter().map(|&(_, count)| count).sum())
-            .collect()
-    }
-
-    /// Puts real sequences into the slots of `count` packs of a strategy
-    /// (lengths in bucket units); packs whose slots got different real
-    /// lengths become separate groups. A slot its bucket can no longer fill
-    /// stays empty.
-    fn fill(&mut self, strategy: &PackGroup) -> Vec<PackGroup> {
-        let mut partial = vec![PackGroup {
-            lengths: Vec::with_capacity(strategy.lengths.len()),
-            count: strategy.count,
-        }];
-        for &unit in &strategy.lengths {
-            let mut extended = Vec::with_capacity(partial.len());
-            for group in partial {
-                let mut wanted = group.count;
-                let pool = &mut self.pools[unit as usize - 1];
-                for entry in pool.iter_mut().filter(|(_, count)| *count > 0) {
-                    if wanted == 0 {
-                        break;
-                    }
-                    let taken = entry.1.min(wanted);
-                    entry.1 -= taken;
-                    wanted -= taken;
-                    let mut lengths = group.lengths.clone();
-                    lengths.push(entry.0);
-                    extended.push(PackGroup {
-                        lengths,
-                        count: taken,
-                    });
-                }
-                if wanted > 0 {
-                    extended.push(PackGroup {
-                        lengths: group.lengths,
-                        count: wanted,
-                    });
-                }
-            }
-            partial = extended;
-        }
-        partial.retain(|group| !group.lengths.is_empty());
-        partial
-    }
-
-    /// The sequences no slot took, longest first.
-    fn leftovers(&self) -> Vec<(u32, u64)> {
-        let mut left: Vec<(u32, u64)> = self
-            .pools
-            .iter()
-            .flatten()
-            .copied()
-            .filter(|&(_, count)| count > 0)
-            .collect();
-        sort_longest_first_with_counts(&mut left);
-        left
-    }
-}
-
-/// How many slots of each length (index `length - 1`) the groups plan.
-fn placed_per_length(groups: &[PackGroup], lengths: u32) -> Vec<u64> {
-    let mut placed = vec![0u64; lengths as usize];
+/// How many slots of each bucket `1..=buckets` (index `u − 1`) the groups
+/// plan.
+fn placed_per_bucket(groups: &[PlannedGroup], buckets: u32) -> Vec<u64> {
+    let mut placed = vec![0u64; buckets as usize];
     for group in groups {
-        for &length in &group.lengths {
-            let slot = &mut placed[length as usize - 1];
+        for &unit in &group.units {
+            let slot = &mut placed[unit as usize - 1];
             *slot = slot.saturating_add(group.count);
         }
     }
     placed
 }
 
-/// Takes out of the rounded strategies every slot of a length that has
-/// fewer sequences than slots (`available[length - 1]`): those slots would
-/// be padding.
+/// Takes out of the rounded compositions every slot of a bucket that has
+/// fewer sequences than slots (`available[u − 1]`): those slots would be
+/// padding.
 ///
 /// Slots come out of the emptiest packs first, so that holes gather in few
 /// packs (a pack left with nothing disappears) and the space freed is in
 /// large pieces that leftover sequences can use.
-fn remove_overallocated_slots(groups: &mut Vec<PackGroup>, planned: &[u64], available: &[u64]) {
+fn remove_overallocated_slots(groups: &mut Vec<PlannedGroup>, planned: &[u64], available: &[u64]) {
     for (index, (&slots, &sequences)) in planned.iter().zip(available).enumerate().rev() {
-        let length = index as u32 + 1;
+        let unit = index as u32 + 1;
         let mut surplus = slots.saturating_sub(sequences);
         while surplus > 0 {
             let emptiest = groups
                 .iter()
                 .enumerate()
-                .filter(|(_, group)| group.count > 0 && group.lengths.contains(&length))
-                .min_by_key(|(_, group)| group.tokens())
+                .filter(|(_, group)| group.count > 0 && group.units.contains(&unit))
+                .min_by_key(|(_, group)| group.filled_units())
                 .map(|(position, _)| position);
             let Some(position) = emptiest else {
                 break;
@@ -430,30 +317,30 @@ fn remove_overallocated_slots(groups: &mut Vec<PackGroup>, planned: &[u64], avai
             let group = &mut groups[position];
             let taken = group.count.min(surplus);
             group.count -= taken;
-            let mut lengths = group.lengths.clone();
-            if let Some(slot) = lengths.iter().position(|&l| l == length) {
-                lengths.remove(slot);
+            let mut units = group.units.clone();
+            if let Some(slot) = units.iter().position(|&planned| planned == unit) {
+                units.remove(slot);
             }
-            groups.push(PackGroup {
-                lengths,
+            groups.push(PlannedGroup {
+                units,
                 count: taken,
             });
             surplus -= taken;
         }
     }
-    groups.retain(|group| group.count > 0 && !group.lengths.is_empty());
+    groups.retain(|group| group.count > 0 && !group.units.is_empty());
 }
 
-/// Finds the strategy that most improves the least-squares fit.
+/// Finds the composition that most improves the least-squares fit.
 ///
-/// A strategy's score is the sum, over its lengths, of the weighted
+/// A composition's score is the sum, over its lengths, of the weighted
 /// residual at that length: how much the fit still lacks sequences of that
 /// length. The best multiset of at most `max_per_pack` lengths summing
 /// exactly to `max_len` comes from a dynamic programme over (number of
 /// lengths, tokens), O(max_per_pack × max_len²) per query.
-struct StrategyOracle {
+struct CompositionOracle {
     max_len: u32,
-    /// At most this many lengths per strategy; `None` when the cap cannot
+    /// At most this many lengths per composition; `None` when the cap cannot
     /// bind (it is at least `max_len`).
     max_per_pack: Option<u32>,
     /// `weights[length - 1]`: the row weight W of that length.
@@ -468,12 +355,12 @@ struct StrategyOracle {
     reversed_scores: Vec<f64>,
 }
 
-impl StrategyOracle {
+impl CompositionOracle {
     fn new(max_len: u32, max_per_pack: Option<u32>, weights: Vec<f64>) -> Self {
         let max_per_pack = max_per_pack.filter(|&limit| limit < max_len);
         let layers = max_per_pack.unwrap_or(1) as usize;
         let row = max_len as usize + 1;
-        StrategyOracle {
+        CompositionOracle {
             max_len,
             max_per_pack,
             weights,
@@ -483,7 +370,7 @@ impl StrategyOracle {
         }
     }
 
-    /// The best strategy with a cap on its number of lengths: layer `c`
+    /// The best composition with a cap on its number of lengths: layer `c`
     /// holds the best `c + 1` lengths for every token total.
     fn best_capped(&mut self, scores: &[f64], cap: usize) -> Vec<u32> {
         let max_len = self.max_len as usize;
@@ -530,7 +417,7 @@ impl StrategyOracle {
         lengths
     }
 
-    /// The best strategy of at most three lengths, by listing each multiset
+    /// The best composition of at most three lengths, by listing each multiset
     /// `a ≤ b ≤ c` once: about max_len²/12 sums, a third of what the
     /// layered programme needs. Ties go to the first found (shortest `a`,
     /// then shortest `b`; fewer lengths before more).
@@ -563,7 +450,7 @@ impl StrategyOracle {
         best
     }
 
-    /// The best strategy with no cap on its number of lengths.
+    /// The best composition with no cap on its number of lengths.
     fn best_uncapped(&mut self) -> Vec<u32> {
         let max_len = self.max_len as usize;
         let best = &mut self.best[0];
@@ -586,9 +473,9 @@ impl StrategyOracle {
     }
 }
 
-/// The weighted column of a strategy (lengths longest first): row
+/// The weighted column of a composition (lengths longest first): row
 /// `length - 1` holds the length's weight times how often it appears.
-fn strategy_column(lengths: &[u32], weights: &[f64]) -> SparseColumn {
+fn composition_column(lengths: &[u32], weights: &[f64]) -> SparseColumn {
     let mut entries: Vec<(usize, f64)> = Vec::with_capacity(lengths.len());
     for &length in lengths.iter().rev() {
         let row = length as usize - 1;
@@ -635,7 +522,7 @@ fn max_pairwise_sum(left: &[f64], right: &[f64]) -> (f64, usize) {
     (best_value, best_position.min(length.saturating_sub(1)))
 }
 
-/// The best way to end a strategy of `tokens` tokens: the maximum over
+/// The best way to end a composition of `tokens` tokens: the maximum over
 /// `length` in `1..=longest` of `previous[tokens - length]` plus the score
 /// of `length`, and the shortest length reaching it.
 ///
@@ -709,7 +596,7 @@ fn best_extension(
     (best_value, (longest - best_position) as u32)
 }
 
-impl ColumnOracle for StrategyOracle {
+impl ColumnOracle for CompositionOracle {
     type Id = Vec<u32>;
 
     fn best_column(&mut self, residual: &[f64]) -> Option<(Vec<u32>, SparseColumn, f64)> {
@@ -728,7 +615,7 @@ impl ColumnOracle for StrategyOracle {
             // One or two layers cost O(max_len).
             Some(cap) if cap < 3 => self.best_capped(&scores, cap as usize),
             Some(cap) => {
-                // The best strategy without a cap is also the best with one
+                // The best composition without a cap is also the best with one
                 // whenever it respects the cap, which is the common case;
                 // only otherwise pay for the cap's layers.
                 let uncapped = self.best_uncapped();
@@ -741,7 +628,7 @@ impl ColumnOracle for StrategyOracle {
             None => self.best_uncapped(),
         };
         sort_longest_first(&mut lengths);
-        let column = strategy_column(&lengths, &self.weights);
+        let column = composition_column(&lengths, &self.weights);
         let score = lengths
             .iter()
             .map(|&length| scores[length as usize - 1])
@@ -756,7 +643,7 @@ mod tests {
 
     /// Every multiset of at most `cap` lengths summing to `max_len`, by
     /// recursion on non-increasing sequences: an independent enumeration.
-    fn all_strategies(max_len: u32, cap: usize) -> Vec<Vec<u32>> {
+    fn all_compositions(max_len: u32, cap: usize) -> Vec<Vec<u32>> {
         fn extend(
             remaining: u32,
             largest: u32,
@@ -783,7 +670,7 @@ mod tests {
     }
 
     #[test]
-    fn oracle_finds_the_best_strategy_by_brute_force() {
+    fn oracle_finds_the_best_composition_by_brute_force() {
         // Pseudo-random residuals from a fixed linear congruential sequence.
         let mut state: u64 = 12345;
         let mut next = || {
@@ -796,9 +683,9 @@ mod tests {
             for cap in [1usize, 2, 3, 4, 20] {
                 let weights = vec![1.0; max_len as usize];
                 let residual: Vec<f64> = (0..max_len).map(|_| next()).collect();
-                let mut oracle = StrategyOracle::new(max_len, Some(cap as u32), weights);
+                let mut oracle = CompositionOracle::new(max_len, Some(cap as u32), weights);
                 let (lengths, column, score) = oracle.best_column(&residual).unwrap();
-                let expected = all_strategies(max_len, cap)
+                let expected = all_compositions(max_len, cap)
                     .into_iter()
                     .map(|s| s.iter().map(|&l| residual[l as usize - 1]).sum::<f64>())
                     .fold(f64::NEG_INFINITY, f64::max);
@@ -820,7 +707,7 @@ mod tests {
 
     #[test]
     fn fast_solve_reaches_the_dense_reference_optimum() {
-        // Every strategy listed, solved by the textbook dense Lawson–Hanson,
+        // Every composition listed, solved by the textbook dense Lawson–Hanson,
         // against Packlab's solve that never lists them; the fitted histogram
         // A·x is unique, so that is what must agree.
         use crate::nnls::{solve_dense_reference, NnlsOptions};
@@ -838,7 +725,7 @@ mod tests {
                     continue;
                 }
                 let histogram = Histogram::from_dense(counts.clone()).unwrap();
-                let pools = LengthPools::new(&histogram, 1);
+                let pools = BucketPools::new(&histogram, 1);
                 let fast = solve_least_squares(&pools, max_len, 1, cap, &[]).unwrap();
                 let weights: Vec<f64> = (1..=max_len)
                     .map(|length| {
@@ -849,13 +736,13 @@ mod tests {
                         }
                     })
                     .collect();
-                let strategies =
-                    all_strategies(max_len, cap.map_or(max_len as usize, |cap| cap as usize));
-                let dense: Vec<Vec<f64>> = strategies
+                let compositions =
+                    all_compositions(max_len, cap.map_or(max_len as usize, |cap| cap as usize));
+                let dense: Vec<Vec<f64>> = compositions
                     .iter()
-                    .map(|strategy| {
+                    .map(|composition| {
                         let mut column = vec![0.0; max_len as usize];
-                        for &length in strategy {
+                        for &length in composition {
                             column[length as usize - 1] += weights[length as usize - 1];
                         }
                         column
@@ -875,8 +762,8 @@ mod tests {
                     }
                 }
                 let mut fast_fit = vec![0.0; max_len as usize];
-                for (strategy, x) in &fast {
-                    for &length in strategy {
+                for (composition, x) in &fast {
+                    for &length in composition {
                         fast_fit[length as usize - 1] += weights[length as usize - 1] * x;
                     }
                 }
@@ -892,7 +779,7 @@ mod tests {
 
     #[test]
     fn overallocated_slots_come_out_of_the_emptiest_packs() {
-        // Histogram: four 2s and one 4 at max_len 8. Strategies planned
+        // Histogram: four 2s and one 4 at max_len 8. Compositions planned
         // [4, 2, 2] ×1 and [2, 2, 2, 2] ×1 place six 2s: two too many. The
         // first comes out of [4, 2, 2]; the second follows it into the same,
         // now emptiest, pack, leaving one 4-token hole rather than two
@@ -902,18 +789,18 @@ mod tests {
         counts[3] = 1;
         let histogram = Histogram::from_dense(counts).unwrap();
         let mut groups = vec![
-            PackGroup {
-                lengths: vec![4, 2, 2],
+            PlannedGroup {
+                units: vec![4, 2, 2],
                 count: 1,
             },
-            PackGroup {
-                lengths: vec![2, 2, 2, 2],
+            PlannedGroup {
+                units: vec![2, 2, 2, 2],
                 count: 1,
             },
         ];
-        let planned = placed_per_length(&groups, 8);
+        let planned = placed_per_bucket(&groups, 8);
         remove_overallocated_slots(&mut groups, &planned, histogram.counts());
-        let mut lengths: Vec<_> = groups.into_iter().map(|g| (g.lengths, g.count)).collect();
+        let mut lengths: Vec<_> = groups.into_iter().map(|g| (g.units, g.count)).collect();
         lengths.sort();
         assert_eq!(lengths, vec![(vec![2, 2, 2, 2], 1), (vec![4], 1)]);
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Analyser, AnalysisError, RowSettings};
-use crate::cutting_stock::lp_bound;
+use crate::algorithms::lp_bound;
 
 /// The bound at a limit on sequences per pack.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

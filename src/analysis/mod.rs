@@ -48,7 +48,6 @@ use std::collections::hash_map::{Entry, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::algorithms::{pack_cached, Algorithm, PackError, PackOptions, SolutionCache};
-use crate::cutting_stock::CuttingStockError;
 use crate::dynamic_padding::DynamicPaddingError;
 use crate::flops::FlopsError;
 use crate::histogram::{Histogram, HistogramError, LengthCounts, OverlongOutcome, OverlongPolicy};
@@ -101,9 +100,6 @@ pub enum AnalysisError {
     /// The FLOPs could not be estimated.
     #[error(transparent)]
     Flops(#[from] FlopsError),
-    /// The LP bound could not be computed.
-    #[error(transparent)]
-    Bound(#[from] CuttingStockError),
 }
 
 /// Plans kept per histogram: enough for every algorithm at every setting

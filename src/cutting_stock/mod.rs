@@ -1,11 +1,11 @@
-//! The cutting-stock view of packing: a lower bound no plan can beat, and
-//! a packer that comes within a few packs of it.
+//! The cutting-stock view of packing: the LP relaxation, the lower bound
+//! on packs it proves, and its solution rounded to whole packs.
 //!
 //! Packing a histogram is the cutting-stock problem. A *composition* `p` is
 //! a multiset of lengths that fits one row (`Σ lengths ≤ max_len`, and at
-//! most `max_per_pack` sequences); `a_{l,p}` counts length `l` in it. With
-//! `b_l` the histogram's count of length `l`, a plan uses composition `p`
-//! `x_p` times:
+//! most `max_per_pack` sequences; the cutting-stock literature calls it a
+//! pattern); `a_{l,p}` counts length `l` in it. With `b_l` the histogram's
+//! count of length `l`, a plan uses composition `p` `x_p` times:
 //!
 //! ```text
 //!     minimise Σ_p x_p   subject to   Σ_p a_{l,p} x_p ≥ b_l for every length l,
@@ -18,16 +18,18 @@
 //! very rarely one more (the "integer round-up property"), so the bound is
 //! also the target. The compositions are far too many to list, so the LP is
 //! solved by column generation (Gilmore and Gomory, 1961): a small revised
-//! simplex over the compositions found so far (starting with those of an
-//! LPFHP plan), and a dynamic programme (a bounded knapsack with a cap on
-//! the number of items, at most `b_l` copies of length `l`) that finds the
-//! composition that most improves it. Farley's bound, computed at every
-//! pricing, proves the rounded-up optimum before the LP has fully converged.
+//! simplex over the compositions found so far (starting with those of a
+//! seed plan, which the caller makes), and a dynamic programme (a bounded
+//! knapsack with a cap on the number of items, at most `b_l` copies of
+//! length `l`) that finds the composition that most improves it. Farley's
+//! bound, computed at every pricing, proves the rounded-up optimum before
+//! the LP has fully converged.
 //!
-//! [`lp_bound`] gives the bound; [`pack_optimal`] turns the LP solution into
-//! a plan by residual rounding (round down, re-solve what is left, repeat)
-//! and a best-fit finish, or returns LPFHP's plan when that is no worse
-//! (when LPFHP meets the bound it is optimal and no LP is rounded at all).
+//! This module is the LP only, and knows no packer. The optimal packer
+//! (`algorithms::optimal`) seeds it with LPFHP's plan, rounds its solution
+//! by residual rounding (round down, re-solve what is left, repeat) and
+//! completes that into real packs; [`crate::algorithms::lp_bound`] gives
+//! the bound and [`crate::algorithms::pack_optimal`] the LP's plan.
 //!
 //! At large `max_len` the programme would be too slow per length, so
 //! lengths share buckets (see [`LpBound::bucket_tokens`]): rounded down for
@@ -35,7 +37,7 @@
 //! valid token by token.
 //!
 //! ```
-//! use packlab::cutting_stock::{lp_bound, pack_optimal};
+//! use packlab::algorithms::{lp_bound, pack_optimal};
 //! use packlab::{validate, Histogram, PackingPlan};
 //!
 //! // Rows of 10 tokens: 4 sequences of 3, 2 of 5 and 2 of 9.
@@ -58,41 +60,26 @@
 //! ```
 
 mod pricing;
+mod problem;
 mod rounding;
 mod rows;
 mod simplex;
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use crate::histogram::Histogram;
-use crate::plan::{sort_longest_first, validate, Bucketing, PackGroup, PackingPlan, PlanError};
+use crate::plan::{sort_longest_first, PackingPlan};
 
 use rows::{Rounding, RowSet};
 use simplex::{whole_packs_at_least, LpSolution, StopRule};
-
-/// Why a bound or a plan could not be computed.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum CuttingStockError {
-    /// `max_per_pack` is zero.
-    #[error("max_per_pack must be at least 1 sequence per pack (or unlimited)")]
-    ZeroMaxPerPack,
-    /// The packer produced an unsound plan. This is a bug in Packlab; the
-    /// plan is withheld rather than reported wrong.
-    #[error(
-        "the optimal packer produced an unsound plan ({0}); this is a bug in Packlab, \
-         please report it with the input; LPFHP gives a sound plan for this data"
-    )]
-    UnsoundPlan(PlanError),
-}
 
 /// The LP relaxation of a histogram's packing, and the bound it proves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LpBound {
     /// An upper bound on the LP optimum: the packs of the final
-    /// fractional solution, or of LPFHP's plan if fewer. It is the LP
-    /// optimum when `converged`; column generation may stop earlier, once
-    /// the optimum rounded up is proven (see `proven`).
+    /// fractional solution, or of the seed plan (LPFHP's) if fewer. It is
+    /// the LP optimum when `converged`; column generation may stop earlier,
+    /// once the optimum rounded up is proven (see `proven`).
     pub lp_value: f64,
     /// Farley's bound, a lower bound on the LP optimum: `lp_value` and it
     /// enclose the optimum, and meet at convergence.
@@ -102,8 +89,7 @@ pub struct LpBound {
     /// number of sequences longer than `max_len / 2`.
     pub lower_bound_packs: u64,
     /// True when `⌈dual_bound⌉ = ⌈lp_value⌉`: the LP optimum rounded up is
-    /// known exactly, so no better bound can come from this LP. (When
-    /// LPFHP's plan meets it, that plan is optimal.)
+    /// known exactly, so no better bound can come from this LP.
     pub proven: bool,
     /// True when no composition prices out: `lp_value` is the LP optimum.
     pub converged: bool,
@@ -120,12 +106,14 @@ pub struct LpBound {
     /// lengths); the bound is then weaker but still valid.
     pub cap_relaxed: bool,
     /// The fractional solution, most used composition first.
-    pub solution: Vec<FractionalPack>,
+    pub solution: Vec<FractionalGroup>,
 }
 
-/// One composition of the fractional LP solution.
+/// A composition of the fractional LP solution and how often the solution
+/// uses it: the LP's counterpart of a [`PackGroup`](crate::PackGroup),
+/// whose count is whole.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FractionalPack {
+pub struct FractionalGroup {
     /// Lengths of its sequences, longest first. With buckets, each is
     /// rounded down to a multiple of [`LpBound::bucket_tokens`] (0 for
     /// lengths below it), as the bound saw them.
@@ -134,173 +122,139 @@ pub struct FractionalPack {
     pub repeats: f64,
 }
 
-/// A plan by the optimal packer, with the bound it is measured against.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OptimalOutcome {
-    /// The packs. [`PackingPlan::from_groups`] makes a plan of them.
-    pub groups: Vec<PackGroup>,
-    /// The LP bound of the histogram at this `max_per_pack`.
-    pub bound: LpBound,
-    /// How the plan was made.
-    pub source: PlanSource,
-    /// Set when the LP planned on lengths rounded up to buckets.
-    pub bucketing: Option<Bucketing>,
-    /// LP solves whose rounding planned packs (1 + residual re-solves;
-    /// 0 when the LP was not rounded).
-    pub rounding_rounds: usize,
-    /// Sequences left to the best-fit finish after rounding.
-    pub greedy_sequences: u64,
-}
-
-impl OptimalOutcome {
-    /// Packs of the plan.
-    pub fn packs(&self) -> u64 {
-        self.groups.iter().map(|group| group.count).sum()
-    }
-}
-
-/// Where an optimal packer's plan came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlanSource {
-    /// Residual rounding of the LP solution, then best fit.
-    LpRounding,
-    /// LPFHP, computed anyway to seed the LP: it met the lower bound (so
-    /// it is optimal) or beat the rounding (which can happen at large
-    /// max_len, where the LP plans on lengths rounded up to buckets).
-    Lpfhp,
-}
-
 /// The LP relaxation bound on the packs of `histogram`, at most
-/// `max_per_pack` sequences per pack (`None`: no limit).
-///
-/// # Errors
-/// [`CuttingStockError::ZeroMaxPerPack`] for a limit of 0.
-#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
-pub fn lp_bound(
+/// `max_per_pack` sequences per pack (`None`: no limit; the caller has
+/// checked that it is not 0), solved to the LP optimum (or, when that takes
+/// long, until the optimum rounded up is proven). The compositions of
+/// `seed`, a plan of the histogram, start the LP, and its packs bound the
+/// optimum from above.
+pub(crate) fn lp_bound_seeded(
     histogram: &Histogram,
     max_per_pack: Option<u32>,
-) -> Result<LpBound, CuttingStockError> {
-    let cap = effective_cap(histogram, max_per_pack)?;
-    let greedy = greedy_plan(histogram, max_per_pack);
-    Ok(solve_bound(histogram, cap, greedy.as_ref(), StopRule::Optimal).0)
+    seed: Option<&PackingPlan>,
+) -> LpBound {
+    solve_bound(histogram, max_per_pack, seed, StopRule::Optimal).0
 }
 
-/// Packs `histogram` within a few packs of its LP bound, at most
-/// `max_per_pack` sequences per pack (`None`: no limit). The plan is
-/// checked with [`validate`] before it is returned.
-///
-/// # Errors
-/// [`CuttingStockError::ZeroMaxPerPack`] for a limit of 0;
-/// [`CuttingStockError::UnsoundPlan`] if the plan fails the check (a bug).
-#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
-pub fn pack_optimal(
+/// The LP of a packing, solved only as far as proves its bound rounded up
+/// to whole packs: all the optimal packer needs before it rounds.
+pub(crate) struct PackingLp {
+    /// The bound.
+    pub bound: LpBound,
+    /// Most sequences per pack, as given.
+    max_per_pack: Option<u32>,
+    /// The rows the bound was solved on (lengths rounded down).
+    rows: RowSet,
+    /// The bound's solution, which rounding reuses when it can.
+    solution: LpSolution,
+}
+
+/// Compositions in bucket units with whole counts: an LP solution rounded.
+#[derive(Debug)]
+pub(crate) struct IntegerSolution {
+    /// Tokens per bucket: lengths were rounded up to multiples of this.
+    pub bucket_tokens: u32,
+    /// Each composition as its buckets (shortest first, a bucket repeated
+    /// as often as it has slots), and how many packs use it, in the order
+    /// rounding planned them.
+    pub groups: Vec<(Vec<u32>, u64)>,
+    /// LP solves whose rounding planned packs (1 + residual re-solves).
+    pub rounds: usize,
+}
+
+/// Solves the LP of `histogram` until its bound rounded up is proven, for
+/// a plan; `max_per_pack` and `seed` as for [`lp_bound_seeded`].
+pub(crate) fn solve_for_packing(
     histogram: &Histogram,
     max_per_pack: Option<u32>,
-) -> Result<OptimalOutcome, CuttingStockError> {
-    let cap = effective_cap(histogram, max_per_pack)?;
-    let greedy = greedy_plan(histogram, max_per_pack);
-    let (bound, bound_rows, bound_solution) = solve_bound(
-        histogram,
-        cap,
-        greedy.as_ref(),
-        StopRule::RoundedBoundProven,
-    );
-    let greedy_outcome = |greedy: PackingPlan, bound: LpBound| OptimalOutcome {
-        groups: greedy.groups,
+    seed: Option<&PackingPlan>,
+) -> PackingLp {
+    let (bound, rows, solution) =
+        solve_bound(histogram, max_per_pack, seed, StopRule::RoundedBoundProven);
+    PackingLp {
         bound,
-        source: PlanSource::Lpfhp,
-        bucketing: None,
-        rounding_rounds: 0,
-        greedy_sequences: 0,
-    };
-    if let Some(greedy) = greedy.clone() {
-        if greedy.packs() <= bound.lower_bound_packs {
-            // Nothing can beat a plan that meets the bound.
-            return Ok(greedy_outcome(greedy, bound));
-        }
+        max_per_pack,
+        rows,
+        solution,
     }
+}
 
-    let plan_rows = RowSet::affordable(histogram, Rounding::Up, cap);
-    // Exact rows are the same both ways: reuse the bound's solution.
-    let reuse =
-        plan_rows.bucket_tokens == 1 && bound_rows.bucket_tokens == 1 && !bound_rows.cap_relaxed;
-    let first = if reuse {
-        bound_solution
-    } else {
-        let start = plan_rows.seed_patterns(greedy.as_ref());
-        simplex::solve(
-            &plan_rows.problem,
-            &start,
-            StopRule::RoundedBoundProven,
-            f64::INFINITY,
-        )
-    };
-    let max_len = histogram.max_len();
-    let completion = rounding::complete(&plan_rows, max_len, cap, first);
-    let plan = PackingPlan::from_groups(max_len, max_per_pack, completion.groups);
-    validate(&plan, histogram).map_err(CuttingStockError::UnsoundPlan)?;
-    if let Some(greedy) = greedy {
-        if greedy.packs() < plan.packs() {
-            return Ok(greedy_outcome(greedy, bound));
-        }
-    }
-    Ok(OptimalOutcome {
-        groups: plan.groups,
-        bound,
-        source: PlanSource::LpRounding,
-        bucketing: (plan_rows.bucket_tokens > 1).then_some(Bucketing {
+impl PackingLp {
+    /// Residual rounding (see [`rounding`]) of the LP of `histogram` with
+    /// lengths rounded *up* to buckets, so that every planned pack fits
+    /// token by token; returns the bound and the integer solution. The
+    /// bound's own solution is rounded when its rows are the same (exact
+    /// lengths, the cap kept); otherwise the LP is solved again, started
+    /// from the compositions of `seed`.
+    pub(crate) fn round(
+        self,
+        histogram: &Histogram,
+        seed: Option<&PackingPlan>,
+    ) -> (LpBound, IntegerSolution) {
+        let plan_rows = RowSet::affordable(histogram, Rounding::Up, self.max_per_pack);
+        // Exact rows are the same both ways: reuse the bound's solution.
+        let reuse =
+            plan_rows.bucket_tokens == 1 && self.rows.bucket_tokens == 1 && !self.rows.cap_relaxed;
+        let first = if reuse {
+            self.solution
+        } else {
+            let start = plan_rows.seed_compositions(seed);
+            simplex::solve(
+                &plan_rows.problem,
+                &start,
+                StopRule::RoundedBoundProven,
+                f64::INFINITY,
+            )
+        };
+        let (planned, rounds) = rounding::round_residually(&plan_rows.problem, first);
+        let sizes = &plan_rows.problem.sizes;
+        let groups = planned
+            .into_iter()
+            .map(|(composition, count)| {
+                let units = composition
+                    .slots
+                    .iter()
+                    .flat_map(|slot| {
+                        let size = sizes.get(slot.row).copied().unwrap_or(0);
+                        std::iter::repeat_n(size, slot.copies as usize)
+                    })
+                    .collect();
+                (units, count)
+            })
+            .collect();
+        let integer = IntegerSolution {
             bucket_tokens: plan_rows.bucket_tokens,
-            slack_tokens: completion.slack_tokens,
-        }),
-        rounding_rounds: completion.rounds,
-        greedy_sequences: completion.greedy_sequences,
-    })
-}
-
-/// The cap the algorithms see: an error for 0, none when it cannot bind
-/// (a pack never holds more than `max_len` sequences).
-fn effective_cap(
-    histogram: &Histogram,
-    max_per_pack: Option<u32>,
-) -> Result<Option<u32>, CuttingStockError> {
-    match max_per_pack {
-        Some(0) => Err(CuttingStockError::ZeroMaxPerPack),
-        other => Ok(other.filter(|&cap| cap < histogram.max_len())),
+            groups,
+            rounds,
+        };
+        (self.bound, integer)
     }
-}
-
-/// LPFHP's plan: its compositions start the LP well, and its packs bound
-/// the LP optimum from above. `None` only if LPFHP fails, which the
-/// checks before make impossible.
-fn greedy_plan(histogram: &Histogram, max_per_pack: Option<u32>) -> Option<PackingPlan> {
-    crate::algorithms::pack(histogram, crate::algorithms::Algorithm::Lpfhp, max_per_pack).ok()
 }
 
 /// Solves the bound's LP; also returns its rows and raw solution.
 fn solve_bound(
     histogram: &Histogram,
     cap: Option<u32>,
-    greedy: Option<&PackingPlan>,
+    seed: Option<&PackingPlan>,
     stop: StopRule,
 ) -> (LpBound, RowSet, LpSolution) {
     let rows = RowSet::affordable(histogram, Rounding::Down, cap);
     let bucket_tokens = rows.bucket_tokens;
-    let start = rows.seed_patterns(greedy);
+    let start = rows.seed_compositions(seed);
     // A real plan is also a plan of the rounded-down rows: its packs bound
     // the LP optimum from above.
-    let plan_packs = greedy.map_or(f64::INFINITY, |plan| plan.packs() as f64);
+    let plan_packs = seed.map_or(f64::INFINITY, |plan| plan.packs() as f64);
     let solution = simplex::solve(&rows.problem, &start, stop, plan_packs);
     let lp_packs = whole_packs_at_least(solution.dual_bound);
     let lp_value = solution.primal_value.min(plan_packs);
     let simple = simple_bound(histogram, cap);
     // `as` saturates; LP values are far below 2^64 for any real histogram.
     let lower_bound_packs = (lp_packs as u64).max(simple);
-    let mut fractional: Vec<FractionalPack> = solution
+    let mut fractional: Vec<FractionalGroup> = solution
         .columns
         .iter()
-        .map(|(pattern, repeats)| {
-            let mut lengths: Vec<u32> = pattern
+        .map(|(composition, repeats)| {
+            let mut lengths: Vec<u32> = composition
                 .slots
                 .iter()
                 .flat_map(|slot| {
@@ -309,7 +263,7 @@ fn solve_bound(
                 })
                 .collect();
             sort_longest_first(&mut lengths);
-            FractionalPack {
+            FractionalGroup {
                 lengths,
                 repeats: *repeats,
             }

@@ -22,7 +22,7 @@
 //! is rebuilt by walking the items backwards. The cost is
 //! O(items × capacity × (cap + 1)) per call.
 
-use super::simplex::{Pattern, Slot};
+use super::problem::{Composition, Slot};
 
 /// One item of the knapsack: `copies` sequences of a row taken together.
 #[derive(Debug, Clone, Copy)]
@@ -83,12 +83,12 @@ impl Pricer {
     /// the best composition holding that row, if worth more than 1 (it
     /// prices out). `demands` bounds the copies of each row. Empty when no
     /// row has a positive dual.
-    pub(super) fn best_patterns(
+    pub(super) fn best_compositions(
         &mut self,
         duals: &[f64],
         demands: &[u64],
         extra: usize,
-    ) -> Vec<Pattern> {
+    ) -> Vec<Composition> {
         self.prepare_items(duals, demands);
         if self.items.is_empty() {
             return Vec::new();
@@ -104,9 +104,9 @@ impl Pricer {
             Some(cap) => self.run_capped(cap as usize),
         }
         let top = layers - 1;
-        let mut patterns = vec![self.rebuild_from(top, self.capacity)];
+        let mut compositions = vec![self.rebuild_from(top, self.capacity)];
         if extra == 0 {
-            return patterns;
+            return compositions;
         }
         // One more copy of `row` on top of the best filling of what is left.
         let below = if self.cap.is_some() {
@@ -134,24 +134,24 @@ impl Pricer {
         }
         candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
         for &(_, row, room) in candidates.iter().take(extra) {
-            let mut pattern = self.rebuild_from(below, room);
-            match pattern.slots.iter_mut().find(|slot| slot.row == row) {
+            let mut composition = self.rebuild_from(below, room);
+            match composition.slots.iter_mut().find(|slot| slot.row == row) {
                 Some(slot) => slot.copies += 1,
                 None => {
-                    pattern.slots.push(Slot { row, copies: 1 });
-                    pattern.slots.sort_unstable();
+                    composition.slots.push(Slot { row, copies: 1 });
+                    composition.slots.sort_unstable();
                 }
             }
-            let within_demand = pattern.slots.iter().all(|slot| {
+            let within_demand = composition.slots.iter().all(|slot| {
                 demands
                     .get(slot.row)
                     .is_some_and(|&demand| u64::from(slot.copies) <= demand)
             });
-            if within_demand && !patterns.contains(&pattern) {
-                patterns.push(pattern);
+            if within_demand && !compositions.contains(&composition) {
+                compositions.push(composition);
             }
         }
-        patterns
+        compositions
     }
 
     /// Turns rows into knapsack items; see the module documentation.
@@ -260,7 +260,7 @@ impl Pricer {
 
     /// Walks the items backwards from cell (`layer`, `units`) to rebuild
     /// the composition whose value the cell holds.
-    fn rebuild_from(&self, mut layer: usize, mut units: usize) -> Pattern {
+    fn rebuild_from(&self, mut layer: usize, mut units: usize) -> Composition {
         let width = self.capacity + 1;
         let layers = self.layers();
         let mut counts: Vec<(usize, u32)> = Vec::new();
@@ -299,7 +299,7 @@ impl Pricer {
                 _ => slots.push(Slot { row, copies }),
             }
         }
-        Pattern { slots }
+        Composition { slots }
     }
 }
 
@@ -374,8 +374,8 @@ mod tests {
         search(0, capacity, cap.unwrap_or(u32::MAX), sizes, duals, demands)
     }
 
-    fn value(pattern: &Pattern, duals: &[f64]) -> f64 {
-        pattern
+    fn value(composition: &Composition, duals: &[f64]) -> f64 {
+        composition
             .slots
             .iter()
             .map(|slot| duals[slot.row] * f64::from(slot.copies))
@@ -384,8 +384,8 @@ mod tests {
 
     fn check(sizes: &[u32], capacity: u32, cap: Option<u32>, duals: &[f64], demands: &[u64]) {
         let mut pricer = Pricer::new(sizes, capacity, cap);
-        let patterns = pricer.best_patterns(duals, demands, 3);
-        for extra in &patterns {
+        let compositions = pricer.best_compositions(duals, demands, 3);
+        for extra in &compositions {
             let used: u32 = extra
                 .slots
                 .iter()
@@ -397,25 +397,25 @@ mod tests {
                 "{extra:?}"
             );
         }
-        let pattern = patterns
+        let composition = compositions
             .into_iter()
             .next()
-            .unwrap_or(Pattern { slots: Vec::new() });
-        let used: u32 = pattern
+            .unwrap_or(Composition { slots: Vec::new() });
+        let used: u32 = composition
             .slots
             .iter()
             .map(|slot| sizes[slot.row] * slot.copies)
             .sum();
-        assert!(used <= capacity, "{pattern:?} overfills {capacity}");
-        let count: u32 = pattern.slots.iter().map(|slot| slot.copies).sum();
+        assert!(used <= capacity, "{composition:?} overfills {capacity}");
+        let count: u32 = composition.slots.iter().map(|slot| slot.copies).sum();
         assert!(cap.is_none_or(|cap| count <= cap));
-        for slot in &pattern.slots {
+        for slot in &composition.slots {
             assert!(u64::from(slot.copies) <= demands[slot.row]);
         }
         let expected = brute_force(sizes, capacity, cap, duals, demands);
         assert!(
-            (value(&pattern, duals) - expected).abs() < 1e-12,
-            "{sizes:?} {capacity} {cap:?} {duals:?} {demands:?}: {pattern:?} vs {expected}"
+            (value(&composition, duals) - expected).abs() < 1e-12,
+            "{sizes:?} {capacity} {cap:?} {duals:?} {demands:?}: {composition:?} vs {expected}"
         );
     }
 
@@ -442,7 +442,7 @@ mod tests {
     #[test]
     fn negative_duals_are_never_taken() {
         let mut pricer = Pricer::new(&[1, 2], 4, None);
-        let pattern = &pricer.best_patterns(&[-1.0, 0.5], &[5, 5], 0)[0];
-        assert_eq!(pattern.slots, vec![Slot { row: 1, copies: 2 }]);
+        let composition = &pricer.best_compositions(&[-1.0, 0.5], &[5, 5], 0)[0];
+        assert_eq!(composition.slots, vec![Slot { row: 1, copies: 2 }]);
     }
 }

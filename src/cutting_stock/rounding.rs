@@ -1,23 +1,14 @@
-//! From the fractional LP solution to a plan: residual rounding, then a
-//! best-fit finish.
+//! From the fractional LP solution to an integer one: residual rounding.
 //!
 //! Residual rounding (Wäscher and Gau's heuristic for cutting stock): use
 //! every composition `⌊x_p⌋` times, subtract what that packs from the
 //! demands, solve the LP of the residual demands, round down again, and
 //! repeat while it still packs something. What is left is small (at most a
-//! few sequences per row) and goes to best-fit decreasing, which may also
-//! use the room left in the packs already planned.
-//!
-//! Compositions are planned in capacity units; with buckets, the real
-//! sequences of a bucket go into its slots longest first, so that the
-//! shortest are left over, which fit most easily into the room that remains.
+//! few sequences per row); the optimal packer's completion step places it
+//! (see `algorithms::completion`), with the real sequences of each bucket.
 
-use std::collections::BTreeMap;
-
-use crate::plan::{sort_longest_first_with_counts, PackGroup};
-
-use super::rows::RowSet;
-use super::simplex::{self, LpSolution, Pattern, Problem, StopRule};
+use super::problem::{Composition, Problem, Slot};
+use super::simplex::{self, LpSolution, StopRule};
 
 /// Rounds of "round down, re-solve the residual" at most: on SQuAD the
 /// third round still gains a pack now and then, later ones never did.
@@ -27,28 +18,18 @@ const MAX_ROUNDS: usize = 4;
 /// simplex leaves noise of this order in the values.
 const ROUND_DOWN_SLACK: f64 = 1e-6;
 
-/// A plan, and how it was made.
-pub(super) struct Completion {
-    pub groups: Vec<PackGroup>,
-    /// LP solves whose rounding planned packs.
-    pub rounds: usize,
-    /// Sequences placed by the best-fit finish.
-    pub greedy_sequences: u64,
-    /// Tokens set aside by rounding lengths up to whole bucket units.
-    pub slack_tokens: u64,
-}
-
-/// Turns `first`, the LP solution on `rows`, into packs of `max_len`
-/// tokens holding at most `cap` sequences (`None`: no limit).
-pub(super) fn complete(
-    rows: &RowSet,
-    max_len: u32,
-    cap: Option<u32>,
+/// Rounds `first`, an LP solution of `problem`: every composition is used
+/// `⌊x⌋` times, then the LP of the demands left is solved and rounded the
+/// same way, while rounding still plans packs, at most [`MAX_ROUNDS`]
+/// times. Returns the compositions with their whole counts, in the order
+/// planned, and the rounds that planned packs. The counts never ask a row
+/// for more sequences than its demand.
+pub(super) fn round_residually(
+    problem: &Problem,
     first: LpSolution,
-) -> Completion {
-    let problem = &rows.problem;
+) -> (Vec<(Composition, u64)>, usize) {
     let mut remaining = problem.demands.clone();
-    let mut planned: Vec<(Pattern, u64)> = Vec::new();
+    let mut planned: Vec<(Composition, u64)> = Vec::new();
     let mut solution = first;
     let mut rounds = 0;
     loop {
@@ -61,60 +42,23 @@ pub(super) fn complete(
         }
         solution = solve_residual(problem, &remaining, &solution.pool);
     }
-
-    let mut pools = rows.members.clone();
-    let mut finish = BestFit::new(max_len, cap);
-    let mut slack_tokens: u64 = 0;
-    let row_remainder = u64::from(max_len - problem.capacity * rows.bucket_tokens);
-    for (pattern, count) in &planned {
-        let planned_tokens: u64 = pattern
-            .slots
-            .iter()
-            .map(|slot| {
-                let size = problem.sizes.get(slot.row).copied().unwrap_or(0);
-                u64::from(size) * u64::from(rows.bucket_tokens) * u64::from(slot.copies)
-            })
-            .sum();
-        for group in fill_slots(&mut pools, pattern, *count) {
-            let rounding = planned_tokens.saturating_sub(group.tokens()) + row_remainder;
-            slack_tokens = slack_tokens.saturating_add(rounding.saturating_mul(group.count));
-            finish.keep(group);
-        }
-    }
-    let mut leftovers: Vec<(u32, u64)> = pools
-        .into_iter()
-        .flatten()
-        .chain(rows.outside.iter().copied())
-        .filter(|&(_, count)| count > 0)
-        .collect();
-    sort_longest_first_with_counts(&mut leftovers);
-    let mut greedy_sequences: u64 = 0;
-    for (length, count) in leftovers {
-        greedy_sequences = greedy_sequences.saturating_add(count);
-        finish.place(length, count);
-    }
-    Completion {
-        groups: finish.into_groups(),
-        rounds,
-        greedy_sequences,
-        slack_tokens,
-    }
+    (planned, rounds)
 }
 
 /// Plans `⌊x⌋` packs of every column (largest first), fewer where the
 /// remaining demand runs out; returns whether anything was planned.
 fn take_whole_packs(
-    columns: &[(Pattern, f64)],
+    columns: &[(Composition, f64)],
     remaining: &mut [u64],
-    planned: &mut Vec<(Pattern, u64)>,
+    planned: &mut Vec<(Composition, u64)>,
 ) -> bool {
-    let mut order: Vec<&(Pattern, f64)> = columns.iter().collect();
+    let mut order: Vec<&(Composition, f64)> = columns.iter().collect();
     order.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut took = false;
-    for (pattern, repeats) in order {
+    for (composition, repeats) in order {
         // `as` saturates: a use beyond u64 cannot come from a real histogram.
         let wanted = (repeats + ROUND_DOWN_SLACK).floor().max(0.0) as u64;
-        let available = pattern
+        let available = composition
             .slots
             .iter()
             .map(|slot| {
@@ -128,22 +72,22 @@ fn take_whole_packs(
         if count == 0 {
             continue;
         }
-        for slot in &pattern.slots {
+        for slot in &composition.slots {
             if let Some(left) = remaining.get_mut(slot.row) {
                 // count × copies ≤ left by the choice of `available`.
                 *left -= count * u64::from(slot.copies);
             }
         }
-        planned.push((pattern.clone(), count));
+        planned.push((composition.clone(), count));
         took = true;
     }
     took
 }
 
 /// Solves the LP of the `remaining` demands of `problem`, warm-started
-/// with the admissible patterns of `pool`; the result is in the rows of
+/// with the admissible compositions of `pool`; the result is in the rows of
 /// `problem`.
-fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Pattern]) -> LpSolution {
+fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Composition]) -> LpSolution {
     let kept: Vec<usize> = (0..remaining.len())
         .filter(|&row| remaining[row] > 0)
         .collect();
@@ -156,43 +100,39 @@ fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Pattern]) -> LpS
         .map(|&row| problem.sizes.get(row).copied().unwrap_or(0))
         .collect();
     // The cap binds in the residual only if it binds for what is left.
-    let cap = problem.cap.filter(|&cap| match sizes.iter().min() {
-        Some(&0) => true,
-        Some(&smallest) => cap < problem.capacity / smallest,
-        None => false,
-    });
+    let cap = Problem::binding_cap(&sizes, problem.capacity, problem.cap);
     let residual = Problem {
         sizes,
         demands: kept.iter().map(|&row| remaining[row]).collect(),
         capacity: problem.capacity,
         cap,
     };
-    let to_residual = |pattern: &Pattern| -> Option<Pattern> {
-        let slots = pattern
+    let to_residual = |composition: &Composition| -> Option<Composition> {
+        let slots = composition
             .slots
             .iter()
             .map(|slot| {
                 let row = *position.get(slot.row)?;
-                (row != usize::MAX).then_some(simplex::Slot {
+                (row != usize::MAX).then_some(Slot {
                     row,
                     copies: slot.copies,
                 })
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(Pattern { slots })
+        Some(Composition { slots })
     };
-    let start: Vec<Pattern> = pool.iter().filter_map(to_residual).collect();
+    let start: Vec<Composition> = pool.iter().filter_map(to_residual).collect();
     let solution = simplex::solve(
         &residual,
         &start,
         StopRule::RoundedBoundProven,
         f64::INFINITY,
     );
-    let to_problem = |pattern: &Pattern| Pattern {
-        slots: pattern
+    let to_problem = |composition: &Composition| Composition {
+        slots: composition
             .slots
             .iter()
-            .map(|slot| simplex::Slot {
+            .map(|slot| Slot {
                 row: kept.get(slot.row).copied().unwrap_or(usize::MAX),
                 copies: slot.copies,
             })
@@ -202,169 +142,10 @@ fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Pattern]) -> LpS
         columns: solution
             .columns
             .iter()
-            .map(|(pattern, repeats)| (to_problem(pattern), *repeats))
+            .map(|(composition, repeats)| (to_problem(composition), *repeats))
             .collect(),
         pool: solution.pool.iter().map(to_problem).collect(),
         ..solution
-    }
-}
-
-/// Real packs for `count` packs of `pattern`: each slot of row `r` takes a
-/// sequence from `pools[r]` (longest first). Packs whose slots got
-/// different lengths become separate groups.
-fn fill_slots(pools: &mut [Vec<(u32, u64)>], pattern: &Pattern, count: u64) -> Vec<PackGroup> {
-    let capacity = pattern.sequences().min(1 << 16) as usize;
-    let mut groups = vec![PackGroup {
-        lengths: Vec::with_capacity(capacity),
-        count,
-    }];
-    for slot in &pattern.slots {
-        let Some(pool) = pools.get_mut(slot.row) else {
-            continue;
-        };
-        groups = groups
-            .into_iter()
-            .flat_map(|group| fill_slot(pool, group, u64::from(slot.copies)))
-            .collect();
-    }
-    groups.retain(|group| group.count > 0 && !group.lengths.is_empty());
-    groups
-}
-
-/// Adds `copies` sequences from `pool` to every pack of `group`, splitting
-/// the group where the pool moves on to a shorter length.
-fn fill_slot(pool: &mut [(u32, u64)], group: PackGroup, copies: u64) -> Vec<PackGroup> {
-    let mut done = Vec::new();
-    let mut pending = vec![(group, copies)];
-    while let Some((mut group, left)) = pending.pop() {
-        let entry = pool.iter_mut().find(|(_, available)| *available > 0);
-        let (Some(entry), true) = (entry, left > 0 && group.count > 0) else {
-            // Done, or the pool ran dry (it cannot: plans never exceed the
-            // demand); the slot then stays empty.
-            done.push(group);
-            continue;
-        };
-        // Copies every pack of the group can take from this length.
-        let whole = left.min(entry.1 / group.count);
-        if whole > 0 {
-            entry.1 -= whole * group.count;
-            group
-                .lengths
-                .extend(std::iter::repeat_n(entry.0, whole as usize));
-            pending.push((group, left - whole));
-            continue;
-        }
-        // Fewer sequences of this length than packs: split the group.
-        let served = entry.1;
-        entry.1 = 0;
-        let mut with = group.lengths.clone();
-        with.push(entry.0);
-        pending.push((
-            PackGroup {
-                lengths: group.lengths,
-                count: group.count - served,
-            },
-            left,
-        ));
-        pending.push((
-            PackGroup {
-                lengths: with,
-                count: served,
-            },
-            left - 1,
-        ));
-    }
-    done
-}
-
-/// Best-fit decreasing over groups of identical packs: each length goes
-/// into the open pack with the least room that fits it, as many copies as
-/// fit; a length that fits nowhere opens new packs.
-struct BestFit {
-    max_len: u32,
-    /// Most sequences per pack (`usize::MAX`: no limit).
-    limit: usize,
-    /// Packs with room and fewer than `limit` sequences, by room left (≥ 1).
-    open: BTreeMap<u32, Vec<PackGroup>>,
-    /// Packs that are full or hold `limit` sequences.
-    closed: Vec<PackGroup>,
-}
-
-impl BestFit {
-    fn new(max_len: u32, cap: Option<u32>) -> Self {
-        BestFit {
-            max_len,
-            limit: cap.map_or(usize::MAX, |cap| cap as usize),
-            open: BTreeMap::new(),
-            closed: Vec::new(),
-        }
-    }
-
-    /// Files `group` (at most `max_len` tokens per pack) as open or closed.
-    fn keep(&mut self, group: PackGroup) {
-        if group.count == 0 || group.lengths.is_empty() {
-            return;
-        }
-        let room = u64::from(self.max_len).saturating_sub(group.tokens()) as u32;
-        if room == 0 || group.lengths.len() >= self.limit {
-            self.closed.push(group);
-        } else {
-            self.open.entry(room).or_default().push(group);
-        }
-    }
-
-    /// Places `count` sequences of `length` tokens (1 ≤ length ≤ max_len).
-    fn place(&mut self, length: u32, mut count: u64) {
-        if length == 0 || length > self.max_len {
-            return;
-        }
-        while count > 0 {
-            let fitting = self.open.range(length..).next().map(|(&room, _)| room);
-            let Some(room) = fitting else {
-                let fit = (self.max_len / length) as usize;
-                let copies = fit.min(self.limit).max(1) as u64;
-                let copies = copies.min(count);
-                let packs = count / copies;
-                self.keep(PackGroup {
-                    lengths: vec![length; copies as usize],
-                    count: packs,
-                });
-                count -= packs * copies;
-                continue;
-            };
-            let Some(list) = self.open.get_mut(&room) else {
-                break;
-            };
-            let Some(mut group) = list.pop() else {
-                self.open.remove(&room);
-                continue;
-            };
-            if list.is_empty() {
-                self.open.remove(&room);
-            }
-            // ≥ 1: the pack fits `length` and holds fewer than `limit` sequences.
-            let fit = (room / length) as usize;
-            let copies = (fit.min(self.limit - group.lengths.len()) as u64).clamp(1, count);
-            let packs = group.count.min(count / copies);
-            if group.count > packs {
-                self.keep(PackGroup {
-                    lengths: group.lengths.clone(),
-                    count: group.count - packs,
-                });
-            }
-            group
-                .lengths
-                .extend(std::iter::repeat_n(length, copies as usize));
-            group.count = packs;
-            self.keep(group);
-            count -= packs * copies;
-        }
-    }
-
-    fn into_groups(self) -> Vec<PackGroup> {
-        let mut groups = self.closed;
-        groups.extend(self.open.into_values().flatten());
-        groups
     }
 }
 
@@ -373,51 +154,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slots_take_the_longest_sequences_of_their_bucket() {
-        let mut pools = vec![vec![(8, 1), (6, 3)]];
-        let pattern = Pattern {
-            slots: vec![simplex::Slot { row: 0, copies: 2 }],
+    fn rounding_plans_every_sequence_of_the_classic_instance() {
+        // Sizes 3, 5, 9 in rolls of 10 with demands 4, 2, 2. The LP uses
+        // [9] twice, [5, 5] once and [3, 3, 3] 4/3 times; rounding down
+        // leaves one 3, which the residual LP packs alone: 5 packs.
+        let problem = Problem {
+            sizes: vec![3, 5, 9],
+            demands: vec![4, 2, 2],
+            capacity: 10,
+            cap: None,
         };
-        let mut groups = fill_slots(&mut pools, &pattern, 2);
-        groups.sort_by(|a, b| a.lengths.cmp(&b.lengths));
-        assert_eq!(
-            groups,
-            vec![
-                PackGroup {
-                    lengths: vec![6, 6],
-                    count: 1
-                },
-                PackGroup {
-                    lengths: vec![8, 6],
-                    count: 1
-                },
-            ]
-        );
-        assert_eq!(pools[0], vec![(8, 0), (6, 0)]);
-    }
-
-    #[test]
-    fn best_fit_uses_room_in_planned_packs() {
-        let mut finish = BestFit::new(10, Some(3));
-        finish.keep(PackGroup {
-            lengths: vec![7],
-            count: 2,
-        });
-        finish.place(3, 3);
-        let mut groups = finish.into_groups();
-        groups.sort_by(|a, b| a.lengths.cmp(&b.lengths));
-        assert_eq!(
-            groups,
-            vec![
-                PackGroup {
-                    lengths: vec![3],
-                    count: 1
-                },
-                PackGroup {
-                    lengths: vec![7, 3],
-                    count: 2
-                },
-            ]
-        );
+        let first = simplex::solve(&problem, &[], StopRule::Optimal, f64::INFINITY);
+        let (planned, rounds) = round_residually(&problem, first);
+        assert_eq!(rounds, 2);
+        let mut placed = vec![0u64; 3];
+        for (composition, count) in &planned {
+            assert!(problem.admits(composition));
+            for slot in &composition.slots {
+                placed[slot.row] += u64::from(slot.copies) * count;
+            }
+        }
+        assert_eq!(placed, problem.demands);
+        assert_eq!(planned.iter().map(|(_, count)| count).sum::<u64>(), 5);
     }
 }

@@ -2,10 +2,12 @@
 //! at large `max_len`, one row per bucket of lengths.
 //!
 //! The pricing programme costs O(rows × capacity units × (cap + 1)) per
-//! call, so both must stay small. Up to [`MAX_ROWS`] distinct lengths and
-//! [`EXACT_PRICING_CELLS`] cells, every length is its own row and the LP is
-//! exact. Beyond that, lengths share buckets of `g = ⌈max_len / 512⌉`
-//! tokens and capacity is counted in units of `g` tokens:
+//! call, so both must stay small. Up to [`MAX_AUTOMATIC_BUCKETS`] distinct
+//! lengths and [`EXACT_PRICING_CELLS`] cells, every length is its own row
+//! and the LP is exact. Beyond that, lengths share buckets `g` tokens wide
+//! (Packlab's [`automatic_bucket_tokens`], `⌈max_len / 512⌉`, as NNLSHP's;
+//! wider when a cap makes pricing costly) and capacity is counted in units
+//! of `g` tokens:
 //!
 //! - for the **bound**, each length is rounded *down* to `⌊length / g⌋`
 //!   units, in packs of `⌊max_len / g⌋` units. A real pack stays a pack
@@ -15,16 +17,13 @@
 //!   take a place among the `max_per_pack`.
 //! - for the **packer**, each length is rounded *up* to `⌈length / g⌉`
 //!   units, so that every planned pack also fits token by token. Lengths
-//!   whose bucket exceeds the capacity in units are left to the greedy
-//!   finish.
+//!   whose bucket exceeds the capacity in units are left out of the LP;
+//!   the optimal packer's completion step places them.
 
 use crate::histogram::Histogram;
-use crate::plan::PackingPlan;
+use crate::plan::{automatic_bucket_tokens, PackingPlan, MAX_AUTOMATIC_BUCKETS};
 
-use super::simplex::{Pattern, Problem, Slot};
-
-/// Most rows the master LP keeps: the dense basis inverse is rows².
-pub(super) const MAX_ROWS: u32 = 512;
+use super::problem::{Composition, Problem, Slot};
 
 /// Largest `max_len × distinct lengths` planned exactly, without buckets.
 pub(super) const EXACT_PRICING_CELLS: u64 = 1 << 18;
@@ -42,19 +41,23 @@ pub(super) enum Rounding {
     Up,
 }
 
-/// The bucket width for `histogram`: 1 (exact) when its lengths are few
-/// enough, otherwise ⌈max_len / [`MAX_ROWS`]⌉.
-pub(super) fn automatic_bucket_tokens(histogram: &Histogram) -> u32 {
+/// The bucket width the LP of `histogram` starts from: 1 (exact) when it
+/// has few enough distinct lengths to price them exactly, even beyond
+/// max_len 512; otherwise Packlab's [`automatic_bucket_tokens`], which
+/// keeps the rows within [`MAX_AUTOMATIC_BUCKETS`] (the dense basis
+/// inverse holds rows²).
+fn lp_bucket_tokens(histogram: &Histogram) -> u32 {
     let max_len = histogram.max_len();
     let distinct = histogram.longest_first().count() as u64;
-    if distinct <= u64::from(MAX_ROWS) && u64::from(max_len) * distinct <= EXACT_PRICING_CELLS {
+    let few_lengths = distinct <= u64::from(MAX_AUTOMATIC_BUCKETS);
+    if few_lengths && u64::from(max_len) * distinct <= EXACT_PRICING_CELLS {
         1
     } else {
-        max_len.div_ceil(MAX_ROWS).max(1)
+        automatic_bucket_tokens(max_len)
     }
 }
 
-/// The rows of a master LP and the real sequences behind each.
+/// The rows of a master LP: one per length, or per bucket of lengths.
 #[derive(Debug, Clone)]
 pub(super) struct RowSet {
     /// Tokens per capacity unit (1: exact).
@@ -63,11 +66,6 @@ pub(super) struct RowSet {
     pub rounding: Rounding,
     /// The LP instance: sizes in units, demands, capacity, binding cap.
     pub problem: Problem,
-    /// `members[r]`: the `(length, count)` of row `r`, longest first.
-    pub members: Vec<Vec<(u32, u64)>>,
-    /// Sequences the LP leaves out, longest first: free ones (bound
-    /// without a cap) or ones no pattern can hold (packer).
-    pub outside: Vec<(u32, u64)>,
     /// True when the cap was left out to keep pricing affordable (see
     /// [`RowSet::affordable`]).
     pub cap_relaxed: bool,
@@ -97,30 +95,20 @@ impl RowSet {
             .collect();
         sizes.sort_unstable();
         sizes.dedup();
-        let binding_cap = |sizes: &[u32], cap: Option<u32>| {
-            cap.filter(|&cap| match sizes.first() {
-                Some(&0) => true,
-                Some(&smallest) => cap < capacity / smallest,
-                None => false,
-            })
-        };
-        let cap = binding_cap(&sizes, cap);
+        let cap = Problem::binding_cap(&sizes, capacity, cap);
         if cap.is_none() {
             // Without a cap, free sequences need no row.
             sizes.retain(|&size| size > 0);
         }
 
-        let mut members: Vec<Vec<(u32, u64)>> = vec![Vec::new(); sizes.len()];
+        // Sequences without a row are left out of the LP: free ones (the
+        // bound without a cap) and ones too long for any composition
+        // (lengths rounded up past the capacity).
         let mut demands = vec![0u64; sizes.len()];
-        let mut outside = Vec::new();
         for (length, count) in histogram.longest_first() {
-            match sizes.binary_search(&units(length)) {
-                Ok(row) => {
-                    members[row].push((length, count));
-                    // No overflow: the histogram's total fits in u64.
-                    demands[row] = demands[row].saturating_add(count);
-                }
-                Err(_) => outside.push((length, count)),
+            if let Ok(row) = sizes.binary_search(&units(length)) {
+                // No overflow: the histogram's total fits in u64.
+                demands[row] = demands[row].saturating_add(count);
             }
         }
         RowSet {
@@ -132,21 +120,19 @@ impl RowSet {
                 capacity,
                 cap,
             },
-            members,
-            outside,
             cap_relaxed: false,
         }
     }
 
-    /// The compositions of a greedy `plan` in these rows: good columns to
-    /// start the master with. Slots of sequences outside
-    /// the rows are dropped; compositions the rows do not admit are skipped.
-    fn greedy_patterns(&self, plan: &PackingPlan) -> Vec<Pattern> {
+    /// The compositions of `plan` in these rows: good columns to start the
+    /// master with. Slots of sequences outside the rows are dropped;
+    /// compositions the rows do not admit are skipped.
+    fn plan_compositions(&self, plan: &PackingPlan) -> Vec<Composition> {
         let units = |length: u32| match self.rounding {
             Rounding::Down => length / self.bucket_tokens,
             Rounding::Up => length.div_ceil(self.bucket_tokens),
         };
-        let mut patterns = Vec::new();
+        let mut compositions = Vec::new();
         for group in &plan.groups {
             let mut slots: Vec<Slot> = Vec::new();
             for &length in &group.lengths {
@@ -160,18 +146,18 @@ impl RowSet {
             }
             slots.sort_unstable();
             if !slots.is_empty() {
-                patterns.push(Pattern { slots });
+                compositions.push(Composition { slots });
             }
         }
-        patterns
+        compositions
     }
 
-    /// Starting columns for the master: the compositions of a greedy plan
-    /// and, with a cap, of [`longest_with_reserved_slots`].
-    pub(super) fn seed_patterns(&self, greedy: Option<&PackingPlan>) -> Vec<Pattern> {
-        let mut patterns = greedy.map_or_else(Vec::new, |plan| self.greedy_patterns(plan));
-        patterns.extend(longest_with_reserved_slots(&self.problem));
-        patterns
+    /// Starting columns for the master: the compositions of the `seed`
+    /// plan and, with a cap, of [`longest_with_reserved_slots`].
+    pub(super) fn seed_compositions(&self, seed: Option<&PackingPlan>) -> Vec<Composition> {
+        let mut compositions = seed.map_or_else(Vec::new, |plan| self.plan_compositions(plan));
+        compositions.extend(longest_with_reserved_slots(&self.problem));
+        compositions
     }
 
     /// Cells of one pricing table for these rows.
@@ -180,8 +166,8 @@ impl RowSet {
         self.problem.sizes.len() as u64 * (u64::from(self.problem.capacity) + 1) * layers
     }
 
-    /// The rows for an LP rounded as told: [`automatic_bucket_tokens`]
-    /// wide, widened (doubled) while pricing would cost more than
+    /// The rows for an LP rounded as told: [`lp_bucket_tokens`] wide,
+    /// widened (doubled) while pricing would cost more than
     /// [`PRICING_CELL_BUDGET`], which only a cap of many sequences can
     /// cause. If even one bucket of `max_len` tokens is too much (a cap in
     /// the millions with free sequences), the bound leaves the cap out: a
@@ -189,7 +175,7 @@ impl RowSet {
     /// `max_len` tokens makes every sequence fill a pack and the cap moot.)
     pub(super) fn affordable(histogram: &Histogram, rounding: Rounding, cap: Option<u32>) -> Self {
         let max_len = histogram.max_len();
-        let mut bucket_tokens = automatic_bucket_tokens(histogram);
+        let mut bucket_tokens = lp_bucket_tokens(histogram);
         loop {
             let rows = RowSet::new(histogram, bucket_tokens, rounding, cap);
             if rows.pricing_cells() <= PRICING_CELL_BUDGET {
@@ -206,19 +192,20 @@ impl RowSet {
     }
 }
 
-/// When the cap binds, good packs hold exactly `cap` sequences, and LPFHP
-/// (which packs by length) makes poor starting columns. This heuristic
-/// opens each pack with the longest sequence left, then fills every
-/// further slot with the longest sequence that still leaves room for the
-/// shortest one in each slot after it, and repeats the composition as
-/// often as the demands allow. Rows are sorted by size, shortest first.
-fn longest_with_reserved_slots(problem: &Problem) -> Vec<Pattern> {
+/// When the cap binds, good packs hold exactly `cap` sequences, and the
+/// seed plan (LPFHP's, which packs by length) makes poor starting columns.
+/// This heuristic opens each pack with the longest sequence left, then
+/// fills every further slot with the longest sequence that still leaves
+/// room for the shortest one in each slot after it, and repeats the
+/// composition as often as the demands allow. Rows are sorted by size,
+/// shortest first.
+fn longest_with_reserved_slots(problem: &Problem) -> Vec<Composition> {
     let Some(cap) = problem.cap else {
         return Vec::new();
     };
     let sizes = &problem.sizes;
     let mut left = problem.demands.clone();
-    let mut patterns = Vec::new();
+    let mut compositions = Vec::new();
     // Each round exhausts a row or repeats less: a bound on the work.
     let rounds = sizes.len().saturating_mul(cap as usize + 1);
     for _ in 0..rounds {
@@ -257,8 +244,8 @@ fn longest_with_reserved_slots(problem: &Problem) -> Vec<Pattern> {
                 _ => slots.push(Slot { row, copies: 1 }),
             }
         }
-        let pattern = Pattern { slots };
-        let repeats = pattern
+        let composition = Composition { slots };
+        let repeats = composition
             .slots
             .iter()
             .map(|slot| left[slot.row] / u64::from(slot.copies))
@@ -267,12 +254,12 @@ fn longest_with_reserved_slots(problem: &Problem) -> Vec<Pattern> {
         if repeats == 0 {
             break;
         }
-        for slot in &pattern.slots {
+        for slot in &composition.slots {
             left[slot.row] -= repeats * u64::from(slot.copies);
         }
-        patterns.push(pattern);
+        compositions.push(composition);
     }
-    patterns
+    compositions
 }
 
 #[cfg(test)]
@@ -294,7 +281,6 @@ mod tests {
         assert_eq!(rows.problem.sizes, vec![3, 7]);
         assert_eq!(rows.problem.demands, vec![2, 1]);
         assert_eq!(rows.problem.capacity, 10);
-        assert!(rows.outside.is_empty());
     }
 
     #[test]
@@ -305,16 +291,13 @@ mod tests {
         // 3 → 0 (free, dropped), 4, 5 → 1, 10 → 2.
         assert_eq!(down.problem.sizes, vec![1, 2]);
         assert_eq!(down.problem.demands, vec![3, 1]);
-        assert_eq!(down.outside, vec![(3, 1)]);
         let capped = RowSet::new(&data, 4, Rounding::Down, Some(2));
         assert_eq!(capped.problem.sizes, vec![0, 1, 2]);
         assert_eq!(capped.problem.cap, Some(2));
         let up = RowSet::new(&data, 4, Rounding::Up, None);
-        // 3, 4 → 1, 5 → 2, 10 → 3 > capacity: outside.
+        // 3, 4 → 1, 5 → 2, 10 → 3 > capacity: left out.
         assert_eq!(up.problem.sizes, vec![1, 2]);
         assert_eq!(up.problem.demands, vec![2, 2]);
-        assert_eq!(up.outside, vec![(10, 1)]);
-        assert_eq!(up.members[0], vec![(4, 1), (3, 1)]);
     }
 
     #[test]

@@ -26,10 +26,10 @@
 //! whose pivot lowers the objective most is chosen, which avoids the tiny
 //! steps of near-degenerate pivots. Should the basis still become singular
 //! or infeasible, the solver returns to the starting basis (one homogeneous
-//! pattern per row), keeping the column pool.
+//! composition per row), keeping the column pool.
 //!
-//! **Pricing.** Columns come from the pool first (starting columns from a
-//! greedy plan, and every column generated so far); only when none prices
+//! **Pricing.** Columns come from the pool first (starting columns from the
+//! seed plan, and every column generated so far); only when none prices
 //! out does the knapsack programme of [`super::pricing`] run, adding its
 //! best composition and a few more.
 //!
@@ -44,6 +44,7 @@
 use std::collections::HashMap;
 
 use super::pricing::Pricer;
+use super::problem::{Composition, Problem};
 
 /// Reduced costs above `−OPTIMALITY_TOLERANCE` count as non-negative.
 const OPTIMALITY_TOLERANCE: f64 = 1e-9;
@@ -61,7 +62,7 @@ const PERTURBATION: f64 = 1e-9;
 
 /// Entries of a new pivot row below this are set to zero, so that
 /// rounding noise does not fill in the sparse inverse. (Entries are
-/// ratios of small pattern counts, of order 1.)
+/// ratios of small composition counts, of order 1.)
 const DROP_TOLERANCE: f64 = 1e-14;
 
 /// The rank-one update skips zeros of the pivot row when fewer than one
@@ -115,90 +116,6 @@ pub(super) fn whole_packs_at_least(value: f64) -> f64 {
         .max(0.0)
 }
 
-/// A pack composition: how many sequences of each row one pack holds.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) struct Pattern {
-    /// Sorted by row; every `copies` ≥ 1.
-    pub slots: Vec<Slot>,
-}
-
-/// Copies of one row in a pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) struct Slot {
-    pub row: usize,
-    pub copies: u32,
-}
-
-impl Pattern {
-    /// `Σ duals[row] × copies`.
-    pub(super) fn value(&self, duals: &[f64]) -> f64 {
-        self.slots
-            .iter()
-            .map(|slot| duals.get(slot.row).copied().unwrap_or(0.0) * f64::from(slot.copies))
-            .sum()
-    }
-
-    /// Sequences in one pack.
-    pub(super) fn sequences(&self) -> u64 {
-        self.slots.iter().map(|slot| u64::from(slot.copies)).sum()
-    }
-}
-
-/// A cutting-stock instance in capacity units.
-#[derive(Debug, Clone)]
-pub(super) struct Problem {
-    /// Units of one sequence of each row (0 only when `cap` is set).
-    pub sizes: Vec<u32>,
-    /// Sequences of each row to cover (all ≥ 1).
-    pub demands: Vec<u64>,
-    /// Units of one pack; every size is at most this.
-    pub capacity: u32,
-    /// Most sequences per pack, only when that limit can bind.
-    pub cap: Option<u32>,
-}
-
-impl Problem {
-    /// The homogeneous pattern of `row`: as many copies as fit, the cap
-    /// and the demand allow (≥ 1).
-    fn homogeneous(&self, row: usize) -> Pattern {
-        let size = self.sizes.get(row).copied().unwrap_or(0);
-        let demand = self.demands.get(row).copied().unwrap_or(1);
-        // Size 0 (free, with a cap): any number fits.
-        let room = self.capacity.checked_div(size).map_or(u64::MAX, u64::from);
-        let copies = room
-            .min(self.cap.map_or(u64::MAX, u64::from))
-            .min(demand)
-            .clamp(1, u64::from(u32::MAX));
-        Pattern {
-            slots: vec![Slot {
-                row,
-                copies: copies as u32,
-            }],
-        }
-    }
-
-    /// Whether `pattern` fits one pack and asks no row for more than its demand.
-    pub(super) fn admits(&self, pattern: &Pattern) -> bool {
-        let mut units: u64 = 0;
-        let mut sequences: u64 = 0;
-        for slot in &pattern.slots {
-            let (Some(&size), Some(&demand)) =
-                (self.sizes.get(slot.row), self.demands.get(slot.row))
-            else {
-                return false;
-            };
-            if slot.copies == 0 || u64::from(slot.copies) > demand {
-                return false;
-            }
-            units += u64::from(size) * u64::from(slot.copies);
-            sequences += u64::from(slot.copies);
-        }
-        !pattern.slots.is_empty()
-            && units <= u64::from(self.capacity)
-            && self.cap.is_none_or(|cap| sequences <= u64::from(cap))
-    }
-}
-
 /// When column generation may stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum StopRule {
@@ -215,7 +132,7 @@ pub(super) enum StopRule {
 #[derive(Debug, Clone)]
 pub(super) struct LpSolution {
     /// The compositions of the last basis with positive use, and their use.
-    pub columns: Vec<(Pattern, f64)>,
+    pub columns: Vec<(Composition, f64)>,
     /// `Σ x`: packs of the fractional solution, an upper bound on the LP optimum.
     pub primal_value: f64,
     /// The best Farley bound, a lower bound on the LP optimum.
@@ -225,16 +142,17 @@ pub(super) struct LpSolution {
     /// Simplex pivots.
     pub iterations: usize,
     /// Every composition the master held, for warm starts.
-    pub pool: Vec<Pattern>,
+    pub pool: Vec<Composition>,
 }
 
 /// Solves the master LP of `problem` by column generation, starting from
-/// one homogeneous pattern per row plus the admissible patterns of `start`.
+/// one homogeneous composition per row plus the admissible compositions
+/// of `start`.
 /// `plan_packs` is the packs of some known plan (or infinity): the LP
 /// optimum is at most that, which can prove the rounded bound early.
 pub(super) fn solve(
     problem: &Problem,
-    start: &[Pattern],
+    start: &[Composition],
     stop: StopRule,
     plan_packs: f64,
 ) -> LpSolution {
@@ -249,9 +167,9 @@ pub(super) fn solve(
         };
     }
     let mut master = Master::new(problem);
-    for pattern in start {
-        if problem.admits(pattern) {
-            master.add_to_pool(pattern.clone());
+    for composition in start {
+        if problem.admits(composition) {
+            master.add_to_pool(composition.clone());
         }
     }
     master.run(stop, plan_packs)
@@ -261,7 +179,7 @@ pub(super) fn solve(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Variable {
     /// Pool column `index` (cost 1).
-    Pattern(usize),
+    Composition(usize),
     /// The surplus of a row: column `−e_row` (cost 0).
     Surplus(usize),
 }
@@ -279,12 +197,13 @@ struct Master<'a> {
     demands: Vec<f64>,
     /// Scaled demands plus the perturbation (the simplex works on these).
     rhs: Vec<f64>,
-    /// Columns known to the master; `pool[r]` is row r's homogeneous pattern.
-    pool: Vec<Pattern>,
-    /// Where each pattern sits in `pool`.
-    pool_index: HashMap<Pattern, usize>,
-    /// `pattern_basic[j]`: pool column `j` is basic.
-    pattern_basic: Vec<bool>,
+    /// Columns known to the master; `pool[r]` is row r's homogeneous
+    /// composition.
+    pool: Vec<Composition>,
+    /// Where each composition sits in `pool`.
+    pool_index: HashMap<Composition, usize>,
+    /// `composition_basic[j]`: pool column `j` is basic.
+    composition_basic: Vec<bool>,
     /// `surplus_basic[r]`: row `r`'s surplus is basic.
     surplus_basic: Vec<bool>,
     /// The basic variable of each basis position.
@@ -331,7 +250,7 @@ impl<'a> Master<'a> {
             rhs,
             pool: Vec::new(),
             pool_index: HashMap::new(),
-            pattern_basic: Vec::new(),
+            composition_basic: Vec::new(),
             surplus_basic: vec![false; rows],
             basis: Vec::new(),
             inverse: Vec::new(),
@@ -344,44 +263,44 @@ impl<'a> Master<'a> {
             resets: 0,
         };
         for row in 0..rows {
-            let pattern = problem.homogeneous(row);
-            master.add_to_pool(pattern);
+            let composition = problem.homogeneous(row);
+            master.add_to_pool(composition);
         }
         master.start_from_homogeneous_basis();
         master
     }
 
-    /// Adds `pattern` to the pool unless it is there; returns its index.
-    fn add_to_pool(&mut self, pattern: Pattern) -> usize {
-        if let Some(&index) = self.pool_index.get(&pattern) {
+    /// Adds `composition` to the pool unless it is there; returns its index.
+    fn add_to_pool(&mut self, composition: Composition) -> usize {
+        if let Some(&index) = self.pool_index.get(&composition) {
             return index;
         }
         let index = self.pool.len();
-        self.pool_index.insert(pattern.clone(), index);
-        self.pool.push(pattern);
-        self.pattern_basic.push(false);
+        self.pool_index.insert(composition.clone(), index);
+        self.pool.push(composition);
+        self.composition_basic.push(false);
         index
     }
 
-    /// The basis of homogeneous patterns: diagonal, feasible, and always
+    /// The basis of homogeneous compositions: diagonal, feasible, and always
     /// available to fall back on.
     fn start_from_homogeneous_basis(&mut self) {
         let rows = self.rows;
-        self.pattern_basic
+        self.composition_basic
             .iter_mut()
             .for_each(|basic| *basic = false);
         self.surplus_basic
             .iter_mut()
             .for_each(|basic| *basic = false);
-        self.basis = (0..rows).map(Variable::Pattern).collect();
+        self.basis = (0..rows).map(Variable::Composition).collect();
         self.inverse = vec![0.0; rows * rows];
         self.values = vec![0.0; rows];
         self.duals = vec![0.0; rows];
         for row in 0..rows {
-            // Pool column `row` is that row's homogeneous pattern.
+            // Pool column `row` is that row's homogeneous composition.
             let copies = self.pool[row].slots.first().map_or(1, |slot| slot.copies);
             let copies = f64::from(copies.max(1));
-            self.pattern_basic[row] = true;
+            self.composition_basic[row] = true;
             self.inverse[row * rows + row] = 1.0 / copies;
             self.values[row] = self.rhs[row] / copies;
             self.duals[row] = 1.0 / copies;
@@ -390,14 +309,14 @@ impl<'a> Master<'a> {
 
     fn cost(variable: Variable) -> f64 {
         match variable {
-            Variable::Pattern(_) => 1.0,
+            Variable::Composition(_) => 1.0,
             Variable::Surplus(_) => 0.0,
         }
     }
 
     fn set_basic(&mut self, variable: Variable, basic: bool) {
         let flag = match variable {
-            Variable::Pattern(index) => self.pattern_basic.get_mut(index),
+            Variable::Composition(index) => self.composition_basic.get_mut(index),
             Variable::Surplus(row) => self.surplus_basic.get_mut(row),
         };
         if let Some(flag) = flag {
@@ -408,7 +327,7 @@ impl<'a> Master<'a> {
     /// Calls `visit(row, coefficient)` for every non-zero of the column.
     fn for_each_entry(&self, variable: Variable, mut visit: impl FnMut(usize, f64)) {
         match variable {
-            Variable::Pattern(index) => {
+            Variable::Composition(index) => {
                 for slot in &self.pool[index].slots {
                     visit(slot.row, f64::from(slot.copies));
                 }
@@ -453,9 +372,12 @@ impl<'a> Master<'a> {
                 offer(dual, Variable::Surplus(row));
             }
         }
-        for (index, pattern) in self.pool.iter().enumerate() {
-            if !self.pattern_basic[index] {
-                offer(1.0 - pattern.value(&self.duals), Variable::Pattern(index));
+        for (index, composition) in self.pool.iter().enumerate() {
+            if !self.composition_basic[index] {
+                offer(
+                    1.0 - composition.value(&self.duals),
+                    Variable::Composition(index),
+                );
             }
         }
         candidates
@@ -643,7 +565,7 @@ impl<'a> Master<'a> {
         }
         self.duals.iter_mut().for_each(|dual| *dual = 0.0);
         for (&variable, inverse_row) in self.basis.iter().zip(self.inverse.chunks_exact(rows)) {
-            if matches!(variable, Variable::Pattern(_)) {
+            if matches!(variable, Variable::Composition(_)) {
                 for (dual, &cell) in self.duals.iter_mut().zip(inverse_row) {
                     *dual += cell;
                 }
@@ -656,12 +578,12 @@ impl<'a> Master<'a> {
         self.start_from_homogeneous_basis();
     }
 
-    /// `Σ x` over the basic patterns (scaled).
+    /// `Σ x` over the basic compositions (scaled).
     fn primal_value(&self) -> f64 {
         self.basis
             .iter()
             .zip(&self.values)
-            .filter(|(variable, _)| matches!(variable, Variable::Pattern(_)))
+            .filter(|(variable, _)| matches!(variable, Variable::Composition(_)))
             .map(|(_, &value)| value.max(0.0))
             .sum()
     }
@@ -697,12 +619,12 @@ impl<'a> Master<'a> {
         // Negative duals (surplus columns about to enter) never help a
         // composition; Farley's bound needs y ≥ 0.
         let positive_duals: Vec<f64> = self.duals.iter().map(|&dual| dual.max(0.0)).collect();
-        let patterns = pricer.best_patterns(
+        let compositions = pricer.best_compositions(
             &positive_duals,
             &self.problem.demands,
             EXTRA_COLUMNS_PER_PRICING,
         );
-        let Some(best) = patterns.first() else {
+        let Some(best) = compositions.first() else {
             // No row has a positive dual: nothing can price out.
             return Pricing::Optimal;
         };
@@ -722,8 +644,8 @@ impl<'a> Master<'a> {
             return Pricing::Optimal;
         }
         let pool_size = self.pool.len();
-        for pattern in patterns {
-            self.add_to_pool(pattern);
+        for composition in compositions {
+            self.add_to_pool(composition);
         }
         if self.pool.len() > pool_size {
             Pricing::NewColumns
@@ -815,7 +737,7 @@ impl<'a> Master<'a> {
         let mut primal_value = 0.0;
         let mut columns = Vec::new();
         for (&variable, &value) in self.basis.iter().zip(values) {
-            if let (Variable::Pattern(index), true) = (variable, value > 0.0) {
+            if let (Variable::Composition(index), true) = (variable, value > 0.0) {
                 primal_value += value;
                 columns.push((self.pool[index].clone(), value * self.scale));
             }
@@ -898,6 +820,7 @@ fn gauss_jordan(matrix: &mut [f64], inverse: &mut [f64], size: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cutting_stock::problem::Slot;
 
     fn problem(sizes: &[u32], demands: &[u64], capacity: u32, cap: Option<u32>) -> Problem {
         Problem {
@@ -949,7 +872,7 @@ mod tests {
             vec![(2, 1), (3, 1)],
             vec![(1, 3)],
         ] {
-            master.add_to_pool(Pattern {
+            master.add_to_pool(Composition {
                 slots: slots
                     .into_iter()
                     .map(|(row, copies)| Slot { row, copies })

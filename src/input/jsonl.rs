@@ -20,7 +20,8 @@ use std::io::BufRead;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::error::{Failure, InputErrorKind, Location};
-use super::json::{read_json, syntax_kind, Problem};
+use super::json::{read_json, syntax_kind};
+use super::json_value::Problem;
 use super::note::PendingNote;
 use super::record::{RecordSeed, Row, Rows, LISTED_FIELDS};
 use super::{Format, LengthSink};

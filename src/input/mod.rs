@@ -76,6 +76,7 @@
 mod delimited;
 mod error;
 mod json;
+mod json_value;
 mod jsonl;
 mod note;
 mod npy;

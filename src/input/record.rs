@@ -19,7 +19,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::error::{InputErrorKind, Location};
-use super::json::{raise, reject_shapes, NumberSeed, Problem, Quantity};
+use super::json_value::{raise, reject_shapes, NumberSeed, Problem, Quantity};
 use super::note::{InputNoteKind, PendingNote};
 use super::LengthSink;
 

@@ -2,7 +2,7 @@
 
 use std::hash::Hash;
 
-use super::{ColumnDefect, ColumnSource, NnlsError};
+use super::error::{ColumnDefect, ColumnSource, NnlsError};
 
 /// A sparse column of `A`: `(row, value)` pairs.
 ///
@@ -83,10 +83,10 @@ impl SparseColumn {
 /// Supplies the columns of `A` on demand, so that the solver never needs
 /// the full list.
 ///
-/// Packlab's NNLSHP oracle finds the best strategy by dynamic programming
+/// Packlab's NNLSHP oracle finds the best composition by dynamic programming
 /// over lengths; [`ExplicitColumns`] scans a list.
 pub trait ColumnOracle {
-    /// An identifier the caller understands (for Packlab, the strategy's
+    /// An identifier the caller understands (for Packlab, the composition's
     /// lengths). Two calls that return the same column must return equal
     /// identifiers: the solver recognises passive columns by identifier.
     type Id: Clone + Eq + Hash + std::fmt::Debug;

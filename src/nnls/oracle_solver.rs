@@ -3,11 +3,11 @@
 use std::collections::HashSet;
 
 use super::columns::{ColumnOracle, SparseColumn};
+use super::dense;
+use super::error::{validate_target, ColumnSource, NnlsError};
 use super::factor::{AppendOutcome, AppendedColumn, LeastSquares, PassiveFactor, RemovedColumn};
-use super::{
-    dense, validate_target, ColumnSource, NnlsError, NnlsOptions, NnlsSolution, StallReason,
-    Termination,
-};
+use super::options::NnlsOptions;
+use super::solution::{NnlsSolution, StallReason, Termination};
 
 /// Two columns whose paths towards the unconstrained solution cross zero at
 /// step lengths this close (relatively) hit zero together and leave the

@@ -1,6 +1,8 @@
 //! The textbook Lawson–Hanson on a dense matrix: the oracle for tests.
 
-use super::{dense, validate_target, ColumnDefect, ColumnSource, NnlsError, NnlsOptions};
+use super::dense;
+use super::error::{validate_target, ColumnDefect, ColumnSource, NnlsError};
+use super::options::NnlsOptions;
 
 /// A column closer than this fraction of its norm to the span of the other
 /// passive columns (measured by the last diagonal entry of a fresh

@@ -31,11 +31,11 @@ pub enum Failure {
 impl From<AnalysisError> for Failure {
     fn from(error: AnalysisError) -> Self {
         match error {
-            // The packers check their own plans, and the bound and the
-            // FLOPs take figures the library made: failing there is a bug.
-            AnalysisError::Pack(PackError::UnsoundPlan { .. })
-            | AnalysisError::Bound(_)
-            | AnalysisError::Flops(_) => Failure::Internal(error.to_string()),
+            // The packers check their own plans, and the FLOPs take figures
+            // the library made: failing there is a bug.
+            AnalysisError::Pack(PackError::UnsoundPlan { .. }) | AnalysisError::Flops(_) => {
+                Failure::Internal(error.to_string())
+            }
             AnalysisError::Histogram(_)
             | AnalysisError::Pack(_)
             | AnalysisError::MaxLenSweep(_)

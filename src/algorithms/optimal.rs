@@ -68,7 +68,7 @@ fn seed_plan(histogram: &Histogram, max_per_pack: Option<u32>) -> Option<Packing
 
 /// The LP bound of `histogram`, seeded with LPFHP's plan; `max_per_pack`
 /// is a checked limit that can bind (see `checked_limit`).
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub(crate) fn lp_bound(histogram: &Histogram, max_per_pack: Option<u32>) -> LpBound {
     let seed = seed_plan(histogram, max_per_pack);
     cutting_stock::lp_bound_seeded(histogram, max_per_pack, seed.as_ref())
@@ -77,7 +77,7 @@ pub(crate) fn lp_bound(histogram: &Histogram, max_per_pack: Option<u32>) -> LpBo
 /// The cutting-stock LP's plan of `histogram`, within a few packs of its
 /// bound; `max_per_pack` is a checked limit that can bind. The plan is
 /// checked with [`validate`] before it is compared with the seed's.
-#[inline(never)] // One step of an analysis: see `analysis::analyse`.
+#[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
 pub(crate) fn pack_lp_plan(
     histogram: &Histogram,
     max_per_pack: Option<u32>,

@@ -6,11 +6,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::style::Style;
 use super::style::{
     area_size, count_value, draw_if_too_small, draw_message, drawing_failed, format_compact,
     format_count, format_percent, text_size, value_axis_width, TickedAxis,
 };
-use super::Style;
 use crate::analysis::PlanDetail;
 use crate::report::{Report, FILL_BUCKETS};
 

@@ -5,11 +5,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::data::ComparisonChart;
+use super::style::Style;
 use super::style::{
     area_size, clean_fraction, count_value, draw_if_too_small, draw_message, drawing_failed,
     format_count, format_efficiency, format_factor, text_size,
 };
-use super::{ComparisonChart, Style};
 use crate::report::Report;
 
 /// Bars are at most this thick (CSS pixels), so two algorithms do not look

@@ -6,11 +6,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::data::LengthsChart;
+use super::style::Style;
 use super::style::{
     area_size, count_value, draw_if_too_small, draw_message, drawing_failed, format_compact,
     format_count, format_percent, nice_step, text_size, to_pixel, value_axis_width, TickedAxis,
 };
-use super::{LengthsChart, Style};
 use crate::histogram::LengthSummary;
 
 /// Bins narrower than this (CSS pixels) are drawn as one filled outline.

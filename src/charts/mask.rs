@@ -9,11 +9,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::style::Style;
 use super::style::{
     area_size, count_value, draw_if_too_small, draw_message, drawing_failed, format_compact,
     format_count, nice_step, text_size, to_pixel, value_axis_width, TickedAxis,
 };
-use super::Style;
 use crate::analysis::PlanDetail;
 
 /// The mask is drawn in at most this many cells a side, so a row of

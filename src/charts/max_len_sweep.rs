@@ -11,12 +11,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::data::MaxLenChart;
+use super::style::Style;
 use super::style::{
     area_size, clean_fraction, draw_if_too_small, draw_message, drawing_failed, format_factor_tick,
     sort_by_x, text_size, LegendRows, Point, TickedAxis,
 };
 use super::sweep::{draw_legend_entry, marker};
-use super::{MaxLenChart, Style};
 use crate::algorithms::Algorithm;
 use crate::max_len_sweep::MaxLenPoint;
 

@@ -11,7 +11,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::ChartOptions;
+use super::data::ChartOptions;
 use crate::algorithms::Algorithm;
 
 /// Below this size (CSS pixels) a chart cannot show anything readable, so

@@ -7,11 +7,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::data::SweepChart;
+use super::style::Style;
 use super::style::{
     area_size, clean_fraction, count_value, draw_if_too_small, draw_message, drawing_failed,
     format_factor_tick, sort_by_x, text_size, LegendRows, Point, TickedAxis,
 };
-use super::{Style, SweepChart};
 use crate::algorithms::Algorithm;
 use crate::analysis::SweepLine;
 

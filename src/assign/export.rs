@@ -25,7 +25,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use thiserror::Error;
 
-use super::Assignment;
+use super::assignment::Assignment;
 
 /// Values per write of a `.npy` body: 64 KiB.
 const NPY_VALUES_PER_WRITE: usize = 8 * 1024;

@@ -7,9 +7,11 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::{
-    assign, preview_pack, validate_assignment, write_jsonl, write_npy, write_preview, AssignError,
-    AssignOptions, Assignment, ExportError, PackPreview, UnsoundAssignment,
+use super::assignment::{
+    assign, validate_assignment, AssignError, AssignOptions, Assignment, UnsoundAssignment,
+};
+use super::export::{
+    preview_pack, write_jsonl, write_npy, write_preview, ExportError, PackPreview,
 };
 use crate::algorithms::{Algorithm, MaxPerPack};
 use crate::analysis::{Analyser, AnalysisError, PlanRequest, RowSettings, WholePlan};

@@ -30,6 +30,10 @@ cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --lib --tests -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --features files-module --lib --tests -- -D warnings
+# The library's documentation, for each build: its links must resolve.
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --lib --quiet
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --lib --quiet --target wasm32-unknown-unknown --no-default-features
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --lib --quiet --target wasm32-unknown-unknown --no-default-features --features files-module
 
 step "JavaScript unit tests (Node, no browser): the page's pure modules"
 npm run --silent test:js

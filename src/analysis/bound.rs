@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Analyser, AnalysisError, RowSettings};
+use super::analyser::{Analyser, AnalysisError, RowSettings};
 use crate::algorithms::lp_bound;
 
 /// The bound at a limit on sequences per pack.

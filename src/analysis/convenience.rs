@@ -4,14 +4,19 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Analyser, AnalysisError, BoundRequest, BoundSummary, DetailRequest, DynamicPadding,
-    DynamicPaddingRequest, FlopsComparison, FlopsRequest, HistogramBins, MaxLenPoint,
-    MaxLenRequest, ModelChoice, PackedRows, PlanDetail, ReportRequest, RowSettings, SummaryRequest,
-    SweepLine, SweepRequest, TrainingFigures,
-};
+use super::analyser::{Analyser, AnalysisError, RowSettings};
+use super::bound::{BoundRequest, BoundSummary};
+use super::detail::{DetailRequest, PlanDetail};
+use super::flops::{FlopsComparison, FlopsRequest, ModelChoice, PackedRows};
+use super::max_len::MaxLenRequest;
+use super::padding::DynamicPaddingRequest;
+use super::report::{ReportRequest, TrainingFigures};
+use super::summary::{HistogramBins, SummaryRequest};
+use super::sweep::{SweepLine, SweepRequest};
 use crate::algorithms::{Algorithm, MaxPerPack};
+use crate::dynamic_padding::DynamicPadding;
 use crate::histogram::{LengthSummary, OverlongOutcome, OverlongPolicy};
+use crate::max_len_sweep::MaxLenPoint;
 use crate::report::Report;
 
 /// What to compute.

@@ -4,8 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Analyser, AnalysisError, DynamicPadding, RowSettings};
+use super::analyser::{Analyser, AnalysisError, RowSettings};
 use crate::algorithms::Algorithm;
+use crate::dynamic_padding::DynamicPadding;
 use crate::flops::{
     flops_with_dynamic_padding, flops_with_packs, flops_without_packing, AttentionKernel,
     FlopsError, FlopsEstimate, ModelPreset, ModelShape,

@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Analyser, AnalysisError, MaxLenPoint, RowSettings};
+use super::analyser::{Analyser, AnalysisError, RowSettings};
 use crate::algorithms::{Algorithm, MaxPerPack};
+use crate::max_len_sweep::MaxLenPoint;
 use crate::max_len_sweep::{candidates, sweep_max_len};
 
 /// A sweep over row lengths around the current one.
@@ -49,15 +50,14 @@ impl Analyser {
         let (histogram, _) = self.histogram(rows)?;
         let current = histogram.max_len();
         let found = candidates(self.counts(), current, &request.extra_max_lens);
-        let clock = &self.clock;
         Ok(sweep_max_len(
-            &self.counts,
+            self.counts(),
             &found,
             current,
             rows.overlong,
             &request.algorithms,
             request.max_per_pack,
-            clock.as_ref(),
+            self.clock(),
         )?)
     }
 }

@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Analyser, AnalysisError, DynamicPadding, RowSettings};
+use super::analyser::{Analyser, AnalysisError, RowSettings};
 use crate::dynamic_padding::dynamic_padding_all;
+use crate::dynamic_padding::DynamicPadding;
 
 /// Dynamic padding at some batch sizes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Analyser, AnalysisError, RowSettings};
+use super::analyser::{Analyser, AnalysisError, RowSettings};
 use crate::algorithms::{Algorithm, MaxPerPack, PackOptions};
 use crate::report::Report;
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Analyser, AnalysisError, RowSettings};
+use super::analyser::{Analyser, AnalysisError, RowSettings};
 use crate::algorithms::{Algorithm, PackOptions};
 use crate::histogram::{LengthCounts, LengthSummary, OverlongOutcome};
 use crate::report::Report;

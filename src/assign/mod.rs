@@ -1,6 +1,6 @@
 //! From a packing plan to packs of real sequences.
 //!
-//! A [`PackingPlan`] says how many packs hold which lengths: `[300, 150, 62]
+//! A [`PackingPlan`](crate::PackingPlan) says how many packs hold which lengths: `[300, 150, 62]
 //! × 1,200`. Training needs more: which of the dataset's sequences go into
 //! each pack. [`assign`] answers that for the sequences of a file, in file
 //! order (read them with [`crate::input::read_lengths_in_order`]): every

@@ -16,9 +16,10 @@ use std::collections::BTreeSet;
 use std::io::{self, BufRead, ErrorKind, Read};
 
 use super::error::{Failure, InputErrorKind, Location};
+use super::format::first_data_line;
 use super::note::{InputNoteKind, PendingNote};
 use super::number::{display_token, looks_numeric, parse_whole_number};
-use super::{first_data_line, LengthSink};
+use super::sink::LengthSink;
 
 /// Column names taken as the lengths without `--column`, in order of
 /// preference.

@@ -31,7 +31,7 @@ use super::json_value::{raise, reject_shapes, NumberSeed, Problem, Quantity};
 use super::note::PendingNote;
 use super::number::{display_token, parse_whole_number};
 use super::record::{is_input_ids, RecordSeed, Row, Rows, LISTED_FIELDS};
-use super::LengthSink;
+use super::sink::LengthSink;
 use crate::histogram::MAX_SUPPORTED_MAX_LEN;
 
 /// The kind of a serde error no visitor explained: a read failure,
@@ -749,7 +749,7 @@ impl<'de> Visitor<'de> for DenseCountsSeed<'_, '_> {
 mod tests {
     use super::*;
     use crate::input::json_value::float_problem;
-    use crate::input::Sink;
+    use crate::input::sink::Sink;
 
     fn read(json: &str) -> Result<Vec<(u64, u64)>, Failure> {
         let mut sink = Sink::default();

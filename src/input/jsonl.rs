@@ -20,11 +20,12 @@ use std::io::BufRead;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::error::{Failure, InputErrorKind, Location};
+use super::format::Format;
 use super::json::{read_json, syntax_kind};
 use super::json_value::Problem;
 use super::note::PendingNote;
 use super::record::{RecordSeed, Row, Rows, LISTED_FIELDS};
-use super::{Format, LengthSink};
+use super::sink::LengthSink;
 
 /// Reads every line of a JSON Lines file. `guessed` says the format was
 /// told from a `.json` name or the content rather than given, so that a
@@ -230,7 +231,7 @@ impl<'de> Visitor<'de> for FieldNames {
 mod tests {
     use super::*;
     use crate::input::note::InputNoteKind;
-    use crate::input::Sink;
+    use crate::input::sink::Sink;
 
     /// The counts read, the format read as, and the notes.
     type Read = (Vec<(u64, u64)>, Format, Vec<PendingNote>);

@@ -15,8 +15,9 @@
 use std::io::{BufRead, ErrorKind, Read};
 
 use super::error::{Failure, InputErrorKind, Location};
+use super::format::NPY_MAGIC;
 use super::number::parse_whole_number;
-use super::{LengthSink, NPY_MAGIC};
+use super::sink::LengthSink;
 
 /// Headers are about 128 bytes; a larger claim means a broken file, and
 /// must not make Packlab allocate it.

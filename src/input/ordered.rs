@@ -13,7 +13,8 @@
 use std::io::Read;
 
 use super::error::{Failure, InputError, InputErrorKind};
-use super::{read_named, InputStats, LengthSink, ReadOptions, Sink};
+use super::read::{read_named, InputStats, ReadOptions};
+use super::sink::{LengthSink, Sink};
 use crate::histogram::LengthCounts;
 
 /// The lengths of a file's sequences, in file order, and their counts.

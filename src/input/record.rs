@@ -21,7 +21,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use super::error::{InputErrorKind, Location};
 use super::json_value::{raise, reject_shapes, NumberSeed, Problem, Quantity};
 use super::note::{InputNoteKind, PendingNote};
-use super::LengthSink;
+use super::sink::LengthSink;
 
 /// The usual name of a tokenised dataset's token ids.
 pub(super) const INPUT_IDS: &str = "input_ids";

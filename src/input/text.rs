@@ -9,8 +9,9 @@
 use std::io::{BufRead, ErrorKind};
 
 use super::error::{Failure, InputErrorKind};
+use super::format::is_binary_byte;
 use super::number::diagnose;
-use super::{is_binary_byte, LengthSink};
+use super::sink::LengthSink;
 
 /// How many bytes of a rejected token are kept for its error message and
 /// diagnosis: enough to tell `12.5` from `-12` from `0x1F`.
@@ -301,7 +302,8 @@ mod tests {
     use std::io::{BufReader, Read};
 
     use super::*;
-    use crate::input::{Location, Sink};
+    use crate::input::sink::Sink;
+    use crate::input::Location;
 
     /// A reader that hands out at most `step` bytes per read, so that
     /// every token boundary falls on a buffer edge at some step.

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::Blob;
 
 use super::blob::BlobReader;
-use super::{compact_form, from_js, now_ms, to_js};
+use super::convert::{compact_form, from_js, now_ms, to_js};
 use crate::assign::{plan_sequences, PackPreview, PlanFile, SequencePlanRequest};
 use crate::histogram::LengthCounts;
 use crate::input::{read_lengths, read_lengths_in_order, ReadOptions};

@@ -1,6 +1,6 @@
 //! The page's engine: its exports for the workers (a `Dataset` and its
 //! analyses) and for the main thread (presets, algorithms, models and
-//! charts). Reading files is the file engine's ([`super::files`]).
+//! charts). Reading files is the file engine's (`wasm::files`).
 
 use js_sys::BigUint64Array;
 use serde::de::DeserializeOwned;
@@ -8,7 +8,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use super::{compact_form, from_js, now_ms, to_js};
+use super::convert::{compact_form, from_js, now_ms, to_js};
 use crate::analysis::{Analyser, AnalysisError};
 use crate::charts::{self, ChartData, ChartKind, ChartOptions};
 use crate::flops::{ModelPreset, ModelShape};

@@ -1,0 +1,269 @@
+//! Reading a whole file: its format told or given, its head checked, and
+//! the reader of that format fed through one buffer.
+
+use std::io::{self, BufReader, Cursor, Read};
+
+use serde::Serialize;
+
+use super::error::{Failure, InputError, InputErrorKind, Location};
+use super::format::{
+    check_text_encoding, detect_format, format_from_extension, unsupported_container, Format,
+    HEAD_BYTES, UTF8_BOM,
+};
+use super::note::{InputNote, InputNoteKind, PendingNote};
+use super::sink::{LengthSink, Sink};
+use super::{delimited, json, jsonl, npy, text};
+use crate::histogram::LengthCounts;
+
+/// The read buffer of every reader: large enough that the per-read
+/// overhead vanishes, small enough for a browser tab.
+const STREAM_BUFFER_BYTES: usize = 256 * 1024;
+
+/// How to read a file. The default detects the format and picks the
+/// length column or field by its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The format to read; `None` tells it from the name and content.
+    pub format: Option<Format>,
+    /// The field that holds the lengths, matched ignoring ASCII case: a
+    /// CSV column, the field of a JSON object holding an array of lengths,
+    /// or the field of each JSON Lines object (a length, or token ids);
+    /// `None` looks for `length` and its usual synonyms. Formats without
+    /// fields (text, `.npy`, JSON arrays of lengths and histograms) refuse
+    /// it.
+    pub column: Option<String>,
+}
+
+/// What [`read_lengths`] read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputStats {
+    /// The format the file was read as.
+    pub format: Format,
+    /// The number of sequences added to the counts.
+    pub sequences: u64,
+    /// The size of the input in bytes.
+    pub bytes: u64,
+    /// The rules the file was read by that its content cannot confirm,
+    /// for the user to check; empty for most files. In JSON, each note is
+    /// its text.
+    pub notes: Vec<InputNote>,
+}
+
+/// Reads the sequence lengths of `reader` and adds them to `counts`.
+///
+/// `source_name` is the file's name: its extension helps tell the format,
+/// and errors start with it. `reader` is read once, front to back, through
+/// a buffer; it is never held in memory whole.
+///
+/// # Errors
+///
+/// An [`InputError`] naming the file, where in it the problem is, and how
+/// to fix it: a malformed or empty file, a length of 0, a number that is
+/// not a whole number, a count past 2^64 - 1, a column named that the file
+/// does not have or cannot have, or a read failure. On error `counts` is
+/// left exactly as it was. A file read by a rule its content cannot
+/// confirm is no error: [`InputStats::notes`] says which rule.
+pub fn read_lengths<R: Read>(
+    source_name: &str,
+    reader: R,
+    options: &ReadOptions,
+    counts: &mut LengthCounts,
+) -> Result<InputStats, InputError> {
+    let mut sink = Sink::default();
+    let read = read_named(source_name, reader, options, &mut sink)?;
+    let sequences = sink.sequences();
+    let fresh = sink
+        .into_counts()
+        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
+    merge_all_or_nothing(counts, &fresh)
+        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
+    Ok(read.into_stats(sequences))
+}
+
+/// A reader that counts the bytes it passes on, for [`InputStats::bytes`].
+pub(super) struct CountingReader<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        self.bytes = self.bytes.saturating_add(read as u64);
+        Ok(read)
+    }
+}
+
+/// What one file read gave, besides its lengths.
+pub(super) struct Reading {
+    format: Format,
+    bytes: u64,
+    notes: Vec<InputNote>,
+}
+
+impl Reading {
+    pub(super) fn into_stats(self, sequences: u64) -> InputStats {
+        InputStats {
+            format: self.format,
+            sequences,
+            bytes: self.bytes,
+            notes: self.notes,
+        }
+    }
+}
+
+/// [`read_all`] on `reader`, with errors and notes naming `source_name`.
+pub(super) fn read_named<R: Read, S: LengthSink>(
+    source_name: &str,
+    reader: R,
+    options: &ReadOptions,
+    sink: &mut S,
+) -> Result<Reading, InputError> {
+    let mut source = CountingReader {
+        inner: reader,
+        bytes: 0,
+    };
+    let mut notes = Vec::new();
+    let format = read_all(source_name, &mut source, options, sink, &mut notes)
+        .map_err(|failure| failure.in_source(source_name))?;
+    Ok(Reading {
+        format,
+        bytes: source.bytes,
+        notes: notes
+            .into_iter()
+            .map(|note| note.in_source(source_name))
+            .collect(),
+    })
+}
+
+/// Reads the whole file with the right reader into `sink`, which starts
+/// empty; returns the format read.
+fn read_all<R: Read, S: LengthSink>(
+    source_name: &str,
+    source: &mut CountingReader<R>,
+    options: &ReadOptions,
+    sink: &mut S,
+    notes: &mut Vec<PendingNote>,
+) -> Result<Format, Failure> {
+    let head = read_head(source).map_err(|error| Failure::io(&error))?;
+    if let Some(kind) = unsupported_container(&head) {
+        return Err(kind.into());
+    }
+    let mut format = options
+        .format
+        .unwrap_or_else(|| detect_format(source_name, &head));
+    let column = options.column.as_deref();
+    // Text and NumPy arrays have no fields: a column named for one is a
+    // mistake about the file, which reading on would hide.
+    let without_fields = match format {
+        Format::Text => Some("a plain list of numbers (text)"),
+        Format::Npy => Some("a NumPy array"),
+        _ => None,
+    };
+    if let (Some(column), Some(read_as)) = (column, without_fields) {
+        return Err(InputErrorKind::ColumnNotApplicable {
+            column: column.to_owned(),
+            read_as,
+        }
+        .into());
+    }
+    // JSON Lines told from a `.json` name or the content may be a single
+    // JSON document written on one line.
+    let jsonl_guessed =
+        options.format.is_none() && format_from_extension(source_name) != Some(Format::Jsonl);
+    let mut bom_bytes = 0;
+    if format != Format::Npy {
+        check_text_encoding(&head)?;
+        if head.starts_with(UTF8_BOM) {
+            bom_bytes = UTF8_BOM.len() as u64;
+        }
+    }
+    let csv_delimiter = delimited::delimiter_for(source_name, &head);
+    let rows_of_numbers = match format {
+        Format::Text => text::numbers_per_row(
+            head.get(bom_bytes as usize..).unwrap_or_default(),
+            head.len() < HEAD_BYTES,
+        ),
+        _ => None,
+    };
+    // The head goes back in front of the rest of the stream, so each
+    // reader sees the whole file (less a byte order mark).
+    let mut head = Cursor::new(head);
+    head.set_position(bom_bytes);
+    let mut input = BufReader::with_capacity(STREAM_BUFFER_BYTES, head.chain(source));
+    match format {
+        Format::Text => text::read_text(&mut input, sink)?,
+        Format::Csv => delimited::read_delimited(&mut input, csv_delimiter, column, sink, notes)?,
+        Format::Json => json::read_json(&mut input, column, sink, notes)?,
+        // Guessed JSON Lines may turn out to be one JSON document.
+        Format::Jsonl => {
+            format = jsonl::read_jsonl(&mut input, column, jsonl_guessed, sink, notes)?;
+        }
+        Format::Npy => npy::read_npy(&mut input, sink)?,
+    }
+    if sink.sequences() == 0 {
+        return Err(InputErrorKind::Empty.into());
+    }
+    if let Some(numbers_per_line) = rows_of_numbers {
+        notes.push(PendingNote::new(
+            Location::Unknown,
+            InputNoteKind::RowsOfNumbers { numbers_per_line },
+        ));
+    }
+    Ok(format)
+}
+
+/// The first [`HEAD_BYTES`] of the file, or all of it if shorter. Read
+/// here rather than peeked with `fill_buf`, which returns whatever one read
+/// gave: a network stream or a browser file reader may hand over a few
+/// bytes at a time, and detection needs the whole head.
+fn read_head<R: Read>(source: &mut R) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    source.take(HEAD_BYTES as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Adds `from` to `into`, or leaves `into` unchanged when some count would
+/// pass 2^64 - 1. Both iterate in increasing length, so one merged pass
+/// finds any overflow before anything is added.
+fn merge_all_or_nothing(
+    into: &mut LengthCounts,
+    from: &LengthCounts,
+) -> Result<(), InputErrorKind> {
+    {
+        let mut existing = into.iter().peekable();
+        for (length, count) in from.iter() {
+            while existing.next_if(|&(shorter, _)| shorter < length).is_some() {}
+            if let Some(&(same, existing_count)) = existing.peek() {
+                if same == length && existing_count.checked_add(count).is_none() {
+                    return Err(InputErrorKind::CountOverflow { length });
+                }
+            }
+        }
+    }
+    into.merge(from)
+        .map_err(|overflow| InputErrorKind::CountOverflow {
+            length: overflow.length,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_merge_changes_nothing() {
+        let mut into = LengthCounts::new();
+        into.add(5, u64::MAX).unwrap();
+        into.add(3, 1).unwrap();
+        let before = into.clone();
+        let mut from = LengthCounts::new();
+        from.add(2, 1).unwrap();
+        from.add(5, 1).unwrap();
+        assert_eq!(
+            merge_all_or_nothing(&mut into, &from),
+            Err(InputErrorKind::CountOverflow { length: 5 })
+        );
+        assert_eq!(into, before);
+    }
+}

@@ -1,4 +1,4 @@
-//! The figures of the README's performance section, as Markdown tables:
+//! The figures of docs/performance.md, as Markdown tables:
 //! every algorithm on every dataset, and how the cost grows with max_len,
 //! with depth and with file size. Run with `npm run bench` or
 //! `cargo bench --bench tables`.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Packlab's benchmarks: criterion's statistics, the README's tables, and the
-# page in headless Chromium. What `npm run bench` runs.
+# Packlab's benchmarks: criterion's statistics, the tables of
+# docs/performance.md, and the page in headless Chromium. What `npm run
+# bench` runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -267,25 +267,12 @@ export class App {
     views.verdict.addEventListener('link', () => this.copyLink());
 
     const sidebar = h('aside', { class: 'sidebar', 'aria-label': 'Data and settings' }, views.data.element, views.error.element, views.settings.element);
-    this.results = h(
-      'main',
-      { class: 'results', id: 'results', tabindex: '-1' },
-      views.status.element,
-      views.verdict.element,
-      views.histogram.element,
-      views.comparison.element,
-      views.dynamicPadding.element,
-      views.flops.element,
-      views.sweep.element,
-      views.maxLenSweep.element,
-      views.anatomy.element,
-      views.example.element,
-      views.training.element,
-      // What users take away, at the end of the results and reached from
-      // the verdict's links (in the settings' column they were out of sight).
-      views.sequencePlan.element,
-      views.exports.element,
-    );
+    // What users take away comes last, reached from the verdict's links
+    // (in the settings' column it was out of sight).
+    const resultsInOrder = ['status', 'verdict', 'histogram', 'comparison', 'dynamicPadding', 'flops', 'sweep',
+      'maxLenSweep', 'anatomy', 'example', 'training', 'sequencePlan', 'exports'];
+    this.results = h('main', { class: 'results', id: 'results', tabindex: '-1' },
+      ...resultsInOrder.map((name) => views[name].element));
     this.root.replaceChildren(sidebar, this.results, views.drop.element);
   }
 

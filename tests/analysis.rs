@@ -4,7 +4,7 @@
 
 use packlab::analysis::{
     analyse, Analyser, AnalysisRequest, BoundRequest, DetailRequest, DynamicPaddingRequest,
-    FlopsRequest, ModelChoice, PackedRows, ReportRequest, RowSettings, SummaryRequest,
+    FlopsRequest, ModelChoice, PackedRows, PlanRequest, ReportRequest, RowSettings, SummaryRequest,
     SweepRequest,
 };
 use packlab::flops::ModelPreset;
@@ -38,10 +38,12 @@ fn report_request(
     max_per_pack: MaxPerPack,
 ) -> ReportRequest {
     ReportRequest {
-        rows,
-        algorithm,
-        max_per_pack,
-        bucket_tokens: None,
+        plan: PlanRequest {
+            rows,
+            algorithm,
+            max_per_pack,
+            bucket_tokens: None,
+        },
         batch_size: 5,
     }
 }
@@ -87,10 +89,12 @@ fn by_default_each_algorithm_packs_at_its_own_limit_and_the_bound_holds_for_all(
     assert_eq!(limits, vec![None, Some(3), None]);
     let detail = analyser
         .plan_detail(&DetailRequest {
-            rows: rows(16),
-            algorithm: Algorithm::Nnlshp,
-            max_per_pack: MaxPerPack::AlgorithmDefault,
-            bucket_tokens: None,
+            plan: PlanRequest {
+                rows: rows(16),
+                algorithm: Algorithm::Nnlshp,
+                max_per_pack: MaxPerPack::AlgorithmDefault,
+                bucket_tokens: None,
+            },
             top_groups: 20,
         })
         .unwrap();
@@ -193,10 +197,12 @@ fn sweep_has_one_point_per_depth() {
 fn detail_picks_a_typical_pack_of_several_sequences() {
     let detail = analyser(counts())
         .plan_detail(&DetailRequest {
-            rows: rows(10),
-            algorithm: Algorithm::Lpfhp,
-            max_per_pack: MaxPerPack::AlgorithmDefault,
-            bucket_tokens: None,
+            plan: PlanRequest {
+                rows: rows(10),
+                algorithm: Algorithm::Lpfhp,
+                max_per_pack: MaxPerPack::AlgorithmDefault,
+                bucket_tokens: None,
+            },
             top_groups: 2,
         })
         .unwrap();

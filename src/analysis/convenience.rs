@@ -13,6 +13,7 @@ use super::padding::DynamicPaddingRequest;
 use super::report::{ReportRequest, TrainingFigures};
 use super::summary::{HistogramBins, SummaryRequest};
 use super::sweep::{SweepLine, SweepRequest};
+use super::whole_plan::PlanRequest;
 use crate::algorithms::{Algorithm, MaxPerPack};
 use crate::dynamic_padding::DynamicPadding;
 use crate::histogram::{LengthSummary, OverlongOutcome, OverlongPolicy};
@@ -150,10 +151,12 @@ impl Analyser {
         let mut training = Vec::with_capacity(request.algorithms.len());
         for &algorithm in &request.algorithms {
             let answer = self.report(&ReportRequest {
-                rows,
-                algorithm,
-                max_per_pack: request.max_per_pack,
-                bucket_tokens: request.bucket_tokens,
+                plan: PlanRequest {
+                    rows,
+                    algorithm,
+                    max_per_pack: request.max_per_pack,
+                    bucket_tokens: request.bucket_tokens,
+                },
                 batch_size: request.batch_size,
             })?;
             reports.push(answer.report);
@@ -171,10 +174,12 @@ impl Analyser {
         };
         let detail = match request.detail_algorithm {
             Some(algorithm) => Some(self.plan_detail(&DetailRequest {
-                rows,
-                algorithm,
-                max_per_pack: request.max_per_pack,
-                bucket_tokens: request.bucket_tokens,
+                plan: PlanRequest {
+                    rows,
+                    algorithm,
+                    max_per_pack: request.max_per_pack,
+                    bucket_tokens: request.bucket_tokens,
+                },
                 top_groups: DetailRequest::DEFAULT_TOP_GROUPS,
             })?),
             None => None,

@@ -3,25 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::analyser::{Analyser, AnalysisError, RowSettings};
-use crate::algorithms::{Algorithm, MaxPerPack, PackOptions};
+use super::analyser::{Analyser, AnalysisError};
+use super::whole_plan::PlanRequest;
 use crate::plan::PackGroup;
 use crate::report::Report;
 
 /// The plan to look at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetailRequest {
-    /// The row length and overlong policy.
+    /// The plan.
     #[serde(flatten)]
-    pub rows: RowSettings,
-    /// The algorithm.
-    pub algorithm: Algorithm,
-    /// Most sequences per pack; by default the algorithm's own.
-    #[serde(default)]
-    pub max_per_pack: MaxPerPack,
-    /// NNLSHP's length bucket width in tokens; `None`: automatic.
-    #[serde(default)]
-    pub bucket_tokens: Option<u32>,
+    pub plan: PlanRequest,
     /// How many of the plan's most frequent compositions to list.
     #[serde(default = "default_top_groups")]
     pub top_groups: usize,
@@ -58,14 +50,12 @@ impl Analyser {
     /// The histogram cannot be built, or the algorithm fails.
     #[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
     pub fn plan_detail(&mut self, request: &DetailRequest) -> Result<PlanDetail, AnalysisError> {
-        let options = PackOptions {
-            max_per_pack: request.max_per_pack.for_algorithm(request.algorithm),
-            bucket_tokens: request.bucket_tokens,
-        };
-        let (histogram, plan, runtime_ms) = self.plan(request.rows, request.algorithm, options)?;
+        let asked = &request.plan;
+        let (histogram, plan, runtime_ms) =
+            self.plan(asked.rows, asked.algorithm, asked.pack_options())?;
         // Groups come most frequent first (PackingPlan::from_groups).
         Ok(PlanDetail {
-            report: Report::new(request.algorithm, histogram, plan, runtime_ms),
+            report: Report::new(asked.algorithm, histogram, plan, runtime_ms),
             distinct_compositions: plan.groups.len(),
             top_groups: plan
                 .groups

@@ -3,25 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::analyser::{Analyser, AnalysisError, RowSettings};
-use crate::algorithms::{Algorithm, MaxPerPack, PackOptions};
+use super::analyser::{Analyser, AnalysisError};
+use super::whole_plan::PlanRequest;
+use crate::algorithms::Algorithm;
 use crate::report::Report;
 
 /// One algorithm at one setting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportRequest {
-    /// The row length and overlong policy.
+    /// The plan.
     #[serde(flatten)]
-    pub rows: RowSettings,
-    /// The algorithm.
-    pub algorithm: Algorithm,
-    /// Most sequences per pack; by default the algorithm's own.
-    #[serde(default)]
-    pub max_per_pack: MaxPerPack,
-    /// NNLSHP's length bucket width in tokens (the optimal packer may keep
-    /// NNLSHP's plan, so it reads it too); `None`: automatic.
-    #[serde(default)]
-    pub bucket_tokens: Option<u32>,
+    pub plan: PlanRequest,
     /// Rows per training batch, for the training figures.
     #[serde(default = "default_batch_size")]
     pub batch_size: u32,
@@ -76,12 +68,10 @@ impl Analyser {
     /// The histogram cannot be built, or the algorithm fails.
     #[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
     pub fn report(&mut self, request: &ReportRequest) -> Result<AlgorithmReport, AnalysisError> {
-        let options = PackOptions {
-            max_per_pack: request.max_per_pack.for_algorithm(request.algorithm),
-            bucket_tokens: request.bucket_tokens,
-        };
-        let (histogram, plan, runtime_ms) = self.plan(request.rows, request.algorithm, options)?;
-        let report = Report::new(request.algorithm, histogram, plan, runtime_ms);
+        let asked = &request.plan;
+        let (histogram, plan, runtime_ms) =
+            self.plan(asked.rows, asked.algorithm, asked.pack_options())?;
+        let report = Report::new(asked.algorithm, histogram, plan, runtime_ms);
         let training = TrainingFigures::new(&report, request.batch_size);
         Ok(AlgorithmReport { report, training })
     }

@@ -9,7 +9,9 @@ use crate::histogram::OverlongOutcome;
 use crate::plan::PackGroup;
 use crate::report::Report;
 
-/// The plan to give whole.
+/// One plan: the algorithm and every setting it packs at. The questions
+/// about one plan ([`Analyser::whole_plan`], [`Analyser::report`],
+/// [`Analyser::plan_detail`]) each take it, flattened into their request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanRequest {
     /// The row length and overlong policy.
@@ -20,9 +22,21 @@ pub struct PlanRequest {
     /// Most sequences per pack; by default the algorithm's own.
     #[serde(default)]
     pub max_per_pack: MaxPerPack,
-    /// NNLSHP's length bucket width in tokens; `None`: automatic.
+    /// NNLSHP's length bucket width in tokens (the optimal packer may keep
+    /// NNLSHP's plan, so it reads it too); `None`: automatic.
     #[serde(default)]
     pub bucket_tokens: Option<u32>,
+}
+
+impl PlanRequest {
+    /// The options the algorithm packs with: its own limit where the
+    /// request leaves the default.
+    pub fn pack_options(&self) -> PackOptions {
+        PackOptions {
+            max_per_pack: self.max_per_pack.for_algorithm(self.algorithm),
+            bucket_tokens: self.bucket_tokens,
+        }
+    }
 }
 
 /// A whole plan: the report's fields, what the overlong policy did, and
@@ -45,12 +59,9 @@ impl Analyser {
     /// The histogram cannot be built, or the algorithm fails.
     #[inline(never)] // See "Inlining" in the docs of `crate::analysis`.
     pub fn whole_plan(&mut self, request: &PlanRequest) -> Result<WholePlan, AnalysisError> {
-        let options = PackOptions {
-            max_per_pack: request.max_per_pack.for_algorithm(request.algorithm),
-            bucket_tokens: request.bucket_tokens,
-        };
         let (_, overlong) = self.histogram(request.rows)?;
-        let (histogram, plan, runtime_ms) = self.plan(request.rows, request.algorithm, options)?;
+        let (histogram, plan, runtime_ms) =
+            self.plan(request.rows, request.algorithm, request.pack_options())?;
         Ok(WholePlan {
             report: Report::new(request.algorithm, histogram, plan, runtime_ms),
             overlong,

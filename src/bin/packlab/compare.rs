@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use packlab::analysis::{
     BoundRequest, BoundSummary, DynamicPadding, DynamicPaddingRequest, FlopsComparison, FlopsPair,
-    FlopsRequest, MaxLenPoint, MaxLenRequest, ModelChoice, PackedRows, ReportRequest,
+    FlopsRequest, MaxLenPoint, MaxLenRequest, ModelChoice, PackedRows, PlanRequest, ReportRequest,
     SummaryRequest,
 };
 use packlab::dynamic_padding::EstimateKind;
@@ -88,10 +88,12 @@ fn compare(args: &CompareArgs) -> Result<Comparison, Failure> {
     let mut reports = Vec::with_capacity(Algorithm::ALL.len());
     for algorithm in Algorithm::ALL {
         let answer = analyser.report(&ReportRequest {
-            rows,
-            algorithm,
-            max_per_pack: args.max_per_pack,
-            bucket_tokens: args.bucket_tokens,
+            plan: PlanRequest {
+                rows,
+                algorithm,
+                max_per_pack: args.max_per_pack,
+                bucket_tokens: args.bucket_tokens,
+            },
             // The training figures that come with the report are not printed.
             batch_size: 1,
         })?;

@@ -164,6 +164,15 @@ impl PackingPlan {
     pub fn packs(&self) -> u64 {
         self.groups.iter().map(|group| group.count).sum()
     }
+
+    /// The most sequences any pack holds; 0 for a plan without packs.
+    pub fn most_sequences_in_a_pack(&self) -> usize {
+        self.groups
+            .iter()
+            .map(|group| group.lengths.len())
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// Puts lengths in the order packs list them, longest first.

@@ -74,12 +74,7 @@ impl Report {
         let packs = plan.packs();
         let sequences = histogram.sequences();
         let tokens = histogram.tokens();
-        let deepest = plan
-            .groups
-            .iter()
-            .map(|group| group.lengths.len())
-            .max()
-            .unwrap_or(0);
+        let deepest = plan.most_sequences_in_a_pack();
         let mut sequences_per_pack = vec![0u64; deepest];
         let mut pack_fill = vec![0u64; FILL_BUCKETS];
         let mut full_packs = 0;

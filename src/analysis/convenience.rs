@@ -198,20 +198,12 @@ impl Analyser {
             batch_sizes: request.dynamic_padding_batch_sizes.clone(),
         })?;
         let flops = match request.model {
-            Some(model) => Some(
-                self.flops(&FlopsRequest {
-                    rows,
-                    model,
-                    packing: reports
-                        .iter()
-                        .map(|report| PackedRows {
-                            algorithm: report.algorithm,
-                            packs: report.packs,
-                        })
-                        .collect(),
-                    dynamic_padding: dynamic_padding.clone(),
-                })?,
-            ),
+            Some(model) => Some(self.flops(&FlopsRequest {
+                rows,
+                model,
+                packing: reports.iter().map(PackedRows::from).collect(),
+                dynamic_padding: dynamic_padding.clone(),
+            })?),
             None => None,
         };
         let lp_bound = if request.lp_bound {

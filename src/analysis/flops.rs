@@ -11,6 +11,7 @@ use crate::flops::{
     flops_with_dynamic_padding, flops_with_packs, flops_without_packing, AttentionKernel,
     FlopsError, FlopsEstimate, ModelPreset, ModelShape,
 };
+use crate::report::Report;
 
 /// The FLOPs of the workloads a page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +37,15 @@ pub struct PackedRows {
     pub algorithm: Algorithm,
     /// Its packs.
     pub packs: u64,
+}
+
+impl From<&Report> for PackedRows {
+    fn from(report: &Report) -> Self {
+        PackedRows {
+            algorithm: report.algorithm,
+            packs: report.packs,
+        }
+    }
 }
 
 /// A model for the FLOPs estimate: a known one by name, or a shape.

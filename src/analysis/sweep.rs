@@ -81,12 +81,7 @@ impl Analyser {
             } else {
                 let (histogram, plan, runtime_ms) =
                     self.plan(request.rows, algorithm, options(None))?;
-                let deepest = plan
-                    .groups
-                    .iter()
-                    .map(|group| group.lengths.len())
-                    .max()
-                    .unwrap_or(0);
+                let deepest = plan.most_sequences_in_a_pack();
                 Some((Report::new(algorithm, histogram, plan, runtime_ms), deepest))
             };
             let mut points = Vec::with_capacity(request.depths.len());

@@ -106,13 +106,7 @@ fn compare(args: &CompareArgs) -> Result<Comparison, Failure> {
     let flops = analyser.flops(&FlopsRequest {
         rows,
         model: ModelChoice::Preset(args.model),
-        packing: reports
-            .iter()
-            .map(|report| PackedRows {
-                algorithm: report.algorithm,
-                packs: report.packs,
-            })
-            .collect(),
+        packing: reports.iter().map(PackedRows::from).collect(),
         dynamic_padding: padding.clone(),
     })?;
     let sweep = match &args.sweep_max_len {

@@ -2,17 +2,19 @@
 //!
 //! Residual rounding (Wäscher and Gau's heuristic for cutting stock): use
 //! every composition `⌊x_p⌋` times, subtract what that packs from the
-//! demands, solve the LP of the residual demands, round down again, and
-//! repeat while it still packs something. What is left is small (at most a
-//! few sequences per row); the optimal packer's completion step places it
-//! (see `algorithms::completion`), with the real sequences of each bucket.
+//! demands, solve the LP of the residual demands, and repeat. Once rounding
+//! down packs nothing (every `x_p` of the residual is below 1), the
+//! compositions are rounded *up* instead, one pack each, largest fraction
+//! first, while the demands left allow. What is left at the end is small;
+//! the optimal packer's completion step places it (see
+//! `algorithms::completion`), with the real sequences of each bucket.
 
 use super::problem::{Composition, Problem, Slot};
 use super::simplex::{self, LpSolution, StopRule};
 
-/// Rounds of "round down, re-solve the residual" at most: on SQuAD the
-/// third round still gains a pack now and then, later ones never did.
-const MAX_ROUNDS: usize = 4;
+/// Rounds of "round, re-solve the residual" at most. Residuals shrink
+/// fast: 16M-sequence histograms are rounded out in 10 to 20 rounds.
+const MAX_ROUNDS: usize = 40;
 
 /// `x` within this of the next integer up counts as that integer: the
 /// simplex leaves noise of this order in the values.
@@ -33,7 +35,18 @@ pub(super) fn round_residually(
     let mut solution = first;
     let mut rounds = 0;
     loop {
-        if !take_whole_packs(&solution.columns, &mut remaining, &mut planned) {
+        let took = take_whole_packs(
+            &solution.columns,
+            Direction::Down,
+            &mut remaining,
+            &mut planned,
+        ) || take_whole_packs(
+            &solution.columns,
+            Direction::Up,
+            &mut remaining,
+            &mut planned,
+        );
+        if !took {
             break;
         }
         rounds += 1;
@@ -45,19 +58,35 @@ pub(super) fn round_residually(
     (planned, rounds)
 }
 
-/// Plans `⌊x⌋` packs of every column (largest first), fewer where the
-/// remaining demand runs out; returns whether anything was planned.
+/// Which way [`take_whole_packs`] rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// `⌊x⌋` packs of every column, the most used first.
+    Down,
+    /// `⌈x⌉` packs, the largest fractional part first.
+    Up,
+}
+
+/// Plans `x` rounded as told of every column, fewer where the remaining
+/// demand runs out; returns whether anything was planned.
 fn take_whole_packs(
     columns: &[(Composition, f64)],
+    direction: Direction,
     remaining: &mut [u64],
     planned: &mut Vec<(Composition, u64)>,
 ) -> bool {
     let mut order: Vec<&(Composition, f64)> = columns.iter().collect();
-    order.sort_by(|a, b| b.1.total_cmp(&a.1));
+    match direction {
+        Direction::Down => order.sort_by(|a, b| b.1.total_cmp(&a.1)),
+        Direction::Up => order.sort_by(|a, b| b.1.fract().total_cmp(&a.1.fract())),
+    }
     let mut took = false;
     for (composition, repeats) in order {
         // `as` saturates: a use beyond u64 cannot come from a real histogram.
-        let wanted = (repeats + ROUND_DOWN_SLACK).floor().max(0.0) as u64;
+        let wanted = match direction {
+            Direction::Down => (repeats + ROUND_DOWN_SLACK).floor().max(0.0) as u64,
+            Direction::Up => (repeats - ROUND_DOWN_SLACK).ceil().max(0.0) as u64,
+        };
         let available = composition
             .slots
             .iter()

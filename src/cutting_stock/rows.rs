@@ -29,8 +29,10 @@ use super::problem::{Composition, Problem, Slot};
 pub(super) const EXACT_PRICING_CELLS: u64 = 1 << 18;
 
 /// Largest pricing table (rows × (capacity + 1) × (cap + 1)) allowed;
-/// beyond it buckets widen (see [`RowSet::affordable`]).
-pub(super) const PRICING_CELL_BUDGET: u64 = 1 << 22;
+/// beyond it buckets widen (see [`RowSet::affordable`]). Every length of
+/// a max_len-512 histogram stays its own row up to 16 per pack (4.4M
+/// cells); the table's flags take a few bytes per cell, also in the page.
+pub(super) const PRICING_CELL_BUDGET: u64 = 1 << 23;
 
 /// Which way lengths are rounded to bucket units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,7 +309,7 @@ mod tests {
         // width makes millions of layers affordable; the bound drops the cap.
         let max_len = 1 << 22;
         let data = histogram(max_len, &[(1, 5), (1000, 5)]);
-        let bound = RowSet::affordable(&data, Rounding::Down, Some(3_000_000));
+        let bound = RowSet::affordable(&data, Rounding::Down, Some(8_000_000));
         assert!(bound.cap_relaxed);
         assert!(bound.pricing_cells() <= PRICING_CELL_BUDGET);
         // A cap of 16 is affordable with wider buckets.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests the Python examples (examples/python) against the real `packlab`
-# binary, in a venv with the pinned requirements (from PyPI):
+# binary, and its LP bound against scipy's HiGHS, in a venv with the
+# pinned requirements (from PyPI):
 #
 #   bash scripts/python-check.sh
 #
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=target/python-venv
-requirements=examples/python/requirements.txt
+requirements=(examples/python/requirements.txt tests/python/requirements.txt)
 
 if [[ ! -x "$venv/bin/python" ]]; then
   # Debian splits venv (and its ensurepip) out of python3.
@@ -21,9 +22,10 @@ if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"
 fi
 # Reinstall only when the requirements changed since the last install.
-if ! cmp -s "$requirements" "$venv/installed-requirements.txt"; then
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-  cp "$requirements" "$venv/installed-requirements.txt"
+if ! cat "${requirements[@]}" | cmp -s - "$venv/installed-requirements.txt"; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r "${requirements[0]}" -r "${requirements[1]}"
+  cat "${requirements[@]}" > "$venv/installed-requirements.txt"
 fi
 
 if [[ -z "${PACKLAB_BIN:-}" ]]; then
@@ -33,3 +35,4 @@ fi
 export PACKLAB_BIN
 
 "$venv/bin/python" tests/python/test_examples.py
+"$venv/bin/python" tests/python/test_lp_bound.py

@@ -18,6 +18,7 @@
 mod common {
     pub mod histograms;
     pub mod proptest_config;
+    pub mod shapes;
     pub mod squad;
 }
 
@@ -623,6 +624,79 @@ proptest! {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Large histograms shaped like real data.
+
+/// Checks the bound and the optimal packer's plan of `data` at each cap:
+/// the bound is proven, the plan within `slack` packs of it and never
+/// worse than LPFHP's or NNLSHP's. Returns the plan's distance to the
+/// bound at each cap.
+fn check_large(data: &Histogram, caps: &[Option<u32>], slack: u64) -> Vec<u64> {
+    let mut cache = SolutionCache::new();
+    let mut gaps = Vec::new();
+    for &cap in caps {
+        let bound = lp_bound(data, cap).unwrap();
+        assert!(bound.proven, "{cap:?}: {bound:?}");
+        let options = PackOptions {
+            max_per_pack: cap,
+            bucket_tokens: None,
+        };
+        let mut packs_of = |algorithm| {
+            let plan = pack_cached(data, algorithm, &options, &mut cache).unwrap();
+            assert_eq!(validate(&plan, data), Ok(()), "{algorithm} at {cap:?}");
+            plan.packs()
+        };
+        let lpfhp = packs_of(Algorithm::Lpfhp);
+        let nnlshp = packs_of(Algorithm::Nnlshp);
+        let optimal = packs_of(Algorithm::Optimal);
+        let floor = bound.lower_bound_packs;
+        assert!(optimal >= floor, "{cap:?}");
+        assert!(
+            optimal <= floor + slack,
+            "{cap:?}: optimal {optimal}, bound {floor}"
+        );
+        assert!(
+            optimal <= lpfhp.min(nnlshp),
+            "{cap:?}: {optimal} {lpfhp} {nnlshp}"
+        );
+        gaps.push(optimal - floor);
+    }
+    gaps
+}
+
+/// Every cap the issue of depth asks about: 1 to 16 and none.
+fn every_cap() -> Vec<Option<u32>> {
+    (1..=16).map(Some).chain([None]).collect()
+}
+
+#[test]
+fn pretraining_shaped_histograms_are_packed_within_a_pack_of_a_proven_bound() {
+    // The size of BERT's Wikipedia set, at every cap.
+    let wikipedia_sized = common::shapes::pretraining(512, 16_300_000, 1);
+    let gaps = check_large(&wikipedia_sized, &every_cap(), 1);
+    // Not only within one: the bound itself, at most caps.
+    let exact = gaps.iter().filter(|&&gap| gap == 0).count();
+    assert!(exact * 2 > gaps.len(), "{gaps:?}");
+    let hundred_million = common::shapes::pretraining(512, 100_000_000, 2);
+    check_large(
+        &hundred_million,
+        &[Some(2), Some(3), Some(4), Some(8), None],
+        1,
+    );
+}
+
+#[test]
+fn chat_shaped_histograms_have_a_proven_bound_at_every_cap() {
+    // Exact lengths below 512 tokens; bucketed at 4096.
+    let short = common::shapes::chat(384, 2_000_000, 3);
+    check_large(&short, &every_cap(), 1);
+    let long = common::shapes::chat(4096, 1_000_000, 4);
+    let caps = [Some(1), Some(2), Some(3), Some(4), Some(8), None];
+    // The bound is on lengths rounded down to buckets of 8 tokens and the
+    // plan on lengths rounded up: the plan can be hundreds of packs above.
+    check_large(&long, &caps, u64::MAX / 2);
 }
 
 // ---------------------------------------------------------------------------

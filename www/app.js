@@ -588,7 +588,8 @@ export class App {
       // The optimal packer is slow: the first figures never wait for it.
       model.pending.every((name) => name === 'optimal') &&
       model.detail !== null &&
-      !model.sweepPending &&
+      // NNLSHP's points of the sweep follow by design, as its other figures.
+      model.greedySweepAnswered &&
       this.firstRenderCharts.every((chart) => chart.data !== null && chart.drawnData === chart.data);
     if (!complete) return;
     this.state.firstRendered = true;

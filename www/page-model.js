@@ -84,7 +84,7 @@ export class PageModel {
       sweepDepths: this.page.depths,
     };
     if (!ready) {
-      return { ...base, summary: null, reports: [], training: [], sweep: [], detail: null, bound: null, dynamicPadding: [], flops: null, pending: [], stale: false, failed: false, status: state.engine === 'failed' ? 'error' : 'busy', maxLenSweep: { points: [], pending: true, error: null, algorithms: [], truncatedInstead: false }, lpBound: { pending: true, cancelled: false }, sweepAlgorithms: [], sweepPending: true, detailPending: true, paddingBatchSizes: [], paddingPending: true };
+      return { ...base, summary: null, reports: [], training: [], sweep: [], detail: null, bound: null, dynamicPadding: [], flops: null, pending: [], stale: false, failed: false, status: state.engine === 'failed' ? 'error' : 'busy', maxLenSweep: { points: [], pending: true, error: null, algorithms: [], truncatedInstead: false }, lpBound: { pending: true, cancelled: false }, sweepAlgorithms: [], sweepPending: true, greedySweepAnswered: false, detailPending: true, paddingBatchSizes: [], paddingPending: true };
     }
 
     const summaryQuestion = wanted.summary();
@@ -179,6 +179,8 @@ export class PageModel {
       /** The shown algorithms the max-per-pack sweep covers. */
       sweepAlgorithms: settings.algorithms.filter((name) => !NOT_SWEPT.has(name)),
       sweepPending: !greedy.answered || slowLines.some((line) => line.points.length < this.page.depths.length && !slowGone),
+      /** The greedy packers' sweep is in (NNLSHP's points may follow). */
+      greedySweepAnswered: greedy.answered,
       detailPending: !detailAnswered && !(SLOW_ALGORITHMS.has(settings.detail) && slowGone),
       paddingBatchSizes: wanted.paddingBatchSizes(),
       paddingPending: !padding.answered,

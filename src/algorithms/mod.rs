@@ -12,6 +12,7 @@ mod error;
 mod greedy;
 mod nnlshp;
 mod optimal;
+mod refine;
 mod settings;
 
 pub use error::PackError;

@@ -5,8 +5,9 @@
 //! meets the bound it is optimal and is kept. Otherwise the LP's solution
 //! is rounded (residual rounding: round down, re-solve what is left,
 //! repeat) into an integer solution, which the shared completion step
-//! ([`super::completion`]) turns into real packs; the seed is kept if it
-//! still has fewer packs. When that plan misses the bound, the other
+//! ([`super::completion`]) turns into real packs, and refinement
+//! ([`super::refine`]) improves on the real lengths; the seed is kept if
+//! it still has fewer packs. When that plan misses the bound, the other
 //! packers are asked too, and the plan with fewest packs is kept.
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,7 @@ use crate::plan::{validate, Bucketing, Optimality, PackGroup, PackingPlan, PlanO
 use super::completion::{self, BucketPools, PlannedGroup, SlotFilling};
 use super::error::PackError;
 use super::greedy::{self, LPFHP};
+use super::refine;
 use super::settings::Algorithm;
 
 /// A plan by the optimal packer, with the bound it is measured against.
@@ -112,7 +114,13 @@ pub(crate) fn pack_lp_plan(
         &planned,
         SlotFilling::CopiesTogether,
     );
-    let plan = PackingPlan::from_groups(max_len, max_per_pack, completion.groups);
+    let mut groups = completion.groups;
+    // Buckets rounded up leave room in every pack; refinement on the real
+    // lengths wins most of it back.
+    if let Some(refined) = refine::refine(max_len, max_per_pack, &groups, bound.lower_bound_packs) {
+        groups = refined;
+    }
+    let plan = PackingPlan::from_groups(max_len, max_per_pack, groups);
     validate(&plan, histogram).map_err(|problem| PackError::UnsoundPlan {
         algorithm: Algorithm::Optimal,
         problem,

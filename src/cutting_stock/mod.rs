@@ -71,7 +71,7 @@ use crate::histogram::Histogram;
 use crate::plan::{sort_longest_first, PackingPlan};
 
 use rows::{Rounding, RowSet};
-use simplex::{whole_packs_at_least, LpSolution, StopRule};
+use simplex::{whole_packs_at_least, KnownPacks, LpSolution, StopRule};
 
 /// The LP relaxation of a histogram's packing, and the bound it proves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,7 +79,7 @@ pub struct LpBound {
     /// An upper bound on the LP optimum: the packs of the final
     /// fractional solution, or of the seed plan (LPFHP's) if fewer. It is
     /// the LP optimum when `converged`; column generation may stop earlier,
-    /// once the optimum rounded up is proven (see `proven`).
+    /// once no better bound can come from it (see `proven`).
     pub lp_value: f64,
     /// Farley's bound, a lower bound on the LP optimum: `lp_value` and it
     /// enclose the optimum, and meet at convergence.
@@ -88,8 +88,11 @@ pub struct LpBound {
     /// bound `⌈tokens / max_len⌉`, `⌈sequences / max_per_pack⌉` and the
     /// number of sequences longer than `max_len / 2`.
     pub lower_bound_packs: u64,
-    /// True when `⌈dual_bound⌉ = ⌈lp_value⌉`: the LP optimum rounded up is
-    /// known exactly, so no better bound can come from this LP.
+    /// True when no better bound can come from this LP: `lower_bound_packs
+    /// ≥ ⌈lp_value⌉`. Either Farley's bound proves the LP optimum rounded
+    /// up, or the simple bounds already reach the LP's upper bound (then
+    /// column generation stops there: at large max_len, where the LP's
+    /// lengths are rounded down to buckets, the volume bound often wins).
     pub proven: bool,
     /// True when no composition prices out: `lp_value` is the LP optimum.
     pub converged: bool,
@@ -202,8 +205,8 @@ impl PackingLp {
             simplex::solve(
                 &plan_rows.problem,
                 &start,
-                StopRule::RoundedBoundProven,
-                f64::INFINITY,
+                StopRule::Rounding,
+                KnownPacks::NOTHING,
             )
         };
         let (planned, rounds) = rounding::round_residually(&plan_rows.problem, first);
@@ -244,10 +247,15 @@ fn solve_bound(
     // A real plan is also a plan of the rounded-down rows: its packs bound
     // the LP optimum from above.
     let plan_packs = seed.map_or(f64::INFINITY, |plan| plan.packs() as f64);
-    let solution = simplex::solve(&rows.problem, &start, stop, plan_packs);
+    let simple = simple_bound(histogram, cap);
+    let known = KnownPacks {
+        plan: plan_packs,
+        // `as` rounds to the nearest f64: exact below 2^53 packs.
+        floor: simple as f64,
+    };
+    let solution = simplex::solve(&rows.problem, &start, stop, known);
     let lp_packs = whole_packs_at_least(solution.dual_bound);
     let lp_value = solution.primal_value.min(plan_packs);
-    let simple = simple_bound(histogram, cap);
     // `as` saturates; LP values are far below 2^64 for any real histogram.
     let lower_bound_packs = (lp_packs as u64).max(simple);
     let mut fractional: Vec<FractionalGroup> = solution
@@ -274,7 +282,7 @@ fn solve_bound(
         lp_value,
         dual_bound: solution.dual_bound,
         lower_bound_packs,
-        proven: lp_packs >= whole_packs_at_least(lp_value),
+        proven: lower_bound_packs as f64 >= whole_packs_at_least(lp_value),
         converged: solution.converged,
         columns: solution.pool.len(),
         iterations: solution.iterations,

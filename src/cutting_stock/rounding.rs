@@ -10,7 +10,7 @@
 //! `algorithms::completion`), with the real sequences of each bucket.
 
 use super::problem::{Composition, Problem, Slot};
-use super::simplex::{self, LpSolution, StopRule};
+use super::simplex::{self, KnownPacks, LpSolution, StopRule};
 
 /// Rounds of "round, re-solve the residual" at most. Residuals shrink
 /// fast: 16M-sequence histograms are rounded out in 10 to 20 rounds.
@@ -155,7 +155,7 @@ fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Composition]) ->
         &residual,
         &start,
         StopRule::RoundedBoundProven,
-        f64::INFINITY,
+        KnownPacks::NOTHING,
     );
     let to_problem = |composition: &Composition| Composition {
         slots: composition
@@ -193,7 +193,7 @@ mod tests {
             capacity: 10,
             cap: None,
         };
-        let first = simplex::solve(&problem, &[], StopRule::Optimal, f64::INFINITY);
+        let first = simplex::solve(&problem, &[], StopRule::Optimal, KnownPacks::NOTHING);
         let (planned, rounds) = round_residually(&problem, first);
         assert_eq!(rounds, 2);
         let mut placed = vec![0u64; 3];

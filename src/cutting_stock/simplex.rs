@@ -96,10 +96,18 @@ const MAX_RESETS: usize = 3;
 /// row; 16M-sequence histograms at 3 or 4 per pack need 4 to 11.
 const ITERATIONS_PER_ROW: usize = 50;
 
-/// Under [`StopRule::Optimal`], pivots per row after which a proven rounded
-/// bound is enough: full convergence can take long on LPs where the bound
-/// is settled early.
+/// Under [`StopRule::Optimal`], pivots per row (and 100 more) after which
+/// a settled bound is enough: full convergence can take long on LPs where
+/// the bound is settled early (by Farley's bound, or by the simple bounds
+/// at large max_len).
 const OPTIMAL_PATIENCE_PER_ROW: usize = 8;
+
+/// Under [`StopRule::Rounding`], the pivots per row allowed. On the
+/// long-context preset (max_len 32768, buckets of 64 tokens) at 6 to 16
+/// per pack, the optimal packer's plans are 10 to 14 packs above the bound
+/// in under a second; solving the plan's LP to the end, 11 packs in 2.5 to
+/// 6 s.
+const ROUNDING_PIVOTS_PER_ROW: usize = 12;
 
 /// Compositions each exact pricing adds to the pool beyond the best: the
 /// best composition holding each of the most valuable rows. The pool's
@@ -134,6 +142,12 @@ pub(super) enum StopRule {
     /// As soon as the LP optimum rounded up to whole packs is certain:
     /// Farley's bound and the master objective round up to the same number.
     RoundedBoundProven,
+    /// As [`StopRule::RoundedBoundProven`], or after
+    /// [`ROUNDING_PIVOTS_PER_ROW`] pivots per row: for the plan's LP on
+    /// buckets, whose solution is only rounded, and where the last pivots
+    /// before convergence change the plan little and can cost most of the
+    /// time.
+    Rounding,
 }
 
 /// What column generation found.
@@ -153,16 +167,34 @@ pub(super) struct LpSolution {
     pub pool: Vec<Composition>,
 }
 
+/// What is known of the best plan's packs before the LP is solved.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KnownPacks {
+    /// Packs of a known plan (or infinity): the LP optimum is at most this,
+    /// which can prove the rounded bound early.
+    pub plan: f64,
+    /// A lower bound proven without this LP (or 0). Once the LP's own upper
+    /// bound rounds up to no more than this, the LP cannot improve on it,
+    /// and solving further is wasted.
+    pub floor: f64,
+}
+
+impl KnownPacks {
+    /// Nothing known.
+    pub(super) const NOTHING: KnownPacks = KnownPacks {
+        plan: f64::INFINITY,
+        floor: 0.0,
+    };
+}
+
 /// Solves the master LP of `problem` by column generation, starting from
 /// one homogeneous composition per row plus the admissible compositions
 /// of `start`.
-/// `plan_packs` is the packs of some known plan (or infinity): the LP
-/// optimum is at most that, which can prove the rounded bound early.
 pub(super) fn solve(
     problem: &Problem,
     start: &[Composition],
     stop: StopRule,
-    plan_packs: f64,
+    known: KnownPacks,
 ) -> LpSolution {
     if problem.demands.is_empty() {
         return LpSolution {
@@ -180,7 +212,7 @@ pub(super) fn solve(
             master.add_to_pool(composition.clone());
         }
     }
-    master.run(stop, plan_packs)
+    master.run(stop, known)
 }
 
 /// A variable of the master LP.
@@ -640,12 +672,10 @@ impl<'a> Master<'a> {
         volume.max(by_count)
     }
 
-    /// Whether the LP optimum rounded up to whole packs is known: the
-    /// lower bound and the upper one (the master objective or a known
-    /// plan's packs) round up to the same number.
-    fn rounded_bound_proven(&self, lower_bound: f64, plan_packs: f64) -> bool {
-        let upper_bound = (self.primal_value() * self.scale).min(plan_packs);
-        whole_packs_at_least(lower_bound * self.scale) >= whole_packs_at_least(upper_bound)
+    /// The LP optimum rounded up to whole packs, at most: from the master
+    /// objective or a known plan's packs.
+    fn whole_packs_at_most(&self, known: KnownPacks) -> f64 {
+        whole_packs_at_least((self.primal_value() * self.scale).min(known.plan))
     }
 
     /// Exact pricing at the current duals: updates Farley's bound
@@ -691,12 +721,17 @@ impl<'a> Master<'a> {
         }
     }
 
-    fn run(mut self, stop: StopRule, plan_packs: f64) -> LpSolution {
+    fn run(mut self, stop: StopRule, known: KnownPacks) -> LpSolution {
         let mut pricer = Pricer::new(&self.problem.sizes, self.problem.capacity, self.problem.cap);
-        let iteration_limit = ITERATIONS_PER_ROW * self.rows + 1000;
+        let iteration_limit = match stop {
+            StopRule::Rounding => ROUNDING_PIVOTS_PER_ROW * self.rows + 100,
+            StopRule::Optimal | StopRule::RoundedBoundProven => {
+                ITERATIONS_PER_ROW * self.rows + 1000
+            }
+        };
         let patience = match stop {
-            StopRule::Optimal => OPTIMAL_PATIENCE_PER_ROW * self.rows,
-            StopRule::RoundedBoundProven => 0,
+            StopRule::Optimal => OPTIMAL_PATIENCE_PER_ROW * self.rows + 100,
+            StopRule::RoundedBoundProven | StopRule::Rounding => 0,
         };
         let mut iterations = 0;
         let mut best_bound = self.trivial_bound();
@@ -704,7 +739,13 @@ impl<'a> Master<'a> {
         let mut since_check = 0;
         let mut just_refactored = false;
         while iterations < iteration_limit && self.resets <= MAX_RESETS {
-            if iterations >= patience && self.rounded_bound_proven(best_bound, plan_packs) {
+            let upper = self.whole_packs_at_most(known);
+            // Past the patience: the LP can no longer raise the bound known
+            // without it, or its optimum rounded up is known (Farley's bound
+            // meets it).
+            let lower = whole_packs_at_least(best_bound * self.scale)
+                .max(whole_packs_at_least(known.floor));
+            if iterations >= patience && lower >= upper {
                 break;
             }
             let Some(entering) = self.price_pool() else {
@@ -867,7 +908,7 @@ mod tests {
             &problem(&[3, 5, 9], &[4, 2, 2], 10, None),
             &[],
             StopRule::Optimal,
-            f64::INFINITY,
+            KnownPacks::NOTHING,
         );
         assert!(solution.converged);
         assert!(

@@ -7,12 +7,16 @@
 //! on whatever machine runs this: quote them with the machine.
 
 mod common;
+// The large histograms shaped like real data that the tests check too.
+#[path = "../tests/common/shapes.rs"]
+mod shapes;
 
 use std::time::Instant;
 
 use common::Dataset;
+use packlab::algorithms::lp_bound;
 use packlab::input::{read_lengths, ReadOptions};
-use packlab::{pack, Algorithm, LengthCounts, Preset, Report};
+use packlab::{pack, Algorithm, Histogram, LengthCounts, Preset, Report};
 
 /// The median time of `work` in milliseconds, and its last result.
 fn median_ms<R>(mut work: impl FnMut() -> R) -> (f64, R) {
@@ -69,6 +73,34 @@ fn format_ms(ms: f64) -> String {
     }
 }
 
+/// One row of the LP table: the bound, the optimal packer's plan against
+/// it, and NNLSHP's and LPFHP's packs at the same depth.
+fn bound_row(dataset: &Dataset, depth: Option<u32>) {
+    let data: &Histogram = &dataset.histogram;
+    let (bound_ms, bound) = median_ms(|| lp_bound(data, depth).expect("bounds"));
+    let (optimal_ms, optimal) = measure(dataset, Algorithm::Optimal, depth);
+    let packs = |algorithm| pack(data, algorithm, depth).expect("packs").packs();
+    let buckets = if bound.bucket_tokens > 1 {
+        format!(" (buckets of {})", bound.bucket_tokens)
+    } else {
+        String::new()
+    };
+    println!(
+        "| {} | {} | {:.1} | {}{buckets} | {} | {} | {} | +{} | {} | {} | {} |",
+        dataset.name,
+        depth_name(depth),
+        bound.lp_value,
+        bound.lower_bound_packs,
+        if bound.proven { "yes" } else { "no" },
+        format_ms(bound_ms),
+        optimal.packs,
+        optimal.packs.saturating_sub(bound.lower_bound_packs),
+        format_ms(optimal_ms),
+        packs(Algorithm::Nnlshp),
+        packs(Algorithm::Lpfhp),
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
     let mut datasets: Vec<Dataset> = common::squad().into_iter().collect();
@@ -117,6 +149,33 @@ fn main() {
         for &depth in &depths {
             let (runtime_ms, report) = measure(&wikipedia, algorithm, depth);
             row(&wikipedia.name, algorithm, depth, runtime_ms, &report);
+        }
+    }
+
+    println!("\n## The LP bound and the optimal packer at every depth\n");
+    println!(
+        "| dataset | max per pack | LP value | bound | proven | LP time | optimal | above bound | optimal time | NNLSHP | LPFHP |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let large = [
+        wikipedia,
+        Dataset {
+            name: "pretraining-shaped, 16.3M (512)".to_string(),
+            histogram: shapes::pretraining(512, 16_300_000, 1),
+        },
+        Dataset {
+            name: "pretraining-shaped, 100M (512)".to_string(),
+            histogram: shapes::pretraining(512, 100_000_000, 2),
+        },
+        Dataset {
+            name: "chat-shaped, 1M (4096)".to_string(),
+            histogram: shapes::chat(4096, 1_000_000, 4),
+        },
+        common::preset(Preset::LongContext32768),
+    ];
+    for dataset in &large {
+        for &depth in &depths {
+            bound_row(dataset, depth);
         }
     }
 

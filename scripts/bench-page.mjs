@@ -96,11 +96,19 @@ async function uploadTime(lines) {
     parts.push(1 + (state % 2048));
   }
   writeFileSync(path, parts.join('\n') + '\n');
+  return uploadUntilReady(path, '#algorithms=none,spfhp,lpfhp,bfd', lines);
+}
+
+/**
+ * Milliseconds from giving the page at `hash` the file at `path` until
+ * every view is current with its `sequences` (median of RUNS fresh pages).
+ */
+async function uploadUntilReady(path, hash, sequences) {
   const times = [];
   for (let run = 0; run < RUNS; run += 1) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(`${origin}/#algorithms=none,spfhp,lpfhp,bfd`);
+    await page.goto(`${origin}/${hash}`);
     await readyAfter(page);
     const started = await page.evaluate(() => performance.now());
     await page.setInputFiles('[data-testid=upload]', path);
@@ -109,7 +117,7 @@ async function uploadTime(lines) {
         const cell = document.querySelector('[data-testid=results] tr[data-algorithm=none] td[data-metric=packs]');
         return cell && Number(cell.dataset.value) === expected && document.body.dataset.state === 'ready';
       },
-      lines,
+      sequences,
       { timeout: 300_000, polling: 20 },
     );
     times.push((await page.evaluate(() => performance.now())) - started);
@@ -157,26 +165,7 @@ function wikipediaSizedHistogram() {
  */
 async function histogramDropTime() {
   const { path, total } = wikipediaSizedHistogram();
-  const times = [];
-  for (let run = 0; run < RUNS; run += 1) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(`${origin}/`);
-    await readyAfter(page);
-    const started = await page.evaluate(() => performance.now());
-    await page.setInputFiles('[data-testid=upload]', path);
-    await page.waitForFunction(
-      (expected) => {
-        const cell = document.querySelector('[data-testid=results] tr[data-algorithm=none] td[data-metric=packs]');
-        return cell && Number(cell.dataset.value) === expected && document.body.dataset.state === 'ready';
-      },
-      total,
-      { timeout: 300_000, polling: 20 },
-    );
-    times.push((await page.evaluate(() => performance.now())) - started);
-    await context.close();
-  }
-  return median(times);
+  return uploadUntilReady(path, '', total);
 }
 
 /**

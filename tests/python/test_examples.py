@@ -30,21 +30,12 @@ from datasets import Dataset, load_from_disk  # noqa: E402
 
 import apply_plan  # noqa: E402
 import shard_histogram  # noqa: E402
+from packlab_binary import packlab_binary  # noqa: E402
 
 MAX_LEN = 256
 SEQUENCES = 600
 # Token ids that say where a token comes from: sequence * TOKEN_BASE + position.
 TOKEN_BASE = 1000
-
-
-def packlab_binary():
-    if os.environ.get("PACKLAB_BIN"):
-        return os.environ["PACKLAB_BIN"]
-    for profile in ("release", "debug"):
-        candidate = REPO / "target" / profile / "packlab"
-        if candidate.exists():
-            return str(candidate)
-    raise RuntimeError("no packlab binary: build it (cargo build) or set PACKLAB_BIN")
 
 
 def packlab(*args):

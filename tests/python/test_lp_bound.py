@@ -26,25 +26,15 @@ import os
 import subprocess
 import tempfile
 import unittest
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import linprog
 
-REPO = Path(__file__).resolve().parents[2]
+from packlab_binary import packlab_binary
+
 DEPTHS = list(range(1, 17)) + [None]
 # Relative tolerance of an LP optimum: HiGHS's own tolerances are 1e-7.
 LP_TOLERANCE = 1e-7
-
-
-def packlab_binary():
-    if os.environ.get("PACKLAB_BIN"):
-        return os.environ["PACKLAB_BIN"]
-    for profile in ("release", "debug"):
-        candidate = REPO / "target" / profile / "packlab"
-        if candidate.exists():
-            return str(candidate)
-    raise RuntimeError("build packlab first (cargo build) or set PACKLAB_BIN")
 
 
 def price(duals, sizes, demands, capacity, cap):

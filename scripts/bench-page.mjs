@@ -169,6 +169,33 @@ async function histogramDropTime() {
 }
 
 /**
+ * NNLSHP's engine time on a page that is ready and idle: the engine called
+ * on the main thread, each run on a fresh page. Against the page's own
+ * flow (engineRuntime), where NNLSHP runs while the page starts (both
+ * workers and the main thread compiling the engine, the first figures
+ * being drawn), this is the engine alone.
+ */
+async function idleEngineRuntime(preset, depth) {
+  const times = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${origin}/#algorithms=none`);
+    await readyAfter(page);
+    times.push(await page.evaluate(async ({ preset, depth }) => {
+      const engine = await import('/www/pkg/packlab.js');
+      await engine.default({ module_or_path: '/www/pkg/packlab_bg.wasm' });
+      const dataset = engine.Dataset.fromPreset(preset);
+      const answer = dataset.report({ max_len: dataset.defaultMaxLen(), algorithm: 'nnlshp', max_per_pack: depth });
+      dataset.free();
+      return answer.report.runtime_ms;
+    }, { preset, depth }));
+    await context.close();
+  }
+  return median(times);
+}
+
+/**
  * Milliseconds for the greedy packers' whole sweep over max per pack (1 to
  * 16 and unlimited; none, SPFHP, LPFHP and BFD) on a preset, in the page:
  * the engine's sweep question, timed in the browser around the call (with
@@ -218,6 +245,11 @@ for (const preset of ['qa-finetuning-384', 'bert-pretraining-512', 'chat-finetun
   for (const depth of [3, 8]) {
     add(`NNLSHP in the page, ${preset}, max ${depth} per pack (engine time)`,
       await engineRuntime(`preset=${preset}&max_per_pack=${depth}&algorithms=nnlshp`, 'nnlshp'));
+  }
+}
+for (const preset of ['qa-finetuning-384', 'bert-pretraining-512', 'chat-finetuning-4096', 'long-context-32768']) {
+  for (const depth of [3, 8]) {
+    add(`NNLSHP on an idle page, ${preset}, max ${depth} per pack (engine time)`, await idleEngineRuntime(preset, depth));
   }
 }
 for (const preset of ['qa-finetuning-384', 'bert-pretraining-512', 'long-context-32768']) {

@@ -13,3 +13,5 @@ cargo bench --locked --bench tables
 printf '\n== the page in headless Chromium\n'
 bash scripts/build.sh
 node scripts/bench-page.mjs
+printf "\n== the page's engine in Node\n"
+node scripts/bench-engine-node.mjs

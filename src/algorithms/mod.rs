@@ -3,7 +3,8 @@
 //!
 //! The algorithms live in private modules: `greedy` (SPFHP, LPFHP and
 //! best-fit decreasing), `nnlshp` and `optimal`, the last two ending with
-//! the `completion` step they share. This module dispatches to them and
+//! the `completion` step they share; the optimal packer then improves its
+//! plan on real lengths with `refine`. This module dispatches to them and
 //! is the only one that checks settings (`checked_limit`): the modules
 //! below it take checked values, and none of them imports it.
 

@@ -26,6 +26,11 @@ const PASSES: usize = 4;
 /// group of identical packs and may split it in two.
 const MAX_MOVES: usize = 200_000;
 
+/// Packs taken apart besides a few times the plan's excess: on a
+/// 16M-sequence histogram one pack above the bound, taking 1, 2 or 4 packs
+/// apart finds nothing, while a few hundred can meet the bound.
+const TAKEN_APART_AT_LEAST: [u64; 3] = [64, 256, 1024];
+
 /// Sequences taken out of packs, by length.
 type Pool = BTreeMap<u32, u64>;
 
@@ -33,7 +38,7 @@ type Pool = BTreeMap<u32, u64>;
 /// `max_len` tokens, at most `max_per_pack` sequences each), made by
 /// refinement, or `None` if refinement finds none. `lower_bound` is a
 /// lower bound on the packs of any plan: no more packs are taken apart
-/// than a few times the plan's distance to it.
+/// than a few times the plan's distance to it (or a thousand, if more).
 pub(super) fn refine(
     max_len: u32,
     max_per_pack: Option<u32>,
@@ -45,8 +50,17 @@ pub(super) fn refine(
         .checked_sub(lower_bound)
         .filter(|&excess| excess > 0)?;
     let mut best: Option<(u64, Vec<PackGroup>)> = None;
-    for multiple in [1, 2, 4] {
-        let taken_apart = excess.saturating_mul(multiple).min(packs);
+    // A few times the excess; and, when that is small, a few hundred packs,
+    // whose sequences give the room of the others more to choose from.
+    let mut sizes: Vec<u64> = [1, 2, 4]
+        .iter()
+        .map(|multiple| excess.saturating_mul(*multiple))
+        .chain(TAKEN_APART_AT_LEAST)
+        .map(|size| size.min(packs))
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    for taken_apart in sizes {
         let refined = refine_once(max_len, max_per_pack, groups, taken_apart);
         let refined_packs: u64 = refined.iter().map(|group| group.count).sum();
         let fewest = best.as_ref().map_or(packs, |(best_packs, _)| *best_packs);

@@ -22,9 +22,9 @@
 //! perturbation, which keeps every basic solution feasible for the true
 //! demands since it only covers more), and the ratio test is Harris's
 //! two-pass test, which among nearly tied rows picks the largest pivot.
-//! Should the basis still become singular
-//! or infeasible, the solver returns to the starting basis (one homogeneous
-//! composition per row), keeping the column pool.
+//! Should the basis still become singular or infeasible, the solver
+//! returns to the starting basis (one homogeneous composition per row),
+//! keeping the column pool.
 //!
 //! **Pricing.** Columns come from the pool first (starting columns from the
 //! seed plan, and every column generated so far); only when none prices
@@ -463,6 +463,7 @@ impl<'a> Master<'a> {
         }
     }
 
+    /// The Devex reference weight of `variable`.
     fn weight(&self, variable: Variable) -> f64 {
         match variable {
             Variable::Composition(index) => self.composition_weights[index],

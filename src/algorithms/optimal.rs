@@ -116,7 +116,7 @@ pub(crate) fn pack_lp_plan(
     );
     let mut groups = completion.groups;
     // Buckets rounded up leave room in every pack; refinement on the real
-    // lengths wins most of it back.
+    // lengths wins part of it back.
     if let Some(refined) = refine::refine(max_len, max_per_pack, &groups, bound.lower_bound_packs) {
         groups = refined;
     }

@@ -7,8 +7,10 @@
 //! buckets of tokens, so that every planned pack fits; each pack then
 //! holds a few tokens less than it could (half a bucket per sequence on
 //! average), which over hundreds of thousands of packs adds up to
-//! hundreds of packs. Refinement wins most of them back, on the real
-//! lengths. It works on groups of identical packs, so its cost grows with
+//! hundreds of packs. Refinement wins part of them back on the real
+//! lengths: tens of packs where the cap leaves free slots (the sequences
+//! it moves out of the way are shorter, and a cap packs short sequences
+//! by count, not by tokens). It works on groups of identical packs, so its cost grows with
 //! the plan's distinct packs, not with the number of sequences.
 
 use std::collections::{BTreeMap, HashMap};

@@ -283,7 +283,7 @@ mod tests {
         // Taking [4] apart, its 4 takes the 2's place in [6, 2], and the 2
         // joins [4, 4]: two full packs.
         let groups = vec![group(&[6, 2], 1), group(&[4, 4], 1), group(&[4], 1)];
-        let refined = refine(10, None, &groups, 2).expect("a better plan");
+        let refined = refine_once(10, None, &groups, 1);
         let mut lengths: Vec<Vec<u32>> = refined.iter().map(|g| g.lengths.clone()).collect();
         lengths.sort();
         assert_eq!(lengths, vec![vec![4, 4, 2], vec![6, 4]]);
@@ -297,7 +297,7 @@ mod tests {
         // pool: one of the three swaps its 2 for it, one of the other two
         // takes that 2 in its free room, the third stays as it was.
         let groups = vec![group(&[6, 2], 3), group(&[4], 1), group(&[9], 1)];
-        let refined = refine(10, None, &groups, 4).expect("a better plan");
+        let refined = refine_once(10, None, &groups, 1);
         let mut found: Vec<(Vec<u32>, u64)> = refined
             .iter()
             .map(|g| (g.lengths.clone(), g.count))
@@ -318,11 +318,60 @@ mod tests {
         // Rows of 10, at most 2 per pack: [5], [5] and [4] become [5, 4]
         // and [5]; no pack takes a third sequence.
         let groups = vec![group(&[5], 2), group(&[4], 1)];
-        let refined = refine(10, Some(2), &groups, 2).expect("a better plan");
+        let refined = refine_once(10, Some(2), &groups, 1);
         let packs: u64 = refined.iter().map(|group| group.count).sum();
         assert_eq!(packs, 2);
         assert!(refined.iter().all(|group| group.lengths.len() <= 2));
         assert_eq!(sequences(&refined), sequences(&groups));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 200,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_2001),
+            ..proptest::test_runner::Config::default()
+        })]
+
+        /// Refining SPFHP's plan of a random histogram, taking apart any
+        /// number of packs: the sequences stay the same, every pack fits
+        /// and the limit holds; a plan comes back only with fewer packs.
+        #[test]
+        fn refined_plans_keep_every_sequence_and_fit(
+            max_len in 4u32..=48,
+            lengths in proptest::collection::vec((1u32..=48, 1u64..=6), 1..=12),
+            limit in proptest::option::of(1u32..=4),
+        ) {
+            let mut counts = vec![0u64; max_len as usize];
+            for &(length, count) in &lengths {
+                counts[(length.min(max_len) - 1) as usize] += count;
+            }
+            let histogram = Histogram::from_dense(counts).unwrap();
+            let groups = greedy::pack(&histogram, limit, greedy::SPFHP);
+            let packs: u64 = groups.iter().map(|group| group.count).sum();
+            let volume = histogram.tokens().div_ceil(u64::from(max_len));
+            for taken_apart in 0..=packs {
+                let refined = refine_once(max_len, limit, &groups, taken_apart);
+                proptest::prop_assert_eq!(sequences(&refined), sequences(&groups));
+                for group in &refined {
+                    proptest::prop_assert!(group.count > 0);
+                    proptest::prop_assert!(group.tokens() <= u64::from(max_len));
+                    let slots = group.lengths.len() as u32;
+                    proptest::prop_assert!(limit.is_none_or(|limit| slots <= limit));
+                }
+            }
+            if let Some(refined) = refine(max_len, limit, &groups, volume) {
+                let refined_packs: u64 = refined.iter().map(|group| group.count).sum();
+                proptest::prop_assert!(refined_packs < packs);
+                proptest::prop_assert!(refined_packs >= volume);
+                proptest::prop_assert_eq!(sequences(&refined), sequences(&groups));
+                for group in &refined {
+                    proptest::prop_assert!(group.count > 0);
+                    proptest::prop_assert!(group.tokens() <= u64::from(max_len));
+                    let slots = group.lengths.len() as u32;
+                    proptest::prop_assert!(limit.is_none_or(|limit| slots <= limit));
+                }
+            }
+        }
     }
 
     #[test]

@@ -325,50 +325,56 @@ mod tests {
         assert_eq!(sequences(&refined), sequences(&groups));
     }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::test_runner::Config {
-            cases: 200,
-            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_2001),
-            ..proptest::test_runner::Config::default()
-        })]
+    // proptest does not build for WebAssembly.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
 
-        /// Refining SPFHP's plan of a random histogram, taking apart any
-        /// number of packs: the sequences stay the same, every pack fits
-        /// and the limit holds; a plan comes back only with fewer packs.
-        #[test]
-        fn refined_plans_keep_every_sequence_and_fit(
-            max_len in 4u32..=48,
-            lengths in proptest::collection::vec((1u32..=48, 1u64..=6), 1..=12),
-            limit in proptest::option::of(1u32..=4),
-        ) {
-            let mut counts = vec![0u64; max_len as usize];
-            for &(length, count) in &lengths {
-                counts[(length.min(max_len) - 1) as usize] += count;
-            }
-            let histogram = Histogram::from_dense(counts).unwrap();
-            let groups = greedy::pack(&histogram, limit, greedy::SPFHP);
-            let packs: u64 = groups.iter().map(|group| group.count).sum();
-            let volume = histogram.tokens().div_ceil(u64::from(max_len));
-            for taken_apart in 0..=packs {
-                let refined = refine_once(max_len, limit, &groups, taken_apart);
-                proptest::prop_assert_eq!(sequences(&refined), sequences(&groups));
-                for group in &refined {
-                    proptest::prop_assert!(group.count > 0);
-                    proptest::prop_assert!(group.tokens() <= u64::from(max_len));
-                    let slots = group.lengths.len() as u32;
-                    proptest::prop_assert!(limit.is_none_or(|limit| slots <= limit));
+        proptest::proptest! {
+            #![proptest_config(proptest::test_runner::Config {
+                cases: 200,
+                rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_2001),
+                ..proptest::test_runner::Config::default()
+            })]
+
+            /// Refining SPFHP's plan of a random histogram, taking apart any
+            /// number of packs: the sequences stay the same, every pack fits
+            /// and the limit holds; a plan comes back only with fewer packs.
+            #[test]
+            fn refined_plans_keep_every_sequence_and_fit(
+                max_len in 4u32..=48,
+                lengths in proptest::collection::vec((1u32..=48, 1u64..=6), 1..=12),
+                limit in proptest::option::of(1u32..=4),
+            ) {
+                let mut counts = vec![0u64; max_len as usize];
+                for &(length, count) in &lengths {
+                    counts[(length.min(max_len) - 1) as usize] += count;
                 }
-            }
-            if let Some(refined) = refine(max_len, limit, &groups, volume) {
-                let refined_packs: u64 = refined.iter().map(|group| group.count).sum();
-                proptest::prop_assert!(refined_packs < packs);
-                proptest::prop_assert!(refined_packs >= volume);
-                proptest::prop_assert_eq!(sequences(&refined), sequences(&groups));
-                for group in &refined {
-                    proptest::prop_assert!(group.count > 0);
-                    proptest::prop_assert!(group.tokens() <= u64::from(max_len));
-                    let slots = group.lengths.len() as u32;
-                    proptest::prop_assert!(limit.is_none_or(|limit| slots <= limit));
+                let histogram = Histogram::from_dense(counts).unwrap();
+                let groups = greedy::pack(&histogram, limit, greedy::SPFHP);
+                let packs: u64 = groups.iter().map(|group| group.count).sum();
+                let volume = histogram.tokens().div_ceil(u64::from(max_len));
+                for taken_apart in 0..=packs {
+                    let refined = refine_once(max_len, limit, &groups, taken_apart);
+                    proptest::prop_assert_eq!(sequences(&refined), sequences(&groups));
+                    for group in &refined {
+                        proptest::prop_assert!(group.count > 0);
+                        proptest::prop_assert!(group.tokens() <= u64::from(max_len));
+                        let slots = group.lengths.len() as u32;
+                        proptest::prop_assert!(limit.is_none_or(|limit| slots <= limit));
+                    }
+                }
+                if let Some(refined) = refine(max_len, limit, &groups, volume) {
+                    let refined_packs: u64 = refined.iter().map(|group| group.count).sum();
+                    proptest::prop_assert!(refined_packs < packs);
+                    proptest::prop_assert!(refined_packs >= volume);
+                    proptest::prop_assert_eq!(sequences(&refined), sequences(&groups));
+                    for group in &refined {
+                        proptest::prop_assert!(group.count > 0);
+                        proptest::prop_assert!(group.tokens() <= u64::from(max_len));
+                        let slots = group.lengths.len() as u32;
+                        proptest::prop_assert!(limit.is_none_or(|limit| slots <= limit));
+                    }
                 }
             }
         }

@@ -16,9 +16,9 @@ use super::simplex::{self, KnownPacks, LpSolution, StopRule};
 /// fast: 16M-sequence histograms are rounded out in 10 to 20 rounds.
 const MAX_ROUNDS: usize = 40;
 
-/// `x` within this of the next integer up counts as that integer: the
-/// simplex leaves noise of this order in the values.
-const ROUND_DOWN_SLACK: f64 = 1e-6;
+/// `x` within this of an integer counts as that integer, rounded down or
+/// up: the simplex leaves noise of this order in the values.
+const INTEGER_SLACK: f64 = 1e-6;
 
 /// Rounds `first`, an LP solution of `problem`: every composition is used
 /// `⌊x⌋` times, then the LP of the demands left is solved and rounded the
@@ -84,8 +84,8 @@ fn take_whole_packs(
     for (composition, repeats) in order {
         // `as` saturates: a use beyond u64 cannot come from a real histogram.
         let wanted = match direction {
-            Direction::Down => (repeats + ROUND_DOWN_SLACK).floor().max(0.0) as u64,
-            Direction::Up => (repeats - ROUND_DOWN_SLACK).ceil().max(0.0) as u64,
+            Direction::Down => (repeats + INTEGER_SLACK).floor().max(0.0) as u64,
+            Direction::Up => (repeats - INTEGER_SLACK).ceil().max(0.0) as u64,
         };
         let available = composition
             .slots

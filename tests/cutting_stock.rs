@@ -366,6 +366,10 @@ proptest! {
         let best = best_plan(&counts, &compositions);
         prop_assert!(bound.lower_bound_packs <= best);
         prop_assert!(bound.lower_bound_packs as f64 >= expected - 1e-7);
+        // At 2 per pack the bound is the optimum itself.
+        if cap == Some(2) {
+            prop_assert_eq!(bound.lower_bound_packs, best);
+        }
         let packs = optimal_packs(&data, cap);
         prop_assert!(packs >= best);
         // Residual rounding plus best fit is exact on most tiny cases and
@@ -402,6 +406,10 @@ proptest! {
         let bound = lp_bound(&data, cap).unwrap();
         prop_assert!(bound.bucket_tokens > 1);
         prop_assert!(bound.lower_bound_packs <= best, "{bound:?}, best {best}");
+        // At 2 per pack the bound is exact even on buckets.
+        if cap == Some(2) {
+            prop_assert_eq!(bound.lower_bound_packs, best);
+        }
         let packs = optimal_packs(&data, cap);
         prop_assert!(packs >= best);
     }

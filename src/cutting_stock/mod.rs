@@ -293,8 +293,10 @@ fn solve_bound(
     (bound, rows, solution)
 }
 
-/// Bounds that need no LP: volume, sequences per pack, and sequences
-/// longer than half a row (no two share a pack).
+/// Bounds that need no LP: volume, sequences per pack, sequences longer
+/// than half a row (no two share a pack), and at 2 per pack the exact
+/// optimum (see [`fewest_packs_of_pairs`]), which bucketed lengths would
+/// otherwise blur.
 fn simple_bound(histogram: &Histogram, cap: Option<u32>) -> u64 {
     let max_len = histogram.max_len();
     let volume = histogram.tokens().div_ceil(u64::from(max_len));
@@ -304,5 +306,57 @@ fn simple_bound(histogram: &Histogram, cap: Option<u32>) -> u64 {
         .take_while(|&(length, _)| u64::from(length) * 2 > u64::from(max_len))
         .map(|(_, count)| count)
         .sum();
-    volume.max(by_count).max(long)
+    let pairs = if cap == Some(2) {
+        fewest_packs_of_pairs(histogram)
+    } else {
+        0
+    };
+    volume.max(by_count).max(long).max(pairs)
+}
+
+/// The fewest packs of at most 2 sequences: the longest sequence left
+/// shares a pack with the shortest one if they fit, and otherwise has a
+/// pack alone. No plan does better: if the longest fits with any, it fits
+/// with the shortest, and swapping partners keeps every pack within
+/// max_len. Linear in the distinct lengths.
+fn fewest_packs_of_pairs(histogram: &Histogram) -> u64 {
+    let max_len = u64::from(histogram.max_len());
+    let mut lengths: Vec<(u64, u64)> = histogram
+        .longest_first()
+        .map(|(length, count)| (u64::from(length), count))
+        .collect();
+    let mut packs = 0u64;
+    // `long` and `short` index the longest and shortest lengths left.
+    let mut long = 0;
+    let mut short = lengths.len();
+    while long < short {
+        let last = short - 1;
+        let (long_length, long_left) = lengths[long];
+        if long == last {
+            // One length left: pairs among itself, if two fit.
+            packs += if long_length * 2 <= max_len {
+                long_left.div_ceil(2)
+            } else {
+                long_left
+            };
+            break;
+        }
+        let (short_length, short_left) = lengths[last];
+        if long_length + short_length <= max_len {
+            let pairs = long_left.min(short_left);
+            packs += pairs;
+            lengths[long].1 -= pairs;
+            lengths[last].1 -= pairs;
+        } else {
+            packs += long_left;
+            lengths[long].1 = 0;
+        }
+        if lengths[long].1 == 0 {
+            long += 1;
+        }
+        if lengths[last].1 == 0 {
+            short = last;
+        }
+    }
+    packs
 }

@@ -1,18 +1,21 @@
 //! Refinement of a plan on real lengths: the packs with the most room are
 //! taken apart, their sequences fill the room the other packs leave (a
 //! longer sequence taking a shorter one's place, or joining a pack that
-//! has a free slot), and what is left is packed anew.
+//! has a free slot), and what is left is packed anew. Rounds repeat this
+//! on the plan the round before made.
 //!
 //! At large max_len the optimal packer plans on lengths rounded up to
 //! buckets of tokens, so that every planned pack fits; each pack then
 //! holds a few tokens less than it could (half a bucket per sequence on
 //! average), which over hundreds of thousands of packs adds up to
-//! hundreds of packs. Refinement wins part of them back on the real
-//! lengths (5 to 170 packs on the chat-like and long-context presets and
-//! a million-sequence chat-like histogram); less where a cap binds, since
-//! the sequences it swaps out are shorter, and a cap packs short sequences
-//! by count, not by tokens. It works on groups of identical packs, so its cost grows with
-//! the plan's distinct packs, not with the number of sequences.
+//! hundreds of packs. Refinement wins most of them back. Where a cap
+//! binds, filling room alone is not enough: each swap sends a shorter
+//! sequence back, and a pool of short sequences needs packs by count, not
+//! by tokens. So once the cap limits the pool, two of its short sequences
+//! take one member's place in packs with a free slot, and the pool is
+//! packed with slots reserved for the shortest sequences left. It works
+//! on groups of identical packs, so its cost grows with the plan's
+//! distinct packs, not with the number of sequences.
 
 use std::collections::{BTreeMap, HashMap};
 

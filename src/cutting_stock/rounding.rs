@@ -29,6 +29,7 @@ const INTEGER_SLACK: f64 = 1e-6;
 pub(super) fn round_residually(
     problem: &Problem,
     first: LpSolution,
+    residual_stop: StopRule,
 ) -> (Vec<(Composition, u64)>, usize) {
     let mut remaining = problem.demands.clone();
     let mut planned: Vec<(Composition, u64)> = Vec::new();
@@ -53,7 +54,7 @@ pub(super) fn round_residually(
         if remaining.iter().all(|&left| left == 0) || rounds >= MAX_ROUNDS {
             break;
         }
-        solution = solve_residual(problem, &remaining, &solution.pool);
+        solution = solve_residual(problem, &remaining, &solution.pool, residual_stop);
     }
     (planned, rounds)
 }
@@ -116,7 +117,12 @@ fn take_whole_packs(
 /// Solves the LP of the `remaining` demands of `problem`, warm-started
 /// with the admissible compositions of `pool`; the result is in the rows of
 /// `problem`.
-fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Composition]) -> LpSolution {
+fn solve_residual(
+    problem: &Problem,
+    remaining: &[u64],
+    pool: &[Composition],
+    stop: StopRule,
+) -> LpSolution {
     let kept: Vec<usize> = (0..remaining.len())
         .filter(|&row| remaining[row] > 0)
         .collect();
@@ -151,12 +157,7 @@ fn solve_residual(problem: &Problem, remaining: &[u64], pool: &[Composition]) ->
         Some(Composition { slots })
     };
     let start: Vec<Composition> = pool.iter().filter_map(to_residual).collect();
-    let solution = simplex::solve(
-        &residual,
-        &start,
-        StopRule::RoundedBoundProven,
-        KnownPacks::NOTHING,
-    );
+    let solution = simplex::solve(&residual, &start, stop, KnownPacks::NOTHING);
     let to_problem = |composition: &Composition| Composition {
         slots: composition
             .slots
@@ -194,7 +195,7 @@ mod tests {
             cap: None,
         };
         let first = simplex::solve(&problem, &[], StopRule::Optimal, KnownPacks::NOTHING);
-        let (planned, rounds) = round_residually(&problem, first);
+        let (planned, rounds) = round_residually(&problem, first, StopRule::RoundedBoundProven);
         assert_eq!(rounds, 2);
         let mut placed = vec![0u64; 3];
         for (composition, count) in &planned {

@@ -143,8 +143,9 @@ pub(super) enum StopRule {
     /// Farley's bound and the master objective round up to the same number.
     RoundedBoundProven,
     /// As [`StopRule::RoundedBoundProven`], or after
-    /// [`ROUNDING_PIVOTS_PER_ROW`] pivots per row: for the plan's LP on
-    /// buckets, whose solution is only rounded, and where the last pivots
+    /// [`ROUNDING_PIVOTS_PER_ROW`] pivots per row: for the plan's LPs on
+    /// buckets (the first and the residuals), whose solutions are only
+    /// rounded, and where the last pivots
     /// before convergence change the plan little and can cost most of the
     /// time.
     Rounding,

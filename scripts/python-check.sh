@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests the Python examples (examples/python) against the real `packlab`
-# binary, and its LP bound against scipy's HiGHS, in a venv with the
-# pinned requirements (from PyPI):
+# binary, its LP bound against scipy's HiGHS, and its simulation of TRL's
+# packing against TRL's own code, in a venv with the pinned requirements
+# (from PyPI):
 #
 #   bash scripts/python-check.sh
 #
@@ -13,6 +14,8 @@ cd "$(dirname "$0")/.."
 
 venv=target/python-venv
 requirements=(examples/python/requirements.txt tests/python/requirements.txt)
+# TRL's packing needs neither torch nor its other dependencies.
+trl=trl==1.16.0
 
 if [[ ! -x "$venv/bin/python" ]]; then
   # Debian splits venv (and its ensurepip) out of python3.
@@ -22,10 +25,11 @@ if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"
 fi
 # Reinstall only when the requirements changed since the last install.
-if ! cat "${requirements[@]}" | cmp -s - "$venv/installed-requirements.txt"; then
+if ! { cat "${requirements[@]}"; echo "$trl"; } | cmp -s - "$venv/installed-requirements.txt"; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     -r "${requirements[0]}" -r "${requirements[1]}"
-  cat "${requirements[@]}" > "$venv/installed-requirements.txt"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "$trl"
+  { cat "${requirements[@]}"; echo "$trl"; } > "$venv/installed-requirements.txt"
 fi
 
 if [[ -z "${PACKLAB_BIN:-}" ]]; then
@@ -36,3 +40,4 @@ export PACKLAB_BIN
 
 "$venv/bin/python" tests/python/test_examples.py
 "$venv/bin/python" tests/python/test_lp_bound.py
+"$venv/bin/python" tests/python/test_trainers.py

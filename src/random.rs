@@ -22,6 +22,30 @@ impl SplitMix64 {
         mix(self.state)
     }
 
+    /// A uniform number in `0..bound` (`bound` ≥ 1), by Lemire's
+    /// multiply-and-reject ("Fast random integer generation in an
+    /// interval", 2019): unbiased, and a division only when a draw lands
+    /// in the small rejection zone.
+    pub(crate) fn below(&mut self, bound: u64) -> u64 {
+        let mut product = u128::from(self.next_u64()) * u128::from(bound);
+        if (product as u64) < bound {
+            let threshold = bound.wrapping_neg() % bound;
+            while (product as u64) < threshold {
+                product = u128::from(self.next_u64()) * u128::from(bound);
+            }
+        }
+        (product >> 64) as u64
+    }
+
+    /// Fisher–Yates: every order equally likely.
+    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
+        for last in (1..items.len()).rev() {
+            // Lossless: below(last + 1) ≤ last, an index of `items`.
+            let other = self.below(last as u64 + 1) as usize;
+            items.swap(last, other);
+        }
+    }
+
     /// Uniform in [0, 1), from the top 53 bits.
     pub(crate) fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64

@@ -555,3 +555,104 @@ fn no_input_of_any_kind_makes_the_cli_panic() {
         }
     }
 }
+
+#[test]
+fn pack_simulates_a_trainer_on_the_file_order() {
+    // TRL's docstring example: 5, 2, 3 and 1 tokens in rows of 4.
+    let file = scratch("trl.txt", b"5\n2\n3\n1\n");
+    let path = file.to_str().unwrap();
+    let report = json(&packlab(&[
+        "pack",
+        path,
+        "--algorithm",
+        "trl-bfd",
+        "--max-len",
+        "4",
+        "--json",
+    ]));
+    assert_eq!(report["algorithm"], "trl-bfd");
+    assert_eq!(report["packs"], 3);
+    assert_eq!(report["tokens_truncated"], 1);
+    assert_eq!(report["order_simulated"], false);
+    let rows: Vec<Vec<[u32; 2]>> = serde_json::from_value(report["rows"].clone()).unwrap();
+    assert_eq!(rows, vec![vec![[0, 4]], vec![[2, 3], [3, 1]], vec![[1, 2]]]);
+    // Within a map batch the order makes no difference (best fit sorts);
+    // across batches of 2 it does: [5, 2] then [3, 1] as given, [1, 2]
+    // then [3, 5] sorted by length.
+    let in_batches_of_two = |order: &str| {
+        json(&packlab(&[
+            "pack",
+            path,
+            "--algorithm",
+            "trl-bfd",
+            "--max-len",
+            "4",
+            "--map-batch-rows",
+            "2",
+            "--order",
+            order,
+            "--json",
+        ]))["rows"]
+            .clone()
+    };
+    let as_given: Vec<Vec<[u32; 2]>> =
+        serde_json::from_value(in_batches_of_two("as-given")).unwrap();
+    assert_eq!(
+        as_given,
+        vec![vec![[0, 4]], vec![[1, 2]], vec![[2, 3], [3, 1]]]
+    );
+    let sorted: Vec<Vec<[u32; 2]>> = serde_json::from_value(in_batches_of_two("sorted")).unwrap();
+    assert_eq!(
+        sorted,
+        vec![vec![[1, 2], [3, 1]], vec![[0, 4]], vec![[2, 3]]]
+    );
+    // The text report names the version modelled and what was lost.
+    let text = success(&packlab(&[
+        "pack",
+        path,
+        "--algorithm",
+        "trl-wrapped",
+        "--max-len",
+        "4",
+    ]));
+    assert!(text.contains("TRL 1.16.0"), "{text}");
+    assert!(text.contains("not told apart"), "{text}");
+}
+
+#[test]
+fn a_trainer_on_a_histogram_reads_it_shuffled_and_says_so() {
+    let file = scratch(
+        "trl-hist.json",
+        br#"{"max_len": 8, "counts": [0, 0, 4, 0, 4, 0, 0, 1]}"#,
+    );
+    let output = packlab(&[
+        "pack",
+        file.to_str().unwrap(),
+        "--algorithm",
+        "trl-bfd",
+        "--json",
+    ]);
+    let report = json(&output);
+    assert_eq!(report["order_simulated"], true);
+    assert_eq!(report["settings"]["max_len"], 8);
+    assert_eq!(report["sequences"], 9);
+    let text = success(&packlab(&[
+        "pack",
+        file.to_str().unwrap(),
+        "--algorithm",
+        "trl-bfd",
+    ]));
+    assert!(text.contains("a histogram has no order"), "{text}");
+}
+
+#[test]
+fn an_unknown_algorithm_lists_packers_and_trainers() {
+    let file = scratch("unknown.txt", b"3\n");
+    let output = packlab(&["pack", file.to_str().unwrap(), "--algorithm", "trl"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("lpfhp") && message.contains("trl-bfd-split"),
+        "{message}"
+    );
+}

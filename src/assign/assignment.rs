@@ -648,30 +648,6 @@ impl SplitMix64 {
         let epoch_key = mix(u64::from(epoch).wrapping_mul(Self::GOLDEN_GAMMA) ^ 0x5EED_E70C);
         SplitMix64::new(mix(seed) ^ epoch_key)
     }
-
-    /// A uniform number in `0..bound` (`bound` ≥ 1), by Lemire's
-    /// multiply-and-reject ("Fast random integer generation in an
-    /// interval", 2019): unbiased, and a division only when a draw lands
-    /// in the small rejection zone.
-    fn below(&mut self, bound: u64) -> u64 {
-        let mut product = u128::from(self.next_u64()) * u128::from(bound);
-        if (product as u64) < bound {
-            let threshold = bound.wrapping_neg() % bound;
-            while (product as u64) < threshold {
-                product = u128::from(self.next_u64()) * u128::from(bound);
-            }
-        }
-        (product >> 64) as u64
-    }
-
-    /// Fisher–Yates: every order equally likely.
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for last in (1..items.len()).rev() {
-            // Lossless: below(last + 1) ≤ last, an index of `items`.
-            let other = self.below(last as u64 + 1) as usize;
-            items.swap(last, other);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -107,9 +107,12 @@ struct PackArgs {
     #[command(flatten)]
     input: InputArgs,
 
-    /// The packing algorithm.
-    #[arg(long, short, value_enum, default_value_t = Algorithm::Lpfhp)]
-    algorithm: Algorithm,
+    /// The packing algorithm: none, spfhp, lpfhp, nnlshp, bfd or optimal;
+    /// or a trainer's own packing, simulated on the sequences in file
+    /// order: trl-bfd, trl-bfd-split or trl-wrapped (TRL 1.16's
+    /// `pack_dataset` strategies "bfd", "bfd_split" and "wrapped").
+    #[arg(long, short, value_name = "NAME", default_value = "lpfhp", value_parser = pack::Packer::from_str)]
+    algorithm: pack::Packer,
 
     /// Most sequences per pack: a number from 1, `unlimited`, or `default`:
     /// 3 for nnlshp (the paper's setting; its cost grows with the limit),
@@ -122,6 +125,20 @@ struct PackArgs {
     /// buckets that keep 512 of them.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     bucket_tokens: Option<u32>,
+
+    /// Trainers only: rows of the dataset per `datasets.map` batch, the
+    /// window TRL packs within.
+    #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_MAP_BATCH_ROWS, value_parser = clap::value_parser!(u32).range(1..))]
+    map_batch_rows: u32,
+
+    /// Trainers only: the order the trainer reads the sequences in. A
+    /// histogram has no order: it is always shuffled.
+    #[arg(long, value_enum, default_value_t = pack::OrderArg::AsGiven)]
+    order: pack::OrderArg,
+
+    /// Trainers only: the seed of `--order shuffled`.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 
     /// Print one JSON object (the report and the plan) instead of text.
     #[arg(long)]

@@ -101,7 +101,7 @@ pub fn analyser(input: &InputArgs) -> Result<Analyser, Failure> {
 }
 
 /// Reads and merges every input file, and the preset if one is given.
-fn read_inputs(input: &InputArgs) -> Result<LengthCounts, Failure> {
+pub fn read_inputs(input: &InputArgs) -> Result<LengthCounts, Failure> {
     let options = input.read_options();
     let mut counts = input
         .preset

@@ -1,0 +1,121 @@
+//! What a simulation is asked: the trainer, and the settings it packs at.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A trainer's packer, at the version Packlab models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trainer {
+    /// Hugging Face TRL 1.16, `pack_dataset(..., strategy="bfd")` (what
+    /// `SFTConfig(packing=True)` runs): best fit decreasing within each
+    /// `datasets.map` batch, sequences over max_len truncated.
+    TrlBfd,
+    /// TRL 1.16, `strategy="bfd_split"`: as `trl-bfd`, but a sequence over
+    /// max_len is split into pieces of max_len tokens and a remainder,
+    /// each packed as a sequence of its own.
+    TrlBfdSplit,
+    /// TRL 1.16, `strategy="wrapped"`: each batch's tokens concatenated
+    /// and cut every max_len tokens. Sequences share rows with no
+    /// boundary the model can see (cross-contamination) and are cut
+    /// across rows.
+    TrlWrapped,
+}
+
+impl Trainer {
+    /// Every trainer, in the order Packlab lists them.
+    pub const ALL: [Trainer; 3] = [Trainer::TrlBfd, Trainer::TrlBfdSplit, Trainer::TrlWrapped];
+
+    /// The name used on the command line, in JSON and in the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            Trainer::TrlBfd => "trl-bfd",
+            Trainer::TrlBfdSplit => "trl-bfd-split",
+            Trainer::TrlWrapped => "trl-wrapped",
+        }
+    }
+
+    /// The library and version modelled, and the code read.
+    pub fn modelled(self) -> &'static str {
+        match self {
+            Trainer::TrlBfd | Trainer::TrlBfdSplit | Trainer::TrlWrapped => {
+                "TRL 1.16.0, trl/data_utils.py: pack_dataset"
+            }
+        }
+    }
+
+    /// True when rows mix sequences with no boundary the model is told of:
+    /// each sequence attends to the ones before it in its row.
+    pub fn cross_contaminates(self) -> bool {
+        matches!(self, Trainer::TrlWrapped)
+    }
+}
+
+impl fmt::Display for Trainer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Trainer {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Trainer::ALL
+            .into_iter()
+            .find(|trainer| trainer.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Trainer::ALL.iter().map(|t| t.name()).collect();
+                format!(
+                    "unknown trainer `{text}`; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// The order a trainer reads the dataset in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatasetOrder {
+    /// The order of the lengths given (a file's order).
+    AsGiven,
+    /// A random order, the same for the same seed.
+    Shuffled {
+        /// The shuffle's seed.
+        seed: u64,
+    },
+    /// Shortest first, ties in the order given: as a dataset sorted by
+    /// length.
+    SortedByLength,
+}
+
+/// A map batch of this many rows, `datasets.map`'s default and so the
+/// window TRL packs within unless told otherwise.
+pub const DEFAULT_MAP_BATCH_ROWS: u32 = 1_000;
+
+/// What a simulation needs besides the lengths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainerSettings {
+    /// Tokens per row: TRL's `max_length` (`seq_length`).
+    pub max_len: u32,
+    /// Rows of the dataset per `datasets.map` batch: TRL packs each batch
+    /// on its own ([`DEFAULT_MAP_BATCH_ROWS`] unless the user passes
+    /// `map_kwargs={"batch_size": ...}`).
+    pub map_batch_rows: u32,
+    /// The order the dataset is read in.
+    pub order: DatasetOrder,
+}
+
+impl TrainerSettings {
+    /// The trainers' defaults at `max_len`, in the order given.
+    pub fn new(max_len: u32) -> Self {
+        TrainerSettings {
+            max_len,
+            map_batch_rows: DEFAULT_MAP_BATCH_ROWS,
+            order: DatasetOrder::AsGiven,
+        }
+    }
+}

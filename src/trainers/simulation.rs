@@ -1,0 +1,147 @@
+//! Running a simulation: the reading order, the trainer's packer, the
+//! check of its plan, and the figures of the result.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::random::SplitMix64;
+
+use super::plan::{Accounting, TrainerPlan, UnsoundTrainerPlan};
+use super::settings::{DatasetOrder, Trainer, TrainerSettings};
+use super::trl;
+
+/// Why a simulation cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "error")]
+pub enum TrainerError {
+    /// `max_len` is 0: rows must hold at least one token.
+    ZeroMaxLen,
+    /// A map batch of 0 rows: give at least 1 (TRL's default is 1,000).
+    ZeroMapBatchRows,
+    /// More sequences than a simulation indexes (2^32): simulate a part
+    /// of the dataset, or a histogram's packing instead.
+    TooManySequences {
+        /// Sequences given.
+        sequences: u64,
+    },
+    /// A simulation's plan failed its own check: a bug in Packlab.
+    Unsound {
+        /// The trainer simulated.
+        trainer: Trainer,
+        /// What the check found.
+        problem: UnsoundTrainerPlan,
+    },
+}
+
+impl fmt::Display for TrainerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrainerError::ZeroMaxLen => f.write_str("max_len is 0: rows must hold at least one token"),
+            TrainerError::ZeroMapBatchRows => f.write_str(
+                "the map batch is 0 rows: give at least 1 (datasets.map's default is 1000)",
+            ),
+            TrainerError::TooManySequences { sequences } => write!(
+                f,
+                "{sequences} sequences: a trainer simulation reads at most 4,294,967,296; simulate a part of the dataset"
+            ),
+            TrainerError::Unsound { trainer, problem } => write!(
+                f,
+                "the simulation of {trainer} made an unsound plan ({problem}); this is a bug in Packlab, please report it"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TrainerError {}
+
+/// The rows `trainer` makes of a dataset whose sequences have `lengths`
+/// (in dataset order: `lengths[i]` is sequence `i`), at `settings`. The
+/// plan is checked before it is returned: every token of every sequence
+/// is packed once or counted as lost, and no row is longer than max_len.
+///
+/// # Errors
+///
+/// [`TrainerError::ZeroMaxLen`] and [`TrainerError::ZeroMapBatchRows`] for
+/// settings that cannot be simulated; [`TrainerError::Unsound`] if the
+/// check fails, which is a bug.
+pub fn simulate(
+    trainer: Trainer,
+    lengths: &[u32],
+    settings: &TrainerSettings,
+) -> Result<TrainerPlan, TrainerError> {
+    if settings.max_len == 0 {
+        return Err(TrainerError::ZeroMaxLen);
+    }
+    if settings.map_batch_rows == 0 {
+        return Err(TrainerError::ZeroMapBatchRows);
+    }
+    if lengths.len() as u64 > 1 << 32 {
+        return Err(TrainerError::TooManySequences {
+            sequences: lengths.len() as u64,
+        });
+    }
+    let order = reading_order(lengths, settings.order);
+    let plan = match trainer {
+        Trainer::TrlBfd => trl::pack(lengths, &order, settings, trl::Overflow::Truncate),
+        Trainer::TrlBfdSplit => trl::pack(lengths, &order, settings, trl::Overflow::Split),
+        Trainer::TrlWrapped => trl::wrap(lengths, &order, settings),
+    };
+    plan.validate(lengths, settings.max_len)
+        .map_err(|problem| TrainerError::Unsound { trainer, problem })?;
+    Ok(plan)
+}
+
+/// A trainer's packing in figures: what `packlab pack --algorithm
+/// <trainer> --json` reports besides the rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainerReport {
+    /// The trainer simulated.
+    pub algorithm: Trainer,
+    /// The library, version and code modelled.
+    pub modelled: &'static str,
+    /// The settings simulated.
+    pub settings: TrainerSettings,
+    /// Rows the trainer makes: its packs.
+    pub packs: u64,
+    /// Real tokens over computed ones (`packs × max_len`).
+    pub efficiency: f64,
+    /// `1 − efficiency`.
+    pub padding_fraction: f64,
+    /// True when sequences in a row see each other (see
+    /// [`Trainer::cross_contaminates`]).
+    pub cross_contaminating: bool,
+    /// Tokens packed, truncated and dropped; sequences split.
+    #[serde(flatten)]
+    pub accounting: Accounting,
+}
+
+impl TrainerReport {
+    /// The figures of `plan`, made by `trainer` at `settings`.
+    pub fn new(trainer: Trainer, settings: &TrainerSettings, plan: &TrainerPlan) -> Self {
+        let efficiency = plan.efficiency();
+        TrainerReport {
+            algorithm: trainer,
+            modelled: trainer.modelled(),
+            settings: *settings,
+            packs: plan.rows() as u64,
+            efficiency,
+            padding_fraction: 1.0 - efficiency,
+            cross_contaminating: trainer.cross_contaminates(),
+            accounting: plan.accounting,
+        }
+    }
+}
+
+/// The indices of the sequences in the order the trainer reads them
+/// (`lengths` has at most 2^32 sequences).
+fn reading_order(lengths: &[u32], order: DatasetOrder) -> Vec<u32> {
+    let mut indices: Vec<u32> = (0..=u32::MAX).take(lengths.len()).collect();
+    match order {
+        DatasetOrder::AsGiven => {}
+        DatasetOrder::Shuffled { seed } => SplitMix64::new(seed).shuffle(&mut indices),
+        // Stable: ties keep the order given.
+        DatasetOrder::SortedByLength => indices.sort_by_key(|&index| lengths[index as usize]),
+    }
+    indices
+}

@@ -1,0 +1,126 @@
+"""Packlab's simulation of TRL's packing against TRL's own code.
+
+`packlab pack FILE --algorithm trl-bfd` simulates what TRL 1.16's
+`pack_dataset(dataset, max_len, strategy="bfd")` makes of the sequences of
+FILE in file order. This test runs both on the same sequences and checks
+that they make the same rows, sequence by sequence and token by token:
+
+- each sequence `i` of the test's dataset is `length_i` copies of the token
+  `i`, so a row TRL makes reads back as runs `(i, tokens)`, which must be
+  Packlab's `rows` in the same order;
+- on several shapes of lengths (chat-like, with sequences over max_len,
+  sorted by length, tiny ones, all of one length), for the strategies
+  "bfd", "bfd_split" and "wrapped", and map batches of 1,000 rows (the
+  default) and of 64.
+
+TRL runs its packing without torch: the venv has `datasets` and
+`transformers`, and `trl` installed without its dependencies (see
+scripts/python-check.sh and tests/python/trainers-requirements.txt).
+Packlab's readers refuse empty sequences, which TRL leaves out: the unit
+tests of `trainers::trl` cover those.
+"""
+
+import json
+import os
+import random
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+# transformers warns on import that PyTorch is missing: TRL's packing does
+# not need it.
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+from datasets import Dataset  # noqa: E402
+from datasets.utils.logging import disable_progress_bar  # noqa: E402
+from trl.data_utils import pack_dataset  # noqa: E402
+
+from packlab_binary import packlab_binary  # noqa: E402
+
+STRATEGIES = {"trl-bfd": "bfd", "trl-bfd-split": "bfd_split", "trl-wrapped": "wrapped"}
+
+
+def chat_like(count, median, spread, seed):
+    """Log-normal lengths, as chat fine-tuning data has them."""
+    draw = random.Random(seed)
+    return [max(1, int(draw.lognormvariate(0, spread) * median)) for _ in range(count)]
+
+
+def datasets_to_check():
+    """(name, lengths, max_len) of every dataset the test packs."""
+    chat = chat_like(2_600, 180, 0.9, seed=1)
+    return [
+        ("chat-like, a few over max_len", chat, 512),
+        ("chat-like, sorted by length", sorted(chat), 512),
+        ("many tiny sequences per row", chat_like(1_800, 4, 1.0, seed=2), 128),
+        ("long ones, split into many pieces", chat_like(700, 600, 0.8, seed=3), 256),
+        ("all of one length", [100] * 1_500, 300),
+    ]
+
+
+def trl_rows(lengths, max_len, strategy, map_batch_rows):
+    """The rows TRL makes, each as [(sequence, tokens), ...]."""
+    dataset = Dataset.from_dict({"input_ids": [[index] * length for index, length in enumerate(lengths)]})
+    packed = pack_dataset(dataset, max_len, strategy=strategy, map_kwargs={"batch_size": map_batch_rows})
+    rows = []
+    for row in packed["input_ids"]:
+        runs = []
+        for token in row:
+            if runs and runs[-1][0] == token:
+                runs[-1][1] += 1
+            else:
+                runs.append([token, 1])
+        rows.append(runs)
+    return rows
+
+
+def packlab_output(lengths, max_len, algorithm, map_batch_rows):
+    """What `packlab pack --algorithm <trainer> --json` reports."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lengths.txt"
+        path.write_text("".join(f"{length}\n" for length in lengths))
+        command = [
+            packlab_binary(),
+            "pack",
+            str(path),
+            "--algorithm",
+            algorithm,
+            "--max-len",
+            str(max_len),
+            "--map-batch-rows",
+            str(map_batch_rows),
+            "--json",
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+class TrlPackingTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        disable_progress_bar()
+
+    def test_rows_are_trls_own(self):
+        for name, lengths, max_len in datasets_to_check():
+            for algorithm, strategy in STRATEGIES.items():
+                for map_batch_rows in (1_000, 64):
+                    with self.subTest(data=name, algorithm=algorithm, map_batch_rows=map_batch_rows):
+                        expected = trl_rows(lengths, max_len, strategy, map_batch_rows)
+                        report = packlab_output(lengths, max_len, algorithm, map_batch_rows)
+                        self.assertEqual(report["packs"], len(expected))
+                        self.assertEqual(report["rows"], expected)
+
+    def test_lost_tokens_are_what_trl_leaves_out(self):
+        name, lengths, max_len = datasets_to_check()[0]
+        report = packlab_output(lengths, max_len, "trl-bfd", 1_000)
+        over = [length for length in lengths if length > max_len]
+        self.assertGreater(len(over), 0, name)
+        self.assertEqual(report["sequences_truncated"], len(over))
+        self.assertEqual(report["tokens_truncated"], sum(length - max_len for length in over))
+        packed = sum(tokens for row in trl_rows(lengths, max_len, "bfd", 1_000) for _, tokens in row)
+        self.assertEqual(report["tokens_packed"], packed)
+
+
+if __name__ == "__main__":
+    unittest.main()

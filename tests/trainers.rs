@@ -1,0 +1,255 @@
+//! Trainer simulations against the public API: exact small cases and
+//! property tests checked by independent oracles (a best fit written here
+//! the slow way, and the arithmetic of concatenate-and-cut). The rows of
+//! TRL's own code are checked in tests/python/test_trainers.py.
+
+// proptest does not build for WebAssembly.
+#![cfg(not(target_arch = "wasm32"))]
+
+use packlab::trainers::{
+    simulate, DatasetOrder, Trainer, TrainerError, TrainerSettings, DEFAULT_MAP_BATCH_ROWS,
+};
+use proptest::prelude::*;
+
+fn settings(max_len: u32, map_batch_rows: u32, order: DatasetOrder) -> TrainerSettings {
+    TrainerSettings {
+        max_len,
+        map_batch_rows,
+        order,
+    }
+}
+
+/// Rows as `(sequence, tokens)` lists.
+fn rows_of(trainer: Trainer, lengths: &[u32], settings: &TrainerSettings) -> Vec<Vec<(u32, u32)>> {
+    let plan = simulate(trainer, lengths, settings).unwrap();
+    plan.iter_rows()
+        .map(|row| row.iter().map(|p| (p.sequence, p.tokens)).collect())
+        .collect()
+}
+
+/// A row of the oracle's best fit.
+struct OracleRow {
+    pieces: Vec<(u32, u32)>,
+    room: u32,
+    /// The step at which the row reached its room.
+    reached: usize,
+}
+
+/// Best fit decreasing as TRL describes it, written the slow way: for each
+/// piece (longest first, ties in order), scan every row for the least room
+/// that fits; among equal rooms, the row that has had that room longest.
+fn best_fit_oracle(pieces: &[(u32, u32)], max_len: u32) -> Vec<Vec<(u32, u32)>> {
+    let mut sorted: Vec<(u32, u32)> = pieces.to_vec();
+    sorted.sort_by_key(|piece| std::cmp::Reverse(piece.1));
+    let mut rows: Vec<OracleRow> = Vec::new();
+    for (step, piece) in sorted.into_iter().enumerate() {
+        let chosen = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| row.room >= piece.1)
+            .min_by_key(|(_, row)| (row.room, row.reached))
+            .map(|(index, _)| index);
+        let index = chosen.unwrap_or_else(|| {
+            rows.push(OracleRow {
+                pieces: Vec::new(),
+                room: max_len,
+                reached: step,
+            });
+            rows.len() - 1
+        });
+        let row = &mut rows[index];
+        row.pieces.push(piece);
+        row.room -= piece.1;
+        row.reached = step;
+    }
+    rows.into_iter().map(|row| row.pieces).collect()
+}
+
+/// What TRL packs of each map batch: each batch's pieces, truncated or split.
+fn batch_pieces(
+    lengths: &[u32],
+    max_len: u32,
+    map_batch_rows: u32,
+    split: bool,
+) -> Vec<Vec<(u32, u32)>> {
+    let indices: Vec<u32> = (0..lengths.len() as u32).collect();
+    indices
+        .chunks(map_batch_rows as usize)
+        .map(|batch| {
+            let mut pieces = Vec::new();
+            for &sequence in batch {
+                let length = lengths[sequence as usize];
+                if split {
+                    let mut left = length;
+                    while left > 0 {
+                        let tokens = left.min(max_len);
+                        pieces.push((sequence, tokens));
+                        left -= tokens;
+                    }
+                } else if length > 0 {
+                    pieces.push((sequence, length.min(max_len)));
+                }
+            }
+            pieces
+        })
+        .collect()
+}
+
+#[test]
+fn trl_bfd_on_trls_docstring_example() {
+    // TRL's own docstring: [[1, 2, 3, 4, 5], [6, 7], [8, 9, 10], [11]] in
+    // rows of 4 gives input_ids [[1, 2, 3, 4], [8, 9, 10, 11], [6, 7]].
+    let lengths = [5, 2, 3, 1];
+    let order = DatasetOrder::AsGiven;
+    assert_eq!(
+        rows_of(Trainer::TrlBfd, &lengths, &settings(4, 1000, order)),
+        vec![vec![(0, 4)], vec![(2, 3), (3, 1)], vec![(1, 2)]]
+    );
+    // bfd_split: [[1, 2, 3, 4], [8, 9, 10, 5], [6, 7, 11]].
+    assert_eq!(
+        rows_of(Trainer::TrlBfdSplit, &lengths, &settings(4, 1000, order)),
+        vec![vec![(0, 4)], vec![(2, 3), (0, 1)], vec![(1, 2), (3, 1)]]
+    );
+}
+
+#[test]
+fn order_changes_what_a_windowed_packer_makes() {
+    // Pairs that fill a row of 10 exactly, 6 + 4: in batches of 2, the
+    // order as given pairs them; sorted by length, each batch holds two
+    // 4s or two 6s, and the 6s cannot share a row.
+    let lengths: Vec<u32> = [6, 4].iter().copied().cycle().take(40).collect();
+    let given = simulate(
+        Trainer::TrlBfd,
+        &lengths,
+        &settings(10, 2, DatasetOrder::AsGiven),
+    )
+    .unwrap();
+    let sorted = simulate(
+        Trainer::TrlBfd,
+        &lengths,
+        &settings(10, 2, DatasetOrder::SortedByLength),
+    )
+    .unwrap();
+    assert_eq!(given.rows(), 20);
+    assert_eq!(sorted.rows(), 30);
+    assert!((given.efficiency() - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_shuffle_is_the_same_for_the_same_seed() {
+    let lengths: Vec<u32> = (1..=300).map(|i| (i * 37) % 97 + 1).collect();
+    let at = |seed| {
+        rows_of(
+            Trainer::TrlBfd,
+            &lengths,
+            &settings(128, 16, DatasetOrder::Shuffled { seed }),
+        )
+    };
+    assert_eq!(at(7), at(7));
+    assert_ne!(at(7), at(8));
+}
+
+#[test]
+fn settings_that_cannot_be_simulated_are_errors() {
+    let order = DatasetOrder::AsGiven;
+    assert_eq!(
+        simulate(Trainer::TrlBfd, &[3], &settings(0, 10, order)).unwrap_err(),
+        TrainerError::ZeroMaxLen
+    );
+    assert_eq!(
+        simulate(Trainer::TrlBfd, &[3], &settings(8, 0, order)).unwrap_err(),
+        TrainerError::ZeroMapBatchRows
+    );
+    // No sequences: no rows, and nothing lost.
+    let plan = simulate(Trainer::TrlWrapped, &[], &TrainerSettings::new(8)).unwrap();
+    assert_eq!(plan.rows(), 0);
+    assert_eq!(plan.accounting.tokens, 0);
+}
+
+#[test]
+fn names_read_back() {
+    for trainer in Trainer::ALL {
+        assert_eq!(trainer.name().parse::<Trainer>(), Ok(trainer));
+    }
+    assert!("trl".parse::<Trainer>().unwrap_err().contains("trl-bfd"));
+    assert_eq!(
+        TrainerSettings::new(64).map_batch_rows,
+        DEFAULT_MAP_BATCH_ROWS
+    );
+}
+
+fn lengths_strategy() -> impl Strategy<Value = (u32, Vec<u32>, u32)> {
+    (1u32..=64).prop_flat_map(|max_len| {
+        (
+            Just(max_len),
+            prop::collection::vec(0u32..=3 * max_len, 0..=120),
+            1u32..=40,
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: prop::test_runner::RngSeed::Fixed(0x7e1_0001),
+        ..ProptestConfig::default()
+    })]
+
+    /// TRL's best fit, truncating or splitting, is the slow oracle's, batch
+    /// by batch; every token is packed or counted as truncated or dropped.
+    #[test]
+    fn trl_best_fit_matches_the_oracle((max_len, lengths, map_batch_rows) in lengths_strategy()) {
+        let at = settings(max_len, map_batch_rows, DatasetOrder::AsGiven);
+        for (trainer, split) in [(Trainer::TrlBfd, false), (Trainer::TrlBfdSplit, true)] {
+            let expected: Vec<Vec<(u32, u32)>> = batch_pieces(&lengths, max_len, map_batch_rows, split)
+                .iter()
+                .flat_map(|pieces| best_fit_oracle(pieces, max_len))
+                .collect();
+            prop_assert_eq!(rows_of(trainer, &lengths, &at), expected);
+            let plan = simulate(trainer, &lengths, &at).unwrap();
+            let accounting = plan.accounting;
+            prop_assert_eq!(
+                accounting.tokens,
+                accounting.tokens_packed + accounting.tokens_truncated + accounting.tokens_dropped
+            );
+            let empty = lengths.iter().filter(|&&length| length == 0).count() as u64;
+            prop_assert_eq!(accounting.sequences_dropped, empty);
+            if split {
+                prop_assert_eq!(accounting.tokens_truncated, 0);
+                let long = lengths.iter().filter(|&&length| length > max_len).count() as u64;
+                prop_assert_eq!(accounting.sequences_split, long);
+            } else {
+                let lost: u64 = lengths.iter().map(|&l| u64::from(l.saturating_sub(max_len))).sum();
+                prop_assert_eq!(accounting.tokens_truncated, lost);
+                prop_assert_eq!(accounting.sequences_split, 0);
+            }
+        }
+    }
+
+    /// Wrapping fills every row of a batch but its last, and loses nothing.
+    #[test]
+    fn wrapping_fills_rows_batch_by_batch((max_len, lengths, map_batch_rows) in lengths_strategy()) {
+        let plan = simulate(Trainer::TrlWrapped, &lengths, &settings(max_len, map_batch_rows, DatasetOrder::AsGiven)).unwrap();
+        let expected_rows: u64 = lengths
+            .chunks(map_batch_rows as usize)
+            .map(|batch| batch.iter().map(|&l| u64::from(l)).sum::<u64>().div_ceil(u64::from(max_len)))
+            .sum();
+        prop_assert_eq!(plan.rows() as u64, expected_rows);
+        prop_assert_eq!(plan.accounting.tokens_packed, plan.accounting.tokens);
+        let full = (0..plan.rows()).filter(|&row| plan.row_tokens(row) == u64::from(max_len)).count() as u64;
+        let batches_with_tokens = lengths.chunks(map_batch_rows as usize).filter(|b| b.iter().any(|&l| l > 0)).count() as u64;
+        prop_assert!(full + batches_with_tokens >= expected_rows);
+    }
+
+    /// Every order packs the same sequences: a shuffle or a sort changes
+    /// rows, never what is packed or lost.
+    #[test]
+    fn orders_keep_every_sequence((max_len, lengths, map_batch_rows) in lengths_strategy(), seed in any::<u64>()) {
+        let base = simulate(Trainer::TrlBfd, &lengths, &settings(max_len, map_batch_rows, DatasetOrder::AsGiven)).unwrap();
+        for order in [DatasetOrder::Shuffled { seed }, DatasetOrder::SortedByLength] {
+            let plan = simulate(Trainer::TrlBfd, &lengths, &settings(max_len, map_batch_rows, order)).unwrap();
+            prop_assert_eq!(plan.accounting, base.accounting);
+            prop_assert_eq!(plan.validate(&lengths, max_len), Ok(()));
+        }
+    }
+}

@@ -253,3 +253,63 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: prop::test_runner::RngSeed::Fixed(0x7e1_0002),
+        ..ProptestConfig::default()
+    })]
+
+    /// torchtune's next fit keeps dataset order; without splitting, a pack
+    /// closes only when the next sample does not fit; with splitting,
+    /// every pack but the last is full and nothing is lost.
+    #[test]
+    fn torchtune_is_next_fit_in_order((max_len, lengths, _) in lengths_strategy()) {
+        let at = TrainerSettings::new(max_len);
+        for (trainer, split) in [(Trainer::Torchtune, false), (Trainer::TorchtuneSplit, true)] {
+            let plan = simulate(trainer, &lengths, &at).unwrap();
+            let pieces: Vec<(u32, u32)> = plan.iter_rows().flatten().map(|p| (p.sequence, p.tokens)).collect();
+            // Sequences in order, each once (split pieces one after another).
+            let mut sequences: Vec<u32> = pieces.iter().map(|&(sequence, _)| sequence).collect();
+            sequences.dedup();
+            let nonempty: Vec<u32> = (0..lengths.len() as u32).filter(|&i| lengths[i as usize] > 0).collect();
+            prop_assert_eq!(sequences, nonempty);
+            let rows = plan.rows();
+            for row in 0..rows {
+                let tokens = plan.row_tokens(row);
+                if split {
+                    prop_assert!(row + 1 == rows || tokens == u64::from(max_len));
+                } else if row + 1 < rows {
+                    let next = u64::from(plan.row(row + 1)[0].tokens);
+                    prop_assert!(tokens + next > u64::from(max_len));
+                }
+            }
+            if split {
+                prop_assert_eq!(plan.accounting.tokens_packed, plan.accounting.tokens);
+            }
+        }
+    }
+
+    /// LLaMA-Factory's knapsack: rows of at most max_len − 1 tokens, each
+    /// opened by the longest sample left and closed only when no sample
+    /// left fits its room.
+    #[test]
+    fn llamafactory_rows_are_greedy_knapsacks((max_len, lengths, _) in lengths_strategy()) {
+        prop_assume!(max_len >= 2);
+        let at = settings(max_len, u32::MAX, DatasetOrder::AsGiven);
+        let plan = simulate(Trainer::Llamafactory, &lengths, &at).unwrap();
+        let capacity = u64::from(max_len - 1);
+        let rows: Vec<Vec<u32>> = plan.iter_rows().map(|row| row.iter().map(|p| p.tokens).collect()).collect();
+        for (index, row) in rows.iter().enumerate() {
+            let tokens: u64 = row.iter().map(|&t| u64::from(t)).sum();
+            prop_assert!(tokens <= capacity);
+            let later: Vec<u32> = rows[index + 1..].iter().flatten().copied().collect();
+            let room = capacity - tokens;
+            prop_assert!(later.iter().all(|&t| u64::from(t) > room), "row {} leaves {} tokens", index, room);
+            prop_assert!(later.iter().all(|&t| t <= row[0]));
+        }
+        let truncated: u64 = lengths.iter().map(|&l| u64::from(l).saturating_sub(capacity)).sum();
+        prop_assert_eq!(plan.accounting.tokens_truncated, truncated);
+    }
+}

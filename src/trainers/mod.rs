@@ -29,9 +29,11 @@
 //! # Ok::<(), packlab::trainers::TrainerError>(())
 //! ```
 
+mod llamafactory;
 mod plan;
 mod settings;
 mod simulation;
+mod torchtune;
 mod trl;
 
 pub use plan::{Accounting, Piece, TrainerPlan, UnsoundTrainerPlan};

@@ -22,11 +22,30 @@ pub enum Trainer {
     /// boundary the model can see (cross-contamination) and are cut
     /// across rows.
     TrlWrapped,
+    /// torchtune 0.7, `PackedDataset` (what `packed=True` builds): next
+    /// fit in dataset order, one open pack; samples truncated to
+    /// `max_seq_len` by the tokenizer first, as torchtune's SFT datasets do.
+    Torchtune,
+    /// torchtune 0.7, `PackedDataset(split_across_pack=True)` (the
+    /// text-completion datasets' default): every pack filled to exactly
+    /// `max_seq_len`, a sample's rest carried to the next packs.
+    TorchtuneSplit,
+    /// LLaMA-Factory 0.9.6, `packing: true` (or `neat_packing`): a greedy
+    /// knapsack within each `datasets.map` batch, into rows of
+    /// `cutoff_len − 1` tokens padded to `cutoff_len`.
+    Llamafactory,
 }
 
 impl Trainer {
     /// Every trainer, in the order Packlab lists them.
-    pub const ALL: [Trainer; 3] = [Trainer::TrlBfd, Trainer::TrlBfdSplit, Trainer::TrlWrapped];
+    pub const ALL: [Trainer; 6] = [
+        Trainer::TrlBfd,
+        Trainer::TrlBfdSplit,
+        Trainer::TrlWrapped,
+        Trainer::Torchtune,
+        Trainer::TorchtuneSplit,
+        Trainer::Llamafactory,
+    ];
 
     /// The name used on the command line, in JSON and in the page.
     pub fn name(self) -> &'static str {
@@ -34,6 +53,9 @@ impl Trainer {
             Trainer::TrlBfd => "trl-bfd",
             Trainer::TrlBfdSplit => "trl-bfd-split",
             Trainer::TrlWrapped => "trl-wrapped",
+            Trainer::Torchtune => "torchtune",
+            Trainer::TorchtuneSplit => "torchtune-split",
+            Trainer::Llamafactory => "llamafactory",
         }
     }
 
@@ -42,6 +64,12 @@ impl Trainer {
         match self {
             Trainer::TrlBfd | Trainer::TrlBfdSplit | Trainer::TrlWrapped => {
                 "TRL 1.16.0, trl/data_utils.py: pack_dataset"
+            }
+            Trainer::Torchtune | Trainer::TorchtuneSplit => {
+                "torchtune 0.7.0, torchtune/datasets/_packed.py: PackedDataset"
+            }
+            Trainer::Llamafactory => {
+                "LLaMA-Factory 0.9.6.dev0, data/processor/supervised.py and processor_utils.py: greedy_knapsack"
             }
         }
     }

@@ -9,7 +9,7 @@ use crate::random::SplitMix64;
 
 use super::plan::{Accounting, TrainerPlan, UnsoundTrainerPlan};
 use super::settings::{DatasetOrder, Trainer, TrainerSettings};
-use super::trl;
+use super::{llamafactory, torchtune, trl};
 
 /// Why a simulation cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +19,9 @@ pub enum TrainerError {
     ZeroMaxLen,
     /// A map batch of 0 rows: give at least 1 (TRL's default is 1,000).
     ZeroMapBatchRows,
+    /// LLaMA-Factory packs into `cutoff_len − 1` tokens: a max_len of 1
+    /// leaves none. Give at least 2.
+    NoRoomBesidesPadding,
     /// More sequences than a simulation indexes (2^32): simulate a part
     /// of the dataset, or a histogram's packing instead.
     TooManySequences {
@@ -40,6 +43,9 @@ impl fmt::Display for TrainerError {
             TrainerError::ZeroMaxLen => f.write_str("max_len is 0: rows must hold at least one token"),
             TrainerError::ZeroMapBatchRows => f.write_str(
                 "the map batch is 0 rows: give at least 1 (datasets.map's default is 1000)",
+            ),
+            TrainerError::NoRoomBesidesPadding => f.write_str(
+                "LLaMA-Factory packs into cutoff_len - 1 tokens: a max_len of 1 leaves none; give at least 2",
             ),
             TrainerError::TooManySequences { sequences } => write!(
                 f,
@@ -76,6 +82,9 @@ pub fn simulate(
     if settings.map_batch_rows == 0 {
         return Err(TrainerError::ZeroMapBatchRows);
     }
+    if trainer == Trainer::Llamafactory && settings.max_len < 2 {
+        return Err(TrainerError::NoRoomBesidesPadding);
+    }
     if lengths.len() as u64 > 1 << 32 {
         return Err(TrainerError::TooManySequences {
             sequences: lengths.len() as u64,
@@ -86,6 +95,9 @@ pub fn simulate(
         Trainer::TrlBfd => trl::pack(lengths, &order, settings, trl::Overflow::Truncate),
         Trainer::TrlBfdSplit => trl::pack(lengths, &order, settings, trl::Overflow::Split),
         Trainer::TrlWrapped => trl::wrap(lengths, &order, settings),
+        Trainer::Torchtune => torchtune::pack(lengths, &order, settings.max_len, false),
+        Trainer::TorchtuneSplit => torchtune::pack(lengths, &order, settings.max_len, true),
+        Trainer::Llamafactory => llamafactory::pack(lengths, &order, settings),
     };
     plan.validate(lengths, settings.max_len)
         .map_err(|problem| TrainerError::Unsound { trainer, problem })?;

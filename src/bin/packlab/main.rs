@@ -110,7 +110,10 @@ struct PackArgs {
     /// The packing algorithm: none, spfhp, lpfhp, nnlshp, bfd or optimal;
     /// or a trainer's own packing, simulated on the sequences in file
     /// order: trl-bfd, trl-bfd-split or trl-wrapped (TRL 1.16's
-    /// `pack_dataset` strategies "bfd", "bfd_split" and "wrapped").
+    /// `pack_dataset` strategies "bfd", "bfd_split" and "wrapped"),
+    /// torchtune or torchtune-split (torchtune 0.7's `PackedDataset`,
+    /// without and with `split_across_pack`), llamafactory (LLaMA-Factory
+    /// 0.9.6's `packing`). See docs/trainers.md.
     #[arg(long, short, value_name = "NAME", default_value = "lpfhp", value_parser = pack::Packer::from_str)]
     algorithm: pack::Packer,
 
@@ -127,7 +130,8 @@ struct PackArgs {
     bucket_tokens: Option<u32>,
 
     /// Trainers only: rows of the dataset per `datasets.map` batch, the
-    /// window TRL packs within.
+    /// window TRL and LLaMA-Factory pack within (LLaMA-Factory's
+    /// `preprocessing_batch_size`).
     #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_MAP_BATCH_ROWS, value_parser = clap::value_parser!(u32).range(1..))]
     map_batch_rows: u32,
 

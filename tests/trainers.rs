@@ -13,9 +13,9 @@ use proptest::prelude::*;
 
 fn settings(max_len: u32, map_batch_rows: u32, order: DatasetOrder) -> TrainerSettings {
     TrainerSettings {
-        max_len,
         map_batch_rows,
         order,
+        ..TrainerSettings::new(max_len)
     }
 }
 
@@ -311,5 +311,45 @@ proptest! {
         }
         let truncated: u64 = lengths.iter().map(|&l| u64::from(l).saturating_sub(capacity)).sum();
         prop_assert_eq!(plan.accounting.tokens_truncated, truncated);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: prop::test_runner::RngSeed::Fixed(0x7e1_0003),
+        ..ProptestConfig::default()
+    })]
+
+    /// axolotl keeps the samples of 2 to max_len tokens; with one group, a
+    /// bin was opened only because its first sample fitted no earlier bin
+    /// (rooms only shrink), unless that bin was full of samples.
+    #[test]
+    fn axolotl_is_first_fit_with_a_cap((max_len, lengths, bin_size) in lengths_strategy(), seed in any::<u64>()) {
+        let at = TrainerSettings {
+            seed,
+            bin_size,
+            group_size: u32::MAX,
+            ..TrainerSettings::new(max_len)
+        };
+        let plan = simulate(Trainer::Axolotl, &lengths, &at).unwrap();
+        let kept = lengths.iter().filter(|&&l| (2..=max_len).contains(&l)).count() as u64;
+        prop_assert_eq!(plan.accounting.sequences - plan.accounting.sequences_dropped, kept);
+        prop_assert_eq!(plan.accounting.tokens_truncated, 0);
+        for later in 0..plan.rows() {
+            let first = u64::from(plan.row(later)[0].tokens);
+            for earlier in 0..later {
+                let room = u64::from(max_len) - plan.row_tokens(earlier);
+                let full = plan.row(earlier).len() as u32 >= bin_size;
+                prop_assert!(full || first > room, "bin {} opened with {} but bin {} has {} left", later, first, earlier, room);
+            }
+            prop_assert!(plan.row(later).len() as u32 <= bin_size);
+        }
+        let sequential = simulate(Trainer::AxolotlSequential, &lengths, &at).unwrap();
+        prop_assert_eq!(sequential.accounting, plan.accounting);
+        for row in 1..sequential.rows() {
+            let room = u64::from(max_len) - sequential.row_tokens(row - 1);
+            prop_assert!(u64::from(sequential.row(row)[0].tokens) > room);
+        }
     }
 }

@@ -29,6 +29,7 @@
 //! # Ok::<(), packlab::trainers::TrainerError>(())
 //! ```
 
+mod axolotl;
 mod llamafactory;
 mod plan;
 mod settings;
@@ -37,5 +38,8 @@ mod torchtune;
 mod trl;
 
 pub use plan::{Accounting, Piece, TrainerPlan, UnsoundTrainerPlan};
-pub use settings::{DatasetOrder, Trainer, TrainerSettings, DEFAULT_MAP_BATCH_ROWS};
+pub use settings::{
+    DatasetOrder, Trainer, TrainerSettings, DEFAULT_BIN_SIZE, DEFAULT_GROUP_SIZE,
+    DEFAULT_MAP_BATCH_ROWS, DEFAULT_SEED,
+};
 pub use simulation::{simulate, TrainerError, TrainerReport};

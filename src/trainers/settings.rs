@@ -34,17 +34,26 @@ pub enum Trainer {
     /// knapsack within each `datasets.map` batch, into rows of
     /// `cutoff_len − 1` tokens padded to `cutoff_len`.
     Llamafactory,
+    /// axolotl 0.18, `sample_packing: true`: first fit in the sampler's
+    /// shuffled order, within groups of 100,000 samples, at most 200 per
+    /// bin; samples shorter than 2 tokens or longer than max_len dropped.
+    Axolotl,
+    /// axolotl 0.18 with `sample_packing_sequentially: true`: next fit in
+    /// the sampler's order, without groups or the cap.
+    AxolotlSequential,
 }
 
 impl Trainer {
     /// Every trainer, in the order Packlab lists them.
-    pub const ALL: [Trainer; 6] = [
+    pub const ALL: [Trainer; 8] = [
         Trainer::TrlBfd,
         Trainer::TrlBfdSplit,
         Trainer::TrlWrapped,
         Trainer::Torchtune,
         Trainer::TorchtuneSplit,
         Trainer::Llamafactory,
+        Trainer::Axolotl,
+        Trainer::AxolotlSequential,
     ];
 
     /// The name used on the command line, in JSON and in the page.
@@ -56,6 +65,8 @@ impl Trainer {
             Trainer::Torchtune => "torchtune",
             Trainer::TorchtuneSplit => "torchtune-split",
             Trainer::Llamafactory => "llamafactory",
+            Trainer::Axolotl => "axolotl",
+            Trainer::AxolotlSequential => "axolotl-sequential",
         }
     }
 
@@ -70,6 +81,9 @@ impl Trainer {
             }
             Trainer::Llamafactory => {
                 "LLaMA-Factory 0.9.6.dev0, data/processor/supervised.py and processor_utils.py: greedy_knapsack"
+            }
+            Trainer::Axolotl | Trainer::AxolotlSequential => {
+                "axolotl 0.18.0, src/axolotl/utils/samplers/multipack.py: MultipackBatchSampler"
             }
         }
     }
@@ -127,15 +141,31 @@ pub const DEFAULT_MAP_BATCH_ROWS: u32 = 1_000;
 /// What a simulation needs besides the lengths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrainerSettings {
-    /// Tokens per row: TRL's `max_length` (`seq_length`).
+    /// Tokens per row: TRL's `max_length`, torchtune's `max_seq_len`,
+    /// LLaMA-Factory's `cutoff_len`, axolotl's bin capacity.
     pub max_len: u32,
-    /// Rows of the dataset per `datasets.map` batch: TRL packs each batch
-    /// on its own ([`DEFAULT_MAP_BATCH_ROWS`] unless the user passes
-    /// `map_kwargs={"batch_size": ...}`).
+    /// Rows of the dataset per `datasets.map` batch: TRL and LLaMA-Factory
+    /// pack each batch on its own ([`DEFAULT_MAP_BATCH_ROWS`] unless the
+    /// user passes another batch size).
     pub map_batch_rows: u32,
     /// The order the dataset is read in.
     pub order: DatasetOrder,
+    /// The seed of a trainer's own shuffle (axolotl's sampler).
+    pub seed: u64,
+    /// axolotl's `sample_packing_group_size`: samples packed together.
+    pub group_size: u32,
+    /// axolotl's `sample_packing_bin_size`: most samples in a bin.
+    pub bin_size: u32,
 }
+
+/// The seed trainers use unless told otherwise (TRL's and axolotl's).
+pub const DEFAULT_SEED: u64 = 42;
+
+/// axolotl's `sample_packing_group_size` default.
+pub const DEFAULT_GROUP_SIZE: u32 = 100_000;
+
+/// axolotl's `sample_packing_bin_size` default.
+pub const DEFAULT_BIN_SIZE: u32 = 200;
 
 impl TrainerSettings {
     /// The trainers' defaults at `max_len`, in the order given.
@@ -144,6 +174,9 @@ impl TrainerSettings {
             max_len,
             map_batch_rows: DEFAULT_MAP_BATCH_ROWS,
             order: DatasetOrder::AsGiven,
+            seed: DEFAULT_SEED,
+            group_size: DEFAULT_GROUP_SIZE,
+            bin_size: DEFAULT_BIN_SIZE,
         }
     }
 }

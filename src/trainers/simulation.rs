@@ -9,7 +9,7 @@ use crate::random::SplitMix64;
 
 use super::plan::{Accounting, TrainerPlan, UnsoundTrainerPlan};
 use super::settings::{DatasetOrder, Trainer, TrainerSettings};
-use super::{llamafactory, torchtune, trl};
+use super::{axolotl, llamafactory, torchtune, trl};
 
 /// Why a simulation cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +19,9 @@ pub enum TrainerError {
     ZeroMaxLen,
     /// A map batch of 0 rows: give at least 1 (TRL's default is 1,000).
     ZeroMapBatchRows,
+    /// axolotl's group or bin size is 0: give at least 1 (its defaults
+    /// are 100,000 and 200).
+    ZeroGroupOrBin,
     /// LLaMA-Factory packs into `cutoff_len − 1` tokens: a max_len of 1
     /// leaves none. Give at least 2.
     NoRoomBesidesPadding,
@@ -43,6 +46,9 @@ impl fmt::Display for TrainerError {
             TrainerError::ZeroMaxLen => f.write_str("max_len is 0: rows must hold at least one token"),
             TrainerError::ZeroMapBatchRows => f.write_str(
                 "the map batch is 0 rows: give at least 1 (datasets.map's default is 1000)",
+            ),
+            TrainerError::ZeroGroupOrBin => f.write_str(
+                "axolotl's group size and bin size must be at least 1 (its defaults are 100000 and 200)",
             ),
             TrainerError::NoRoomBesidesPadding => f.write_str(
                 "LLaMA-Factory packs into cutoff_len - 1 tokens: a max_len of 1 leaves none; give at least 2",
@@ -85,6 +91,9 @@ pub fn simulate(
     if trainer == Trainer::Llamafactory && settings.max_len < 2 {
         return Err(TrainerError::NoRoomBesidesPadding);
     }
+    if settings.group_size == 0 || settings.bin_size == 0 {
+        return Err(TrainerError::ZeroGroupOrBin);
+    }
     if lengths.len() as u64 > 1 << 32 {
         return Err(TrainerError::TooManySequences {
             sequences: lengths.len() as u64,
@@ -98,6 +107,22 @@ pub fn simulate(
         Trainer::Torchtune => torchtune::pack(lengths, &order, settings.max_len, false),
         Trainer::TorchtuneSplit => torchtune::pack(lengths, &order, settings.max_len, true),
         Trainer::Llamafactory => llamafactory::pack(lengths, &order, settings),
+        Trainer::Axolotl | Trainer::AxolotlSequential => {
+            // The sampler's own shuffle of the dataset's order.
+            let mut sampled = order;
+            SplitMix64::new(settings.seed).shuffle(&mut sampled);
+            if trainer == Trainer::Axolotl {
+                axolotl::pack(
+                    lengths,
+                    &sampled,
+                    settings.max_len,
+                    settings.group_size,
+                    settings.bin_size,
+                )
+            } else {
+                axolotl::pack_sequentially(lengths, &sampled, settings.max_len)
+            }
+        }
     };
     plan.validate(lengths, settings.max_len)
         .map_err(|problem| TrainerError::Unsound { trainer, problem })?;

@@ -113,7 +113,8 @@ struct PackArgs {
     /// `pack_dataset` strategies "bfd", "bfd_split" and "wrapped"),
     /// torchtune or torchtune-split (torchtune 0.7's `PackedDataset`,
     /// without and with `split_across_pack`), llamafactory (LLaMA-Factory
-    /// 0.9.6's `packing`). See docs/trainers.md.
+    /// 0.9.6's `packing`), axolotl or axolotl-sequential (axolotl 0.18's
+    /// sample packing). See docs/trainers.md.
     #[arg(long, short, value_name = "NAME", default_value = "lpfhp", value_parser = pack::Packer::from_str)]
     algorithm: pack::Packer,
 
@@ -140,9 +141,18 @@ struct PackArgs {
     #[arg(long, value_enum, default_value_t = pack::OrderArg::AsGiven)]
     order: pack::OrderArg,
 
-    /// Trainers only: the seed of `--order shuffled`.
-    #[arg(long, default_value_t = 0)]
+    /// Trainers only: the seed of `--order shuffled` and of a trainer's
+    /// own shuffle (axolotl's sampler).
+    #[arg(long, default_value_t = packlab::trainers::DEFAULT_SEED)]
     seed: u64,
+
+    /// axolotl only: `sample_packing_group_size`, samples packed together.
+    #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_GROUP_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
+    group_size: u32,
+
+    /// axolotl only: `sample_packing_bin_size`, most samples in a bin.
+    #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_BIN_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
+    bin_size: u32,
 
     /// Print one JSON object (the report and the plan) instead of text.
     #[arg(long)]

@@ -260,6 +260,9 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
         max_len,
         map_batch_rows: args.map_batch_rows,
         order,
+        seed: args.seed,
+        group_size: args.group_size,
+        bin_size: args.bin_size,
     };
     let clock = clock();
     let started = clock();
@@ -298,10 +301,8 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
             format!("shuffled (seed {seed}): a histogram has no order")
         }
     };
-    text += &format!(
-        "  order           {read_in}; map batches of {} rows\n",
-        thousands(u64::from(args.map_batch_rows))
-    );
+    text += &format!("  order           {read_in}\n");
+    text += &format!("  window          {}\n", window(trainer, &settings));
     text += &format!(
         "  sequences       {:>14}   tokens {}\n",
         thousands(accounting.sequences),
@@ -333,4 +334,29 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
     }
     text += &format!("  runtime         {runtime_ms:>11.3} ms\n");
     print_text(&text)
+}
+
+/// What a trainer packs together, in words.
+fn window(trainer: Trainer, settings: &TrainerSettings) -> String {
+    match trainer {
+        Trainer::TrlBfd | Trainer::TrlBfdSplit | Trainer::TrlWrapped | Trainer::Llamafactory => {
+            format!(
+                "each datasets.map batch of {} rows packed apart",
+                thousands(u64::from(settings.map_batch_rows))
+            )
+        }
+        Trainer::Torchtune | Trainer::TorchtuneSplit => {
+            "the whole dataset, one open pack at a time".to_string()
+        }
+        Trainer::Axolotl => format!(
+            "the sampler's shuffle (seed {}), in groups of {} samples, at most {} per bin",
+            settings.seed,
+            thousands(u64::from(settings.group_size)),
+            thousands(u64::from(settings.bin_size))
+        ),
+        Trainer::AxolotlSequential => format!(
+            "the sampler's shuffle (seed {}), one open bin at a time",
+            settings.seed
+        ),
+    }
 }

@@ -656,3 +656,41 @@ fn an_unknown_algorithm_lists_packers_and_trainers() {
         "{message}"
     );
 }
+
+#[test]
+fn compare_lists_trainers_beside_the_algorithms() {
+    let file = scratch("compare-trainers.txt", b"5\n2\n3\n1\n6\n6\n");
+    let path = file.to_str().unwrap();
+    let report = json(&packlab(&[
+        "compare",
+        path,
+        "--max-len",
+        "8",
+        "--trainers",
+        "trl-bfd,torchtune",
+        "--json",
+    ]));
+    let trainers = report["trainers"].as_array().expect("a list of trainers");
+    let names: Vec<&str> = trainers
+        .iter()
+        .map(|t| t["algorithm"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["trl-bfd", "torchtune"]);
+    // Best fit decreasing: [6, 2], [6, 1], [5, 3]; next fit in order:
+    // [5, 2], [3, 1], [6], [6].
+    assert_eq!(trainers[0]["packs"], 3);
+    assert_eq!(trainers[1]["packs"], 4);
+    assert!(trainers.iter().all(|t| t["settings"]["max_len"] == 8));
+    let all = json(&packlab(&["compare", path, "--trainers", "all", "--json"]));
+    assert_eq!(
+        all["trainers"].as_array().unwrap().len(),
+        packlab::trainers::Trainer::ALL.len()
+    );
+    // Without --trainers, no trainer is simulated and the field is absent.
+    assert!(json(&packlab(&["compare", path, "--json"]))
+        .get("trainers")
+        .is_none());
+    let output = packlab(&["compare", path, "--trainers", "trl"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("or all"), "{}", stderr(&output));
+}

@@ -7,9 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::random::SplitMix64;
 
+use super::axolotl;
+use super::llamafactory;
 use super::plan::{Accounting, TrainerPlan, UnsoundTrainerPlan};
 use super::settings::{DatasetOrder, Trainer, TrainerSettings};
-use super::{axolotl, llamafactory, torchtune, trl};
+use super::torchtune;
+use super::trl;
 
 /// Why a simulation cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -106,7 +106,7 @@ function rustImports() {
     };
     const code = rustCode(file);
     for (const [, root, rest, group] of code.matchAll(
-      /\b(crate|super|self)((?:::[a-z_][a-z0-9_]*)*)(?:::\{([^}]*)\})?/g,
+      /\b(crate|super|self)\b((?:::[a-z_][a-z0-9_]*)*)(?:::\{([^}]*)\})?/g,
     )) {
       const start = base[root];
       if (start === null) continue;

@@ -10,12 +10,13 @@ use packlab::analysis::{
 };
 use packlab::dynamic_padding::EstimateKind;
 use packlab::numbers::thousands;
+use packlab::trainers::{simulate, Trainer, TrainerReport};
 use packlab::{Algorithm, OverlongOutcome, Report};
 
 use crate::shared::{
-    analyser, overlong_line, print_json, print_text, unproven_optimality_line, Failure,
+    analyser, clock, overlong_line, print_json, print_text, unproven_optimality_line, Failure,
 };
-use crate::CompareArgs;
+use crate::{trainer, CompareArgs};
 
 /// The algorithms the max_len sweep packs with, in the order of its
 /// columns: no packing and the greedy packers, fast enough to run at
@@ -42,6 +43,19 @@ struct CompareOutput<'a> {
     dynamic_padding: &'a [DynamicPadding],
     flops: &'a FlopsComparison,
     max_len_sweep: &'a [MaxLenPoint],
+    /// The trainers asked for with `--trainers`.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    trainers: &'a [TrainerRun],
+}
+
+/// One trainer's simulation in a comparison.
+#[derive(Serialize)]
+struct TrainerRun {
+    #[serde(flatten)]
+    report: TrainerReport,
+    /// The sequences came without an order (a histogram or a preset).
+    order_simulated: bool,
+    runtime_ms: f64,
 }
 
 /// Everything `compare` prints.
@@ -54,6 +68,7 @@ struct Comparison {
     padding: Vec<DynamicPadding>,
     flops: FlopsComparison,
     sweep: Vec<MaxLenPoint>,
+    trainers: Vec<TrainerRun>,
 }
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
@@ -71,9 +86,11 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
             dynamic_padding: &comparison.padding,
             flops: &comparison.flops,
             max_len_sweep: &comparison.sweep,
+            trainers: &comparison.trainers,
         });
     }
     let mut text = algorithms_table(&comparison);
+    text += &trainers_table(&comparison);
     text += &dynamic_padding_table(&comparison.padding);
     text += &flops_table(&args, &comparison);
     text += &max_len_table(&comparison.sweep);
@@ -124,6 +141,7 @@ fn compare(args: &CompareArgs) -> Result<Comparison, Failure> {
         rows,
         max_per_pack: args.max_per_pack.loosest(),
     })?;
+    let trainers = simulate_trainers(args, summary.no_packing.max_len)?;
     Ok(Comparison {
         no_packing: summary.no_packing,
         overlong: summary.overlong,
@@ -132,7 +150,116 @@ fn compare(args: &CompareArgs) -> Result<Comparison, Failure> {
         padding,
         flops,
         sweep,
+        trainers,
     })
+}
+
+/// The trainers of `--trainers`, by name, or all of them.
+fn trainers_asked(names: &[String]) -> Result<Vec<Trainer>, Failure> {
+    if names.iter().any(|name| name == "all") {
+        return Ok(Trainer::ALL.to_vec());
+    }
+    names
+        .iter()
+        .map(|name| {
+            name.parse::<Trainer>()
+                .map_err(|message| Failure::Input(format!("--trainers: {message}, or all")))
+        })
+        .collect()
+}
+
+/// Simulates the trainers of `--trainers` at the comparison's max_len.
+fn simulate_trainers(args: &CompareArgs, max_len: u32) -> Result<Vec<TrainerRun>, Failure> {
+    let asked = trainers_asked(&args.trainers)?;
+    if asked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sequences = trainer::lengths_in_order(&args.input)?;
+    let settings = packlab::trainers::TrainerSettings {
+        max_len,
+        ..trainer::settings(&args.input, &args.trainer, &sequences)?
+    };
+    let clock = clock();
+    let mut runs = Vec::with_capacity(asked.len());
+    for trainer in asked {
+        let started = clock();
+        let plan = simulate(trainer, &sequences.lengths, &settings).map_err(trainer::failure)?;
+        runs.push(TrainerRun {
+            report: TrainerReport::new(trainer, &settings, &plan),
+            order_simulated: !sequences.ordered,
+            runtime_ms: clock() - started,
+        });
+    }
+    Ok(runs)
+}
+
+/// One line per trainer of `--trainers`, beside the plan with fewest packs.
+fn trainers_table(comparison: &Comparison) -> String {
+    let Some(first) = comparison.trainers.first() else {
+        return String::new();
+    };
+    let Some(best) = comparison
+        .reports
+        .iter()
+        .filter(|report| report.algorithm != Algorithm::None)
+        .min_by_key(|report| report.packs)
+    else {
+        return String::new();
+    };
+    let order = if first.order_simulated {
+        format!(
+            "a histogram has no order: read shuffled (seed {})",
+            first.report.settings.seed
+        )
+    } else {
+        "in file order".to_string()
+    };
+    let mut text = format!(
+        "\nYour trainer's own packing ({order}), beside {} ({} packs):\n",
+        best.algorithm,
+        thousands(best.packs)
+    );
+    text += &format!(
+        "{:<19} {:>11} {:>18} {:>11} {:>13} {:>13} {:>11} {:>11}\n",
+        "trainer",
+        "rows",
+        "more than best",
+        "efficiency",
+        "tokens cut",
+        "tokens dropped",
+        "split",
+        "runtime ms"
+    );
+    for run in &comparison.trainers {
+        let report = &run.report;
+        let more = report.packs as i128 - best.packs as i128;
+        let more = format!(
+            "{}{} ({:+.2}%)",
+            if more < 0 { "-" } else { "" },
+            thousands(more.unsigned_abs() as u64),
+            more as f64 / best.packs.max(1) as f64 * 100.0
+        );
+        let accounting = &report.accounting;
+        text += &format!(
+            "{:<19} {:>11} {:>18} {:>10.2}% {:>13} {:>13} {:>11} {:>11.3}\n",
+            report.algorithm.name(),
+            thousands(report.packs),
+            more,
+            report.efficiency * 100.0,
+            thousands(accounting.tokens_truncated),
+            thousands(accounting.tokens_dropped),
+            thousands(accounting.sequences_split),
+            run.runtime_ms
+        );
+    }
+    if comparison
+        .trainers
+        .iter()
+        .any(|run| run.report.cross_contaminating)
+    {
+        text += "trl-wrapped rows mix sequences the model is not told apart: each attends to those before it.\n";
+    }
+    text
 }
 
 /// The dataset, one line per algorithm, and the bound.

@@ -14,6 +14,7 @@ mod histogram;
 mod pack;
 mod shared;
 mod stats;
+mod trainer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -130,6 +131,17 @@ struct PackArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     bucket_tokens: Option<u32>,
 
+    #[command(flatten)]
+    trainer: TrainerArgs,
+
+    /// Print one JSON object (the report and the plan) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// How a trainer's packing is simulated.
+#[derive(Args)]
+struct TrainerArgs {
     /// Trainers only: rows of the dataset per `datasets.map` batch, the
     /// window TRL and LLaMA-Factory pack within (LLaMA-Factory's
     /// `preprocessing_batch_size`).
@@ -138,8 +150,8 @@ struct PackArgs {
 
     /// Trainers only: the order the trainer reads the sequences in. A
     /// histogram has no order: it is always shuffled.
-    #[arg(long, value_enum, default_value_t = pack::OrderArg::AsGiven)]
-    order: pack::OrderArg,
+    #[arg(long, value_enum, default_value_t = trainer::OrderArg::AsGiven)]
+    order: trainer::OrderArg,
 
     /// Trainers only: the seed of `--order shuffled` and of a trainer's
     /// own shuffle (axolotl's sampler).
@@ -153,10 +165,6 @@ struct PackArgs {
     /// axolotl only: `sample_packing_bin_size`, most samples in a bin.
     #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_BIN_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
     bin_size: u32,
-
-    /// Print one JSON object (the report and the plan) instead of text.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Args)]
@@ -192,6 +200,15 @@ struct CompareArgs {
     /// and no packing only.
     #[arg(long, value_name = "N,N,...", value_delimiter = ',', num_args = 0..)]
     sweep_max_len: Option<Vec<u32>>,
+
+    /// Also simulate these trainers' own packing on the sequences in file
+    /// order (comma-separated names, or `all`; see `pack --help`), each
+    /// beside the best plan.
+    #[arg(long, value_name = "NAMES|all", value_delimiter = ',')]
+    trainers: Vec<String>,
+
+    #[command(flatten)]
+    trainer: TrainerArgs,
 
     /// Print one JSON object (reports without plans, dynamic padding,
     /// FLOPs, the max_len sweep) instead of tables.

@@ -1,22 +1,21 @@
 //! `packlab pack`: one algorithm's plan, as text or whole as JSON; or the
 //! rows a trainer's own packing makes of the sequences in file order.
 
-use std::io::{self, Read};
 use std::str::FromStr;
 
 use serde::Serialize;
 
 use packlab::analysis::PlanRequest;
-use packlab::input::{read_lengths_in_order, InputErrorKind};
 use packlab::numbers::thousands;
-use packlab::trainers::{simulate, DatasetOrder, Trainer, TrainerReport, TrainerSettings};
-use packlab::{Algorithm, LengthCounts};
+use packlab::trainers::{simulate, DatasetOrder, Trainer, TrainerReport};
+use packlab::Algorithm;
 
 use crate::shared::{
-    analyser, clock, describe_limit, open, overlong_line, print_json, print_text, read_inputs,
-    report_notes, unproven_optimality_line, Failure,
+    analyser, clock, describe_limit, overlong_line, print_json, print_text,
+    unproven_optimality_line, Failure,
 };
-use crate::{InputArgs, PackArgs};
+use crate::trainer;
+use crate::PackArgs;
 
 /// Compositions listed in the text output.
 const SHOWN_GROUPS: usize = 5;
@@ -49,17 +48,6 @@ impl FromStr for Packer {
             )
         })
     }
-}
-
-/// `--order`: the order a trainer reads the sequences in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OrderArg {
-    /// The files' order, one file after another.
-    AsGiven,
-    /// A random order, drawn from `--seed`.
-    Shuffled,
-    /// Shortest first, as a dataset sorted by length.
-    Sorted,
 }
 
 pub fn run(args: PackArgs) -> Result<(), Failure> {
@@ -146,79 +134,6 @@ fn depth_breakdown(sequences_per_pack: &[u64]) -> String {
     format!("(packs by sequences held: {})", parts.join(", "))
 }
 
-/// The sequences to simulate a trainer on.
-struct Sequences {
-    /// Their lengths, in file order, or shortest first if `ordered` is
-    /// false.
-    lengths: Vec<u32>,
-    /// True for files of per-sequence lengths; false for a histogram or a
-    /// preset, which hold no order.
-    ordered: bool,
-    /// The max_len Packlab's packers use when none is given: a dense
-    /// histogram's or a preset's, otherwise the longest sequence.
-    default_max_len: Option<u64>,
-}
-
-fn lengths_in_order(input: &InputArgs) -> Result<Sequences, Failure> {
-    let options = input.read_options();
-    let mut lengths: Vec<u32> = Vec::new();
-    let mut counts = LengthCounts::new();
-    let mut ordered = input.preset.is_none();
-    for path in &input.files {
-        let name = path.display().to_string();
-        let read = if name == "-" {
-            let mut bytes = Vec::new();
-            io::stdin()
-                .lock()
-                .read_to_end(&mut bytes)
-                .map_err(|error| Failure::Input(format!("<stdin>: cannot read: {error}")))?;
-            read_lengths_in_order("<stdin>", &bytes[..], &options)
-        } else {
-            read_lengths_in_order(&name, open(path)?, &options)
-        };
-        match read {
-            Ok(read) => {
-                report_notes(&read.stats.notes);
-                lengths.extend(read.lengths);
-                counts
-                    .merge(&read.counts)
-                    .map_err(|error| Failure::Input(format!("{name}: {error}")))?;
-            }
-            Err(error) if error.kind == InputErrorKind::HistogramHasNoOrder => ordered = false,
-            Err(error) => return Err(Failure::Input(error.to_string())),
-        }
-    }
-    if ordered {
-        return Ok(Sequences {
-            lengths,
-            ordered,
-            default_max_len: counts.default_max_len(),
-        });
-    }
-    // A histogram or a preset: every sequence, shortest first.
-    let counts = read_inputs(input)?;
-    let mut lengths: Vec<u32> = Vec::new();
-    for (length, count) in counts.iter() {
-        let length = u32::try_from(length).unwrap_or(u32::MAX);
-        let count = usize::try_from(count).map_err(|_| too_many(count))?;
-        lengths
-            .try_reserve(count)
-            .map_err(|_| too_many(count as u64))?;
-        lengths.extend(std::iter::repeat_n(length, count));
-    }
-    Ok(Sequences {
-        lengths,
-        ordered,
-        default_max_len: counts.default_max_len(),
-    })
-}
-
-fn too_many(sequences: u64) -> Failure {
-    Failure::Input(format!(
-        "{sequences} sequences of one length: too many to list for a trainer simulation; give a part of the dataset"
-    ))
-}
-
 /// `pack --json` for a trainer: its figures, and its rows, each a list of
 /// `[sequence, tokens]` (the sequence's index in file order, counted from
 /// 0, and its tokens in the row).
@@ -234,42 +149,13 @@ struct TrainerOutput {
 }
 
 fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
-    let Sequences {
-        lengths,
-        ordered,
-        default_max_len,
-    } = lengths_in_order(&args.input)?;
-    let max_len = match args.input.max_len.or(default_max_len) {
-        Some(max_len) => u32::try_from(max_len)
-            .ok()
-            .filter(|&max_len| max_len > 0)
-            .ok_or_else(|| {
-                Failure::Input(format!(
-                    "--max-len {max_len}: give a row length from 1 to {}",
-                    u32::MAX
-                ))
-            })?,
-        None => 1,
-    };
-    let order = match (ordered, args.order) {
-        (false, _) | (true, OrderArg::Shuffled) => DatasetOrder::Shuffled { seed: args.seed },
-        (true, OrderArg::AsGiven) => DatasetOrder::AsGiven,
-        (true, OrderArg::Sorted) => DatasetOrder::SortedByLength,
-    };
-    let settings = TrainerSettings {
-        max_len,
-        map_batch_rows: args.map_batch_rows,
-        order,
-        seed: args.seed,
-        group_size: args.group_size,
-        bin_size: args.bin_size,
-    };
+    let sequences = trainer::lengths_in_order(&args.input)?;
+    let settings = trainer::settings(&args.input, &args.trainer, &sequences)?;
+    let (lengths, ordered, order) = (sequences.lengths, sequences.ordered, settings.order);
+    let max_len = settings.max_len;
     let clock = clock();
     let started = clock();
-    let plan = simulate(trainer, &lengths, &settings).map_err(|error| match error {
-        packlab::trainers::TrainerError::Unsound { .. } => Failure::Internal(error.to_string()),
-        _ => Failure::Input(error.to_string()),
-    })?;
+    let plan = simulate(trainer, &lengths, &settings).map_err(trainer::failure)?;
     let runtime_ms = clock() - started;
     let report = TrainerReport::new(trainer, &settings, &plan);
     if args.json {
@@ -302,7 +188,10 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
         }
     };
     text += &format!("  order           {read_in}\n");
-    text += &format!("  window          {}\n", window(trainer, &settings));
+    text += &format!(
+        "  window          {}\n",
+        trainer::window(trainer, &settings)
+    );
     text += &format!(
         "  sequences       {:>14}   tokens {}\n",
         thousands(accounting.sequences),
@@ -334,29 +223,4 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
     }
     text += &format!("  runtime         {runtime_ms:>11.3} ms\n");
     print_text(&text)
-}
-
-/// What a trainer packs together, in words.
-fn window(trainer: Trainer, settings: &TrainerSettings) -> String {
-    match trainer {
-        Trainer::TrlBfd | Trainer::TrlBfdSplit | Trainer::TrlWrapped | Trainer::Llamafactory => {
-            format!(
-                "each datasets.map batch of {} rows packed apart",
-                thousands(u64::from(settings.map_batch_rows))
-            )
-        }
-        Trainer::Torchtune | Trainer::TorchtuneSplit => {
-            "the whole dataset, one open pack at a time".to_string()
-        }
-        Trainer::Axolotl => format!(
-            "the sampler's shuffle (seed {}), in groups of {} samples, at most {} per bin",
-            settings.seed,
-            thousands(u64::from(settings.group_size)),
-            thousands(u64::from(settings.bin_size))
-        ),
-        Trainer::AxolotlSequential => format!(
-            "the sampler's shuffle (seed {}), one open bin at a time",
-            settings.seed
-        ),
-    }
 }

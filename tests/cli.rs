@@ -694,3 +694,55 @@ fn compare_lists_trainers_beside_the_algorithms() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("or all"), "{}", stderr(&output));
 }
+
+#[test]
+fn assign_writes_a_trainers_rows_with_where_each_piece_starts() {
+    // bfd_split cuts the 5 into 4 + 1; the 1 joins the 3's row.
+    let file = scratch("assign-trl.txt", b"5\n2\n3\n1\n");
+    let output = packlab(&[
+        "assign",
+        file.to_str().unwrap(),
+        "--algorithm",
+        "trl-bfd-split",
+        "--max-len",
+        "4",
+        "--out",
+        "-",
+    ]);
+    let lines: Vec<Value> = success(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    let expected = [
+        r#"{"indices":[0],"lengths":[4],"starts":[0]}"#,
+        r#"{"indices":[2,0],"lengths":[3,1],"starts":[0,4]}"#,
+        r#"{"indices":[1,3],"lengths":[2,1],"starts":[0,0]}"#,
+    ];
+    let expected: Vec<Value> = expected
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines, expected);
+    assert!(
+        stderr(&output).contains("1 sequences split"),
+        "{}",
+        stderr(&output)
+    );
+    // The .npy files cannot say where a piece starts: refused, with why.
+    let refused = packlab(&[
+        "assign",
+        file.to_str().unwrap(),
+        "--algorithm",
+        "trl-bfd",
+        "--out",
+        "-",
+        "--npy",
+        "x",
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("JSON Lines"),
+        "{}",
+        stderr(&refused)
+    );
+}

@@ -36,7 +36,7 @@ fn kept(lengths: &[u32], order: &[u32], max_len: u32) -> Vec<Piece> {
             let tokens = lengths.get(sequence as usize).copied().unwrap_or(0);
             (MIN_SAMPLE_TOKENS..=max_len)
                 .contains(&tokens)
-                .then_some(Piece { sequence, tokens })
+                .then_some(Piece::first(sequence, tokens))
         })
         .collect()
 }

@@ -51,7 +51,7 @@ pub(super) fn pack(lengths: &[u32], order: &[u32], settings: &TrainerSettings) -
                 if samples.is_empty() {
                     by_length.remove(&tokens);
                 }
-                pieces.push(Piece { sequence, tokens });
+                pieces.push(Piece::first(sequence, tokens));
                 room -= tokens;
             }
             row_ends.push(pieces.len());

@@ -9,9 +9,23 @@ use serde::{Deserialize, Serialize};
 pub struct Piece {
     /// The sequence's index in the lengths given (dataset order).
     pub sequence: u32,
+    /// Where the piece starts in its sequence, in tokens: 0 but for the
+    /// later parts of a sequence split across rows.
+    pub offset: u32,
     /// Its tokens in this row: all of it, or what a truncation kept, or
     /// one part of a sequence split across rows.
     pub tokens: u32,
+}
+
+impl Piece {
+    /// A whole sequence, or the start of one that was truncated.
+    pub(super) fn first(sequence: u32, tokens: u32) -> Self {
+        Piece {
+            sequence,
+            offset: 0,
+            tokens,
+        }
+    }
 }
 
 /// What a trainer did with the tokens it was given. Every token of the
@@ -112,6 +126,13 @@ impl TrainerPlan {
                 if piece.tokens == 0 {
                     return Err(UnsoundTrainerPlan::EmptyPiece { row });
                 }
+                let end = u64::from(piece.offset) + u64::from(piece.tokens);
+                let length = lengths.get(piece.sequence as usize).copied().unwrap_or(0);
+                if end > u64::from(length) {
+                    return Err(UnsoundTrainerPlan::PastTheEnd {
+                        sequence: piece.sequence,
+                    });
+                }
                 *slot += u64::from(piece.tokens);
                 tokens += u64::from(piece.tokens);
             }
@@ -127,6 +148,27 @@ impl TrainerPlan {
                     tokens,
                 });
             }
+        }
+        // Each sequence's pieces, by offset, cover its first tokens once:
+        // no token is packed twice or skipped.
+        let mut by_position: Vec<u32> = (0..=u32::MAX).take(self.pieces.len()).collect();
+        by_position.sort_unstable_by_key(|&index| {
+            let piece = self.pieces[index as usize];
+            (piece.sequence, piece.offset)
+        });
+        let mut covered: Option<(u32, u32)> = None;
+        for index in by_position {
+            let piece = self.pieces[index as usize];
+            let expected = match covered {
+                Some((sequence, end)) if sequence == piece.sequence => end,
+                _ => 0,
+            };
+            if piece.offset != expected {
+                return Err(UnsoundTrainerPlan::PiecesDoNotFollow {
+                    sequence: piece.sequence,
+                });
+            }
+            covered = Some((piece.sequence, piece.offset + piece.tokens));
         }
         let accounting = Accounting::of(&self.pieces, lengths, &packed);
         if accounting != self.accounting {
@@ -211,6 +253,16 @@ pub enum UnsoundTrainerPlan {
         /// The index found.
         sequence: u32,
     },
+    /// A piece reaching past its sequence's last token.
+    PastTheEnd {
+        /// The sequence.
+        sequence: u32,
+    },
+    /// A sequence's pieces overlap or leave a gap.
+    PiecesDoNotFollow {
+        /// The sequence.
+        sequence: u32,
+    },
     /// A row longer than max_len.
     RowTooLong {
         /// The row.
@@ -243,6 +295,18 @@ impl fmt::Display for UnsoundTrainerPlan {
                     "a piece of sequence {sequence}, which the input does not have"
                 )
             }
+            UnsoundTrainerPlan::PastTheEnd { sequence } => {
+                write!(
+                    f,
+                    "a piece of sequence {sequence} reaches past its last token"
+                )
+            }
+            UnsoundTrainerPlan::PiecesDoNotFollow { sequence } => {
+                write!(
+                    f,
+                    "the pieces of sequence {sequence} overlap or leave a gap"
+                )
+            }
             UnsoundTrainerPlan::RowTooLong { row, tokens } => {
                 write!(f, "row {row} holds {tokens} tokens, more than max_len")
             }
@@ -258,5 +322,72 @@ impl fmt::Display for UnsoundTrainerPlan {
                 f.write_str("the accounting of lost tokens is not what the rows hold")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn piece(sequence: u32, offset: u32, tokens: u32) -> Piece {
+        Piece {
+            sequence,
+            offset,
+            tokens,
+        }
+    }
+
+    #[test]
+    fn the_check_finds_what_a_simulation_could_get_wrong() {
+        let lengths = [6, 3];
+        let check = |pieces: Vec<Piece>, row_ends: Vec<usize>| {
+            TrainerPlan::new(8, &lengths, pieces, row_ends).validate(&lengths, 8)
+        };
+        // Sound: the 6 split into 4 and 2, the 3 truncated to 2.
+        let sound = vec![piece(0, 0, 4), piece(1, 0, 2), piece(0, 4, 2)];
+        assert_eq!(check(sound, vec![2, 3]), Ok(()));
+        // The same tokens twice, and a gap.
+        let twice = vec![piece(0, 0, 3), piece(0, 0, 3)];
+        assert_eq!(
+            check(twice, vec![1, 2]),
+            Err(UnsoundTrainerPlan::PiecesDoNotFollow { sequence: 0 })
+        );
+        let gap = vec![piece(0, 0, 2), piece(0, 3, 3)];
+        assert_eq!(
+            check(gap, vec![2]),
+            Err(UnsoundTrainerPlan::PiecesDoNotFollow { sequence: 0 })
+        );
+        // Past the end of a sequence, a row over max_len, an empty row.
+        assert_eq!(
+            check(vec![piece(1, 2, 2)], vec![1]),
+            Err(UnsoundTrainerPlan::PastTheEnd { sequence: 1 })
+        );
+        let long = vec![piece(0, 0, 6), piece(1, 0, 3)];
+        assert_eq!(
+            check(long, vec![2]),
+            Err(UnsoundTrainerPlan::RowTooLong { row: 0, tokens: 9 })
+        );
+        assert_eq!(
+            check(vec![piece(0, 0, 6)], vec![0, 1]),
+            Err(UnsoundTrainerPlan::EmptyRow { row: 0 })
+        );
+    }
+
+    #[test]
+    fn the_accounting_says_what_was_lost() {
+        // The 6 truncated to 4, the 3 left out.
+        let lengths = [6, 3];
+        let plan = TrainerPlan::new(8, &lengths, vec![piece(0, 0, 4)], vec![1]);
+        let accounting = plan.accounting;
+        assert_eq!((accounting.tokens, accounting.tokens_packed), (9, 4));
+        assert_eq!(
+            (accounting.sequences_truncated, accounting.tokens_truncated),
+            (1, 2)
+        );
+        assert_eq!(
+            (accounting.sequences_dropped, accounting.tokens_dropped),
+            (1, 3)
+        );
+        assert!((plan.efficiency() - 0.5).abs() < 1e-12);
     }
 }

@@ -33,11 +33,15 @@ pub(super) fn pack(
     for &sequence in order {
         let length = lengths.get(sequence as usize).copied().unwrap_or(0);
         if split_across_pack {
-            let mut left = length;
-            while left > 0 {
-                let tokens = left.min(room);
-                pieces.push(Piece { sequence, tokens });
-                left -= tokens;
+            let mut offset = 0;
+            while offset < length {
+                let tokens = (length - offset).min(room);
+                pieces.push(Piece {
+                    sequence,
+                    offset,
+                    tokens,
+                });
+                offset += tokens;
                 room -= tokens;
                 if room == 0 {
                     row_ends.push(pieces.len());
@@ -54,7 +58,7 @@ pub(super) fn pack(
                 row_ends.push(pieces.len());
                 room = max_len;
             }
-            pieces.push(Piece { sequence, tokens });
+            pieces.push(Piece::first(sequence, tokens));
             room -= tokens;
         }
     }

@@ -57,24 +57,20 @@ pub(super) fn pack(
         for &sequence in batch {
             let length = lengths.get(sequence as usize).copied().unwrap_or(0);
             match overflow {
-                Overflow::Truncate if length > 0 => batch_pieces.push(Piece {
-                    sequence,
-                    tokens: length.min(max_len),
-                }),
+                Overflow::Truncate if length > 0 => {
+                    batch_pieces.push(Piece::first(sequence, length.min(max_len)));
+                }
                 Overflow::Split => {
-                    let mut left = length;
-                    while left > max_len {
+                    // Pieces of max_len tokens, the last one shorter.
+                    let mut offset = 0;
+                    while offset < length {
+                        let tokens = (length - offset).min(max_len);
                         batch_pieces.push(Piece {
                             sequence,
-                            tokens: max_len,
+                            offset,
+                            tokens,
                         });
-                        left -= max_len;
-                    }
-                    if left > 0 {
-                        batch_pieces.push(Piece {
-                            sequence,
-                            tokens: left,
-                        });
+                        offset += tokens;
                     }
                 }
                 Overflow::Truncate => {}
@@ -135,12 +131,17 @@ pub(super) fn wrap(lengths: &[u32], order: &[u32], settings: &TrainerSettings) -
         let mut room = max_len;
         let mut row_open = false;
         for &sequence in batch {
-            let mut left = lengths.get(sequence as usize).copied().unwrap_or(0);
-            while left > 0 {
-                let tokens = left.min(room);
-                pieces.push(Piece { sequence, tokens });
+            let length = lengths.get(sequence as usize).copied().unwrap_or(0);
+            let mut offset = 0;
+            while offset < length {
+                let tokens = (length - offset).min(room);
+                pieces.push(Piece {
+                    sequence,
+                    offset,
+                    tokens,
+                });
                 row_open = true;
-                left -= tokens;
+                offset += tokens;
                 room -= tokens;
                 if room == 0 {
                     row_ends.push(pieces.len());

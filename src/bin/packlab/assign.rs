@@ -7,12 +7,15 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use packlab::assign::{plan_sequences, ExportError, PlanFile, SequencePlanRequest};
-use packlab::input::{read_lengths_in_order, ReadOptions};
+use packlab::input::{read_lengths_in_order, OrderedLengths, ReadOptions};
 use packlab::numbers::thousands;
+use packlab::trainers::{simulate, Trainer, TrainerPlan, TrainerReport, DEFAULT_SEED};
 
+use crate::pack::Packer;
 use crate::shared::{
     clock, describe_limit, open, overlong_line, print_text, report_notes, Failure,
 };
+use crate::trainer::{self, Sequences};
 use crate::AssignArgs;
 
 pub fn run(args: AssignArgs) -> Result<(), Failure> {
@@ -32,13 +35,18 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
     report_notes(&read.stats.notes);
     let read_ms = clock() - started;
 
+    let algorithm = match args.algorithm {
+        Packer::Histogram(algorithm) => algorithm,
+        Packer::Trainer(trainer) => return assign_trainer(&args, trainer, read, &name),
+    };
+    let seed = args.seed.unwrap_or(0);
     let request = SequencePlanRequest {
-        algorithm: args.algorithm,
+        algorithm,
         max_len: args.max_len,
         overlong: args.overlong,
         max_per_pack: args.max_per_pack,
         bucket_tokens: args.bucket_tokens,
-        seed: args.seed,
+        seed,
         epoch: args.epoch,
         shuffle_packs: !args.no_shuffle_packs,
     };
@@ -80,7 +88,7 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
     );
     text += &format!(
         "  shuffles        seed {}, epoch {}, {}\n",
-        args.seed,
+        seed,
         args.epoch,
         if args.no_shuffle_packs {
             "packs in plan order"
@@ -136,4 +144,84 @@ fn write_output(
         ))),
         Err(other) => Err(Failure::Internal(format!("{name}: {other}"))),
     }
+}
+
+/// `assign --algorithm TRAINER`: the rows the trainer makes of the file's
+/// sequences, in the trainer's order, as JSON Lines.
+fn assign_trainer(
+    args: &AssignArgs,
+    trainer: Trainer,
+    read: OrderedLengths,
+    name: &str,
+) -> Result<(), Failure> {
+    if args.npy.is_some() {
+        return Err(Failure::Input(
+            "--npy: a trainer's rows hold parts of sequences, which the .npy files cannot say; \
+             use the JSON Lines of --out"
+                .to_string(),
+        ));
+    }
+    let sequences = Sequences {
+        default_max_len: read.counts.default_max_len(),
+        lengths: read.lengths,
+        ordered: true,
+    };
+    let seed = args.seed.unwrap_or(DEFAULT_SEED);
+    let settings = trainer::settings(args.max_len, &args.trainer, seed, &sequences)?;
+    let clock = clock();
+    let started = clock();
+    let plan = simulate(trainer, &sequences.lengths, &settings).map_err(trainer::failure)?;
+    let simulate_ms = clock() - started;
+    write_output(&args.out, |out| write_trainer_rows(out, &plan))?;
+    let report = TrainerReport::new(trainer, &settings, &plan);
+    let accounting = &report.accounting;
+    let text = format!(
+        "{trainer} packing ({}) of {} sequences from {name}, max_len {}\n  \
+         rows            {:>14}   efficiency {:.2}%\n  \
+         lost            {} tokens truncated, {} dropped; {} sequences split\n  \
+         window          {}\n  \
+         wrote           {} ({} rows, one per line, in the trainer's order)\n  \
+         time            simulate {simulate_ms:.0} ms\n",
+        trainer.modelled(),
+        thousands(accounting.sequences),
+        settings.max_len,
+        thousands(report.packs),
+        report.efficiency * 100.0,
+        thousands(accounting.tokens_truncated),
+        thousands(accounting.tokens_dropped),
+        thousands(accounting.sequences_split),
+        trainer::window(trainer, &settings),
+        args.out.display(),
+        thousands(report.packs),
+    );
+    if args.out.as_os_str() == "-" {
+        eprint!("{text}");
+        Ok(())
+    } else {
+        print_text(&text)
+    }
+}
+
+/// One JSON line per row: `indices` (sequences, from 0 in file order),
+/// `lengths` (their tokens in the row) and `starts` (where each piece
+/// starts in its sequence: 0 but for the later parts of a split one).
+fn write_trainer_rows(out: &mut dyn Write, plan: &TrainerPlan) -> Result<(), ExportError> {
+    #[derive(serde::Serialize)]
+    struct Row {
+        indices: Vec<u32>,
+        lengths: Vec<u32>,
+        starts: Vec<u32>,
+    }
+    for pieces in plan.iter_rows() {
+        let row = Row {
+            indices: pieces.iter().map(|piece| piece.sequence).collect(),
+            lengths: pieces.iter().map(|piece| piece.tokens).collect(),
+            starts: pieces.iter().map(|piece| piece.offset).collect(),
+        };
+        serde_json::to_writer(&mut *out, &row)
+            .map_err(|error| ExportError::Io(io::Error::other(error)))?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -177,7 +177,7 @@ fn simulate_trainers(args: &CompareArgs, max_len: u32) -> Result<Vec<TrainerRun>
     let sequences = trainer::lengths_in_order(&args.input)?;
     let settings = packlab::trainers::TrainerSettings {
         max_len,
-        ..trainer::settings(&args.input, &args.trainer, &sequences)?
+        ..trainer::settings(args.input.max_len, &args.trainer, args.seed, &sequences)?
     };
     let clock = clock();
     let mut runs = Vec::with_capacity(asked.len());

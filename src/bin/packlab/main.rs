@@ -24,7 +24,7 @@ use clap::{Args, Parser, Subcommand};
 
 use packlab::flops::ModelPreset;
 use packlab::input::Format;
-use packlab::{Algorithm, MaxPerPack, OverlongPolicy, Preset};
+use packlab::{MaxPerPack, OverlongPolicy, Preset};
 
 /// See how much compute padding wastes in a training set, and which
 /// sequence packing removes it best.
@@ -134,6 +134,11 @@ struct PackArgs {
     #[command(flatten)]
     trainer: TrainerArgs,
 
+    /// Trainers only: the seed of `--order shuffled` and of a trainer's
+    /// own shuffle (axolotl's sampler).
+    #[arg(long, default_value_t = packlab::trainers::DEFAULT_SEED)]
+    seed: u64,
+
     /// Print one JSON object (the report and the plan) instead of text.
     #[arg(long)]
     json: bool,
@@ -152,11 +157,6 @@ struct TrainerArgs {
     /// histogram has no order: it is always shuffled.
     #[arg(long, value_enum, default_value_t = trainer::OrderArg::AsGiven)]
     order: trainer::OrderArg,
-
-    /// Trainers only: the seed of `--order shuffled` and of a trainer's
-    /// own shuffle (axolotl's sampler).
-    #[arg(long, default_value_t = packlab::trainers::DEFAULT_SEED)]
-    seed: u64,
 
     /// axolotl only: `sample_packing_group_size`, samples packed together.
     #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_GROUP_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
@@ -210,6 +210,11 @@ struct CompareArgs {
     #[command(flatten)]
     trainer: TrainerArgs,
 
+    /// Trainers only: the seed of `--order shuffled` and of a trainer's
+    /// own shuffle (axolotl's sampler).
+    #[arg(long, default_value_t = packlab::trainers::DEFAULT_SEED)]
+    seed: u64,
+
     /// Print one JSON object (reports without plans, dynamic padding,
     /// FLOPs, the max_len sweep) instead of tables.
     #[arg(long)]
@@ -254,9 +259,10 @@ struct AssignArgs {
     #[arg(long, value_parser = Format::from_str)]
     format: Option<Format>,
 
-    /// The packing algorithm.
-    #[arg(long, short, value_enum, default_value_t = Algorithm::Lpfhp)]
-    algorithm: Algorithm,
+    /// The packing algorithm, or a trainer whose own packing to write
+    /// (as for `pack --algorithm`; see docs/trainers.md).
+    #[arg(long, short, value_name = "NAME", default_value = "lpfhp", value_parser = pack::Packer::from_str)]
+    algorithm: pack::Packer,
 
     /// Most sequences per pack: a number from 1, `unlimited`, or `default`:
     /// 3 for nnlshp (the paper's setting; its cost grows with the limit),
@@ -268,9 +274,14 @@ struct AssignArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     bucket_tokens: Option<u32>,
 
-    /// Seed of the shuffles: the same seed and epoch give the same packs.
-    #[arg(long, value_name = "S", default_value_t = 0)]
-    seed: u64,
+    #[command(flatten)]
+    trainer: TrainerArgs,
+
+    /// Seed of the shuffles: the same seed and epoch give the same packs
+    /// (default 0); with a trainer, the seed of its own shuffle (axolotl's
+    /// sampler; default 42, as `pack`).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
 
     /// Training epoch: each one reshuffles which same-length sequences
     /// share packs, and the order of the packs (the plan stays the same).

@@ -96,15 +96,16 @@ fn too_many(sequences: u64) -> Failure {
     ))
 }
 
-/// The settings a trainer packs `sequences` at: `--max-len` (or the
-/// dataset's default) and the trainer arguments. Sequences without an
-/// order are always read shuffled.
+/// The settings a trainer packs `sequences` at: `max_len` (`--max-len`,
+/// or the dataset's default), the trainer arguments and `seed`. Sequences
+/// without an order are always read shuffled.
 pub fn settings(
-    input: &InputArgs,
+    max_len: Option<u64>,
     trainer_args: &TrainerArgs,
+    seed: u64,
     sequences: &Sequences,
 ) -> Result<TrainerSettings, Failure> {
-    let max_len = match input.max_len.or(sequences.default_max_len) {
+    let max_len = match max_len.or(sequences.default_max_len) {
         Some(max_len) => u32::try_from(max_len)
             .ok()
             .filter(|&max_len| max_len > 0)
@@ -117,9 +118,7 @@ pub fn settings(
         None => 1,
     };
     let order = match (sequences.ordered, trainer_args.order) {
-        (false, _) | (true, OrderArg::Shuffled) => DatasetOrder::Shuffled {
-            seed: trainer_args.seed,
-        },
+        (false, _) | (true, OrderArg::Shuffled) => DatasetOrder::Shuffled { seed },
         (true, OrderArg::AsGiven) => DatasetOrder::AsGiven,
         (true, OrderArg::Sorted) => DatasetOrder::SortedByLength,
     };
@@ -127,7 +126,7 @@ pub fn settings(
         max_len,
         map_batch_rows: trainer_args.map_batch_rows,
         order,
-        seed: trainer_args.seed,
+        seed,
         group_size: trainer_args.group_size,
         bin_size: trainer_args.bin_size,
     })

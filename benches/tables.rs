@@ -16,6 +16,7 @@ use std::time::Instant;
 use common::Dataset;
 use packlab::algorithms::lp_bound;
 use packlab::input::{read_lengths, ReadOptions};
+use packlab::trainers::{simulate, DatasetOrder, Trainer, TrainerSettings};
 use packlab::{pack, Algorithm, Histogram, LengthCounts, Preset, Report};
 
 /// The median time of `work` in milliseconds, and its last result.
@@ -75,6 +76,35 @@ fn format_ms(ms: f64) -> String {
 
 /// One row of the LP table: the bound, the optimal packer's plan against
 /// it, and NNLSHP's and LPFHP's packs at the same depth.
+/// Every trainer on the sequences of `dataset`, listed and shuffled.
+fn trainer_rows(dataset: &Dataset) {
+    let histogram = &dataset.histogram;
+    let lengths: Vec<u32> = histogram
+        .longest_first()
+        .flat_map(|(length, count)| std::iter::repeat_n(length, count as usize))
+        .collect();
+    let settings = TrainerSettings {
+        order: DatasetOrder::Shuffled { seed: 42 },
+        ..TrainerSettings::new(histogram.max_len())
+    };
+    for trainer in Trainer::ALL {
+        let (runtime_ms, plan) =
+            median_ms(|| simulate(trainer, &lengths, &settings).expect("simulates"));
+        let accounting = plan.accounting;
+        println!(
+            "| {} | {} | {} | {:.6} | {} | {} | {} | {} |",
+            dataset.name,
+            trainer,
+            plan.rows(),
+            plan.efficiency(),
+            accounting.tokens_truncated,
+            accounting.tokens_dropped,
+            accounting.sequences_split,
+            format_ms(runtime_ms)
+        );
+    }
+}
+
 fn bound_row(dataset: &Dataset, depth: Option<u32>) {
     let data: &Histogram = &dataset.histogram;
     let (bound_ms, bound) = median_ms(|| lp_bound(data, depth).expect("bounds"));
@@ -177,6 +207,19 @@ fn main() {
         for &depth in &depths {
             bound_row(dataset, depth);
         }
+    }
+
+    println!("\n## Trainers' own packing, simulated (sequences in a shuffled order)\n");
+    println!("| dataset | trainer | rows | efficiency | tokens truncated | tokens dropped | sequences split | time |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for dataset in [
+        common::preset(Preset::ChatFinetuning4096),
+        Dataset {
+            name: "chat-shaped, 1M (4096)".to_string(),
+            histogram: shapes::chat(4096, 1_000_000, 4),
+        },
+    ] {
+        trainer_rows(&dataset);
     }
 
     println!("\n## Reading a text file of lengths, from memory\n");

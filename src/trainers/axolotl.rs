@@ -23,7 +23,7 @@
 //! variable-length attention (flash attention: one bin per step), or
 //! `sequence_len` (otherwise); Packlab's max_len is that capacity.
 
-use super::plan::{Piece, TrainerPlan};
+use super::plan::{Piece, Rows, TrainerPlan};
 
 /// Shortest sample axolotl keeps (`min_sample_len`).
 pub(super) const MIN_SAMPLE_TOKENS: u32 = 2;
@@ -51,35 +51,20 @@ pub(super) fn pack(
     bin_size: u32,
 ) -> TrainerPlan {
     let samples = kept(lengths, order, max_len);
-    let mut pieces: Vec<Piece> = Vec::with_capacity(samples.len());
-    let mut row_ends: Vec<usize> = Vec::new();
+    let mut rows = Rows::default();
     for group in samples.chunks(group_size.max(1) as usize) {
         for bin in first_fit(group, max_len, bin_size) {
-            pieces.extend(bin);
-            row_ends.push(pieces.len());
+            rows.push(bin);
         }
     }
-    TrainerPlan::new(max_len, lengths, pieces, row_ends)
+    rows.into_plan(max_len, lengths)
 }
 
 /// axolotl's sequential packing: next fit in the sampler's order.
 pub(super) fn pack_sequentially(lengths: &[u32], order: &[u32], max_len: u32) -> TrainerPlan {
-    let samples = kept(lengths, order, max_len);
-    let mut pieces: Vec<Piece> = Vec::with_capacity(samples.len());
-    let mut row_ends: Vec<usize> = Vec::new();
-    let mut room = max_len;
-    for sample in samples {
-        if sample.tokens > room {
-            row_ends.push(pieces.len());
-            room = max_len;
-        }
-        pieces.push(sample);
-        room -= sample.tokens;
-    }
-    if row_ends.last().copied().unwrap_or(0) < pieces.len() {
-        row_ends.push(pieces.len());
-    }
-    TrainerPlan::new(max_len, lengths, pieces, row_ends)
+    let mut rows = Rows::default();
+    rows.next_fit(kept(lengths, order, max_len), max_len);
+    rows.into_plan(max_len, lengths)
 }
 
 /// First fit of `samples`, in order: each joins the earliest-opened bin
@@ -157,16 +142,7 @@ impl RoomTree {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rows(plan: &TrainerPlan) -> Vec<Vec<u32>> {
-        plan.iter_rows()
-            .map(|row| row.iter().map(|p| p.tokens).collect())
-            .collect()
-    }
-
-    fn in_order(lengths: &[u32]) -> Vec<u32> {
-        (0..lengths.len() as u32).collect()
-    }
+    use crate::trainers::plan::testing::{in_order, row_tokens as rows};
 
     #[test]
     fn first_fit_goes_back_to_the_first_bin_with_room() {

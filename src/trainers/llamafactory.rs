@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use super::plan::{Piece, TrainerPlan};
+use super::plan::{Piece, Rows, TrainerPlan};
 use super::settings::TrainerSettings;
 
 /// LLaMA-Factory's greedy knapsack, batch by batch, on the sequences of
@@ -25,8 +25,8 @@ use super::settings::TrainerSettings;
 /// least 2 (the caller checks).
 pub(super) fn pack(lengths: &[u32], order: &[u32], settings: &TrainerSettings) -> TrainerPlan {
     let capacity = settings.max_len.saturating_sub(1);
-    let mut pieces: Vec<Piece> = Vec::with_capacity(order.len());
-    let mut row_ends: Vec<usize> = Vec::new();
+    let mut rows = Rows::default();
+    let mut row: Vec<Piece> = Vec::new();
     for batch in order.chunks(settings.map_batch_rows as usize) {
         // Samples by their length after truncation, each list in batch order.
         let mut by_length: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
@@ -42,6 +42,7 @@ pub(super) fn pack(lengths: &[u32], order: &[u32], settings: &TrainerSettings) -
             }
         }
         while !by_length.is_empty() {
+            row.clear();
             let mut room = capacity;
             while let Some((&tokens, samples)) = by_length.range_mut(..=room).next_back() {
                 // The later sample of this length first.
@@ -51,35 +52,19 @@ pub(super) fn pack(lengths: &[u32], order: &[u32], settings: &TrainerSettings) -
                 if samples.is_empty() {
                     by_length.remove(&tokens);
                 }
-                pieces.push(Piece::first(sequence, tokens));
+                row.push(Piece::first(sequence, tokens));
                 room -= tokens;
             }
-            row_ends.push(pieces.len());
+            rows.push(row.drain(..));
         }
     }
-    TrainerPlan::new(settings.max_len, lengths, pieces, row_ends)
+    rows.into_plan(settings.max_len, lengths)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rows(plan: &TrainerPlan) -> Vec<Vec<(u32, u32)>> {
-        plan.iter_rows()
-            .map(|row| row.iter().map(|p| (p.sequence, p.tokens)).collect())
-            .collect()
-    }
-
-    fn settings(max_len: u32, map_batch_rows: u32) -> TrainerSettings {
-        TrainerSettings {
-            map_batch_rows,
-            ..TrainerSettings::new(max_len)
-        }
-    }
-
-    fn in_order(lengths: &[u32]) -> Vec<u32> {
-        (0..lengths.len() as u32).collect()
-    }
+    use crate::trainers::plan::testing::{in_order, rows, settings};
 
     #[test]
     fn the_knapsack_of_llamafactorys_own_function() {

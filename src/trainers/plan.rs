@@ -201,6 +201,121 @@ impl TrainerPlan {
     }
 }
 
+/// Rows being made, one after another: what every simulation builds its
+/// plan with.
+#[derive(Debug, Default)]
+pub(super) struct Rows {
+    pieces: Vec<Piece>,
+    row_ends: Vec<usize>,
+}
+
+impl Rows {
+    /// Adds a row of `row`'s pieces (none: no row).
+    pub(super) fn push(&mut self, row: impl IntoIterator<Item = Piece>) {
+        self.pieces.extend(row);
+        self.close();
+    }
+
+    /// Closes the open row: the pieces added since the last row, if any.
+    fn close(&mut self) {
+        if self.row_ends.last().copied().unwrap_or(0) < self.pieces.len() {
+            self.row_ends.push(self.pieces.len());
+        }
+    }
+
+    /// Next fit: each piece joins the open row if it fits, or closes it
+    /// and opens the next; the last row is closed part-full.
+    pub(super) fn next_fit(&mut self, pieces: impl IntoIterator<Item = Piece>, max_len: u32) {
+        let mut room = max_len;
+        for piece in pieces {
+            if piece.tokens > room {
+                self.close();
+                room = max_len;
+            }
+            self.pieces.push(piece);
+            room -= piece.tokens;
+        }
+        self.close();
+    }
+
+    /// Concatenates the `sequences` of `lengths` and cuts them every
+    /// `max_len` tokens: every row full but the last, sequences cut across
+    /// rows.
+    pub(super) fn cut(&mut self, lengths: &[u32], sequences: &[u32], max_len: u32) {
+        let mut room = max_len;
+        for &sequence in sequences {
+            let length = lengths.get(sequence as usize).copied().unwrap_or(0);
+            let mut offset = 0;
+            while offset < length {
+                let tokens = (length - offset).min(room);
+                self.pieces.push(Piece {
+                    sequence,
+                    offset,
+                    tokens,
+                });
+                offset += tokens;
+                room -= tokens;
+                if room == 0 {
+                    self.close();
+                    room = max_len;
+                }
+            }
+        }
+        self.close();
+    }
+
+    /// The plan of these rows, accounted against `lengths`.
+    pub(super) fn into_plan(self, max_len: u32, lengths: &[u32]) -> TrainerPlan {
+        TrainerPlan::new(max_len, lengths, self.pieces, self.row_ends)
+    }
+}
+
+/// What the simulations' unit tests read of a plan.
+#[cfg(test)]
+pub(super) mod testing {
+    use crate::trainers::plan::TrainerPlan;
+    use crate::trainers::settings::TrainerSettings;
+
+    /// The defaults at `max_len`, in map batches of `map_batch_rows`.
+    pub fn settings(max_len: u32, map_batch_rows: u32) -> TrainerSettings {
+        TrainerSettings {
+            map_batch_rows,
+            ..TrainerSettings::new(max_len)
+        }
+    }
+
+    /// Every sequence's index, in the order given.
+    pub fn in_order(lengths: &[u32]) -> Vec<u32> {
+        (0..lengths.len() as u32).collect()
+    }
+
+    /// Each row as `(sequence, tokens)` pairs.
+    pub fn rows(plan: &TrainerPlan) -> Vec<Vec<(u32, u32)>> {
+        plan.iter_rows()
+            .map(|row| row.iter().map(|p| (p.sequence, p.tokens)).collect())
+            .collect()
+    }
+
+    /// Each row as its pieces' tokens.
+    pub fn row_tokens(plan: &TrainerPlan) -> Vec<Vec<u32>> {
+        plan.iter_rows()
+            .map(|row| row.iter().map(|p| p.tokens).collect())
+            .collect()
+    }
+}
+
+/// The pieces of a sequence of `length` tokens cut every `max_len` tokens:
+/// as many full ones as fit, then the rest.
+pub(super) fn pieces_of(sequence: u32, length: u32, max_len: u32) -> impl Iterator<Item = Piece> {
+    (0..length)
+        .step_by(max_len.max(1) as usize)
+        .map(move |offset| Piece {
+            sequence,
+            offset,
+            tokens: (length - offset).min(max_len),
+        })
+}
+
 impl Accounting {
     /// The accounting of `pieces` made of sequences of `lengths`, of which
     /// `packed[i]` tokens of sequence `i` are in the rows.

@@ -17,7 +17,7 @@
 //! The last pack is kept part-full, and every pack is padded to
 //! `max_seq_len`. (`max_packs`, unset by default, is not modelled.)
 
-use super::plan::{Piece, TrainerPlan};
+use super::plan::{Piece, Rows, TrainerPlan};
 
 /// torchtune's next fit on the sequences of `lengths` read in `order`,
 /// splitting across packs or not.
@@ -27,61 +27,30 @@ pub(super) fn pack(
     max_len: u32,
     split_across_pack: bool,
 ) -> TrainerPlan {
-    let mut pieces: Vec<Piece> = Vec::with_capacity(order.len());
-    let mut row_ends: Vec<usize> = Vec::new();
-    let mut room = max_len;
-    for &sequence in order {
-        let length = lengths.get(sequence as usize).copied().unwrap_or(0);
-        if split_across_pack {
-            let mut offset = 0;
-            while offset < length {
-                let tokens = (length - offset).min(room);
-                pieces.push(Piece {
-                    sequence,
-                    offset,
-                    tokens,
-                });
-                offset += tokens;
-                room -= tokens;
-                if room == 0 {
-                    row_ends.push(pieces.len());
-                    room = max_len;
-                }
-            }
-        } else {
-            // The tokenizer's truncation, then next fit.
-            let tokens = length.min(max_len);
-            if tokens == 0 {
-                continue;
-            }
-            if tokens > room {
-                row_ends.push(pieces.len());
-                room = max_len;
-            }
-            pieces.push(Piece::first(sequence, tokens));
-            room -= tokens;
-        }
+    let mut rows = Rows::default();
+    if split_across_pack {
+        // Filling every pack and carrying the rest over is cutting the
+        // concatenated samples every max_seq_len tokens.
+        rows.cut(lengths, order, max_len);
+    } else {
+        // The tokenizer's truncation, then next fit.
+        let samples = order.iter().filter_map(|&sequence| {
+            let tokens = lengths
+                .get(sequence as usize)
+                .copied()
+                .unwrap_or(0)
+                .min(max_len);
+            (tokens > 0).then_some(Piece::first(sequence, tokens))
+        });
+        rows.next_fit(samples, max_len);
     }
-    // The last pack, part-full (a full one was closed already when split).
-    if row_ends.last().copied().unwrap_or(0) < pieces.len() {
-        row_ends.push(pieces.len());
-    }
-    TrainerPlan::new(max_len, lengths, pieces, row_ends)
+    rows.into_plan(max_len, lengths)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rows(plan: &TrainerPlan) -> Vec<Vec<u32>> {
-        plan.iter_rows()
-            .map(|row| row.iter().map(|p| p.tokens).collect())
-            .collect()
-    }
-
-    fn in_order(lengths: &[u32]) -> Vec<u32> {
-        (0..lengths.len() as u32).collect()
-    }
+    use crate::trainers::plan::testing::{in_order, row_tokens as rows};
 
     #[test]
     fn next_fit_closes_a_pack_that_cannot_take_the_next_sample() {

@@ -27,7 +27,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, VecDeque};
 
-use super::plan::{Piece, TrainerPlan};
+use super::plan::{pieces_of, Piece, Rows, TrainerPlan};
 use super::settings::TrainerSettings;
 
 /// What `bfd` does with a sequence longer than max_len.
@@ -49,8 +49,7 @@ pub(super) fn pack(
     overflow: Overflow,
 ) -> TrainerPlan {
     let max_len = settings.max_len;
-    let mut pieces: Vec<Piece> = Vec::with_capacity(order.len());
-    let mut row_ends: Vec<usize> = Vec::new();
+    let mut rows = Rows::default();
     let mut batch_pieces: Vec<Piece> = Vec::new();
     for batch in order.chunks(settings.map_batch_rows as usize) {
         batch_pieces.clear();
@@ -60,30 +59,17 @@ pub(super) fn pack(
                 Overflow::Truncate if length > 0 => {
                     batch_pieces.push(Piece::first(sequence, length.min(max_len)));
                 }
-                Overflow::Split => {
-                    // Pieces of max_len tokens, the last one shorter.
-                    let mut offset = 0;
-                    while offset < length {
-                        let tokens = (length - offset).min(max_len);
-                        batch_pieces.push(Piece {
-                            sequence,
-                            offset,
-                            tokens,
-                        });
-                        offset += tokens;
-                    }
-                }
                 Overflow::Truncate => {}
+                Overflow::Split => batch_pieces.extend(pieces_of(sequence, length, max_len)),
             }
         }
         // Stable: equal lengths keep their order in the batch.
         batch_pieces.sort_by_key(|piece| Reverse(piece.tokens));
         for row in best_fit(&batch_pieces, max_len) {
-            pieces.extend(row);
-            row_ends.push(pieces.len());
+            rows.push(row);
         }
     }
-    TrainerPlan::new(max_len, lengths, pieces, row_ends)
+    rows.into_plan(max_len, lengths)
 }
 
 /// Best fit of `pieces` (longest first) into rows of `max_len` tokens, as
@@ -124,60 +110,17 @@ fn best_fit(pieces: &[Piece], max_len: u32) -> Vec<Vec<Piece>> {
 /// TRL's `wrapped` strategy: each batch's tokens, in order, cut into rows
 /// of `max_len`.
 pub(super) fn wrap(lengths: &[u32], order: &[u32], settings: &TrainerSettings) -> TrainerPlan {
-    let max_len = settings.max_len;
-    let mut pieces: Vec<Piece> = Vec::with_capacity(order.len());
-    let mut row_ends: Vec<usize> = Vec::new();
+    let mut rows = Rows::default();
     for batch in order.chunks(settings.map_batch_rows as usize) {
-        let mut room = max_len;
-        let mut row_open = false;
-        for &sequence in batch {
-            let length = lengths.get(sequence as usize).copied().unwrap_or(0);
-            let mut offset = 0;
-            while offset < length {
-                let tokens = (length - offset).min(room);
-                pieces.push(Piece {
-                    sequence,
-                    offset,
-                    tokens,
-                });
-                row_open = true;
-                offset += tokens;
-                room -= tokens;
-                if room == 0 {
-                    row_ends.push(pieces.len());
-                    room = max_len;
-                    row_open = false;
-                }
-            }
-        }
-        // The batch's last row, part-full.
-        if row_open {
-            row_ends.push(pieces.len());
-        }
+        rows.cut(lengths, batch, settings.max_len);
     }
-    TrainerPlan::new(max_len, lengths, pieces, row_ends)
+    rows.into_plan(settings.max_len, lengths)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rows(plan: &TrainerPlan) -> Vec<Vec<(u32, u32)>> {
-        plan.iter_rows()
-            .map(|row| row.iter().map(|p| (p.sequence, p.tokens)).collect())
-            .collect()
-    }
-
-    fn settings(max_len: u32, map_batch_rows: u32) -> TrainerSettings {
-        TrainerSettings {
-            map_batch_rows,
-            ..TrainerSettings::new(max_len)
-        }
-    }
-
-    fn in_order(lengths: &[u32]) -> Vec<u32> {
-        (0..lengths.len() as u32).collect()
-    }
+    use crate::trainers::plan::testing::{in_order, rows, settings};
 
     #[test]
     fn trls_own_example() {

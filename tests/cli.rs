@@ -746,3 +746,34 @@ fn assign_writes_a_trainers_rows_with_where_each_piece_starts() {
         stderr(&refused)
     );
 }
+
+#[test]
+fn llm_foundrys_packing_ratio_is_auto_or_at_least_one() {
+    let file = scratch("llm-foundry.txt", b"5\n2\n3\n1\n6\n6\n2\n1\n");
+    let path = file.to_str().unwrap();
+    let report = json(&packlab(&[
+        "pack",
+        path,
+        "--algorithm",
+        "llm-foundry",
+        "--max-len",
+        "8",
+        "--batch-size",
+        "2",
+        "--packing-ratio",
+        "2",
+        "--json",
+    ]));
+    assert_eq!(report["packing_ratio"], 2.0);
+    assert_eq!(report["settings"]["batch_size"], 2);
+    let output = packlab(&[
+        "pack",
+        path,
+        "--algorithm",
+        "llm-foundry",
+        "--packing-ratio",
+        "0.5",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("or more"), "{}", stderr(&output));
+}

@@ -7,7 +7,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use packlab::trainers::{
-    simulate, DatasetOrder, Trainer, TrainerError, TrainerSettings, DEFAULT_MAP_BATCH_ROWS,
+    simulate, DatasetOrder, PackingRatio, Trainer, TrainerError, TrainerSettings,
+    DEFAULT_MAP_BATCH_ROWS,
 };
 use proptest::prelude::*;
 
@@ -351,5 +352,52 @@ proptest! {
             let room = u64::from(max_len) - sequential.row_tokens(row - 1);
             prop_assert!(u64::from(sequential.row(row)[0].tokens) > room);
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 200,
+        rng_seed: prop::test_runner::RngSeed::Fixed(0x7e1_0004),
+        ..ProptestConfig::default()
+    })]
+
+    /// llm-foundry's collator returns at most `batch_size` rows per batch
+    /// of examples; what it returns is whole (truncated to max_len) and
+    /// what it keeps at the end of the epoch is dropped. At a ratio of 1
+    /// and one row per batch it does not pack at all.
+    #[test]
+    fn llm_foundry_returns_batch_size_rows_per_call(
+        (max_len, lengths, batch_size) in lengths_strategy(),
+        tenths in 10u32..=40,
+        seed in any::<u64>(),
+    ) {
+        let ratio = f64::from(tenths) / 10.0;
+        let at = TrainerSettings {
+            seed,
+            batch_size,
+            packing_ratio: PackingRatio::Fixed(ratio),
+            ..TrainerSettings::new(max_len)
+        };
+        let plan = simulate(Trainer::LlmFoundry, &lengths, &at).unwrap();
+        prop_assert_eq!(plan.packing_ratio, Some(ratio));
+        let examples = lengths.iter().filter(|&&l| l > 0).count();
+        let per_call = ((f64::from(batch_size) * ratio) as usize).max(1);
+        let calls = examples.div_ceil(per_call);
+        prop_assert!(plan.rows() <= calls * batch_size as usize);
+        for row in plan.iter_rows() {
+            for piece in row {
+                let length = lengths[piece.sequence as usize];
+                prop_assert_eq!(piece.tokens, length.min(max_len));
+            }
+        }
+        prop_assert_eq!(plan.accounting.sequences_split, 0);
+        let one_by_one = TrainerSettings {
+            batch_size: 1,
+            packing_ratio: PackingRatio::Fixed(1.0),
+            ..at
+        };
+        let unpacked = simulate(Trainer::LlmFoundry, &lengths, &one_by_one).unwrap();
+        prop_assert_eq!(unpacked.rows(), examples);
     }
 }

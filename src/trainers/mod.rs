@@ -31,6 +31,7 @@
 
 mod axolotl;
 mod llamafactory;
+mod llm_foundry;
 mod plan;
 mod settings;
 mod simulation;
@@ -39,7 +40,7 @@ mod trl;
 
 pub use plan::{Accounting, Piece, TrainerPlan, UnsoundTrainerPlan};
 pub use settings::{
-    DatasetOrder, Trainer, TrainerSettings, DEFAULT_BIN_SIZE, DEFAULT_GROUP_SIZE,
-    DEFAULT_MAP_BATCH_ROWS, DEFAULT_SEED,
+    DatasetOrder, PackingRatio, Trainer, TrainerSettings, DEFAULT_BATCH_SIZE, DEFAULT_BIN_SIZE,
+    DEFAULT_GROUP_SIZE, DEFAULT_MAP_BATCH_ROWS, DEFAULT_SEED,
 };
 pub use simulation::{simulate, TrainerError, TrainerReport};

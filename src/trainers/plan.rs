@@ -53,7 +53,7 @@ pub struct Accounting {
 
 /// The rows of a trainer's packing: each a list of pieces, in the order
 /// the trainer makes them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrainerPlan {
     /// Tokens per row.
     pub max_len: u32,
@@ -63,6 +63,9 @@ pub struct TrainerPlan {
     row_ends: Vec<usize>,
     /// What the trainer did with the tokens.
     pub accounting: Accounting,
+    /// llm-foundry: the packing ratio its collator read at (`auto`'s
+    /// choice, or the one given); `None` for the other trainers.
+    pub packing_ratio: Option<f64>,
 }
 
 impl TrainerPlan {
@@ -197,6 +200,7 @@ impl TrainerPlan {
             pieces,
             row_ends,
             accounting,
+            packing_ratio: None,
         }
     }
 }

@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::llm_foundry::PackingRatio;
+
 /// A trainer's packer, at the version Packlab models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -41,11 +43,16 @@ pub enum Trainer {
     /// axolotl 0.18 with `sample_packing_sequentially: true`: next fit in
     /// the sampler's order, without groups or the cap.
     AxolotlSequential,
+    /// MosaicML llm-foundry (commit 8c8dd48), `BinPackCollator`: each
+    /// batch of `⌊batch_size × packing_ratio⌋` examples in the loader's
+    /// shuffled order packed first fit decreasing into `batch_size` rows,
+    /// the bins left over kept for the next batch.
+    LlmFoundry,
 }
 
 impl Trainer {
     /// Every trainer, in the order Packlab lists them.
-    pub const ALL: [Trainer; 8] = [
+    pub const ALL: [Trainer; 9] = [
         Trainer::TrlBfd,
         Trainer::TrlBfdSplit,
         Trainer::TrlWrapped,
@@ -54,6 +61,7 @@ impl Trainer {
         Trainer::Llamafactory,
         Trainer::Axolotl,
         Trainer::AxolotlSequential,
+        Trainer::LlmFoundry,
     ];
 
     /// The name used on the command line, in JSON and in the page.
@@ -67,6 +75,7 @@ impl Trainer {
             Trainer::Llamafactory => "llamafactory",
             Trainer::Axolotl => "axolotl",
             Trainer::AxolotlSequential => "axolotl-sequential",
+            Trainer::LlmFoundry => "llm-foundry",
         }
     }
 
@@ -85,6 +94,7 @@ impl Trainer {
             Trainer::Axolotl | Trainer::AxolotlSequential => {
                 "axolotl 0.18.0, src/axolotl/utils/samplers/multipack.py: MultipackBatchSampler"
             }
+            Trainer::LlmFoundry => "llm-foundry 8c8dd48, llmfoundry/data/packing.py: BinPackCollator",
         }
     }
 
@@ -139,7 +149,7 @@ pub enum DatasetOrder {
 pub const DEFAULT_MAP_BATCH_ROWS: u32 = 1_000;
 
 /// What a simulation needs besides the lengths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TrainerSettings {
     /// Tokens per row: TRL's `max_length`, torchtune's `max_seq_len`,
     /// LLaMA-Factory's `cutoff_len`, axolotl's bin capacity.
@@ -156,6 +166,11 @@ pub struct TrainerSettings {
     pub group_size: u32,
     /// axolotl's `sample_packing_bin_size`: most samples in a bin.
     pub bin_size: u32,
+    /// Rows per batch on one device: llm-foundry's collator returns this
+    /// many per call.
+    pub batch_size: u32,
+    /// llm-foundry's `packing_ratio`.
+    pub packing_ratio: PackingRatio,
 }
 
 /// The seed trainers use unless told otherwise (TRL's and axolotl's).
@@ -167,6 +182,10 @@ pub const DEFAULT_GROUP_SIZE: u32 = 100_000;
 /// axolotl's `sample_packing_bin_size` default.
 pub const DEFAULT_BIN_SIZE: u32 = 200;
 
+/// Rows per batch on one device unless told otherwise: llm-foundry's
+/// example fine-tuning configs use 8.
+pub const DEFAULT_BATCH_SIZE: u32 = 8;
+
 impl TrainerSettings {
     /// The trainers' defaults at `max_len`, in the order given.
     pub fn new(max_len: u32) -> Self {
@@ -177,6 +196,8 @@ impl TrainerSettings {
             seed: DEFAULT_SEED,
             group_size: DEFAULT_GROUP_SIZE,
             bin_size: DEFAULT_BIN_SIZE,
+            batch_size: DEFAULT_BATCH_SIZE,
+            packing_ratio: PackingRatio::Auto,
         }
     }
 }

@@ -9,13 +9,14 @@ use crate::random::SplitMix64;
 
 use super::axolotl;
 use super::llamafactory;
+use super::llm_foundry::{self, PackingRatio};
 use super::plan::{Accounting, TrainerPlan, UnsoundTrainerPlan};
 use super::settings::{DatasetOrder, Trainer, TrainerSettings};
 use super::torchtune;
 use super::trl;
 
 /// Why a simulation cannot run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "error")]
 pub enum TrainerError {
     /// `max_len` is 0: rows must hold at least one token.
@@ -25,6 +26,14 @@ pub enum TrainerError {
     /// axolotl's group or bin size is 0: give at least 1 (its defaults
     /// are 100,000 and 200).
     ZeroGroupOrBin,
+    /// A batch of 0 rows: give at least 1.
+    ZeroBatchSize,
+    /// llm-foundry's `packing_ratio` is below 1 (or not a number): give 1
+    /// (no packing) or more, or `auto`.
+    PackingRatioBelowOne {
+        /// The ratio given.
+        ratio: f64,
+    },
     /// LLaMA-Factory packs into `cutoff_len − 1` tokens: a max_len of 1
     /// leaves none. Give at least 2.
     NoRoomBesidesPadding,
@@ -52,6 +61,11 @@ impl fmt::Display for TrainerError {
             ),
             TrainerError::ZeroGroupOrBin => f.write_str(
                 "axolotl's group size and bin size must be at least 1 (its defaults are 100000 and 200)",
+            ),
+            TrainerError::ZeroBatchSize => f.write_str("the batch size is 0: give at least 1"),
+            TrainerError::PackingRatioBelowOne { ratio } => write!(
+                f,
+                "packing ratio {ratio}: give 1 (no packing) or more, or auto"
             ),
             TrainerError::NoRoomBesidesPadding => f.write_str(
                 "LLaMA-Factory packs into cutoff_len - 1 tokens: a max_len of 1 leaves none; give at least 2",
@@ -97,6 +111,14 @@ pub fn simulate(
     if settings.group_size == 0 || settings.bin_size == 0 {
         return Err(TrainerError::ZeroGroupOrBin);
     }
+    if settings.batch_size == 0 {
+        return Err(TrainerError::ZeroBatchSize);
+    }
+    if let PackingRatio::Fixed(ratio) = settings.packing_ratio {
+        if !(ratio.is_finite() && ratio >= 1.0) {
+            return Err(TrainerError::PackingRatioBelowOne { ratio });
+        }
+    }
     if lengths.len() as u64 > 1 << 32 {
         return Err(TrainerError::TooManySequences {
             sequences: lengths.len() as u64,
@@ -110,6 +132,18 @@ pub fn simulate(
         Trainer::Torchtune => torchtune::pack(lengths, &order, settings.max_len, false),
         Trainer::TorchtuneSplit => torchtune::pack(lengths, &order, settings.max_len, true),
         Trainer::Llamafactory => llamafactory::pack(lengths, &order, settings),
+        Trainer::LlmFoundry => {
+            // The loader's shuffle of the dataset's order.
+            let mut sampled = order;
+            SplitMix64::new(settings.seed).shuffle(&mut sampled);
+            llm_foundry::pack(
+                lengths,
+                &sampled,
+                settings.max_len,
+                settings.batch_size,
+                settings.packing_ratio,
+            )
+        }
         Trainer::Axolotl | Trainer::AxolotlSequential => {
             // The sampler's own shuffle of the dataset's order.
             let mut sampled = order;
@@ -151,6 +185,10 @@ pub struct TrainerReport {
     /// True when sequences in a row see each other (see
     /// [`Trainer::cross_contaminates`]).
     pub cross_contaminating: bool,
+    /// llm-foundry: the packing ratio its collator read at (`auto`'s
+    /// choice, or the one given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packing_ratio: Option<f64>,
     /// Tokens packed, truncated and dropped; sequences split.
     #[serde(flatten)]
     pub accounting: Accounting,
@@ -168,6 +206,7 @@ impl TrainerReport {
             efficiency,
             padding_fraction: 1.0 - efficiency,
             cross_contaminating: trainer.cross_contaminates(),
+            packing_ratio: plan.packing_ratio,
             accounting: plan.accounting,
         }
     }

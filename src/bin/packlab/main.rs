@@ -115,7 +115,8 @@ struct PackArgs {
     /// torchtune or torchtune-split (torchtune 0.7's `PackedDataset`,
     /// without and with `split_across_pack`), llamafactory (LLaMA-Factory
     /// 0.9.6's `packing`), axolotl or axolotl-sequential (axolotl 0.18's
-    /// sample packing). See docs/trainers.md.
+    /// sample packing), llm-foundry (its `BinPackCollator`). See
+    /// docs/trainers.md.
     #[arg(long, short, value_name = "NAME", default_value = "lpfhp", value_parser = pack::Packer::from_str)]
     algorithm: pack::Packer,
 
@@ -161,6 +162,15 @@ struct TrainerArgs {
     /// axolotl only: `sample_packing_group_size`, samples packed together.
     #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_GROUP_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
     group_size: u32,
+
+    /// llm-foundry only: rows per batch on one device.
+    #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_BATCH_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
+    batch_size: u32,
+
+    /// llm-foundry only: `packing_ratio`, examples read per row: `auto`
+    /// (profiled, as llm-foundry does) or a number of at least 1.
+    #[arg(long, value_name = "auto|R", default_value = "auto", value_parser = trainer::parse_packing_ratio)]
+    packing_ratio: packlab::trainers::PackingRatio,
 
     /// axolotl only: `sample_packing_bin_size`, most samples in a bin.
     #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_BIN_SIZE, value_parser = clap::value_parser!(u32).range(1..))]

@@ -192,6 +192,9 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
         "  window          {}\n",
         trainer::window(trainer, &settings)
     );
+    if let Some(ratio) = report.packing_ratio {
+        text += &format!("  packing ratio   {ratio} (examples read per row)\n");
+    }
     text += &format!(
         "  sequences       {:>14}   tokens {}\n",
         thousands(accounting.sequences),

@@ -6,7 +6,7 @@ use std::io::{self, Read};
 
 use packlab::input::{read_lengths_in_order, InputErrorKind};
 use packlab::numbers::thousands;
-use packlab::trainers::{DatasetOrder, Trainer, TrainerError, TrainerSettings};
+use packlab::trainers::{DatasetOrder, PackingRatio, Trainer, TrainerError, TrainerSettings};
 use packlab::LengthCounts;
 
 use crate::shared::{open, read_inputs, report_notes, Failure};
@@ -129,6 +129,8 @@ pub fn settings(
         seed,
         group_size: trainer_args.group_size,
         bin_size: trainer_args.bin_size,
+        batch_size: trainer_args.batch_size,
+        packing_ratio: trainer_args.packing_ratio,
     })
 }
 
@@ -158,9 +160,31 @@ pub fn window(trainer: Trainer, settings: &TrainerSettings) -> String {
             thousands(u64::from(settings.group_size)),
             thousands(u64::from(settings.bin_size))
         ),
+        Trainer::LlmFoundry => format!(
+            "the loader's shuffle (seed {}), {} rows per batch, packing ratio {}, bins left over kept",
+            settings.seed,
+            settings.batch_size,
+            match settings.packing_ratio {
+                PackingRatio::Auto => "auto".to_string(),
+                PackingRatio::Fixed(ratio) => ratio.to_string(),
+            }
+        ),
         Trainer::AxolotlSequential => format!(
             "the sampler's shuffle (seed {}), one open bin at a time",
             settings.seed
         ),
+    }
+}
+
+/// `--packing-ratio`: `auto` or a number of at least 1.
+pub fn parse_packing_ratio(text: &str) -> Result<PackingRatio, String> {
+    if text == "auto" {
+        return Ok(PackingRatio::Auto);
+    }
+    match text.parse::<f64>() {
+        Ok(ratio) if ratio.is_finite() && ratio >= 1.0 => Ok(PackingRatio::Fixed(ratio)),
+        _ => Err(format!(
+            "`{text}`: give auto, or a ratio of 1 (no packing) or more"
+        )),
     }
 }

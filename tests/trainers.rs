@@ -401,3 +401,37 @@ proptest! {
         prop_assert_eq!(unpacked.rows(), examples);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 200,
+        rng_seed: prop::test_runner::RngSeed::Fixed(0x7e1_0005),
+        ..ProptestConfig::default()
+    })]
+
+    /// NeMo packs a sequence of n tokens into n − 1 positions, leaves out
+    /// those longer than a pack, and fits first: a pack opens only for a
+    /// length no earlier pack had room for.
+    #[test]
+    fn nemo_is_first_fit_in_positions((max_len, lengths, _) in lengths_strategy(), seed in 0u64..1 << 32) {
+        for trainer in [Trainer::NemoFfd, Trainer::NemoFfs] {
+            let at = TrainerSettings { seed, ..TrainerSettings::new(max_len) };
+            let plan = simulate(trainer, &lengths, &at).unwrap();
+            for row in plan.iter_rows() {
+                for piece in row {
+                    prop_assert_eq!(piece.tokens + 1, lengths[piece.sequence as usize]);
+                }
+            }
+            let kept = lengths.iter().filter(|&&l| (2..=max_len + 1).contains(&l)).count() as u64;
+            prop_assert_eq!(plan.accounting.tokens_label_only, kept);
+            prop_assert_eq!(plan.accounting.tokens_truncated, 0);
+            for later in 0..plan.rows() {
+                let first = u64::from(plan.row(later)[0].tokens);
+                for earlier in 0..later {
+                    let room = u64::from(max_len) - plan.row_tokens(earlier);
+                    prop_assert!(first > room, "{:?}: pack {} opened with {} but pack {} has {} left", trainer, later, first, earlier, room);
+                }
+            }
+        }
+    }
+}

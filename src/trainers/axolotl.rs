@@ -23,6 +23,7 @@
 //! variable-length attention (flash attention: one bin per step), or
 //! `sequence_len` (otherwise); Packlab's max_len is that capacity.
 
+use super::first_fit::first_fit;
 use super::plan::{Piece, Rows, TrainerPlan};
 
 /// Shortest sample axolotl keeps (`min_sample_len`).
@@ -53,7 +54,7 @@ pub(super) fn pack(
     let samples = kept(lengths, order, max_len);
     let mut rows = Rows::default();
     for group in samples.chunks(group_size.max(1) as usize) {
-        for bin in first_fit(group, max_len, bin_size) {
+        for bin in first_fit(group, |sample| sample.tokens, max_len, Some(bin_size)) {
             rows.push(bin);
         }
     }
@@ -65,78 +66,6 @@ pub(super) fn pack_sequentially(lengths: &[u32], order: &[u32], max_len: u32) ->
     let mut rows = Rows::default();
     rows.next_fit(kept(lengths, order, max_len), max_len);
     rows.into_plan(max_len, lengths)
-}
-
-/// First fit of `samples`, in order: each joins the earliest-opened bin
-/// that has room for it and fewer than `bin_size` samples. A max segment
-/// tree over the bins' room (0 once a bin is at `bin_size`) finds that bin
-/// in O(log bins), where axolotl scans them.
-fn first_fit(samples: &[Piece], max_len: u32, bin_size: u32) -> Vec<Vec<Piece>> {
-    let mut bins: Vec<Vec<Piece>> = Vec::new();
-    let mut rooms = RoomTree::new(samples.len());
-    for &sample in samples {
-        let bin = match rooms.first_with_at_least(sample.tokens) {
-            Some(bin) if bin < bins.len() => bin,
-            _ => {
-                bins.push(Vec::new());
-                rooms.set(bins.len() - 1, max_len);
-                bins.len() - 1
-            }
-        };
-        let members = &mut bins[bin];
-        members.push(sample);
-        let room = rooms.get(bin) - sample.tokens;
-        let full = u32::try_from(members.len()).unwrap_or(u32::MAX) >= bin_size;
-        rooms.set(bin, if full { 0 } else { room });
-    }
-    bins
-}
-
-/// A max segment tree over bins' room, for the first bin with enough.
-struct RoomTree {
-    /// Leaves from `leaves`; node `i`'s children are `2i` and `2i + 1`.
-    nodes: Vec<u32>,
-    leaves: usize,
-}
-
-impl RoomTree {
-    /// Room for `bins` bins, all 0 (not opened).
-    fn new(bins: usize) -> Self {
-        let leaves = bins.max(1).next_power_of_two();
-        RoomTree {
-            nodes: vec![0; 2 * leaves],
-            leaves,
-        }
-    }
-
-    fn get(&self, bin: usize) -> u32 {
-        self.nodes[self.leaves + bin]
-    }
-
-    fn set(&mut self, bin: usize, room: u32) {
-        let mut node = self.leaves + bin;
-        self.nodes[node] = room;
-        while node > 1 {
-            node /= 2;
-            self.nodes[node] = self.nodes[2 * node].max(self.nodes[2 * node + 1]);
-        }
-    }
-
-    /// The first bin with at least `tokens` of room (`tokens` ≥ 1).
-    fn first_with_at_least(&self, tokens: u32) -> Option<usize> {
-        if self.nodes[1] < tokens {
-            return None;
-        }
-        let mut node = 1;
-        while node < self.leaves {
-            node = if self.nodes[2 * node] >= tokens {
-                2 * node
-            } else {
-                2 * node + 1
-            };
-        }
-        Some(node - self.leaves)
-    }
 }
 
 #[cfg(test)]

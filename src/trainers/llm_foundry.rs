@@ -25,19 +25,8 @@
 //! first one that leaves any token over; Packlab profiles on the first
 //! examples of the same order it packs.
 
-use serde::{Deserialize, Serialize};
-
 use super::plan::{Piece, Rows, TrainerPlan};
-
-/// `dataset.packing_ratio`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PackingRatio {
-    /// `auto`: chosen by profiling (see the module's docs).
-    Auto,
-    /// A ratio of at least 1: examples per row the loader reads.
-    Fixed(f64),
-}
+use super::settings::PackingRatio;
 
 /// Ratios `auto` tries (`num_packing_ratios`).
 const PROFILED_RATIOS: usize = 20;

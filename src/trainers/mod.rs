@@ -30,8 +30,11 @@
 //! ```
 
 mod axolotl;
+mod first_fit;
 mod llamafactory;
 mod llm_foundry;
+mod nemo;
+mod numpy_random;
 mod plan;
 mod settings;
 mod simulation;

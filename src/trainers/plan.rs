@@ -29,8 +29,9 @@ impl Piece {
 }
 
 /// What a trainer did with the tokens it was given. Every token of the
-/// input is packed, truncated or dropped:
-/// `tokens = tokens_packed + tokens_truncated + tokens_dropped`.
+/// input is packed, truncated, dropped or only a label:
+/// `tokens = tokens_packed + tokens_truncated + tokens_dropped +
+/// tokens_label_only`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Accounting {
     /// Sequences given.
@@ -49,6 +50,10 @@ pub struct Accounting {
     pub tokens_dropped: u64,
     /// Sequences whose tokens are spread over more than one piece.
     pub sequences_split: u64,
+    /// Tokens a trainer counts as labels only, not as positions of a row:
+    /// NeMo packs a sequence of `n` tokens into `n − 1` positions (its
+    /// last token is only ever predicted). 0 for the other trainers.
+    pub tokens_label_only: u64,
 }
 
 /// The rows of a trainer's packing: each a list of pieces, in the order
@@ -66,6 +71,9 @@ pub struct TrainerPlan {
     /// llm-foundry: the packing ratio its collator read at (`auto`'s
     /// choice, or the one given); `None` for the other trainers.
     pub packing_ratio: Option<f64>,
+    /// Tokens of each packed sequence that take no position in a row (see
+    /// [`Accounting::tokens_label_only`]): 1 for NeMo, 0 otherwise.
+    pub label_only_tokens: u32,
 }
 
 impl TrainerPlan {
@@ -144,7 +152,7 @@ impl TrainerPlan {
             }
         }
         for (sequence, (&length, &tokens)) in lengths.iter().zip(&packed).enumerate() {
-            if tokens > u64::from(length) {
+            if tokens > u64::from(length.saturating_sub(self.label_only_tokens)) {
                 return Err(UnsoundTrainerPlan::TokensInvented {
                     sequence,
                     length,
@@ -173,7 +181,7 @@ impl TrainerPlan {
             }
             covered = Some((piece.sequence, piece.offset + piece.tokens));
         }
-        let accounting = Accounting::of(&self.pieces, lengths, &packed);
+        let accounting = Accounting::of(&self.pieces, lengths, &packed, self.label_only_tokens);
         if accounting != self.accounting {
             return Err(UnsoundTrainerPlan::AccountingDiffers);
         }
@@ -194,13 +202,14 @@ impl TrainerPlan {
                 *slot += u64::from(piece.tokens);
             }
         }
-        let accounting = Accounting::of(&pieces, lengths, &packed);
+        let accounting = Accounting::of(&pieces, lengths, &packed, 0);
         TrainerPlan {
             max_len,
             pieces,
             row_ends,
             accounting,
             packing_ratio: None,
+            label_only_tokens: 0,
         }
     }
 }
@@ -272,6 +281,27 @@ impl Rows {
     pub(super) fn into_plan(self, max_len: u32, lengths: &[u32]) -> TrainerPlan {
         TrainerPlan::new(max_len, lengths, self.pieces, self.row_ends)
     }
+
+    /// The plan of these rows, where each packed sequence's last
+    /// `label_only_tokens` take no position (see
+    /// [`Accounting::tokens_label_only`]).
+    pub(super) fn into_plan_with_labels_only(
+        self,
+        max_len: u32,
+        lengths: &[u32],
+        label_only_tokens: u32,
+    ) -> TrainerPlan {
+        let mut plan = TrainerPlan::new(max_len, lengths, self.pieces, self.row_ends);
+        let mut packed = vec![0u64; lengths.len()];
+        for piece in &plan.pieces {
+            if let Some(slot) = packed.get_mut(piece.sequence as usize) {
+                *slot += u64::from(piece.tokens);
+            }
+        }
+        plan.accounting = Accounting::of(&plan.pieces, lengths, &packed, label_only_tokens);
+        plan.label_only_tokens = label_only_tokens;
+        plan
+    }
 }
 
 /// What the simulations' unit tests read of a plan.
@@ -323,7 +353,7 @@ pub(super) fn pieces_of(sequence: u32, length: u32, max_len: u32) -> impl Iterat
 impl Accounting {
     /// The accounting of `pieces` made of sequences of `lengths`, of which
     /// `packed[i]` tokens of sequence `i` are in the rows.
-    fn of(pieces: &[Piece], lengths: &[u32], packed: &[u64]) -> Self {
+    fn of(pieces: &[Piece], lengths: &[u32], packed: &[u64], label_only_tokens: u32) -> Self {
         let mut accounting = Accounting {
             sequences: lengths.len() as u64,
             ..Accounting::default()
@@ -335,9 +365,14 @@ impl Accounting {
             if tokens == 0 {
                 accounting.sequences_dropped += 1;
                 accounting.tokens_dropped += length;
-            } else if tokens < length {
+                continue;
+            }
+            let label_only = u64::from(label_only_tokens).min(length);
+            accounting.tokens_label_only += label_only;
+            let positions = length - label_only;
+            if tokens < positions {
                 accounting.sequences_truncated += 1;
-                accounting.tokens_truncated += length - tokens;
+                accounting.tokens_truncated += positions - tokens;
             }
         }
         let mut pieces_of = vec![0u32; lengths.len()];

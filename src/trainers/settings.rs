@@ -5,8 +5,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use super::llm_foundry::PackingRatio;
-
 /// A trainer's packer, at the version Packlab models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -48,11 +46,19 @@ pub enum Trainer {
     /// shuffled order packed first fit decreasing into `batch_size` rows,
     /// the bins left over kept for the next batch.
     LlmFoundry,
+    /// NeMo / Megatron-Bridge packed sequences, `first_fit_decreasing`:
+    /// first fit of the lengths longest first, a sequence of `n` tokens
+    /// taking `n − 1` positions.
+    NemoFfd,
+    /// NeMo / Megatron-Bridge, `first_fit_shuffle` (the default): first
+    /// fit of the lengths in NumPy's shuffled order, seeded as
+    /// Megatron-Bridge seeds it.
+    NemoFfs,
 }
 
 impl Trainer {
     /// Every trainer, in the order Packlab lists them.
-    pub const ALL: [Trainer; 9] = [
+    pub const ALL: [Trainer; 11] = [
         Trainer::TrlBfd,
         Trainer::TrlBfdSplit,
         Trainer::TrlWrapped,
@@ -62,6 +68,8 @@ impl Trainer {
         Trainer::Axolotl,
         Trainer::AxolotlSequential,
         Trainer::LlmFoundry,
+        Trainer::NemoFfd,
+        Trainer::NemoFfs,
     ];
 
     /// The name used on the command line, in JSON and in the page.
@@ -76,6 +84,8 @@ impl Trainer {
             Trainer::Axolotl => "axolotl",
             Trainer::AxolotlSequential => "axolotl-sequential",
             Trainer::LlmFoundry => "llm-foundry",
+            Trainer::NemoFfd => "nemo-ffd",
+            Trainer::NemoFfs => "nemo-ffs",
         }
     }
 
@@ -95,6 +105,20 @@ impl Trainer {
                 "axolotl 0.18.0, src/axolotl/utils/samplers/multipack.py: MultipackBatchSampler"
             }
             Trainer::LlmFoundry => "llm-foundry 8c8dd48, llmfoundry/data/packing.py: BinPackCollator",
+            Trainer::NemoFfd | Trainer::NemoFfs => {
+                "Megatron-Bridge 067f987, src/megatron/bridge/data/packing (as NeMo 2's sequence_packing_utils.py)"
+            }
+        }
+    }
+
+    /// The seed the trainer shuffles with unless told otherwise: TRL's and
+    /// axolotl's `seed` (42), llm-foundry's (17), Megatron-Bridge's
+    /// dataset seed (1234).
+    pub fn default_seed(self) -> u64 {
+        match self {
+            Trainer::LlmFoundry => 17,
+            Trainer::NemoFfd | Trainer::NemoFfs => 1234,
+            _ => DEFAULT_SEED,
         }
     }
 
@@ -171,6 +195,16 @@ pub struct TrainerSettings {
     pub batch_size: u32,
     /// llm-foundry's `packing_ratio`.
     pub packing_ratio: PackingRatio,
+}
+
+/// llm-foundry's `dataset.packing_ratio`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PackingRatio {
+    /// `auto`: chosen by profiling (see the module's docs).
+    Auto,
+    /// A ratio of at least 1: examples per row the loader reads.
+    Fixed(f64),
 }
 
 /// The seed trainers use unless told otherwise (TRL's and axolotl's).

@@ -9,9 +9,10 @@ use crate::random::SplitMix64;
 
 use super::axolotl;
 use super::llamafactory;
-use super::llm_foundry::{self, PackingRatio};
+use super::llm_foundry;
+use super::nemo::{self, NemoOrder};
 use super::plan::{Accounting, TrainerPlan, UnsoundTrainerPlan};
-use super::settings::{DatasetOrder, Trainer, TrainerSettings};
+use super::settings::{DatasetOrder, PackingRatio, Trainer, TrainerSettings};
 use super::torchtune;
 use super::trl;
 
@@ -28,6 +29,11 @@ pub enum TrainerError {
     ZeroGroupOrBin,
     /// A batch of 0 rows: give at least 1.
     ZeroBatchSize,
+    /// NeMo seeds NumPy, whose seeds are below 2^32.
+    SeedTooLargeForNumpy {
+        /// The seed given.
+        seed: u64,
+    },
     /// llm-foundry's `packing_ratio` is below 1 (or not a number): give 1
     /// (no packing) or more, or `auto`.
     PackingRatioBelowOne {
@@ -63,6 +69,10 @@ impl fmt::Display for TrainerError {
                 "axolotl's group size and bin size must be at least 1 (its defaults are 100000 and 200)",
             ),
             TrainerError::ZeroBatchSize => f.write_str("the batch size is 0: give at least 1"),
+            TrainerError::SeedTooLargeForNumpy { seed } => write!(
+                f,
+                "seed {seed}: NeMo seeds NumPy, which takes seeds below 4294967296"
+            ),
             TrainerError::PackingRatioBelowOne { ratio } => write!(
                 f,
                 "packing ratio {ratio}: give 1 (no packing) or more, or auto"
@@ -143,6 +153,18 @@ pub fn simulate(
                 settings.batch_size,
                 settings.packing_ratio,
             )
+        }
+        Trainer::NemoFfd | Trainer::NemoFfs => {
+            let fit_order = if trainer == Trainer::NemoFfd {
+                NemoOrder::Decreasing
+            } else {
+                NemoOrder::Shuffle
+            };
+            let seed =
+                u32::try_from(settings.seed).map_err(|_| TrainerError::SeedTooLargeForNumpy {
+                    seed: settings.seed,
+                })?;
+            nemo::pack(lengths, &order, settings.max_len, fit_order, seed)
         }
         Trainer::Axolotl | Trainer::AxolotlSequential => {
             // The sampler's own shuffle of the dataset's order.

@@ -1,4 +1,4 @@
-"""Packlab's simulation of TRL's packing against TRL's own code.
+"""Packlab's simulations of trainers' packing against their own code.
 
 `packlab pack FILE --algorithm trl-bfd` simulates what TRL 1.16's
 `pack_dataset(dataset, max_len, strategy="bfd")` makes of the sequences of
@@ -18,6 +18,11 @@ TRL runs its packing without torch: the venv has `datasets` and
 scripts/python-check.sh and tests/python/trainers-requirements.txt).
 Packlab's readers refuse empty sequences, which TRL leaves out: the unit
 tests of `trainers::trl` cover those.
+
+NeMo's packing needs NeMo or Megatron-Bridge, which need torch; what can be
+checked here is its randomness: `nemo-ffs` and `nemo-ffd` must make the
+rows a plain implementation of Megatron-Bridge's steps makes with NumPy's
+own generator (`np.random.seed`, `shuffle`, `permutation`).
 """
 
 import json
@@ -32,6 +37,7 @@ from pathlib import Path
 # not need it.
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+import numpy as np  # noqa: E402
 from datasets import Dataset  # noqa: E402
 from datasets.utils.logging import disable_progress_bar  # noqa: E402
 from trl.data_utils import pack_dataset  # noqa: E402
@@ -120,6 +126,63 @@ class TrlPackingTest(unittest.TestCase):
         self.assertEqual(report["tokens_truncated"], sum(length - max_len for length in over))
         packed = sum(tokens for row in trl_rows(lengths, max_len, "bfd", 1_000) for _, tokens in row)
         self.assertEqual(report["tokens_packed"], packed)
+
+
+def nemo_rows(lengths, max_len, seed, shuffle):
+    """NeMo's packing as Megatron-Bridge describes it, written plainly here
+    (a scan for first fit, NumPy's own generator for the shuffles): the
+    rows as [(sequence, positions), ...]."""
+    by_positions = {}
+    for index, length in enumerate(lengths):
+        positions = length - 1
+        if 0 <= positions <= max_len:
+            by_positions.setdefault(positions, []).append(index)
+    np.random.seed(seed)
+    order = [positions for positions in sorted(by_positions) for _ in by_positions[positions]]
+    if shuffle:
+        np.random.shuffle(order)
+    else:
+        order.sort(reverse=True)
+    bins, sums = [], []
+    for positions in order:
+        for index, total in enumerate(sums):
+            if total + positions <= max_len:
+                bins[index].append(positions)
+                sums[index] += positions
+                break
+        else:
+            bins.append([positions])
+            sums.append(positions)
+    stacks = {}
+    for positions in sorted(by_positions):
+        permutation = np.random.permutation(len(by_positions[positions]))
+        stacks[positions] = [by_positions[positions][k] for k in permutation]
+    rows = []
+    for packed in bins:
+        row = []
+        for positions in packed:
+            sequence = stacks[positions].pop()
+            if positions > 0:
+                row.append([sequence, positions])
+        if row:
+            rows.append(row)
+    return rows
+
+
+class NemoPackingTest(unittest.TestCase):
+    def test_rows_are_those_numpys_generator_gives(self):
+        for name, lengths, max_len in datasets_to_check():
+            for algorithm, shuffle in (("nemo-ffs", True), ("nemo-ffd", False)):
+                for seed in (1234, 7):
+                    with self.subTest(data=name, algorithm=algorithm, seed=seed):
+                        command = [
+                            packlab_binary(), "pack", "-", "--algorithm", algorithm,
+                            "--max-len", str(max_len), "--seed", str(seed), "--json",
+                        ]
+                        stdin = "".join(f"{length}\n" for length in lengths)
+                        result = subprocess.run(command, input=stdin, capture_output=True, text=True, check=True)
+                        report = json.loads(result.stdout)
+                        self.assertEqual(report["rows"], nemo_rows(lengths, max_len, seed, shuffle))
 
 
 if __name__ == "__main__":

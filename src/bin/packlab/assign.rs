@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use packlab::assign::{plan_sequences, ExportError, PlanFile, SequencePlanRequest};
 use packlab::input::{read_lengths_in_order, OrderedLengths, ReadOptions};
 use packlab::numbers::thousands;
-use packlab::trainers::{simulate, Trainer, TrainerPlan, TrainerReport, DEFAULT_SEED};
+use packlab::trainers::{simulate, Trainer, TrainerPlan, TrainerReport};
 
 use crate::pack::Packer;
 use crate::shared::{
@@ -166,8 +166,7 @@ fn assign_trainer(
         lengths: read.lengths,
         ordered: true,
     };
-    let seed = args.seed.unwrap_or(DEFAULT_SEED);
-    let settings = trainer::settings(args.max_len, &args.trainer, seed, &sequences)?;
+    let settings = trainer::settings(trainer, args.max_len, &args.trainer, args.seed, &sequences)?;
     let clock = clock();
     let started = clock();
     let plan = simulate(trainer, &sequences.lengths, &settings).map_err(trainer::failure)?;

@@ -10,7 +10,7 @@ use packlab::analysis::{
 };
 use packlab::dynamic_padding::EstimateKind;
 use packlab::numbers::thousands;
-use packlab::trainers::{simulate, Trainer, TrainerReport};
+use packlab::trainers::{simulate, DatasetOrder, Trainer, TrainerReport};
 use packlab::{Algorithm, OverlongOutcome, Report};
 
 use crate::shared::{
@@ -175,13 +175,13 @@ fn simulate_trainers(args: &CompareArgs, max_len: u32) -> Result<Vec<TrainerRun>
         return Ok(Vec::new());
     }
     let sequences = trainer::lengths_in_order(&args.input)?;
-    let settings = packlab::trainers::TrainerSettings {
-        max_len,
-        ..trainer::settings(args.input.max_len, &args.trainer, args.seed, &sequences)?
-    };
     let clock = clock();
     let mut runs = Vec::with_capacity(asked.len());
     for trainer in asked {
+        let settings = packlab::trainers::TrainerSettings {
+            max_len,
+            ..trainer::settings(trainer, None, &args.trainer, args.seed, &sequences)?
+        };
         let started = clock();
         let plan = simulate(trainer, &sequences.lengths, &settings).map_err(trainer::failure)?;
         runs.push(TrainerRun {
@@ -206,13 +206,13 @@ fn trainers_table(comparison: &Comparison) -> String {
     else {
         return String::new();
     };
-    let order = if first.order_simulated {
-        format!(
-            "a histogram has no order: read shuffled (seed {})",
-            first.report.settings.seed
-        )
-    } else {
-        "in file order".to_string()
+    let order = match first.report.settings.order {
+        DatasetOrder::Shuffled { seed } if first.order_simulated => {
+            format!("a histogram has no order: read shuffled (seed {seed})")
+        }
+        DatasetOrder::Shuffled { seed } => format!("the files' order shuffled (seed {seed})"),
+        DatasetOrder::SortedByLength => "sorted by length".to_string(),
+        DatasetOrder::AsGiven => "in file order".to_string(),
     };
     let mut text = format!(
         "\nYour trainer's own packing ({order}), beside {} ({} packs):\n",

@@ -115,7 +115,8 @@ struct PackArgs {
     /// torchtune or torchtune-split (torchtune 0.7's `PackedDataset`,
     /// without and with `split_across_pack`), llamafactory (LLaMA-Factory
     /// 0.9.6's `packing`), axolotl or axolotl-sequential (axolotl 0.18's
-    /// sample packing), llm-foundry (its `BinPackCollator`). See
+    /// sample packing), llm-foundry (its `BinPackCollator`), nemo-ffs or
+    /// nemo-ffd (NeMo / Megatron-Bridge packed sequences). See
     /// docs/trainers.md.
     #[arg(long, short, value_name = "NAME", default_value = "lpfhp", value_parser = pack::Packer::from_str)]
     algorithm: pack::Packer,
@@ -135,10 +136,11 @@ struct PackArgs {
     #[command(flatten)]
     trainer: TrainerArgs,
 
-    /// Trainers only: the seed of `--order shuffled` and of a trainer's
-    /// own shuffle (axolotl's sampler).
-    #[arg(long, default_value_t = packlab::trainers::DEFAULT_SEED)]
-    seed: u64,
+    /// Trainers only: the seed of `--order shuffled` (default 42) and of
+    /// a trainer's own shuffle (default: the trainer's own, 42 for axolotl,
+    /// 17 for llm-foundry, 1234 for NeMo).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
 
     /// Print one JSON object (the report and the plan) instead of text.
     #[arg(long)]
@@ -220,10 +222,11 @@ struct CompareArgs {
     #[command(flatten)]
     trainer: TrainerArgs,
 
-    /// Trainers only: the seed of `--order shuffled` and of a trainer's
-    /// own shuffle (axolotl's sampler).
-    #[arg(long, default_value_t = packlab::trainers::DEFAULT_SEED)]
-    seed: u64,
+    /// Trainers only: the seed of `--order shuffled` (default 42) and of
+    /// a trainer's own shuffle (default: the trainer's own, 42 for axolotl,
+    /// 17 for llm-foundry, 1234 for NeMo).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
 
     /// Print one JSON object (reports without plans, dynamic padding,
     /// FLOPs, the max_len sweep) instead of tables.
@@ -288,8 +291,8 @@ struct AssignArgs {
     trainer: TrainerArgs,
 
     /// Seed of the shuffles: the same seed and epoch give the same packs
-    /// (default 0); with a trainer, the seed of its own shuffle (axolotl's
-    /// sampler; default 42, as `pack`).
+    /// (default 0); with a trainer, the seed of its own shuffle (default:
+    /// the trainer's own, as for `pack`).
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
 

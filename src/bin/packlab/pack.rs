@@ -150,7 +150,13 @@ struct TrainerOutput {
 
 fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
     let sequences = trainer::lengths_in_order(&args.input)?;
-    let settings = trainer::settings(args.input.max_len, &args.trainer, args.seed, &sequences)?;
+    let settings = trainer::settings(
+        trainer,
+        args.input.max_len,
+        &args.trainer,
+        args.seed,
+        &sequences,
+    )?;
     let (lengths, ordered, order) = (sequences.lengths, sequences.ordered, settings.order);
     let max_len = settings.max_len;
     let clock = clock();

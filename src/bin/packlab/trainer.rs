@@ -6,7 +6,9 @@ use std::io::{self, Read};
 
 use packlab::input::{read_lengths_in_order, InputErrorKind};
 use packlab::numbers::thousands;
-use packlab::trainers::{DatasetOrder, PackingRatio, Trainer, TrainerError, TrainerSettings};
+use packlab::trainers::{
+    DatasetOrder, PackingRatio, Trainer, TrainerError, TrainerSettings, DEFAULT_SEED,
+};
 use packlab::LengthCounts;
 
 use crate::shared::{open, read_inputs, report_notes, Failure};
@@ -96,13 +98,16 @@ fn too_many(sequences: u64) -> Failure {
     ))
 }
 
-/// The settings a trainer packs `sequences` at: `max_len` (`--max-len`,
-/// or the dataset's default), the trainer arguments and `seed`. Sequences
-/// without an order are always read shuffled.
+/// The settings `trainer` packs `sequences` at: `max_len` (`--max-len`,
+/// or the dataset's default), the trainer arguments and `seed` (`--seed`:
+/// the order's, 42 by default, and the trainer's own shuffle's, the
+/// trainer's default). Sequences without an order are always read
+/// shuffled.
 pub fn settings(
+    trainer: Trainer,
     max_len: Option<u64>,
     trainer_args: &TrainerArgs,
-    seed: u64,
+    seed: Option<u64>,
     sequences: &Sequences,
 ) -> Result<TrainerSettings, Failure> {
     let max_len = match max_len.or(sequences.default_max_len) {
@@ -118,7 +123,9 @@ pub fn settings(
         None => 1,
     };
     let order = match (sequences.ordered, trainer_args.order) {
-        (false, _) | (true, OrderArg::Shuffled) => DatasetOrder::Shuffled { seed },
+        (false, _) | (true, OrderArg::Shuffled) => DatasetOrder::Shuffled {
+            seed: seed.unwrap_or(DEFAULT_SEED),
+        },
         (true, OrderArg::AsGiven) => DatasetOrder::AsGiven,
         (true, OrderArg::Sorted) => DatasetOrder::SortedByLength,
     };
@@ -126,7 +133,7 @@ pub fn settings(
         max_len,
         map_batch_rows: trainer_args.map_batch_rows,
         order,
-        seed,
+        seed: seed.unwrap_or(trainer.default_seed()),
         group_size: trainer_args.group_size,
         bin_size: trainer_args.bin_size,
         batch_size: trainer_args.batch_size,
@@ -168,6 +175,11 @@ pub fn window(trainer: Trainer, settings: &TrainerSettings) -> String {
                 PackingRatio::Auto => "auto".to_string(),
                 PackingRatio::Fixed(ratio) => ratio.to_string(),
             }
+        ),
+        Trainer::NemoFfd => "the whole dataset, longest first".to_string(),
+        Trainer::NemoFfs => format!(
+            "the whole dataset, in NumPy's shuffle (seed {})",
+            settings.seed
         ),
         Trainer::AxolotlSequential => format!(
             "the sampler's shuffle (seed {}), one open bin at a time",

@@ -328,7 +328,7 @@ proptest! {
     #[test]
     fn axolotl_is_first_fit_with_a_cap((max_len, lengths, bin_size) in lengths_strategy(), seed in any::<u64>()) {
         let at = TrainerSettings {
-            seed,
+            seed: Some(seed),
             bin_size,
             group_size: u32::MAX,
             ..TrainerSettings::new(max_len)
@@ -374,7 +374,7 @@ proptest! {
     ) {
         let ratio = f64::from(tenths) / 10.0;
         let at = TrainerSettings {
-            seed,
+            seed: Some(seed),
             batch_size,
             packing_ratio: PackingRatio::Fixed(ratio),
             ..TrainerSettings::new(max_len)
@@ -415,7 +415,7 @@ proptest! {
     #[test]
     fn nemo_is_first_fit_in_positions((max_len, lengths, _) in lengths_strategy(), seed in 0u64..1 << 32) {
         for trainer in [Trainer::NemoFfd, Trainer::NemoFfs] {
-            let at = TrainerSettings { seed, ..TrainerSettings::new(max_len) };
+            let at = TrainerSettings { seed: Some(seed), ..TrainerSettings::new(max_len) };
             let plan = simulate(trainer, &lengths, &at).unwrap();
             for row in plan.iter_rows() {
                 for piece in row {

@@ -184,8 +184,10 @@ pub struct TrainerSettings {
     pub map_batch_rows: u32,
     /// The order the dataset is read in.
     pub order: DatasetOrder,
-    /// The seed of a trainer's own shuffle (axolotl's sampler).
-    pub seed: u64,
+    /// The seed of a trainer's own shuffle (axolotl's sampler,
+    /// llm-foundry's loader, NeMo's NumPy); `None`: the trainer's own
+    /// default ([`Trainer::default_seed`]).
+    pub seed: Option<u64>,
     /// axolotl's `sample_packing_group_size`: samples packed together.
     pub group_size: u32,
     /// axolotl's `sample_packing_bin_size`: most samples in a bin.
@@ -227,7 +229,7 @@ impl TrainerSettings {
             max_len,
             map_batch_rows: DEFAULT_MAP_BATCH_ROWS,
             order: DatasetOrder::AsGiven,
-            seed: DEFAULT_SEED,
+            seed: None,
             group_size: DEFAULT_GROUP_SIZE,
             bin_size: DEFAULT_BIN_SIZE,
             batch_size: DEFAULT_BATCH_SIZE,

@@ -135,6 +135,7 @@ pub fn simulate(
         });
     }
     let order = reading_order(lengths, settings.order);
+    let seed = settings.seed.unwrap_or(trainer.default_seed());
     let plan = match trainer {
         Trainer::TrlBfd => trl::pack(lengths, &order, settings, trl::Overflow::Truncate),
         Trainer::TrlBfdSplit => trl::pack(lengths, &order, settings, trl::Overflow::Split),
@@ -145,7 +146,7 @@ pub fn simulate(
         Trainer::LlmFoundry => {
             // The loader's shuffle of the dataset's order.
             let mut sampled = order;
-            SplitMix64::new(settings.seed).shuffle(&mut sampled);
+            SplitMix64::new(seed).shuffle(&mut sampled);
             llm_foundry::pack(
                 lengths,
                 &sampled,
@@ -161,15 +162,13 @@ pub fn simulate(
                 NemoOrder::Shuffle
             };
             let seed =
-                u32::try_from(settings.seed).map_err(|_| TrainerError::SeedTooLargeForNumpy {
-                    seed: settings.seed,
-                })?;
+                u32::try_from(seed).map_err(|_| TrainerError::SeedTooLargeForNumpy { seed })?;
             nemo::pack(lengths, &order, settings.max_len, fit_order, seed)
         }
         Trainer::Axolotl | Trainer::AxolotlSequential => {
             // The sampler's own shuffle of the dataset's order.
             let mut sampled = order;
-            SplitMix64::new(settings.seed).shuffle(&mut sampled);
+            SplitMix64::new(seed).shuffle(&mut sampled);
             if trainer == Trainer::Axolotl {
                 axolotl::pack(
                     lengths,

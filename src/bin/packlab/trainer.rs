@@ -133,7 +133,7 @@ pub fn settings(
         max_len,
         map_batch_rows: trainer_args.map_batch_rows,
         order,
-        seed: seed.unwrap_or(trainer.default_seed()),
+        seed: Some(seed.unwrap_or(trainer.default_seed())),
         group_size: trainer_args.group_size,
         bin_size: trainer_args.bin_size,
         batch_size: trainer_args.batch_size,
@@ -163,13 +163,13 @@ pub fn window(trainer: Trainer, settings: &TrainerSettings) -> String {
         }
         Trainer::Axolotl => format!(
             "the sampler's shuffle (seed {}), in groups of {} samples, at most {} per bin",
-            settings.seed,
+            settings.seed.unwrap_or(trainer.default_seed()),
             thousands(u64::from(settings.group_size)),
             thousands(u64::from(settings.bin_size))
         ),
         Trainer::LlmFoundry => format!(
             "the loader's shuffle (seed {}), {} rows per batch, packing ratio {}, bins left over kept",
-            settings.seed,
+            settings.seed.unwrap_or(trainer.default_seed()),
             settings.batch_size,
             match settings.packing_ratio {
                 PackingRatio::Auto => "auto".to_string(),
@@ -179,11 +179,11 @@ pub fn window(trainer: Trainer, settings: &TrainerSettings) -> String {
         Trainer::NemoFfd => "the whole dataset, longest first".to_string(),
         Trainer::NemoFfs => format!(
             "the whole dataset, in NumPy's shuffle (seed {})",
-            settings.seed
+            settings.seed.unwrap_or(trainer.default_seed())
         ),
         Trainer::AxolotlSequential => format!(
             "the sampler's shuffle (seed {}), one open bin at a time",
-            settings.seed
+            settings.seed.unwrap_or(trainer.default_seed())
         ),
     }
 }

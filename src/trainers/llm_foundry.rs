@@ -25,7 +25,7 @@
 //! first one that leaves any token over; Packlab profiles on the first
 //! examples of the same order it packs.
 
-use super::plan::{Piece, Rows, TrainerPlan};
+use super::plan::{truncated, Piece, Rows, TrainerPlan};
 use super::settings::PackingRatio;
 
 /// Ratios `auto` tries (`num_packing_ratios`).
@@ -95,22 +95,6 @@ impl Collator {
     }
 }
 
-/// What the loader hands the collator: `order`'s sequences truncated to
-/// `max_len`, empty ones left out.
-fn examples(lengths: &[u32], order: &[u32], max_len: u32) -> Vec<Piece> {
-    order
-        .iter()
-        .filter_map(|&sequence| {
-            let tokens = lengths
-                .get(sequence as usize)
-                .copied()
-                .unwrap_or(0)
-                .min(max_len);
-            (tokens > 0).then_some(Piece::first(sequence, tokens))
-        })
-        .collect()
-}
-
 /// Examples per call at `ratio`: `⌊batch_size × ratio⌋`, at least one.
 fn per_call(batch_size: u32, ratio: f64) -> usize {
     // `as` saturates; ratios are checked to be finite and at least 1.
@@ -162,7 +146,9 @@ pub(super) fn pack(
     batch_size: u32,
     ratio: PackingRatio,
 ) -> TrainerPlan {
-    let examples = examples(lengths, order, max_len);
+    // What the loader hands the collator: each example truncated to
+    // max_seq_len.
+    let examples: Vec<Piece> = truncated(lengths, order, max_len).collect();
     let ratio = match ratio {
         PackingRatio::Auto => auto_ratio(&examples, max_len, batch_size),
         PackingRatio::Fixed(ratio) => ratio,

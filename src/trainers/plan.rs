@@ -338,6 +338,23 @@ pub(super) mod testing {
     }
 }
 
+/// The sequences of `order` as a trainer that truncates them reads them:
+/// each its first `max_len` tokens at most, empty ones left out.
+pub(super) fn truncated<'a>(
+    lengths: &'a [u32],
+    order: &'a [u32],
+    max_len: u32,
+) -> impl Iterator<Item = Piece> + 'a {
+    order.iter().filter_map(move |&sequence| {
+        let tokens = lengths
+            .get(sequence as usize)
+            .copied()
+            .unwrap_or(0)
+            .min(max_len);
+        (tokens > 0).then_some(Piece::first(sequence, tokens))
+    })
+}
+
 /// The pieces of a sequence of `length` tokens cut every `max_len` tokens:
 /// as many full ones as fit, then the rest.
 pub(super) fn pieces_of(sequence: u32, length: u32, max_len: u32) -> impl Iterator<Item = Piece> {

@@ -17,7 +17,7 @@
 //! The last pack is kept part-full, and every pack is padded to
 //! `max_seq_len`. (`max_packs`, unset by default, is not modelled.)
 
-use super::plan::{Piece, Rows, TrainerPlan};
+use super::plan::{truncated, Rows, TrainerPlan};
 
 /// torchtune's next fit on the sequences of `lengths` read in `order`,
 /// splitting across packs or not.
@@ -34,15 +34,7 @@ pub(super) fn pack(
         rows.cut(lengths, order, max_len);
     } else {
         // The tokenizer's truncation, then next fit.
-        let samples = order.iter().filter_map(|&sequence| {
-            let tokens = lengths
-                .get(sequence as usize)
-                .copied()
-                .unwrap_or(0)
-                .min(max_len);
-            (tokens > 0).then_some(Piece::first(sequence, tokens))
-        });
-        rows.next_fit(samples, max_len);
+        rows.next_fit(truncated(lengths, order, max_len), max_len);
     }
     rows.into_plan(max_len, lengths)
 }

@@ -189,12 +189,14 @@ impl TrainerPlan {
     }
 
     /// A plan of `pieces` in rows ending at `row_ends`, accounted against
-    /// `lengths`.
+    /// `lengths`, each packed sequence's last `label_only_tokens` taking no
+    /// position (see [`Accounting::tokens_label_only`]).
     pub(super) fn new(
         max_len: u32,
         lengths: &[u32],
         pieces: Vec<Piece>,
         row_ends: Vec<usize>,
+        label_only_tokens: u32,
     ) -> Self {
         let mut packed = vec![0u64; lengths.len()];
         for piece in &pieces {
@@ -202,14 +204,14 @@ impl TrainerPlan {
                 *slot += u64::from(piece.tokens);
             }
         }
-        let accounting = Accounting::of(&pieces, lengths, &packed, 0);
+        let accounting = Accounting::of(&pieces, lengths, &packed, label_only_tokens);
         TrainerPlan {
             max_len,
             pieces,
             row_ends,
             accounting,
             packing_ratio: None,
-            label_only_tokens: 0,
+            label_only_tokens,
         }
     }
 }
@@ -279,7 +281,7 @@ impl Rows {
 
     /// The plan of these rows, accounted against `lengths`.
     pub(super) fn into_plan(self, max_len: u32, lengths: &[u32]) -> TrainerPlan {
-        TrainerPlan::new(max_len, lengths, self.pieces, self.row_ends)
+        self.into_plan_with_labels_only(max_len, lengths, 0)
     }
 
     /// The plan of these rows, where each packed sequence's last
@@ -291,16 +293,13 @@ impl Rows {
         lengths: &[u32],
         label_only_tokens: u32,
     ) -> TrainerPlan {
-        let mut plan = TrainerPlan::new(max_len, lengths, self.pieces, self.row_ends);
-        let mut packed = vec![0u64; lengths.len()];
-        for piece in &plan.pieces {
-            if let Some(slot) = packed.get_mut(piece.sequence as usize) {
-                *slot += u64::from(piece.tokens);
-            }
-        }
-        plan.accounting = Accounting::of(&plan.pieces, lengths, &packed, label_only_tokens);
-        plan.label_only_tokens = label_only_tokens;
-        plan
+        TrainerPlan::new(
+            max_len,
+            lengths,
+            self.pieces,
+            self.row_ends,
+            label_only_tokens,
+        )
     }
 }
 
@@ -512,7 +511,7 @@ mod tests {
     fn the_check_finds_what_a_simulation_could_get_wrong() {
         let lengths = [6, 3];
         let check = |pieces: Vec<Piece>, row_ends: Vec<usize>| {
-            TrainerPlan::new(8, &lengths, pieces, row_ends).validate(&lengths, 8)
+            TrainerPlan::new(8, &lengths, pieces, row_ends, 0).validate(&lengths, 8)
         };
         // Sound: the 6 split into 4 and 2, the 3 truncated to 2.
         let sound = vec![piece(0, 0, 4), piece(1, 0, 2), piece(0, 4, 2)];
@@ -548,7 +547,7 @@ mod tests {
     fn the_accounting_says_what_was_lost() {
         // The 6 truncated to 4, the 3 left out.
         let lengths = [6, 3];
-        let plan = TrainerPlan::new(8, &lengths, vec![piece(0, 0, 4)], vec![1]);
+        let plan = TrainerPlan::new(8, &lengths, vec![piece(0, 0, 4)], vec![1], 0);
         let accounting = plan.accounting;
         assert_eq!((accounting.tokens, accounting.tokens_packed), (9, 4));
         assert_eq!(

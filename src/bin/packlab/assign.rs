@@ -162,9 +162,9 @@ fn assign_trainer(
         ));
     }
     let sequences = Sequences {
-        default_max_len: read.counts.default_max_len(),
         lengths: read.lengths,
         ordered: true,
+        counts: read.counts,
     };
     let settings = trainer::settings(trainer, args.max_len, &args.trainer, args.seed, &sequences)?;
     let clock = clock();

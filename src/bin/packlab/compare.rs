@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use packlab::analysis::{
-    BoundRequest, BoundSummary, DynamicPadding, DynamicPaddingRequest, FlopsComparison, FlopsPair,
-    FlopsRequest, MaxLenPoint, MaxLenRequest, ModelChoice, PackedRows, PlanRequest, ReportRequest,
-    SummaryRequest,
+    Analyser, BoundRequest, BoundSummary, DynamicPadding, DynamicPaddingRequest, FlopsComparison,
+    FlopsPair, FlopsRequest, MaxLenPoint, MaxLenRequest, ModelChoice, PackedRows, PlanRequest,
+    ReportRequest, SummaryRequest,
 };
 use packlab::dynamic_padding::EstimateKind;
 use packlab::numbers::thousands;
@@ -99,7 +99,17 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
 
 /// Asks the library every question of the comparison.
 fn compare(args: &CompareArgs) -> Result<Comparison, Failure> {
-    let mut analyser = analyser(&args.input)?;
+    // With trainers, the files are read once, in order, and the packers
+    // count the same sequences.
+    let asked = trainers_asked(&args.trainers)?;
+    let sequences = match asked.is_empty() {
+        true => None,
+        false => Some(trainer::lengths_in_order(&args.input)?),
+    };
+    let mut analyser = match &sequences {
+        Some(sequences) => Analyser::new(sequences.counts.clone(), Box::new(clock())),
+        None => analyser(&args.input)?,
+    };
     let rows = args.input.rows();
     let summary = analyser.summary(&SummaryRequest { rows })?;
     let mut reports = Vec::with_capacity(Algorithm::ALL.len());
@@ -141,7 +151,10 @@ fn compare(args: &CompareArgs) -> Result<Comparison, Failure> {
         rows,
         max_per_pack: args.max_per_pack.loosest(),
     })?;
-    let trainers = simulate_trainers(args, summary.no_packing.max_len)?;
+    let trainers = match &sequences {
+        Some(sequences) => simulate_trainers(args, &asked, sequences, summary.no_packing.max_len)?,
+        None => Vec::new(),
+    };
     Ok(Comparison {
         no_packing: summary.no_packing,
         overlong: summary.overlong,
@@ -168,19 +181,20 @@ fn trainers_asked(names: &[String]) -> Result<Vec<Trainer>, Failure> {
         .collect()
 }
 
-/// Simulates the trainers of `--trainers` at the comparison's max_len.
-fn simulate_trainers(args: &CompareArgs, max_len: u32) -> Result<Vec<TrainerRun>, Failure> {
-    let asked = trainers_asked(&args.trainers)?;
-    if asked.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sequences = trainer::lengths_in_order(&args.input)?;
+/// Simulates the `asked` trainers on `sequences` at the comparison's
+/// max_len.
+fn simulate_trainers(
+    args: &CompareArgs,
+    asked: &[Trainer],
+    sequences: &trainer::Sequences,
+    max_len: u32,
+) -> Result<Vec<TrainerRun>, Failure> {
     let clock = clock();
     let mut runs = Vec::with_capacity(asked.len());
-    for trainer in asked {
+    for &trainer in asked {
         let settings = packlab::trainers::TrainerSettings {
             max_len,
-            ..trainer::settings(trainer, None, &args.trainer, args.seed, &sequences)?
+            ..trainer::settings(trainer, None, &args.trainer, args.seed, sequences)?
         };
         let started = clock();
         let plan = simulate(trainer, &sequences.lengths, &settings).map_err(trainer::failure)?;

@@ -33,9 +33,8 @@ pub struct Sequences {
     /// True for files of per-sequence lengths; false for a histogram or a
     /// preset, which hold no order.
     pub ordered: bool,
-    /// The max_len Packlab's packers use when none is given: a dense
-    /// histogram's or a preset's, otherwise the longest sequence.
-    pub default_max_len: Option<u64>,
+    /// The same sequences as counts: what Packlab's packers read.
+    pub counts: LengthCounts,
 }
 
 pub fn lengths_in_order(input: &InputArgs) -> Result<Sequences, Failure> {
@@ -71,7 +70,7 @@ pub fn lengths_in_order(input: &InputArgs) -> Result<Sequences, Failure> {
         return Ok(Sequences {
             lengths,
             ordered,
-            default_max_len: counts.default_max_len(),
+            counts,
         });
     }
     // A histogram or a preset: every sequence, shortest first.
@@ -88,7 +87,7 @@ pub fn lengths_in_order(input: &InputArgs) -> Result<Sequences, Failure> {
     Ok(Sequences {
         lengths,
         ordered,
-        default_max_len: counts.default_max_len(),
+        counts,
     })
 }
 
@@ -110,7 +109,9 @@ pub fn settings(
     seed: Option<u64>,
     sequences: &Sequences,
 ) -> Result<TrainerSettings, Failure> {
-    let max_len = match max_len.or(sequences.default_max_len) {
+    // Packlab's packers' default: a dense histogram's or a preset's
+    // max_len, otherwise the longest sequence.
+    let max_len = match max_len.or(sequences.counts.default_max_len()) {
         Some(max_len) => u32::try_from(max_len)
             .ok()
             .filter(|&max_len| max_len > 0)

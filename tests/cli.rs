@@ -574,6 +574,8 @@ fn pack_simulates_a_trainer_on_the_file_order() {
     assert_eq!(report["packs"], 3);
     assert_eq!(report["tokens_truncated"], 1);
     assert_eq!(report["order_simulated"], false);
+    // Three rows at the default batch of 8: one step.
+    assert_eq!(report["steps_per_epoch"], 1);
     let rows: Vec<Vec<[u32; 2]>> = serde_json::from_value(report["rows"].clone()).unwrap();
     assert_eq!(rows, vec![vec![[0, 4]], vec![[2, 3], [3, 1]], vec![[1, 2]]]);
     // Within a map batch the order makes no difference (best fit sorts);
@@ -606,6 +608,19 @@ fn pack_simulates_a_trainer_on_the_file_order() {
         sorted,
         vec![vec![[1, 2], [3, 1]], vec![[0, 4]], vec![[2, 3]]]
     );
+    // Three rows in batches of 2: the last step is short.
+    let in_pairs = json(&packlab(&[
+        "pack",
+        path,
+        "--algorithm",
+        "trl-bfd",
+        "--max-len",
+        "4",
+        "--batch-size",
+        "2",
+        "--json",
+    ]));
+    assert_eq!(in_pairs["steps_per_epoch"], 2);
     // The text report names the version modelled and what was lost.
     let text = success(&packlab(&[
         "pack",

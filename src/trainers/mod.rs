@@ -36,12 +36,16 @@ mod llm_foundry;
 mod nemo;
 mod numpy_random;
 mod plan;
+mod question;
 mod settings;
 mod simulation;
 mod torchtune;
 mod trl;
 
 pub use plan::{Accounting, Piece, TrainerPlan, UnsoundTrainerPlan};
+pub use question::{
+    OrderChoice, TrainerAnswer, TrainerOptions, TrainerPoint, TrainerRequest, TrainerSequences,
+};
 pub use settings::{
     DatasetOrder, PackingRatio, Trainer, TrainerSettings, DEFAULT_BATCH_SIZE, DEFAULT_BIN_SIZE,
     DEFAULT_GROUP_SIZE, DEFAULT_MAP_BATCH_ROWS, DEFAULT_SEED,

@@ -199,6 +199,9 @@ pub struct TrainerReport {
     pub settings: TrainerSettings,
     /// Rows the trainer makes: its packs.
     pub packs: u64,
+    /// Optimizer steps per epoch at the settings' batch size: the rows
+    /// in batches, the last one maybe short.
+    pub steps_per_epoch: u64,
     /// Real tokens over computed ones (`packs × max_len`).
     pub efficiency: f64,
     /// `1 − efficiency`.
@@ -224,6 +227,7 @@ impl TrainerReport {
             modelled: trainer.modelled(),
             settings: *settings,
             packs: plan.rows() as u64,
+            steps_per_epoch: (plan.rows() as u64).div_ceil(u64::from(settings.batch_size.max(1))),
             efficiency,
             padding_fraction: 1.0 - efficiency,
             cross_contaminating: trainer.cross_contaminates(),

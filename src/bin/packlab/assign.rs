@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use packlab::assign::{plan_sequences, ExportError, PlanFile, SequencePlanRequest};
 use packlab::input::{read_lengths_in_order, OrderedLengths, ReadOptions};
 use packlab::numbers::thousands;
-use packlab::trainers::{simulate, Trainer, TrainerPlan, TrainerReport};
+use packlab::trainers::{simulate, Trainer, TrainerPlan, TrainerReport, TrainerSequences};
 
 use crate::pack::Packer;
 use crate::shared::{
@@ -162,14 +162,14 @@ fn assign_trainer(
         ));
     }
     let sequences = Sequences {
-        lengths: read.lengths,
-        ordered: true,
+        listed: TrainerSequences::in_dataset_order(read.lengths),
         counts: read.counts,
     };
     let settings = trainer::settings(trainer, args.max_len, &args.trainer, args.seed, &sequences)?;
     let clock = clock();
     let started = clock();
-    let plan = simulate(trainer, &sequences.lengths, &settings).map_err(trainer::failure)?;
+    let plan =
+        simulate(trainer, sequences.listed.lengths(), &settings).map_err(trainer::failure)?;
     let simulate_ms = clock() - started;
     write_output(&args.out, |out| write_trainer_rows(out, &plan))?;
     let report = TrainerReport::new(trainer, &settings, &plan);
@@ -189,7 +189,7 @@ fn assign_trainer(
         thousands(accounting.tokens_truncated),
         thousands(accounting.tokens_dropped),
         thousands(accounting.sequences_split),
-        trainer::window(trainer, &settings),
+        settings.window(trainer),
         args.out.display(),
         thousands(report.packs),
     );

@@ -10,7 +10,7 @@ use packlab::analysis::{
 };
 use packlab::dynamic_padding::EstimateKind;
 use packlab::numbers::thousands;
-use packlab::trainers::{simulate, DatasetOrder, Trainer, TrainerReport};
+use packlab::trainers::{simulate, Trainer, TrainerReport};
 use packlab::{Algorithm, OverlongOutcome, Report};
 
 use crate::shared::{
@@ -55,6 +55,8 @@ struct TrainerRun {
     report: TrainerReport,
     /// The sequences came without an order (a histogram or a preset).
     order_simulated: bool,
+    /// The order read, in words.
+    order: String,
     runtime_ms: f64,
 }
 
@@ -197,10 +199,12 @@ fn simulate_trainers(
             ..trainer::settings(trainer, None, &args.trainer, args.seed, sequences)?
         };
         let started = clock();
-        let plan = simulate(trainer, &sequences.lengths, &settings).map_err(trainer::failure)?;
+        let plan =
+            simulate(trainer, sequences.listed.lengths(), &settings).map_err(trainer::failure)?;
         runs.push(TrainerRun {
             report: TrainerReport::new(trainer, &settings, &plan),
-            order_simulated: !sequences.ordered,
+            order_simulated: !sequences.listed.ordered(),
+            order: sequences.listed.order_in_words(&settings),
             runtime_ms: clock() - started,
         });
     }
@@ -220,14 +224,7 @@ fn trainers_table(comparison: &Comparison) -> String {
     else {
         return String::new();
     };
-    let order = match first.report.settings.order {
-        DatasetOrder::Shuffled { seed } if first.order_simulated => {
-            format!("a histogram has no order: read shuffled (seed {seed})")
-        }
-        DatasetOrder::Shuffled { seed } => format!("the files' order shuffled (seed {seed})"),
-        DatasetOrder::SortedByLength => "sorted by length".to_string(),
-        DatasetOrder::AsGiven => "in file order".to_string(),
-    };
+    let order = &first.order;
     let mut text = format!(
         "\nYour trainer's own packing ({order}), beside {} ({} packs):\n",
         best.algorithm,

@@ -158,14 +158,16 @@ struct TrainerArgs {
 
     /// Trainers only: the order the trainer reads the sequences in. A
     /// histogram has no order: it is always shuffled.
-    #[arg(long, value_enum, default_value_t = trainer::OrderArg::AsGiven)]
-    order: trainer::OrderArg,
+    #[arg(long, value_enum, default_value_t = packlab::trainers::OrderChoice::AsGiven)]
+    order: packlab::trainers::OrderChoice,
 
     /// axolotl only: `sample_packing_group_size`, samples packed together.
     #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_GROUP_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
     group_size: u32,
 
-    /// llm-foundry only: rows per batch on one device.
+    /// Trainers only: rows per optimizer step, at which the steps per
+    /// epoch are counted; llm-foundry's collator returns this many rows
+    /// per call.
     #[arg(long, value_name = "N", default_value_t = packlab::trainers::DEFAULT_BATCH_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
     batch_size: u32,
 

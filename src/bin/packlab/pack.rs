@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use packlab::analysis::PlanRequest;
 use packlab::numbers::thousands;
-use packlab::trainers::{simulate, DatasetOrder, Trainer, TrainerReport};
+use packlab::trainers::{simulate, Trainer, TrainerReport};
 use packlab::Algorithm;
 
 use crate::shared::{
@@ -157,11 +157,11 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
         args.seed,
         &sequences,
     )?;
-    let (lengths, ordered, order) = (sequences.lengths, sequences.ordered, settings.order);
+    let (lengths, ordered) = (sequences.listed.lengths(), sequences.listed.ordered());
     let max_len = settings.max_len;
     let clock = clock();
     let started = clock();
-    let plan = simulate(trainer, &lengths, &settings).map_err(trainer::failure)?;
+    let plan = simulate(trainer, lengths, &settings).map_err(trainer::failure)?;
     let runtime_ms = clock() - started;
     let report = TrainerReport::new(trainer, &settings, &plan);
     if args.json {
@@ -185,19 +185,9 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
         "{trainer} packing ({}), max_len {max_len}\n",
         trainer.modelled()
     );
-    let read_in = match order {
-        DatasetOrder::AsGiven => "as given".to_string(),
-        DatasetOrder::SortedByLength => "sorted by length, shortest first".to_string(),
-        DatasetOrder::Shuffled { seed } if ordered => format!("shuffled (seed {seed})"),
-        DatasetOrder::Shuffled { seed } => {
-            format!("shuffled (seed {seed}): a histogram has no order")
-        }
-    };
+    let read_in = sequences.listed.order_in_words(&settings);
     text += &format!("  order           {read_in}\n");
-    text += &format!(
-        "  window          {}\n",
-        trainer::window(trainer, &settings)
-    );
+    text += &format!("  window          {}\n", settings.window(trainer));
     if let Some(ratio) = report.packing_ratio {
         text += &format!("  packing ratio   {ratio} (examples read per row)\n");
     }
@@ -206,7 +196,12 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
         thousands(accounting.sequences),
         thousands(accounting.tokens)
     );
-    text += &format!("  packs (rows)    {:>14}\n", thousands(report.packs));
+    text += &format!(
+        "  packs (rows)    {:>14}   {} steps per epoch at batch {}\n",
+        thousands(report.packs),
+        thousands(report.steps_per_epoch),
+        settings.batch_size
+    );
     text += &format!(
         "  efficiency      {:>13.2}%   padding {:.2}%\n",
         report.efficiency * 100.0,

@@ -5,34 +5,18 @@
 use std::io::{self, Read};
 
 use packlab::input::{read_lengths_in_order, InputErrorKind};
-use packlab::numbers::thousands;
 use packlab::trainers::{
-    DatasetOrder, PackingRatio, Trainer, TrainerError, TrainerSettings, DEFAULT_SEED,
+    PackingRatio, Trainer, TrainerError, TrainerOptions, TrainerSequences, TrainerSettings,
 };
 use packlab::LengthCounts;
 
 use crate::shared::{open, read_inputs, report_notes, Failure};
 use crate::{InputArgs, TrainerArgs};
 
-/// `--order`: the order a trainer reads the sequences in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OrderArg {
-    /// The files' order, one file after another.
-    AsGiven,
-    /// A random order, drawn from `--seed`.
-    Shuffled,
-    /// Shortest first, as a dataset sorted by length.
-    Sorted,
-}
-
 /// The sequences to simulate a trainer on.
 pub struct Sequences {
-    /// Their lengths, in file order, or shortest first if `ordered` is
-    /// false.
-    pub lengths: Vec<u32>,
-    /// True for files of per-sequence lengths; false for a histogram or a
-    /// preset, which hold no order.
-    pub ordered: bool,
+    /// Their lengths in file order, or a histogram's listed.
+    pub listed: TrainerSequences,
     /// The same sequences as counts: what Packlab's packers read.
     pub counts: LengthCounts,
 }
@@ -68,40 +52,33 @@ pub fn lengths_in_order(input: &InputArgs) -> Result<Sequences, Failure> {
     }
     if ordered {
         return Ok(Sequences {
-            lengths,
-            ordered,
+            listed: TrainerSequences::in_dataset_order(lengths),
             counts,
         });
     }
-    // A histogram or a preset: every sequence, shortest first.
+    // A histogram or a preset: every sequence, read shuffled.
     let counts = read_inputs(input)?;
-    let mut lengths: Vec<u32> = Vec::new();
-    for (length, count) in counts.iter() {
-        let length = u32::try_from(length).unwrap_or(u32::MAX);
-        let count = usize::try_from(count).map_err(|_| too_many(count))?;
-        lengths
-            .try_reserve(count)
-            .map_err(|_| too_many(count as u64))?;
-        lengths.extend(std::iter::repeat_n(length, count));
-    }
-    Ok(Sequences {
-        lengths,
-        ordered,
-        counts,
-    })
+    let listed = TrainerSequences::listed(&counts).map_err(failure)?;
+    Ok(Sequences { listed, counts })
 }
 
-fn too_many(sequences: u64) -> Failure {
-    Failure::Input(format!(
-        "{sequences} sequences of one length: too many to list for a trainer simulation; give a part of the dataset"
-    ))
+/// The user's choices of the trainer arguments and `--seed` (the order's,
+/// 42 by default, and the trainer's own shuffle's, the trainer's default).
+pub fn options(trainer_args: &TrainerArgs, seed: Option<u64>) -> TrainerOptions {
+    TrainerOptions {
+        order: trainer_args.order,
+        seed,
+        map_batch_rows: trainer_args.map_batch_rows,
+        group_size: trainer_args.group_size,
+        bin_size: trainer_args.bin_size,
+        batch_size: trainer_args.batch_size,
+        packing_ratio: trainer_args.packing_ratio,
+    }
 }
 
 /// The settings `trainer` packs `sequences` at: `max_len` (`--max-len`,
-/// or the dataset's default), the trainer arguments and `seed` (`--seed`:
-/// the order's, 42 by default, and the trainer's own shuffle's, the
-/// trainer's default). Sequences without an order are always read
-/// shuffled.
+/// or the dataset's default), the trainer arguments and `seed`.
+/// Sequences without an order are always read shuffled.
 pub fn settings(
     trainer: Trainer,
     max_len: Option<u64>,
@@ -123,23 +100,9 @@ pub fn settings(
             })?,
         None => 1,
     };
-    let order = match (sequences.ordered, trainer_args.order) {
-        (false, _) | (true, OrderArg::Shuffled) => DatasetOrder::Shuffled {
-            seed: seed.unwrap_or(DEFAULT_SEED),
-        },
-        (true, OrderArg::AsGiven) => DatasetOrder::AsGiven,
-        (true, OrderArg::Sorted) => DatasetOrder::SortedByLength,
-    };
-    Ok(TrainerSettings {
-        max_len,
-        map_batch_rows: trainer_args.map_batch_rows,
-        order,
-        seed: Some(seed.unwrap_or(trainer.default_seed())),
-        group_size: trainer_args.group_size,
-        bin_size: trainer_args.bin_size,
-        batch_size: trainer_args.batch_size,
-        packing_ratio: trainer_args.packing_ratio,
-    })
+    Ok(sequences
+        .listed
+        .settings(trainer, max_len, &options(trainer_args, seed)))
 }
 
 /// A simulation's error, with the exit code it deserves.
@@ -147,45 +110,6 @@ pub fn failure(error: TrainerError) -> Failure {
     match error {
         TrainerError::Unsound { .. } => Failure::Internal(error.to_string()),
         _ => Failure::Input(error.to_string()),
-    }
-}
-
-/// What a trainer packs together, in words.
-pub fn window(trainer: Trainer, settings: &TrainerSettings) -> String {
-    match trainer {
-        Trainer::TrlBfd | Trainer::TrlBfdSplit | Trainer::TrlWrapped | Trainer::Llamafactory => {
-            format!(
-                "each datasets.map batch of {} rows packed apart",
-                thousands(u64::from(settings.map_batch_rows))
-            )
-        }
-        Trainer::Torchtune | Trainer::TorchtuneSplit => {
-            "the whole dataset, one open pack at a time".to_string()
-        }
-        Trainer::Axolotl => format!(
-            "the sampler's shuffle (seed {}), in groups of {} samples, at most {} per bin",
-            settings.seed.unwrap_or(trainer.default_seed()),
-            thousands(u64::from(settings.group_size)),
-            thousands(u64::from(settings.bin_size))
-        ),
-        Trainer::LlmFoundry => format!(
-            "the loader's shuffle (seed {}), {} rows per batch, packing ratio {}, bins left over kept",
-            settings.seed.unwrap_or(trainer.default_seed()),
-            settings.batch_size,
-            match settings.packing_ratio {
-                PackingRatio::Auto => "auto".to_string(),
-                PackingRatio::Fixed(ratio) => ratio.to_string(),
-            }
-        ),
-        Trainer::NemoFfd => "the whole dataset, longest first".to_string(),
-        Trainer::NemoFfs => format!(
-            "the whole dataset, in NumPy's shuffle (seed {})",
-            settings.seed.unwrap_or(trainer.default_seed())
-        ),
-        Trainer::AxolotlSequential => format!(
-            "the sampler's shuffle (seed {}), one open bin at a time",
-            settings.seed.unwrap_or(trainer.default_seed())
-        ),
     }
 }
 

@@ -16,9 +16,13 @@
 // both at once (presets are deterministic); uploaded data, and a worker
 // restarted after a cancel, are restored from the compact form the
 // controller keeps. The plan of the user's own sequences has a worker of
-// its own (sequence-plan.js).
+// its own (sequence-plan.js), and so has the user's trainer: started once
+// the first figures are in, it holds the sequences in dataset order (the
+// files read again, or an example's lengths listed) and answers the
+// trainer questions one at a time.
 
-import init, { presets, algorithms, models, settingRanges } from './pkg/packlab.js';
+import init, { presets, algorithms, models, settingRanges, trainers, trainerDefaults } from './pkg/packlab.js';
+import { WorkerClient } from './worker-client.js';
 import { isDropped } from './dropped.js';
 import { Answers } from './answers.js';
 import { QuestionRunner } from './question-runner.js';
@@ -47,9 +51,10 @@ import { TrainingView } from './views/training.js';
 import { DynamicPaddingView } from './views/dynamic-padding.js';
 import { FlopsView } from './views/flops.js';
 import { MaxLenSweepView } from './views/max-len-sweep.js';
+import { TrainerView } from './views/trainer.js';
 
 /** The engine's questions, each with its own cache (the worker action's name). */
-const ACTIONS = ['summary', 'report', 'sweep', 'planDetail', 'lpBound', 'dynamicPadding', 'flops', 'maxLenSweep'];
+const ACTIONS = ['summary', 'report', 'sweep', 'planDetail', 'lpBound', 'dynamicPadding', 'flops', 'maxLenSweep', 'trainer', 'trainerMaxLenSweep'];
 
 /** What identifies the data a worker holds: every copy of a preset is the same data, whereas each upload is new. */
 function dataKey(dataset) {
@@ -77,6 +82,12 @@ export class App {
       models: [],
       /** The largest value of each number setting, the engine's (see settingRanges); null before it starts. */
       ranges: null,
+      /** The trainers the engine simulates: [{name, modelled, default_seed, reads_in_order}]. */
+      trainers: [],
+      /** The engine's defaults of a trainer's options (see trainerDefaults()); null before it starts. */
+      trainerDefaults: null,
+      /** The data the trainer worker holds: {key, action, args}, as slowData; null before it is first asked. */
+      trainerData: null,
       /**
        * The data analysed: {id, source: 'preset'|'files', preset, label,
        * description, files, pairs, defaultMaxLen, uploads, uploadOptions,
@@ -152,6 +163,9 @@ export class App {
       const ranges = settingRanges();
       // A seed is exact in the page only up to 2^53 - 1.
       this.state.ranges = { ...ranges, seed: Math.min(ranges.seed, Number.MAX_SAFE_INTEGER) };
+      this.state.trainers = trainers();
+      this.state.trainerDefaults = trainerDefaults();
+      this.state.settings.trainerOptions = { ...this.state.trainerDefaults };
       this.state.settings.algorithms = availableDefaults(this.state.algorithms);
     } catch (error) {
       this.state.engine = 'failed';
@@ -221,6 +235,7 @@ export class App {
       dynamicPadding: new DynamicPaddingView(),
       flops: new FlopsView(),
       maxLenSweep: new MaxLenSweepView(),
+      trainer: new TrainerView(),
       sequencePlan: new PlanExportView(),
     };
     this.views = views;
@@ -236,7 +251,7 @@ export class App {
     views.data.addEventListener('files', (event) => this.readFiles(event.detail));
     views.data.addEventListener('cancel', () => this.cancelRead());
     views.drop.addEventListener('files', (event) => this.readFiles({ files: event.detail, options: views.data.readOptions() }));
-    for (const view of [views.settings, views.flops]) {
+    for (const view of [views.settings, views.flops, views.trainer]) {
       view.addEventListener('change', (event) => {
         this.clearError('link');
         this.changeSettings(event.detail);
@@ -269,7 +284,7 @@ export class App {
     const sidebar = h('aside', { class: 'sidebar', 'aria-label': 'Data and settings' }, views.data.element, views.error.element, views.settings.element);
     // What users take away comes last, reached from the verdict's links
     // (in the settings' column it was out of sight).
-    const resultsInOrder = ['status', 'verdict', 'histogram', 'comparison', 'dynamicPadding', 'flops', 'sweep',
+    const resultsInOrder = ['status', 'verdict', 'histogram', 'comparison', 'trainer', 'dynamicPadding', 'flops', 'sweep',
       'maxLenSweep', 'anatomy', 'example', 'training', 'sequencePlan', 'exports'];
     this.results = h('main', { class: 'results', id: 'results', tabindex: '-1' },
       ...resultsInOrder.map((name) => views[name].element));
@@ -284,6 +299,8 @@ export class App {
       algorithmNames: this.state.algorithms,
       modelNames: this.state.models.map((model) => model.name),
       ranges: this.state.ranges,
+      trainerNames: this.state.trainers.map((trainer) => trainer.name),
+      trainerDefaults: this.state.trainerDefaults,
     });
     if (link.problems.length) {
       this.setError('link', `Some settings in this link were not understood and use their defaults: ${link.problems.join('; ')}.`);
@@ -307,7 +324,7 @@ export class App {
 
   hash() {
     const dataset = this.state.dataset;
-    return writeHash(dataset?.source === 'preset' ? dataset.preset : null, this.state.settings);
+    return writeHash(dataset?.source === 'preset' ? dataset.preset : null, this.state.settings, this.state.trainerDefaults);
   }
 
   writeLink() {
@@ -511,8 +528,60 @@ export class App {
       // is asked until the data on screen and the worker's agree.
       this.slowRunner.want(this.slowHoldsDataset() && !this.loadingData() ? this.wanted.slow() : []);
       this.noteFailures();
+      this.updateTrainer();
     }
     this.render();
+  }
+
+  // ---- The user's trainer --------------------------------------------------
+
+  /** What the engine lists of `name`: {name, modelled, default_seed, reads_in_order}, or undefined. */
+  trainerInfo(name) {
+    return this.state.trainers.find((trainer) => trainer.name === name);
+  }
+
+  /**
+   * Whether the trainer questions are asked: once the first figures are
+   * drawn and the figures below them have started, so that on two cores
+   * the trainer's simulation does not delay them.
+   */
+  trainerAsked() {
+    return this.state.firstRendered && !this.loadingData() && !this.wanted.secondaryWaits(this.slowRunner.cancelled);
+  }
+
+  /**
+   * The request that gives the trainer worker the data on screen: the
+   * user's files read again in order when they are all theirs, read
+   * alike; otherwise the compact form, which holds no order.
+   */
+  trainerDataFor(dataset) {
+    const inOrder = dataset.source === 'files' && !dataset.basePreset && !dataset.uploadOptionsDiffer;
+    const args = inOrder ? { files: dataset.uploads, options: dataset.uploadOptions, pairs: dataset.pairs } : { pairs: dataset.pairs };
+    return { key: dataKey(dataset), action: 'loadTrainerData', args };
+  }
+
+  /** Asks the trainer worker, started here the first time, what the trainer section needs. */
+  updateTrainer() {
+    const questions = this.trainerAsked() ? this.wanted.trainerQuestions() : [];
+    if (questions.length && !this.trainerWorker) {
+      this.trainerWorker = new WorkerClient({
+        name: 'trainer',
+        module: this.engine.module,
+        restore: () => this.state.trainerData && { action: this.state.trainerData.action, args: this.state.trainerData.args },
+      });
+      this.trainerRunner = new QuestionRunner({ worker: this.trainerWorker, answers: this.answers, oneAtATime: true, onChange: () => this.render() });
+    }
+    if (!this.trainerRunner) return;
+    if (questions.length) {
+      const data = this.trainerDataFor(this.state.dataset);
+      if (this.state.trainerData?.key !== data.key) {
+        this.state.trainerData = data;
+        // A restarted worker loads the new data itself (restore).
+        if (this.trainerRunner.asked.size > 0) this.trainerRunner.abandon();
+        else this.trainerWorker.request(data.action, data.args).catch(() => {});
+      }
+    }
+    this.trainerRunner.want(questions);
   }
 
   /** Shows why a question at the current settings failed, in the alert. */
@@ -594,5 +663,7 @@ export class App {
     if (!complete) return;
     this.state.firstRendered = true;
     performance.mark('packlab:first-render');
+    // The questions that wait for the first figures can be asked now.
+    queueMicrotask(() => this.update());
   }
 }

@@ -107,6 +107,29 @@ export const ALGORITHM_INFO = {
   },
 };
 
+/**
+ * What users call each trainer's packing (the engine's `trainers()` names
+ * them and the version modelled), and the setting that turns it on.
+ */
+export const TRAINER_INFO = {
+  'trl-bfd': { label: 'TRL, packing=True (bfd)', setting: 'SFTConfig(packing=True), packing_strategy="bfd"' },
+  'trl-bfd-split': { label: 'TRL, bfd_split', setting: 'SFTConfig(packing=True, packing_strategy="bfd_split")' },
+  'trl-wrapped': { label: 'TRL, wrapped', setting: 'SFTConfig(packing=True, packing_strategy="wrapped")' },
+  torchtune: { label: 'torchtune, packed=True', setting: 'dataset.packed: True' },
+  'torchtune-split': { label: 'torchtune, split across packs', setting: 'PackedDataset(split_across_pack=True)' },
+  llamafactory: { label: 'LLaMA-Factory, packing', setting: 'packing: true' },
+  axolotl: { label: 'axolotl, sample_packing', setting: 'sample_packing: true' },
+  'axolotl-sequential': { label: 'axolotl, packing sequentially', setting: 'sample_packing_sequentially: true' },
+  'llm-foundry': { label: 'llm-foundry, BinPackCollator', setting: 'dataset.packing_ratio' },
+  'nemo-ffd': { label: 'NeMo, first fit decreasing', setting: 'packed_sequence_specs, packing_algorithm: first_fit_decreasing' },
+  'nemo-ffs': { label: 'NeMo, first fit shuffle', setting: 'packed_sequence_specs, packing_algorithm: first_fit_shuffle' },
+};
+
+/** The display name of a trainer's packing, or the name itself if unknown. */
+export function trainerLabel(name) {
+  return TRAINER_INFO[name]?.label ?? name;
+}
+
 /** How the dynamic padding schemes are called on the page. */
 export const BATCHING_SCHEME_INFO = {
   random: {

@@ -13,14 +13,18 @@
 // `custom:layers,hidden_size,heads,feed_forward_size,plain|gated,vocabulary_size`
 // (e.g. `custom:12,768,12,3072,plain,30522`). `seed` and `epoch`, the
 // shuffles of the plan exported for the user's own sequences, are left out
-// at their default, 0. Unknown or malformed values are reported and
-// replaced by defaults, never fatal.
+// at their default, 0. `trainer` names the trainer of "Your trainer";
+// its options (`trainer_order`, `trainer_seed`, `map_batch_rows`,
+// `group_size`, `bin_size`, `trainer_batch`, `packing_ratio`) and the cost
+// line's `gpu_tokens_per_second` and `gpu_hour_price` are left out at
+// their defaults. Unknown or malformed values are reported and replaced by
+// defaults, never fatal.
 //
 // The codec only: what the settings are and their defaults live in
 // settings.js, the largest values in the engine (`ranges`, from
 // `settingRanges()`).
 
-import { DEFAULT_PER_PACK, MAX_FINITE_PER_PACK, OVERLONG_POLICIES, modelShapeProblem, modelText } from './settings.js';
+import { DEFAULT_PER_PACK, DEFAULT_SETTINGS, MAX_FINITE_PER_PACK, OVERLONG_POLICIES, TRAINER_ORDERS, modelShapeProblem, modelText } from './settings.js';
 
 /** Reads a model setting from a link; returns the setting, or null if it is not one. */
 function readModel(text, modelNames, ranges) {
@@ -44,6 +48,30 @@ function wholeNumber(text, min, max) {
   return value >= min && value <= max ? value : null;
 }
 
+/** A positive decimal (a price, a ratio), or null. */
+function positiveNumber(text, min) {
+  if (!/^\d+(\.\d+)?$/.test(text)) return null;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= min ? value : null;
+}
+
+/**
+ * The link's keys of a trainer's options: [key, the option's name in the
+ * engine's request, a reader of the text (the value, or null)].
+ */
+function trainerOptionKeys(maxSeed) {
+  const count = (text) => wholeNumber(text, 1, 4294967295);
+  return [
+    ['trainer_order', 'order', (text) => (TRAINER_ORDERS.includes(text) ? text : null), TRAINER_ORDERS.join(', ')],
+    ['trainer_seed', 'seed', (text) => wholeNumber(text, 0, maxSeed), `a whole number from 0 to ${maxSeed}`],
+    ['map_batch_rows', 'map_batch_rows', count, 'a whole number from 1'],
+    ['group_size', 'group_size', count, 'a whole number from 1'],
+    ['bin_size', 'bin_size', count, 'a whole number from 1'],
+    ['trainer_batch', 'batch_size', count, 'a whole number from 1'],
+    ['packing_ratio', 'packing_ratio', (text) => (text === 'auto' ? 'auto' : positiveNumber(text, 1)), 'auto or a number from 1'],
+  ];
+}
+
 /**
  * Reads a hash. Returns `{preset, fromFiles, settings, problems}`:
  * `preset` is a name or null, `fromFiles` whether the link was copied from
@@ -51,7 +79,7 @@ function wholeNumber(text, min, max) {
  * `bucketTokens` always: its absence means automatic), and `problems` lists
  * what was ignored, in words for the user.
  */
-export function readHash(hash, { presetNames, algorithmNames, modelNames = [], ranges }) {
+export function readHash(hash, { presetNames, algorithmNames, modelNames = [], ranges, trainerNames = [], trainerDefaults = null }) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const settings = {};
   const problems = [];
@@ -123,6 +151,28 @@ export function readHash(hash, { presetNames, algorithmNames, modelNames = [], r
     if (number === null) problems.push(`${key} “${value(key)}” (use a whole number from 0 to ${max})`);
     else settings[key] = number;
   }
+  if (params.has('trainer')) {
+    if (trainerNames.includes(value('trainer'))) settings.trainer = value('trainer');
+    else problems.push(`unknown trainer “${value('trainer')}”`);
+  }
+  if (trainerDefaults) {
+    // Like `seed`: absent means the default.
+    const options = { ...trainerDefaults };
+    for (const [key, option, read, expected] of trainerOptionKeys(ranges.seed)) {
+      if (!params.has(key)) continue;
+      const chosen = read(value(key));
+      if (chosen === null) problems.push(`${key} “${value(key)}” (use ${expected})`);
+      else options[option] = chosen;
+    }
+    settings.trainerOptions = options;
+  }
+  for (const [key, setting, min] of [['gpu_tokens_per_second', 'gpuTokensPerSecond', 1], ['gpu_hour_price', 'gpuHourPrice', 0]]) {
+    settings[setting] = DEFAULT_SETTINGS[setting];
+    if (!params.has(key)) continue;
+    const number = positiveNumber(value(key), min);
+    if (number === null) problems.push(`${key} “${value(key)}” (use a number from ${min})`);
+    else settings[setting] = number;
+  }
   return { preset, fromFiles, settings, problems };
 }
 
@@ -130,7 +180,7 @@ export function readHash(hash, { presetNames, algorithmNames, modelNames = [], r
  * Writes the hash (without '#') for a preset name, or null for the user's
  * files, and settings.
  */
-export function writeHash(preset, settings) {
+export function writeHash(preset, settings, trainerDefaults = null) {
   const parts = [];
   const add = (key, text) => parts.push(`${key}=${encodeURIComponent(text)}`);
   if (preset) add('preset', preset);
@@ -147,5 +197,14 @@ export function writeHash(preset, settings) {
   if (settings.model !== null && settings.model !== undefined) parts.push(`model=${modelText(settings.model)}`);
   if (settings.seed) add('seed', settings.seed);
   if (settings.epoch) add('epoch', settings.epoch);
+  if (settings.trainer) add('trainer', settings.trainer);
+  if (settings.trainerOptions && trainerDefaults) {
+    for (const [key, option] of trainerOptionKeys(Number.MAX_SAFE_INTEGER)) {
+      const chosen = settings.trainerOptions[option];
+      if (chosen !== trainerDefaults[option] && chosen !== null && chosen !== undefined) add(key, chosen);
+    }
+  }
+  if (settings.gpuTokensPerSecond !== DEFAULT_SETTINGS.gpuTokensPerSecond) add('gpu_tokens_per_second', settings.gpuTokensPerSecond);
+  if (settings.gpuHourPrice !== DEFAULT_SETTINGS.gpuHourPrice) add('gpu_hour_price', settings.gpuHourPrice);
   return parts.join('&');
 }

@@ -4,7 +4,7 @@
 // own question (see questions.js); while a question at new settings is
 // being answered, the last answer shown stays, dimmed (`stale`).
 
-import { NOT_SWEPT, SLOW_ALGORITHMS } from './questions.js';
+import { NOT_SWEPT, SLOW_ALGORITHMS, trainerQuestion } from './questions.js';
 
 export class PageModel {
   /**
@@ -48,6 +48,40 @@ export class PageModel {
     this.last.clear();
   }
 
+  /**
+   * The user's trainer: its answer at the user's order (the last one
+   * shown while the next is simulated), in the other orders, its max_len
+   * sweep, and the best plan of `reports` to compare it with.
+   */
+  trainer(reports, summary) {
+    const { state, wanted, answers } = this.page;
+    const { settings, dataset } = state;
+    const best = this.memoized('trainer-best', [reports], () => reports.filter((report) => report.algorithm !== 'none').reduce((fewest, report) => (!fewest || report.packs < fewest.packs ? report : fewest), null));
+    const question = wanted.trainer();
+    const shown = this.current('trainer', question);
+    const error = answers.trainer.error(question.key)?.message ?? null;
+    const orderAnswers = wanted.trainerOrders().map((order) => answers.trainer.get(trainerQuestion(dataset, settings, order).key) ?? null);
+    const orders = this.memoized('trainer-orders', orderAnswers, () => wanted.trainerOrders().map((order, index) => ({ order, answer: orderAnswers[index] })));
+    const sweepQuestion = wanted.trainerSweep();
+    const sweep = sweepQuestion ? answers.trainerMaxLenSweep.get(sweepQuestion.key) ?? null : null;
+    const asked = this.page.trainerAsked();
+    const settled = wanted.trainerQuestions().every((entry) => ['done', 'failed'].includes(answers[entry.action].state(entry.key)));
+    let phase = 'busy';
+    if (error) phase = 'error';
+    else if (asked && settled) phase = 'ready';
+    return {
+      state: phase,
+      answer: shown.value,
+      stale: !shown.answered,
+      error,
+      best,
+      bestTokensLost: summary?.overlong.tokens_lost ?? 0,
+      orders,
+      sweep,
+      waiting: asked ? null : 'Your trainer is simulated once the figures above are in…',
+    };
+  }
+
   build() {
     const { state, wanted, answers, slowRunner, fastRunner } = this.page;
     const { settings, dataset } = state;
@@ -82,9 +116,11 @@ export class PageModel {
       limits: this.page.limits(),
       slow,
       sweepDepths: this.page.depths,
+      trainers: state.trainers,
     };
     if (!ready) {
-      return { ...base, summary: null, reports: [], training: [], sweep: [], detail: null, bound: null, dynamicPadding: [], flops: null, pending: [], stale: false, failed: false, status: state.engine === 'failed' ? 'error' : 'busy', maxLenSweep: { points: [], pending: true, error: null, algorithms: [], truncatedInstead: false }, lpBound: { pending: true, cancelled: false }, sweepAlgorithms: [], sweepPending: true, greedySweepAnswered: false, detailPending: true, paddingBatchSizes: [], paddingPending: true };
+      const trainer = { state: 'busy', answer: null, stale: true, error: null, best: null, bestTokensLost: 0, orders: [], sweep: null, waiting: 'Waiting for the data…' };
+      return { ...base, trainer, summary: null, reports: [], training: [], sweep: [], detail: null, bound: null, dynamicPadding: [], flops: null, pending: [], stale: false, failed: false, status: state.engine === 'failed' ? 'error' : 'busy', maxLenSweep: { points: [], pending: true, error: null, algorithms: [], truncatedInstead: false }, lpBound: { pending: true, cancelled: false }, sweepAlgorithms: [], sweepPending: true, greedySweepAnswered: false, detailPending: true, paddingBatchSizes: [], paddingPending: true };
     }
 
     const summaryQuestion = wanted.summary();
@@ -193,6 +229,8 @@ export class PageModel {
       },
       /** The LP bound's state (its figures are `bound`). */
       lpBound: { pending: !bound && !slowGone, cancelled: slowGone },
+      /** The user's trainer (see trainer()). */
+      trainer: this.trainer(reportList, summary.value),
     };
   }
 }

@@ -134,3 +134,25 @@ export function maxLenQuestion(dataset, settings, algorithms) {
     request: { ...rows(settings), algorithms, max_per_pack: settings.maxPerPack },
   };
 }
+
+/**
+ * The user's trainer at these settings, reading the data in `order` (the
+ * user's order unless given): `TrainerAnswer`. Trainers handle sequences
+ * over max_len their own way, so the overlong setting is not read.
+ */
+export function trainerQuestion(dataset, settings, order = settings.trainerOptions.order) {
+  const options = { ...settings.trainerOptions, order };
+  if (options.seed === null) delete options.seed;
+  const request = { trainer: settings.trainer, max_len: settings.maxLen, options };
+  return { key: `trainer|${dataset.id}|${JSON.stringify(request)}`, action: 'trainer', request };
+}
+
+/** The user's trainer at each of `maxLens` (the max_len sweep's trainer line): `TrainerPoint[]`. */
+export function trainerSweepQuestion(dataset, settings, maxLens) {
+  const { request } = trainerQuestion(dataset, settings);
+  return {
+    key: `trainer-sweep|${dataset.id}|${JSON.stringify(request)}|${maxLens.join(',')}`,
+    action: 'trainerMaxLenSweep',
+    request: { request, max_lens: maxLens },
+  };
+}

@@ -22,6 +22,15 @@ export const DEFAULT_PER_PACK = 'default';
  */
 const DEFAULT_ALGORITHMS = Object.freeze(['none', 'spfhp', 'lpfhp', 'nnlshp', 'bfd', 'optimal']);
 
+/**
+ * The trainer shown before the user or a link chooses: TRL's
+ * `SFTConfig(packing=True)`, the packing most fine-tuning runs use.
+ */
+export const DEFAULT_TRAINER = 'trl-bfd';
+
+/** The orders a trainer can read files in (the engine's `OrderChoice`). */
+export const TRAINER_ORDERS = ['as-given', 'shuffled', 'sorted'];
+
 /** Settings before the user or a link changes them; max_len comes from the data. */
 export const DEFAULT_SETTINGS = Object.freeze({
   maxLen: null,
@@ -45,6 +54,18 @@ export const DEFAULT_SETTINGS = Object.freeze({
   epoch: 0,
   /** Whether that plan's packs are shuffled (else in the plan's order); not in links. */
   shufflePacks: true,
+  /** The trainer whose own packing "Your trainer" simulates (the engine's name). */
+  trainer: DEFAULT_TRAINER,
+  /**
+   * The user's choices of that trainer's packing, as the engine's trainer
+   * request names them (`{order, seed, map_batch_rows, group_size,
+   * bin_size, batch_size, packing_ratio}`); null until the engine gives its
+   * defaults (`trainerDefaults()`), which are the command line's.
+   */
+  trainerOptions: null,
+  /** The compute-cost line: tokens one GPU processes per second, and its price per hour. */
+  gpuTokensPerSecond: 5000,
+  gpuHourPrice: 2,
 });
 
 /** The default algorithms this engine offers (`algorithmNames`: what `algorithms()` lists), in its order. */

@@ -17,7 +17,10 @@ import {
   reportQuestion,
   summaryQuestion,
   sweepQuestion,
+  trainerQuestion,
+  trainerSweepQuestion,
 } from './questions.js';
+import { TRAINER_ORDERS } from './settings.js';
 
 /**
  * The page's questions at its current settings. `page`: {dataset,
@@ -112,6 +115,49 @@ export class Wanted {
     if (!this.settings.algorithms.includes('nnlshp') || slowStopped) return false;
     const question = reportQuestion(this.page.dataset, this.settings, 'nnlshp', this.page.limitFor('nnlshp'));
     return this.page.answers.report.state(question.key) === undefined || this.page.answers.report.state(question.key) === 'pending';
+  }
+
+  /** Whether the chosen trainer packs in dataset order, so that the order changes its rows. */
+  trainerReadsInOrder() {
+    return this.page.trainerInfo(this.settings.trainer)?.reads_in_order ?? false;
+  }
+
+  /** The user's trainer at the user's order. */
+  trainer() {
+    return trainerQuestion(this.page.dataset, this.settings);
+  }
+
+  /**
+   * The orders the trainer is also simulated in: every order for a
+   * trainer that reads in dataset order; for data with no order, as given
+   * is the same as shuffled and is left out.
+   */
+  trainerOrders() {
+    if (!this.trainerReadsInOrder()) return [];
+    // Until the trainer's first answer says whether the data had an order
+    // (a histogram file has none), the page's guess.
+    const { dataset } = this.page;
+    const answer = this.page.answers.trainer.get(this.trainer().key);
+    const ordered = answer ? !answer.order_simulated : dataset.source === 'files' && !dataset.basePreset && !dataset.uploadOptionsDiffer;
+    return TRAINER_ORDERS.filter((order) => ordered || order !== 'as-given');
+  }
+
+  /** The trainer's line of the max_len sweep, at the sweep's max_len, once it is answered. */
+  trainerSweep() {
+    const points = this.page.answers.maxLenSweep.get(this.maxLen().key);
+    if (!points?.length) return null;
+    return trainerSweepQuestion(this.page.dataset, this.settings, points.map((point) => point.max_len));
+  }
+
+  /** The trainer worker's questions, most wanted first. */
+  trainerQuestions() {
+    if (!this.settings.trainer || !this.settings.trainerOptions || this.settings.maxLen === null) return [];
+    const main = this.trainer();
+    const others = this.trainerOrders()
+      .map((order) => trainerQuestion(this.page.dataset, this.settings, order))
+      .filter((question) => question.key !== main.key);
+    const sweep = this.trainerSweep();
+    return [main, ...others, ...(sweep ? [sweep] : [])];
   }
 
   /** The fast worker's questions, most wanted first. */

@@ -5,14 +5,16 @@
 // questions; the slow one runs NNLSHP, the optimal packer and the LP
 // bound, whose long runs are cancelled by restarting its worker. A third,
 // started for each plan of the user's own sequences and ended after it,
-// runs `assignFiles` alone.
+// runs `assignFiles` alone. A fourth, started when the page first shows
+// the user's trainer, holds their sequences in order (`TrainerData`, from
+// the file engine) and simulates the trainer's packing.
 //
 // Messages in: {id, action, args}. Out: {id, result} or {id, error, fatal},
 // and {id, progress} while files are read. Requests run one at a time, in
 // the order they arrive.
 
 import init, { Dataset } from './pkg/packlab.js';
-import initFiles, { FileReading, assignFiles } from './pkg/packlab_files.js';
+import initFiles, { FileReading, TrainerData, assignFiles } from './pkg/packlab_files.js';
 
 /**
  * The file engine (the readers, and the plan of the user's own
@@ -31,6 +33,16 @@ function loadFilesEngine() {
 
 /** The dataset every request works on (an empty one until the first load). */
 let dataset = null;
+
+/** The sequences the trainer questions work on (see loadTrainerData), or null. */
+let trainerData = null;
+/** Why the last loadTrainerData failed, said to every trainer question after it. */
+let trainerDataProblem = 'no sequences were given to the trainer simulation';
+
+function trainerSequences() {
+  if (!trainerData) throw new Error(`Your sequences could not be read for the trainer: ${trainerDataProblem}`);
+  return trainerData;
+}
 
 /** The compact form of a dataset, its typed arrays handed over, not copied. */
 function compact(source) {
@@ -130,6 +142,30 @@ const actions = {
   maxLenSweep: (request) => ({ value: dataset.maxLenSweep(request) }),
   /** One algorithm's whole plan, as `packlab pack --json` prints it. */
   packPlan: (request) => ({ value: dataset.packPlan(request) }),
+
+  /**
+   * The sequences a trainer's packing is simulated on: the user's files
+   * read again in order (`files`, read with `options`), or, for data with
+   * no order (an example, a histogram file), every length of `pairs`.
+   */
+  async loadTrainerData({ files = [], options, pairs }) {
+    trainerData?.free();
+    trainerData = null;
+    try {
+      await loadFilesEngine();
+      const names = files.map((file) => file.name);
+      const inOrder = files.length ? TrainerData.fromFiles(files, names, options ?? {}, () => {}) : undefined;
+      trainerData = inOrder ?? TrainerData.fromPairs(pairs.lengths, pairs.counts);
+    } catch (error) {
+      trainerDataProblem = errorMessage(error);
+      throw error;
+    }
+    return { value: trainerData.ordered() };
+  },
+  /** A trainer's packing of those sequences: `TrainerRequest` → `TrainerAnswer`. */
+  trainer: (request) => ({ value: trainerSequences().simulate(request) }),
+  /** Its rows at several max_len: `{request, max_lens}` → `TrainerPoint[]`. */
+  trainerMaxLenSweep: ({ request, max_lens }) => ({ value: trainerSequences().maxLenSweep(request, Uint32Array.from(max_lens)) }),
 
   /**
    * Which of the user's sequences go in which pack, as `packlab assign`

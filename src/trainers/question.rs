@@ -16,7 +16,8 @@ use super::settings::{
 use super::simulation::{simulate, TrainerError, TrainerReport};
 
 /// The order the user asks the trainer to read their files in. Sequences
-/// without an order (a histogram, an example) are always read shuffled.
+/// without an order (a histogram, an example) are read shuffled unless
+/// sorted is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
@@ -159,7 +160,7 @@ impl TrainerSequences {
 
     /// The settings `trainer` packs these sequences at, at `max_len` with
     /// the user's `options`: sequences without an order are read shuffled
-    /// whatever the order asked.
+    /// unless sorted is asked (as given has no meaning for them).
     pub fn settings(
         &self,
         trainer: Trainer,
@@ -167,11 +168,11 @@ impl TrainerSequences {
         options: &TrainerOptions,
     ) -> TrainerSettings {
         let order = match (self.ordered, options.order) {
-            (false, _) | (true, OrderChoice::Shuffled) => DatasetOrder::Shuffled {
+            (_, OrderChoice::Sorted) => DatasetOrder::SortedByLength,
+            (false, OrderChoice::AsGiven) | (_, OrderChoice::Shuffled) => DatasetOrder::Shuffled {
                 seed: options.seed.unwrap_or(DEFAULT_SEED),
             },
             (true, OrderChoice::AsGiven) => DatasetOrder::AsGiven,
-            (true, OrderChoice::Sorted) => DatasetOrder::SortedByLength,
         };
         TrainerSettings {
             max_len,

@@ -122,6 +122,22 @@ impl Trainer {
         }
     }
 
+    /// True when the trainer packs the dataset in its order, so that the
+    /// order changes its rows; false for those that shuffle it themselves
+    /// (axolotl, llm-foundry, NeMo's shuffle) or sort it (NeMo's first fit
+    /// decreasing).
+    pub fn reads_in_dataset_order(self) -> bool {
+        matches!(
+            self,
+            Trainer::TrlBfd
+                | Trainer::TrlBfdSplit
+                | Trainer::TrlWrapped
+                | Trainer::Torchtune
+                | Trainer::TorchtuneSplit
+                | Trainer::Llamafactory
+        )
+    }
+
     /// True when rows mix sequences with no boundary the model is told of:
     /// each sequence attends to the ones before it in its row.
     pub fn cross_contaminates(self) -> bool {

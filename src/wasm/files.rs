@@ -1,6 +1,7 @@
-//! The file engine's exports: reading the user's files, and the plan of
-//! their own sequences. A worker loads this module when a user first
-//! drops files (see the module docs of [`crate::wasm`]).
+//! The file engine's exports: reading the user's files, the plan of their
+//! own sequences, and their trainer's packing of them. A worker loads this
+//! module when a user first drops files or looks at their trainer (see the
+//! module docs of [`crate::wasm`]).
 
 use js_sys::{Function, Reflect, Uint8Array};
 use serde::Serialize;
@@ -12,8 +13,9 @@ use super::blob::BlobReader;
 use super::convert::{compact_form, from_js, now_ms, to_js};
 use crate::assign::{plan_sequences, PackPreview, PlanFile, SequencePlanRequest};
 use crate::histogram::LengthCounts;
-use crate::input::{read_lengths, read_lengths_in_order, ReadOptions};
+use crate::input::{read_lengths, read_lengths_in_order, InputErrorKind, ReadOptions};
 use crate::report::Report;
+use crate::trainers::{TrainerError, TrainerRequest, TrainerSequences};
 
 /// The options of a read, from JavaScript: `{format?, column?}`.
 #[derive(serde::Deserialize, Default)]
@@ -190,4 +192,105 @@ pub fn assign_files(
         set(key, &bytes)?;
     }
     Ok(result)
+}
+
+/// The sequences a trainer's packing is simulated on, held by a worker
+/// while the user changes the trainer's settings: the user's files read
+/// in order, or the lengths of data with no order (a histogram, an
+/// example), read shuffled.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct TrainerData {
+    sequences: TrainerSequences,
+}
+
+fn trainer_message(error: &TrainerError) -> JsError {
+    JsError::new(&error.to_string())
+}
+
+/// Public methods, exported to JavaScript.
+#[wasm_bindgen]
+impl TrainerData {
+    /// The sequences of the compact form (see the page's `Dataset.pairs`):
+    /// data with no order.
+    #[wasm_bindgen(js_name = fromPairs)]
+    pub fn from_pairs(
+        lengths: &js_sys::BigUint64Array,
+        counts: &js_sys::BigUint64Array,
+    ) -> Result<TrainerData, JsError> {
+        let lengths = lengths.to_vec();
+        let numbers = counts.to_vec();
+        if lengths.len() != numbers.len() {
+            return Err(JsError::new("lengths and counts differ in size"));
+        }
+        let mut counts = LengthCounts::new();
+        for (&length, &count) in lengths.iter().zip(&numbers) {
+            counts
+                .add(length, count)
+                .map_err(|error| JsError::new(&error.to_string()))?;
+        }
+        let sequences = TrainerSequences::listed(&counts).map_err(|e| trainer_message(&e))?;
+        Ok(TrainerData { sequences })
+    }
+
+    /// Reads `files` (`File`s, in order; `names` their names) one length
+    /// per sequence, as `assignFiles` does. Returns `undefined` when one of
+    /// them is a histogram, which holds no order: the page then passes the
+    /// compact form to `fromPairs`. Workers only.
+    #[wasm_bindgen(js_name = fromFiles)]
+    pub fn from_files(
+        files: &js_sys::Array,
+        names: &js_sys::Array,
+        options: JsValue,
+        on_progress: &Function,
+    ) -> Result<Option<TrainerData>, JsError> {
+        let options = read_options(options)?;
+        let mut lengths: Vec<u32> = Vec::new();
+        for (index, file) in files.iter().enumerate() {
+            let blob: Blob = file.dyn_into().map_err(|_| {
+                JsError::new("TrainerData.fromFiles: every entry of `files` must be a File")
+            })?;
+            let name = names
+                .get(index as u32)
+                .as_string()
+                .unwrap_or_else(|| format!("file {}", index + 1));
+            let blob_reader = BlobReader::new(&blob, on_progress)?;
+            match read_lengths_in_order(&name, blob_reader, &options) {
+                Ok(read) => lengths.extend_from_slice(&read.lengths),
+                Err(error) if error.kind == InputErrorKind::HistogramHasNoOrder => return Ok(None),
+                Err(error) => return Err(JsError::new(&error.to_string())),
+            }
+        }
+        Ok(Some(TrainerData {
+            sequences: TrainerSequences::in_dataset_order(lengths),
+        }))
+    }
+
+    /// True when the sequences are in dataset order (files of lengths).
+    pub fn ordered(&self) -> bool {
+        self.sequences.ordered()
+    }
+
+    /// A trainer's packing of these sequences: `TrainerRequest`
+    /// (`{trainer, max_len, options?}`) → `TrainerAnswer`.
+    pub fn simulate(&self, request: JsValue) -> Result<JsValue, JsError> {
+        let request: TrainerRequest = from_js(request, "trainer request")?;
+        let answer = self
+            .sequences
+            .answer(&request)
+            .map_err(|e| trainer_message(&e))?;
+        to_js(&answer)
+    }
+
+    /// The trainer's rows at each of `max_lens` (the max_len sweep's
+    /// trainer line): `TrainerRequest` → `TrainerPoint[]`.
+    #[wasm_bindgen(js_name = maxLenSweep)]
+    pub fn max_len_sweep(&self, request: JsValue, max_lens: Vec<u32>) -> Result<JsValue, JsError> {
+        let request: TrainerRequest = from_js(request, "trainer request")?;
+        let points = self
+            .sequences
+            .sweep(&request, &max_lens)
+            .map_err(|e| trainer_message(&e))?;
+        to_js(&points)
+    }
 }

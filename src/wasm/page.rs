@@ -15,6 +15,7 @@ use crate::flops::{ModelPreset, ModelShape};
 use crate::histogram::{HistogramError, LengthCounts};
 use crate::numbers::thousands;
 use crate::presets::Preset;
+use crate::trainers::{Trainer, TrainerOptions};
 use crate::Algorithm;
 
 /// Why an analysis failed, in the page's words: the engine's messages name
@@ -284,6 +285,41 @@ pub fn algorithms() -> Result<JsValue, JsError> {
         })
         .collect();
     to_js(&list)
+}
+
+/// The trainers whose packing the file engine simulates: `[{name,
+/// modelled, default_seed, reads_in_order}]`, in Packlab's order.
+/// `reads_in_order`: the trainer packs in dataset order (else it shuffles
+/// or sorts by itself).
+#[wasm_bindgen]
+pub fn trainers() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct TrainerInfo {
+        name: &'static str,
+        modelled: &'static str,
+        default_seed: u64,
+        reads_in_order: bool,
+    }
+    let list: Vec<TrainerInfo> = Trainer::ALL
+        .iter()
+        .map(|&trainer| TrainerInfo {
+            name: trainer.name(),
+            modelled: trainer.modelled(),
+            default_seed: trainer.default_seed(),
+            reads_in_order: trainer.reads_in_dataset_order(),
+        })
+        .collect();
+    to_js(&list)
+}
+
+/// The user's choices of a trainer's packing before they make any, as a
+/// trainer request's `options` holds them: `{order, seed, map_batch_rows,
+/// group_size, bin_size, batch_size, packing_ratio}` (`seed` null: each
+/// trainer's own). The page reads them here rather than keeping copies,
+/// so that its defaults are the command line's.
+#[wasm_bindgen(js_name = trainerDefaults)]
+pub fn trainer_defaults() -> Result<JsValue, JsError> {
+    to_js(&TrainerOptions::default())
 }
 
 /// The largest value the engine accepts for each of the page's number

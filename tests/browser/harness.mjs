@@ -109,7 +109,8 @@ export function packlabJson(args) {
     cliBuilt = true;
   }
   const targetFolder = resolve(repositoryRoot, process.env.CARGO_TARGET_DIR || 'target');
-  const output = execFileSync(join(targetFolder, 'release', 'packlab'), args, { cwd: repositoryRoot });
+  // A trainer's `pack --json` lists every row: megabytes for an example.
+  const output = execFileSync(join(targetFolder, 'release', 'packlab'), args, { cwd: repositoryRoot, maxBuffer: 1 << 30 });
   return JSON.parse(output.toString());
 }
 

@@ -774,11 +774,13 @@ describe('the Packlab page', () => {
     await context.close();
   });
 
-  test('the page loads its code as two bundles and one engine; the file engine only when files are read', async () => {
+  test('the page loads its code as two bundles and one engine; the file engine only after the first figures', async () => {
     const { page, context, problems } = await newGuardedPage(harness);
     const scripts = [];
     const modules = [];
+    const requested = new Map();
     page.on('request', (request) => {
+      if (request.url().endsWith('.wasm')) requested.set(new URL(request.url()).pathname, Date.now());
       // The page's scripts, and the workers' (Chromium attributes those to
       // the page's frame).
       if (request.resourceType() === 'script' && request.frame() === page.mainFrame()) {
@@ -796,11 +798,13 @@ describe('the Packlab page', () => {
       ['/www/dist/main.js', '/www/dist/worker.js'],
       `scripts requested: ${scripts.join(', ')}`,
     );
-    // The file engine is its own module, fetched only when files are read.
-    assert.deepEqual([...new Set(modules)], ['/www/pkg/packlab_bg.wasm'], `modules requested: ${modules.join(', ')}`);
-    await page.setInputFiles('[data-testid=upload]', scratchFile('few.txt', '10\n20\n30\n'));
-    await waitForDataset(page, 3);
-    assert.deepEqual([...new Set(modules)], ['/www/pkg/packlab_bg.wasm', '/www/pkg/packlab_files_bg.wasm']);
+    // The file engine is its own module (the readers and the trainers'
+    // simulations), fetched only once the first figures are drawn: by the
+    // trainer's worker, or when files are read.
+    await page.waitForFunction(() => document.querySelector('[data-testid=trainer]')?.dataset.state === 'ready', null, { timeout: 60_000 });
+    assert.deepEqual([...new Set(modules)], ['/www/pkg/packlab_bg.wasm', '/www/pkg/packlab_files_bg.wasm'], `modules requested: ${modules.join(', ')}`);
+    const firstRender = await page.evaluate(() => performance.timeOrigin + performance.getEntriesByName('packlab:first-render')[0].startTime);
+    assert.ok(requested.get('/www/pkg/packlab_files_bg.wasm') >= firstRender, 'the file engine is fetched after the first figures');
     assert.deepEqual(problems, []);
     await context.close();
   });

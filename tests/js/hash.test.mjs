@@ -22,6 +22,17 @@ const RANGES = {
   model_dimension: 4_294_967_295,
 };
 const MAX_SUPPORTED_MAX_LEN = RANGES.max_len;
+
+/** The engine's defaults of a trainer's options (`trainerDefaults()`), written out as RANGES is. */
+const TRAINER_DEFAULTS = {
+  order: 'as-given',
+  seed: null,
+  map_batch_rows: 1000,
+  group_size: 100_000,
+  bin_size: 200,
+  batch_size: 8,
+  packing_ratio: 'auto',
+};
 const MAX_BATCH_SIZE = RANGES.batch_size;
 const MAX_BUCKET_TOKENS = RANGES.bucket_tokens;
 const MAX_SEED = RANGES.seed;
@@ -33,6 +44,8 @@ const NAMES = {
   algorithmNames: ['none', 'spfhp', 'lpfhp', 'nnlshp', 'bfd', 'optimal'],
   modelNames: ['bert-base', 'bert-large', 'decoder-7b'],
   ranges: RANGES,
+  trainerNames: ['trl-bfd', 'torchtune', 'axolotl', 'llm-foundry', 'nemo-ffs'],
+  trainerDefaults: TRAINER_DEFAULTS,
 };
 
 const CUSTOM_MODEL = {
@@ -46,7 +59,7 @@ const CUSTOM_MODEL = {
 
 /** The default settings at a max_len, as the page holds them once data is in. */
 function settingsAt(maxLen, changes = {}) {
-  return { ...DEFAULT_SETTINGS, maxLen, ...changes };
+  return { ...DEFAULT_SETTINGS, trainerOptions: { ...TRAINER_DEFAULTS }, maxLen, ...changes };
 }
 
 /** The settings a link carries: all but `shufflePacks`, and max_len once known. */
@@ -58,7 +71,7 @@ function linked(settings) {
 
 /** Writes a link and reads it back. */
 function roundTrip(preset, settings) {
-  return readHash(`#${writeHash(preset, settings)}`, NAMES);
+  return readHash(`#${writeHash(preset, settings, TRAINER_DEFAULTS)}`, NAMES);
 }
 
 /** Reads a hash and returns its settings, checking it reported exactly `problems`. */
@@ -70,8 +83,8 @@ function readWithProblems(hash, problems) {
 
 test('a preset at its defaults gives a short, readable link', () => {
   assert.equal(
-    writeHash('qa-finetuning-384', settingsAt(384)),
-    'preset=qa-finetuning-384&max_len=384&overlong=truncate&algorithms=none,spfhp,lpfhp,nnlshp,bfd,optimal&detail=nnlshp&batch=32&model=bert-base',
+    writeHash('qa-finetuning-384', settingsAt(384), TRAINER_DEFAULTS),
+    'preset=qa-finetuning-384&max_len=384&overlong=truncate&algorithms=none,spfhp,lpfhp,nnlshp,bfd,optimal&detail=nnlshp&batch=32&model=bert-base&trainer=trl-bfd',
   );
 });
 
@@ -99,6 +112,13 @@ test('every setting survives a link, at its ends and in between', () => {
     }),
     settingsAt(512, { maxPerPack: null, algorithms: [], detail: 'bfd', batch: 256, model: CUSTOM_MODEL, seed: 7, epoch: 2 }),
     settingsAt(384, { maxPerPack: 3, bucketTokens: 4, model: { ...CUSTOM_MODEL, gated_feed_forward: false, vocabulary_size: 0 } }),
+    settingsAt(2048, {
+      trainer: 'llm-foundry',
+      trainerOptions: { order: 'sorted', seed: 0, map_batch_rows: 1, group_size: 4_294_967_295, bin_size: 1, batch_size: 64, packing_ratio: 2.5 },
+      gpuTokensPerSecond: 12_500.5,
+      gpuHourPrice: 0,
+    }),
+    settingsAt(4096, { trainer: 'axolotl', trainerOptions: { ...TRAINER_DEFAULTS, order: 'shuffled', seed: MAX_SEED, packing_ratio: 1 } }),
   ];
   for (const settings of cases) {
     const link = roundTrip('bert-pretraining-512', settings);
@@ -138,8 +158,16 @@ test('max_per_pack reads back default, unlimited and numbers', () => {
 });
 
 test('settings a link leaves out read as their defaults', () => {
-  assert.deepEqual(readWithProblems('', []), { maxPerPack: DEFAULT_PER_PACK, bucketTokens: null, seed: 0, epoch: 0 });
-  assert.doesNotMatch(writeHash('qa-finetuning-384', settingsAt(384)), /bucket=|seed=|epoch=/);
+  assert.deepEqual(readWithProblems('', []), {
+    maxPerPack: DEFAULT_PER_PACK,
+    bucketTokens: null,
+    seed: 0,
+    epoch: 0,
+    trainerOptions: TRAINER_DEFAULTS,
+    gpuTokensPerSecond: 5000,
+    gpuHourPrice: 2,
+  });
+  assert.doesNotMatch(writeHash('qa-finetuning-384', settingsAt(384), TRAINER_DEFAULTS), /bucket=|seed=|epoch=|trainer_|map_batch|group_size|bin_size|packing_ratio|gpu_/);
 });
 
 test('bad values are reported, and their settings keep the defaults', () => {
@@ -161,8 +189,15 @@ test('bad values are reported, and their settings keep the defaults', () => {
     ['model=custom:12,768,10,3072,plain,30522', 'model “custom:12,768,10,3072,plain,30522” (use bert-base, bert-large, decoder-7b, custom:layers,hidden,heads,feed-forward,plain|gated,vocabulary)'],
     [`seed=${MAX_SEED + 1}`, `seed “${MAX_SEED + 1}” (use a whole number from 0 to ${MAX_SEED})`],
     ['epoch=-1', `epoch “-1” (use a whole number from 0 to ${MAX_EPOCH})`],
+    ['trainer=megatron', 'unknown trainer “megatron”'],
+    ['trainer_order=reversed', 'trainer_order “reversed” (use as-given, shuffled, sorted)'],
+    ['map_batch_rows=0', 'map_batch_rows “0” (use a whole number from 1)'],
+    ['trainer_batch=1.5', 'trainer_batch “1.5” (use a whole number from 1)'],
+    ['packing_ratio=0.5', 'packing_ratio “0.5” (use auto or a number from 1)'],
+    ['gpu_tokens_per_second=0', 'gpu_tokens_per_second “0” (use a number from 1)'],
+    ['gpu_hour_price=-1', 'gpu_hour_price “-1” (use a number from 0)'],
   ];
-  const defaults = { maxPerPack: DEFAULT_PER_PACK, bucketTokens: null, seed: 0, epoch: 0 };
+  const defaults = { maxPerPack: DEFAULT_PER_PACK, bucketTokens: null, seed: 0, epoch: 0, trainerOptions: TRAINER_DEFAULTS, gpuTokensPerSecond: 5000, gpuHourPrice: 2 };
   for (const [hash, problem] of bad) {
     const link = readHash(`#${hash}`, NAMES);
     assert.equal(link.preset, null, hash);

@@ -8,11 +8,13 @@
 // (`data-current="true"` on the current one) and cells
 // `td[data-algorithm][data-metric=efficiency][data-value]` (with
 // `data-relative-compute` and `data-packs`) and
-// `td[data-metric=tokens_lost_fraction][data-value]`.
+// `td[data-metric=tokens_lost_fraction][data-value]`; the user's trainer,
+// once simulated, in `td[data-trainer][data-metric=efficiency]` (with
+// `data-packs`).
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
 import { chartDownloads, chartExport, resultSection } from '../section.js';
-import { algorithmLabel, formatCount, formatPercent, formatSpeedup } from '../format.js';
+import { algorithmLabel, formatCount, formatPercent, formatSpeedup, trainerLabel } from '../format.js';
 
 const REASONS = {
   current: 'current',
@@ -62,7 +64,8 @@ export class MaxLenSweepView extends View {
     this.chart.setStale(model.stale || sweep.pending);
     if (!model.summary) return;
     const maxLen = model.summary.max_len;
-    const key = [sweep.points, maxLen, sweep.pending, sweep.error, sweep.truncatedInstead];
+    const trainer = model.trainer.sweep;
+    const key = [sweep.points, maxLen, sweep.pending, sweep.error, sweep.truncatedInstead, trainer];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
 
@@ -81,7 +84,11 @@ export class MaxLenSweepView extends View {
       h('th', { scope: 'col', class: 'number', text: 'Tokens lost' }),
       ...names.map((name) => h('th', { scope: 'col', class: 'number' },
         h('span', { class: `swatch swatch--${name}`, 'aria-hidden': 'true' }), algorithmLabel(name))),
+      trainer ? h('th', { scope: 'col', class: 'number', text: `Your trainer: ${trainerLabel(model.settings.trainer)}` }) : null,
     );
+    // The trainer's compute relative to padding every sequence to the current max_len, as the packers'.
+    const unpackedTokens = model.summary.no_packing.packs * maxLen;
+    const trainerAt = new Map((trainer ?? []).map((point) => [point.max_len, point]));
     this.body.replaceChildren(...points.map((point) => {
       const current = point.reasons.includes('current') || point.max_len === maxLen;
       const reasons = point.reasons.filter((reason) => reason !== 'current').map((reason) => REASONS[reason] ?? reason);
@@ -110,6 +117,7 @@ export class MaxLenSweepView extends View {
             title: `${formatCount(result.packs)} rows of ${formatCount(point.max_len)} tokens`,
           }, formatPercent(result.efficiency, 1), h('span', { class: 'subtle', text: ` ${formatSpeedup(result.relative_compute, 2)}` }));
         }),
+        trainer ? trainerCell(trainerAt.get(point.max_len), unpackedTokens) : null,
       );
     }));
 
@@ -125,4 +133,18 @@ export class MaxLenSweepView extends View {
       : 'No packing results yet.';
     this.chart.show({ points, max_len: maxLen }, `Relative compute and efficiency against max_len. ${described} The table follows.`);
   }
+}
+
+/** The trainer's cell of one max_len: its efficiency and relative compute, with what it lost. */
+function trainerCell(point, unpackedTokens) {
+  if (!point) return h('td', { class: 'number pending-cell', text: '–' });
+  const relative = (point.packs * point.max_len) / unpackedTokens;
+  return h('td', {
+    class: 'number',
+    'data-trainer': 'true',
+    'data-metric': 'efficiency',
+    'data-value': String(point.efficiency),
+    'data-packs': String(point.packs),
+    title: `${formatCount(point.packs)} rows of ${formatCount(point.max_len)} tokens; ${formatCount(point.tokens_lost)} tokens truncated or dropped by the trainer`,
+  }, formatPercent(point.efficiency, 1), h('span', { class: 'subtle', text: ` ${formatSpeedup(relative, 2)}` }));
 }

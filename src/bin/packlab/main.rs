@@ -157,7 +157,7 @@ struct TrainerArgs {
     map_batch_rows: u32,
 
     /// Trainers only: the order the trainer reads the sequences in. A
-    /// histogram has no order: it is always shuffled.
+    /// histogram has no order: it is read shuffled unless sorted.
     #[arg(long, value_enum, default_value_t = packlab::trainers::OrderChoice::AsGiven)]
     order: packlab::trainers::OrderChoice,
 

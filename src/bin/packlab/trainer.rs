@@ -78,7 +78,7 @@ pub fn options(trainer_args: &TrainerArgs, seed: Option<u64>) -> TrainerOptions 
 
 /// The settings `trainer` packs `sequences` at: `max_len` (`--max-len`,
 /// or the dataset's default), the trainer arguments and `seed`.
-/// Sequences without an order are always read shuffled.
+/// Sequences without an order are read shuffled unless sorted.
 pub fn settings(
     trainer: Trainer,
     max_len: Option<u64>,

@@ -11,7 +11,7 @@ use packlab::analysis::{
     AlgorithmReport, Analyser, BoundSummary, DataSummary, PlanDetail, RowSettings, SummaryRequest,
     SweepLine,
 };
-use packlab::wasm::{algorithms, presets, Dataset};
+use packlab::wasm::{algorithms, presets, trainer_defaults, trainers, Dataset};
 use packlab::{pack, Algorithm, Histogram, OverlongPolicy, Preset, Report};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -238,4 +238,40 @@ fn presets_and_algorithms_are_listed() {
         .collect();
     let expected: Vec<&str> = packlab::Algorithm::ALL.iter().map(|a| a.name()).collect();
     assert_eq!(names, expected);
+}
+
+#[wasm_bindgen_test]
+fn trainers_and_their_defaults_are_the_libraries() {
+    use packlab::trainers::{Trainer, DEFAULT_BATCH_SIZE, DEFAULT_MAP_BATCH_ROWS};
+    let list = js_sys::Array::from(&trainers().expect("trainers"));
+    let names: Vec<String> = list
+        .iter()
+        .map(|entry| field(&entry, "name").as_string().unwrap())
+        .collect();
+    let expected: Vec<&str> = Trainer::ALL.iter().map(|t| t.name()).collect();
+    assert_eq!(names, expected);
+    let nemo = list.get(Trainer::ALL.len() as u32 - 1);
+    assert_eq!(field(&nemo, "default_seed").as_f64(), Some(1234.0));
+    assert_eq!(field(&nemo, "reads_in_order").as_bool(), Some(false));
+    assert_eq!(field(&list.get(0), "reads_in_order").as_bool(), Some(true));
+
+    // What the page starts its trainer settings at: the CLI's defaults.
+    let defaults = trainer_defaults().expect("defaults");
+    assert_eq!(
+        field(&defaults, "order").as_string().as_deref(),
+        Some("as-given")
+    );
+    assert!(field(&defaults, "seed").is_null());
+    assert_eq!(
+        field(&defaults, "map_batch_rows").as_f64(),
+        Some(f64::from(DEFAULT_MAP_BATCH_ROWS))
+    );
+    assert_eq!(
+        field(&defaults, "batch_size").as_f64(),
+        Some(f64::from(DEFAULT_BATCH_SIZE))
+    );
+    assert_eq!(
+        field(&defaults, "packing_ratio").as_string().as_deref(),
+        Some("auto")
+    );
 }

@@ -145,3 +145,77 @@ fn the_catalogue_is_answered_as_the_cli_answers_it() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The trainer's questions as the trainer worker asks them: a histogram's
+/// sequences from the compact form, the request as a plain object, the
+/// answer as the library gives it, and a refusal as a message.
+#[wasm_bindgen_test]
+fn trainer_data_answers_as_the_library_does() {
+    use packlab::trainers::{Trainer, TrainerOptions, TrainerRequest, TrainerSequences};
+    use packlab::wasm::TrainerData;
+
+    let mut counts = LengthCounts::new();
+    for (length, count) in [(3u64, 40u64), (9, 25), (17, 12), (30, 5)] {
+        counts.add(length, count).unwrap();
+    }
+    let (lengths, numbers): (Vec<u64>, Vec<u64>) = counts.iter().unzip();
+    let data = TrainerData::from_pairs(
+        &BigUint64Array::from(&lengths[..]),
+        &BigUint64Array::from(&numbers[..]),
+    )
+    .expect("a histogram's sequences");
+    assert!(!data.ordered(), "a histogram holds no order");
+
+    let request: JsValue = js_sys::JSON::parse(
+        r#"{"trainer": "trl-bfd", "max_len": 24, "options": {"map_batch_rows": 10, "batch_size": 4}}"#,
+    )
+    .unwrap();
+    let answer = data.simulate(request.clone()).expect("simulates");
+    let expected = TrainerSequences::listed(&counts)
+        .unwrap()
+        .answer(&TrainerRequest {
+            trainer: Trainer::TrlBfd,
+            max_len: 24,
+            options: TrainerOptions {
+                map_batch_rows: 10,
+                batch_size: 4,
+                ..TrainerOptions::default()
+            },
+        })
+        .unwrap();
+    let report = field(&answer, "report");
+    assert_eq!(
+        field(&report, "packs").as_f64(),
+        Some(expected.report.packs as f64)
+    );
+    assert_eq!(
+        field(&report, "steps_per_epoch").as_f64(),
+        Some(expected.report.steps_per_epoch as f64)
+    );
+    // The 30s are cut to 24: 5 × 6 tokens.
+    assert_eq!(field(&report, "tokens_truncated").as_f64(), Some(30.0));
+    assert_eq!(field(&answer, "order_simulated").as_bool(), Some(true));
+    assert_eq!(
+        field(&answer, "window").as_string().as_deref(),
+        Some("each datasets.map batch of 10 rows packed apart")
+    );
+
+    let sweep = data
+        .max_len_sweep(request, vec![24, 48])
+        .expect("sweeps max_len");
+    let points = js_sys::Array::from(&sweep);
+    assert_eq!(points.length(), 2);
+    assert_eq!(
+        field(&points.get(0), "packs").as_f64(),
+        Some(expected.report.packs as f64)
+    );
+
+    let refused = data
+        .simulate(js_sys::JSON::parse(r#"{"trainer": "llamafactory", "max_len": 1}"#).unwrap())
+        .expect_err("LLaMA-Factory needs two tokens");
+    assert!(error_message(refused).contains("give at least 2"));
+    let unknown = data
+        .simulate(js_sys::JSON::parse(r#"{"trainer": "megatron", "max_len": 8}"#).unwrap())
+        .expect_err("an unknown trainer");
+    assert!(error_message(unknown).contains("invalid trainer request"));
+}

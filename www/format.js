@@ -123,6 +123,7 @@ export const TRAINER_INFO = {
   'llm-foundry': { label: 'llm-foundry, BinPackCollator', setting: 'dataset.packing_ratio' },
   'nemo-ffd': { label: 'NeMo, first fit decreasing', setting: 'packed_sequence_specs, packing_algorithm: first_fit_decreasing' },
   'nemo-ffs': { label: 'NeMo, first fit shuffle', setting: 'packed_sequence_specs, packing_algorithm: first_fit_shuffle' },
+  'padding-free': { label: 'transformers, padding-free (no packing)', setting: 'DataCollatorWithFlattening, or SFTConfig(padding_free=True) in TRL' },
 };
 
 /** The display name of a trainer's packing, or the name itself if unknown. */

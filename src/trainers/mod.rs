@@ -35,6 +35,7 @@ mod llamafactory;
 mod llm_foundry;
 mod nemo;
 mod numpy_random;
+mod padding_free;
 mod plan;
 mod question;
 mod settings;
@@ -42,6 +43,7 @@ mod simulation;
 mod torchtune;
 mod trl;
 
+pub use padding_free::StepTokens;
 pub use plan::{Accounting, Piece, TrainerPlan, UnsoundTrainerPlan};
 pub use question::{
     OrderChoice, TrainerAnswer, TrainerOptions, TrainerPoint, TrainerRequest, TrainerSequences,

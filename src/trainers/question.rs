@@ -321,6 +321,10 @@ impl TrainerSettings {
             Trainer::NemoFfs => {
                 format!("the whole dataset, in NumPy's shuffle (seed {seed})")
             }
+            Trainer::PaddingFree => format!(
+                "the sampler's shuffle (seed {seed}), each batch of {} sequences flattened into one row, nothing padded",
+                thousands(u64::from(self.batch_size))
+            ),
         }
     }
 }

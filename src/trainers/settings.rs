@@ -54,11 +54,16 @@ pub enum Trainer {
     /// fit of the lengths in NumPy's shuffled order, seeded as
     /// Megatron-Bridge seeds it.
     NemoFfs,
+    /// transformers 5.25, `DataCollatorWithFlattening` (and TRL's
+    /// `padding_free=True`): no bins; each batch of `batch_size` sequences
+    /// in the sampler's shuffled order flattened into one row of their
+    /// summed length. Its rows are steps, and nothing is padded.
+    PaddingFree,
 }
 
 impl Trainer {
     /// Every trainer, in the order Packlab lists them.
-    pub const ALL: [Trainer; 11] = [
+    pub const ALL: [Trainer; 12] = [
         Trainer::TrlBfd,
         Trainer::TrlBfdSplit,
         Trainer::TrlWrapped,
@@ -70,6 +75,7 @@ impl Trainer {
         Trainer::LlmFoundry,
         Trainer::NemoFfd,
         Trainer::NemoFfs,
+        Trainer::PaddingFree,
     ];
 
     /// The name used on the command line, in JSON and in the page.
@@ -86,6 +92,7 @@ impl Trainer {
             Trainer::LlmFoundry => "llm-foundry",
             Trainer::NemoFfd => "nemo-ffd",
             Trainer::NemoFfs => "nemo-ffs",
+            Trainer::PaddingFree => "padding-free",
         }
     }
 
@@ -107,6 +114,9 @@ impl Trainer {
             Trainer::LlmFoundry => "llm-foundry 8c8dd48, llmfoundry/data/packing.py: BinPackCollator",
             Trainer::NemoFfd | Trainer::NemoFfs => {
                 "Megatron-Bridge 067f987, src/megatron/bridge/data/packing (as NeMo 2's sequence_packing_utils.py)"
+            }
+            Trainer::PaddingFree => {
+                "transformers 5.25.0, src/transformers/data/data_collator.py: DataCollatorWithFlattening"
             }
         }
     }

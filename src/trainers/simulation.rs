@@ -11,6 +11,7 @@ use super::axolotl;
 use super::llamafactory;
 use super::llm_foundry;
 use super::nemo::{self, NemoOrder};
+use super::padding_free::{self, StepTokens};
 use super::plan::{Accounting, TrainerPlan, UnsoundTrainerPlan};
 use super::settings::{DatasetOrder, PackingRatio, Trainer, TrainerSettings};
 use super::torchtune;
@@ -43,6 +44,14 @@ pub enum TrainerError {
     /// LLaMA-Factory packs into `cutoff_len − 1` tokens: a max_len of 1
     /// leaves none. Give at least 2.
     NoRoomBesidesPadding,
+    /// A padding-free step of `batch_size` sequences of up to `max_len`
+    /// tokens holds more tokens than a simulation counts in a row (2^32).
+    StepTooLong {
+        /// Tokens per sequence at most.
+        max_len: u32,
+        /// Sequences per step.
+        batch_size: u32,
+    },
     /// More sequences than a simulation indexes (2^32): simulate a part
     /// of the dataset, or a histogram's packing instead.
     TooManySequences {
@@ -79,6 +88,10 @@ impl fmt::Display for TrainerError {
             ),
             TrainerError::NoRoomBesidesPadding => f.write_str(
                 "LLaMA-Factory packs into cutoff_len - 1 tokens: a max_len of 1 leaves none; give at least 2",
+            ),
+            TrainerError::StepTooLong { max_len, batch_size } => write!(
+                f,
+                "a padding-free step of {batch_size} sequences of up to {max_len} tokens may hold more than 4,294,967,295 tokens: give a smaller batch size or max_len"
             ),
             TrainerError::TooManySequences { sequences } => write!(
                 f,
@@ -134,6 +147,17 @@ pub fn simulate(
             sequences: lengths.len() as u64,
         });
     }
+    // A padding-free row is a step of `batch_size` sequences.
+    let row_tokens =
+        match trainer {
+            Trainer::PaddingFree => settings.max_len.checked_mul(settings.batch_size).ok_or(
+                TrainerError::StepTooLong {
+                    max_len: settings.max_len,
+                    batch_size: settings.batch_size,
+                },
+            )?,
+            _ => settings.max_len,
+        };
     let order = reading_order(lengths, settings.order);
     let seed = settings.seed.unwrap_or(trainer.default_seed());
     let plan = match trainer {
@@ -165,6 +189,18 @@ pub fn simulate(
                 u32::try_from(seed).map_err(|_| TrainerError::SeedTooLargeForNumpy { seed })?;
             nemo::pack(lengths, &order, settings.max_len, fit_order, seed)
         }
+        Trainer::PaddingFree => {
+            // The Trainer's sampler shuffles the dataset's order.
+            let mut sampled = order;
+            SplitMix64::new(seed).shuffle(&mut sampled);
+            padding_free::flatten(
+                lengths,
+                &sampled,
+                settings.max_len,
+                settings.batch_size,
+                row_tokens,
+            )
+        }
         Trainer::Axolotl | Trainer::AxolotlSequential => {
             // The sampler's own shuffle of the dataset's order.
             let mut sampled = order;
@@ -182,7 +218,7 @@ pub fn simulate(
             }
         }
     };
-    plan.validate(lengths, settings.max_len)
+    plan.validate(lengths, row_tokens)
         .map_err(|problem| TrainerError::Unsound { trainer, problem })?;
     Ok(plan)
 }
@@ -197,12 +233,14 @@ pub struct TrainerReport {
     pub modelled: &'static str,
     /// The settings simulated.
     pub settings: TrainerSettings,
-    /// Rows the trainer makes: its packs.
+    /// Rows the trainer makes: its packs (padding-free: its steps, each
+    /// one flattened row).
     pub packs: u64,
     /// Optimizer steps per epoch at the settings' batch size: the rows
-    /// in batches, the last one maybe short.
+    /// in batches, the last one maybe short (padding-free: its rows).
     pub steps_per_epoch: u64,
-    /// Real tokens over computed ones (`packs × max_len`).
+    /// Real tokens over computed ones (`packs × max_len`; padding-free
+    /// computes no padding: 1).
     pub efficiency: f64,
     /// `1 − efficiency`.
     pub padding_fraction: f64,
@@ -213,6 +251,10 @@ pub struct TrainerReport {
     /// choice, or the one given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub packing_ratio: Option<f64>,
+    /// Padding-free: the tokens of each step, which vary with the
+    /// lengths drawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_per_step: Option<StepTokens>,
     /// Tokens packed, truncated and dropped; sequences split.
     #[serde(flatten)]
     pub accounting: Accounting,
@@ -221,17 +263,27 @@ pub struct TrainerReport {
 impl TrainerReport {
     /// The figures of `plan`, made by `trainer` at `settings`.
     pub fn new(trainer: Trainer, settings: &TrainerSettings, plan: &TrainerPlan) -> Self {
-        let efficiency = plan.efficiency();
+        let rows = plan.rows() as u64;
+        let padding_free = trainer == Trainer::PaddingFree;
+        let efficiency = if padding_free { 1.0 } else { plan.efficiency() };
         TrainerReport {
             algorithm: trainer,
             modelled: trainer.modelled(),
             settings: *settings,
-            packs: plan.rows() as u64,
-            steps_per_epoch: (plan.rows() as u64).div_ceil(u64::from(settings.batch_size.max(1))),
+            packs: rows,
+            steps_per_epoch: match padding_free {
+                true => rows,
+                false => rows.div_ceil(u64::from(settings.batch_size.max(1))),
+            },
             efficiency,
             padding_fraction: 1.0 - efficiency,
             cross_contaminating: trainer.cross_contaminates(),
             packing_ratio: plan.packing_ratio,
+            tokens_per_step: if padding_free {
+                StepTokens::of(plan)
+            } else {
+                None
+            },
             accounting: plan.accounting,
         }
     }

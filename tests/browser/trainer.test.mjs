@@ -130,6 +130,19 @@ describe('your trainer', () => {
     await page.waitForSelector('[data-testid=max-len-sweep-table] td[data-trainer]', { timeout: 60_000 });
     const current = await page.getAttribute('[data-testid=max-len-sweep-table] tr[data-current=true] td[data-trainer]', 'data-packs');
     assert.equal(Number(current), cli.packs);
+
+    // Padding-free batches: steps of varying length, nothing padded.
+    await page.selectOption('[data-testid=trainer-select]', 'padding-free');
+    await page.waitForFunction(() => /trainer=padding-free/.test(location.hash), null, { timeout: 10_000 });
+    await waitTrainer(page);
+    const flat = packlabJson(['pack', '--preset', 'chat-finetuning-4096', '--algorithm', 'padding-free', '--max-len', String(maxLen), '--json']);
+    const flatRow = await trainerRow(page, 'trainer');
+    assert.equal(flatRow.steps_per_epoch, flat.steps_per_epoch);
+    assert.equal(flatRow.efficiency, 1);
+    const flatVerdict = await page.locator('[data-testid=trainer-verdict]').innerText();
+    assert.match(flatVerdict, new RegExp(`${flat.steps_per_epoch.toLocaleString('en-US')} steps of 8 sequences`), flatVerdict);
+    assert.match(flatVerdict, new RegExp(`the largest ${flat.tokens_per_step.max.toLocaleString('en-US')}\\)`), flatVerdict);
+    assert.equal(await page.locator('[data-testid=trainer-orders]').isVisible(), false, 'the sampler shuffles: no orders to compare');
     assert.deepEqual(problems, []);
     await context.close();
   });

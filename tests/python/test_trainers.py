@@ -19,6 +19,12 @@ scripts/python-check.sh and tests/python/trainers-requirements.txt).
 Packlab's readers refuse empty sequences, which TRL leaves out: the unit
 tests of `trainers::trl` cover those.
 
+Padding-free batches (`padding-free`) are checked step by step against
+transformers' own `DataCollatorWithFlattening` (NumPy tensors, no torch):
+each of Packlab's rows, fed to the collator as the batch it is, must come
+back as one row of the same tokens, position ids restarting at each
+sequence.
+
 NeMo's packing needs NeMo or Megatron-Bridge, which need torch; what can be
 checked here is its randomness: `nemo-ffs` and `nemo-ffd` must make the
 rows a plain implementation of Megatron-Bridge's steps makes with NumPy's
@@ -183,6 +189,46 @@ class NemoPackingTest(unittest.TestCase):
                         result = subprocess.run(command, input=stdin, capture_output=True, text=True, check=True)
                         report = json.loads(result.stdout)
                         self.assertEqual(report["rows"], nemo_rows(lengths, max_len, seed, shuffle))
+
+
+class PaddingFreeTest(unittest.TestCase):
+    def test_each_step_is_the_collators_flattened_batch(self):
+        from transformers import DataCollatorWithFlattening
+
+        collator = DataCollatorWithFlattening(return_tensors="np")
+        lengths = chat_like(1_000, 180, 0.9, seed=4)
+        max_len, batch_size = 512, 6
+        self.assertTrue(any(length > max_len for length in lengths), "some are truncated")
+        command = [
+            packlab_binary(), "pack", "-", "--algorithm", "padding-free", "--max-len", str(max_len),
+            "--batch-size", str(batch_size), "--json",
+        ]
+        stdin = "".join(f"{length}\n" for length in lengths)
+        report = json.loads(subprocess.run(command, input=stdin, capture_output=True, text=True, check=True).stdout)
+        rows = report["rows"]
+        self.assertEqual(report["steps_per_epoch"], -(-len(lengths) // batch_size))
+        self.assertEqual(len(rows), report["steps_per_epoch"])
+        self.assertEqual(sorted(sequence for row in rows for sequence, _ in row), list(range(len(lengths))))
+        step_tokens = []
+        for row in rows:
+            self.assertLessEqual(len(row), batch_size)
+            # What the tokenizer gives the collator: each sequence truncated to max_len.
+            features = []
+            for sequence, tokens in row:
+                self.assertEqual(tokens, min(lengths[sequence], max_len))
+                features.append({"input_ids": [sequence] * tokens})
+            flattened = collator(features)
+            input_ids = flattened["input_ids"].tolist()
+            position_ids = flattened["position_ids"].tolist()
+            self.assertEqual(len(input_ids), 1, "one row per step")
+            expected_ids = [sequence for sequence, tokens in row for _ in range(tokens)]
+            self.assertEqual(input_ids[0], expected_ids)
+            self.assertEqual(position_ids[0], [position for _, tokens in row for position in range(tokens)])
+            step_tokens.append(len(input_ids[0]))
+        figures = report["tokens_per_step"]
+        self.assertEqual(figures["max"], max(step_tokens))
+        self.assertEqual(figures["min"], min(step_tokens))
+        self.assertAlmostEqual(figures["mean"], sum(step_tokens) / len(step_tokens))
 
 
 if __name__ == "__main__":

@@ -215,6 +215,8 @@ export class TrainerView extends View {
     this.tokensPerSecond.show(model.settings.gpuTokensPerSecond);
     this.price.show(model.settings.gpuHourPrice);
     const trainer = model.settings.trainer;
+    // A trainer that shuffles or sorts by itself reads no order of the data's.
+    this.orderField.hidden = !(info?.reads_in_order ?? true);
     for (const [name, readers] of Object.entries(OPTIONS_READ)) {
       const element = name === 'packing_ratio' ? this.packingRatio.element : this.fields[name].element;
       element.hidden = !readers.has(trainer);
@@ -248,8 +250,11 @@ export class TrainerView extends View {
     const report = answer.report;
     const maxLen = report.settings.max_len;
     const batch = report.settings.batch_size;
+    // Tokens an epoch computes: every row at max_len, padding included;
+    // padding-free steps compute their real tokens only.
+    const computed = (figures) => figures.computedTokens ?? figures.packs * maxLen;
     const rowOf = (kind, label, figures) => {
-      const hours = gpuHours(figures.packs, maxLen, settings.gpuTokensPerSecond);
+      const hours = computed(figures) / settings.gpuTokensPerSecond / 3600;
       const cells = [
         ['packs', figures.packs, formatCount(figures.packs)],
         ['efficiency', figures.efficiency, formatPercent(figures.efficiency)],
@@ -269,6 +274,7 @@ export class TrainerView extends View {
       steps: report.steps_per_epoch,
       tokensLost: report.tokens_truncated + report.tokens_dropped,
       split: report.sequences_split,
+      computedTokens: report.tokens_per_step ? report.tokens_packed : undefined,
     })];
     if (best) {
       rows.push(rowOf('best', `${algorithmLabel(best.algorithm)} (best plan above)`, {
@@ -280,7 +286,7 @@ export class TrainerView extends View {
       }));
     }
     this.body.replaceChildren(...rows);
-    const hours = gpuHours(report.packs, maxLen, settings.gpuTokensPerSecond);
+    const hours = report.tokens_per_step ? report.tokens_packed / settings.gpuTokensPerSecond / 3600 : gpuHours(report.packs, maxLen, settings.gpuTokensPerSecond);
     let cost = `One epoch at ${formatCount(settings.gpuTokensPerSecond)} tokens per second per GPU: ${formatDecimal(hours, 2)} GPU-hours with your trainer`;
     if (best) {
       const bestHours = gpuHours(best.packs, maxLen, settings.gpuTokensPerSecond);
@@ -288,7 +294,10 @@ export class TrainerView extends View {
       cost += `, ${formatDecimal(bestHours, 2)} with ${algorithmLabel(best.algorithm)}: ${extra >= 0 ? `${formatDecimal(extra, 2)} more` : `${formatDecimal(-extra, 2)} fewer`}`
         + ` (${formatDecimal(Math.abs(extra) * settings.gpuHourPrice, 2)} at ${formatDecimal(settings.gpuHourPrice, 2)} per GPU-hour).`;
     } else cost += '.';
-    setText(this.cost, `${cost} Every row costs its full max_len of compute, padding included. Set your own throughput and price above.`);
+    const counted = report.tokens_per_step
+      ? 'A packed row costs its full max_len of compute, padding included; a padding-free step only its tokens.'
+      : 'Every row costs its full max_len of compute, padding included.';
+    setText(this.cost, `${cost} ${counted} Set your own throughput and price above.`);
 
     this.orders.hidden = view.orders.length === 0;
     this.ordersBody.replaceChildren(...view.orders.map(({ order, answer: other }) => {
@@ -321,6 +330,17 @@ export class TrainerView extends View {
 export function verdictText(answer, best) {
   const report = answer.report;
   const name = trainerLabel(report.algorithm);
+  const steps = report.tokens_per_step;
+  if (steps) {
+    // No rows to compare: steps of varying length against packed steps.
+    const batch = report.settings.batch_size;
+    const packed = best
+      ? ` Packed with ${algorithmLabel(best.algorithm)} at the same batch, an epoch takes ${countOf(Math.ceil(best.packs / batch), 'step')} of ${formatCount(batch * report.settings.max_len)} tokens.`
+      : '';
+    return `${name}: ${countOf(report.steps_per_epoch, 'step')} of ${formatCount(batch)} sequences, each flattened into one row of `
+      + `${formatCount(Math.round(steps.mean))} tokens on average (standard deviation ${formatCount(Math.round(steps.std))}; `
+      + `99% of steps at most ${formatCount(steps.p99)}, the largest ${formatCount(steps.max)}). Nothing is padded.${packed}`;
+  }
   const lost = report.tokens_truncated + report.tokens_dropped;
   const lostText = lost > 0 ? ` It loses ${countOf(lost, 'token')} to truncation or dropping.` : '';
   if (!best) return `${name} makes ${countOf(report.packs, 'row')} on this data, ${formatPercent(report.efficiency)} efficient.${lostText}`;

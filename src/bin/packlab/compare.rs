@@ -244,12 +244,16 @@ fn trainers_table(comparison: &Comparison) -> String {
     for run in &comparison.trainers {
         let report = &run.report;
         let more = report.packs as i128 - best.packs as i128;
-        let more = format!(
-            "{}{} ({:+.2}%)",
-            if more < 0 { "-" } else { "" },
-            thousands(more.unsigned_abs() as u64),
-            more as f64 / best.packs.max(1) as f64 * 100.0
-        );
+        // Padding-free rows are steps of varying length: not comparable.
+        let more = match report.tokens_per_step {
+            Some(_) => "steps, not rows".to_string(),
+            None => format!(
+                "{}{} ({:+.2}%)",
+                if more < 0 { "-" } else { "" },
+                thousands(more.unsigned_abs() as u64),
+                more as f64 / best.packs.max(1) as f64 * 100.0
+            ),
+        };
         let accounting = &report.accounting;
         text += &format!(
             "{:<19} {:>11} {:>18} {:>10.2}% {:>13} {:>13} {:>11} {:>11.3}\n",
@@ -269,6 +273,18 @@ fn trainers_table(comparison: &Comparison) -> String {
         .any(|run| run.report.cross_contaminating)
     {
         text += "trl-wrapped rows mix sequences the model is not told apart: each attends to those before it.\n";
+    }
+    for run in &comparison.trainers {
+        if let Some(steps) = &run.report.tokens_per_step {
+            text += &format!(
+                "padding-free: {} steps of {} sequences, each one row of {:.0} tokens on average (std {:.0}, at most {}), nothing padded.\n",
+                thousands(run.report.steps_per_epoch),
+                run.report.settings.batch_size,
+                steps.mean,
+                steps.std,
+                thousands(steps.max)
+            );
+        }
     }
     text
 }

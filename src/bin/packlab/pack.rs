@@ -196,12 +196,32 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
         thousands(accounting.sequences),
         thousands(accounting.tokens)
     );
-    text += &format!(
-        "  packs (rows)    {:>14}   {} steps per epoch at batch {}\n",
-        thousands(report.packs),
-        thousands(report.steps_per_epoch),
-        settings.batch_size
-    );
+    match &report.tokens_per_step {
+        Some(steps) => {
+            text += &format!(
+                "  steps           {:>14}   of {} sequences, each flattened into one row\n",
+                thousands(report.steps_per_epoch),
+                settings.batch_size
+            );
+            text += &format!(
+                "  tokens per step {:>14.0}   mean (std {:.0}); min {}, median {}, p99 {}, max {}\n",
+                steps.mean,
+                steps.std,
+                thousands(steps.min),
+                thousands(steps.p50),
+                thousands(steps.p99),
+                thousands(steps.max)
+            );
+        }
+        None => {
+            text += &format!(
+                "  packs (rows)    {:>14}   {} steps per epoch at batch {}\n",
+                thousands(report.packs),
+                thousands(report.steps_per_epoch),
+                settings.batch_size
+            );
+        }
+    }
     text += &format!(
         "  efficiency      {:>13.2}%   padding {:.2}%\n",
         report.efficiency * 100.0,

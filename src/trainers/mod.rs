@@ -52,4 +52,4 @@ pub use settings::{
     DatasetOrder, PackingRatio, Trainer, TrainerSettings, DEFAULT_BATCH_SIZE, DEFAULT_BIN_SIZE,
     DEFAULT_GROUP_SIZE, DEFAULT_MAP_BATCH_ROWS, DEFAULT_SEED,
 };
-pub use simulation::{simulate, TrainerError, TrainerReport};
+pub use simulation::{simulate, TrainerError, TrainerReport, MAX_SIMULATED_SEQUENCES};

@@ -123,6 +123,8 @@ impl TrainerPlan {
             return Err(UnsoundTrainerPlan::WrongMaxLen);
         }
         let mut packed = vec![0u64; lengths.len()];
+        // Pieces per sequence: 1 for nearly all of them.
+        let mut pieces_per_sequence = vec![0u32; lengths.len()];
         for (row, pieces) in self.iter_rows().enumerate() {
             if pieces.is_empty() {
                 return Err(UnsoundTrainerPlan::EmptyRow { row });
@@ -146,6 +148,8 @@ impl TrainerPlan {
                 }
                 *slot += u64::from(piece.tokens);
                 tokens += u64::from(piece.tokens);
+                let count = &mut pieces_per_sequence[piece.sequence as usize];
+                *count = count.saturating_add(1);
             }
             if tokens > u64::from(max_len) {
                 return Err(UnsoundTrainerPlan::RowTooLong { row, tokens });
@@ -161,15 +165,22 @@ impl TrainerPlan {
             }
         }
         // Each sequence's pieces, by offset, cover its first tokens once:
-        // no token is packed twice or skipped.
-        let mut by_position: Vec<u32> = (0..=u32::MAX).take(self.pieces.len()).collect();
-        by_position.sort_unstable_by_key(|&index| {
-            let piece = self.pieces[index as usize];
-            (piece.sequence, piece.offset)
-        });
+        // no token is packed twice or skipped. A sequence in one piece
+        // holds it from its start; only those cut in several are sorted
+        // (sorting every piece took most of the time of a large check).
+        let mut cut: Vec<Piece> = Vec::new();
+        for piece in &self.pieces {
+            if pieces_per_sequence[piece.sequence as usize] > 1 {
+                cut.push(*piece);
+            } else if piece.offset != 0 {
+                return Err(UnsoundTrainerPlan::PiecesDoNotFollow {
+                    sequence: piece.sequence,
+                });
+            }
+        }
+        cut.sort_unstable_by_key(|piece| (piece.sequence, piece.offset));
         let mut covered: Option<(u32, u32)> = None;
-        for index in by_position {
-            let piece = self.pieces[index as usize];
+        for piece in cut {
             let expected = match covered {
                 Some((sequence, end)) if sequence == piece.sequence => end,
                 _ => 0,

@@ -13,7 +13,7 @@ use super::settings::{
     DatasetOrder, PackingRatio, Trainer, TrainerSettings, DEFAULT_BATCH_SIZE, DEFAULT_BIN_SIZE,
     DEFAULT_GROUP_SIZE, DEFAULT_MAP_BATCH_ROWS, DEFAULT_SEED,
 };
-use super::simulation::{simulate, TrainerError, TrainerReport};
+use super::simulation::{simulate, TrainerError, TrainerReport, MAX_SIMULATED_SEQUENCES};
 
 /// The order the user asks the trainer to read their files in. Sequences
 /// without an order (a histogram, an example) are read shuffled unless
@@ -123,14 +123,14 @@ impl TrainerSequences {
     /// # Errors
     ///
     /// [`TrainerError::TooManySequences`] when the histogram holds more
-    /// sequences than a simulation lists (2^32), or more than this
-    /// machine's memory can list.
+    /// sequences than a simulation reads ([`MAX_SIMULATED_SEQUENCES`]), or
+    /// more than this machine's memory can list.
     pub fn listed(counts: &LengthCounts) -> Result<Self, TrainerError> {
         let total = counts
             .iter()
             .fold(0u64, |sum, (_, count)| sum.saturating_add(count));
         let too_many = TrainerError::TooManySequences { sequences: total };
-        if total > 1 << 32 {
+        if total > MAX_SIMULATED_SEQUENCES {
             return Err(too_many);
         }
         let mut lengths: Vec<u32> = Vec::new();
@@ -356,6 +356,19 @@ mod tests {
             DatasetOrder::Shuffled { seed: DEFAULT_SEED }
         );
         assert!(sequences.order_in_words(&settings).contains("no order"));
+    }
+
+    #[test]
+    fn more_sequences_than_a_simulation_reads_are_refused_before_listing() {
+        let error = TrainerSequences::listed(&counts(&[(3, 1 << 31), (5, 1 << 31), (7, 1)]))
+            .unwrap_err();
+        assert_eq!(
+            error,
+            TrainerError::TooManySequences {
+                sequences: (1 << 32) + 1
+            }
+        );
+        assert!(error.to_string().starts_with("4,294,967,297 sequences"));
     }
 
     #[test]

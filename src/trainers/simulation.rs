@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::numbers::thousands;
 use crate::random::SplitMix64;
 
 use super::axolotl;
@@ -52,8 +53,9 @@ pub enum TrainerError {
         /// Sequences per step.
         batch_size: u32,
     },
-    /// More sequences than a simulation indexes (2^32): simulate a part
-    /// of the dataset, or a histogram's packing instead.
+    /// More sequences than a simulation reads ([`MAX_SIMULATED_SEQUENCES`]):
+    /// simulate a part of the dataset, or (in the page) use the command
+    /// line.
     TooManySequences {
         /// Sequences given.
         sequences: u64,
@@ -95,7 +97,9 @@ impl fmt::Display for TrainerError {
             ),
             TrainerError::TooManySequences { sequences } => write!(
                 f,
-                "{sequences} sequences: a trainer simulation reads at most 4,294,967,296; simulate a part of the dataset"
+                "{} sequences: {}",
+                thousands(*sequences),
+                TOO_MANY_SEQUENCES
             ),
             TrainerError::Unsound { trainer, problem } => write!(
                 f,
@@ -106,6 +110,25 @@ impl fmt::Display for TrainerError {
 }
 
 impl std::error::Error for TrainerError {}
+
+/// The most sequences a simulation reads: natively, as many as its `u32`
+/// indices count; in the page, what fits a WebAssembly memory (4 GiB) with
+/// room to spare, at about 50 bytes a sequence.
+#[cfg(not(target_arch = "wasm32"))]
+pub const MAX_SIMULATED_SEQUENCES: u64 = 1 << 32;
+/// The most sequences a simulation reads: natively, as many as its `u32`
+/// indices count; in the page, what fits a WebAssembly memory (4 GiB) with
+/// room to spare, at about 50 bytes a sequence.
+#[cfg(target_arch = "wasm32")]
+pub const MAX_SIMULATED_SEQUENCES: u64 = 40_000_000;
+
+/// What to do with more sequences than that, in words.
+#[cfg(not(target_arch = "wasm32"))]
+const TOO_MANY_SEQUENCES: &str =
+    "a trainer simulation reads at most 4,294,967,296; simulate a part of the dataset";
+#[cfg(target_arch = "wasm32")]
+const TOO_MANY_SEQUENCES: &str = "the page simulates a trainer on at most 40,000,000; \
+     `packlab pack FILE --algorithm <trainer>` on this machine simulates the whole dataset";
 
 /// The rows `trainer` makes of a dataset whose sequences have `lengths`
 /// (in dataset order: `lengths[i]` is sequence `i`), at `settings`. The
@@ -142,7 +165,7 @@ pub fn simulate(
             return Err(TrainerError::PackingRatioBelowOne { ratio });
         }
     }
-    if lengths.len() as u64 > 1 << 32 {
+    if lengths.len() as u64 > MAX_SIMULATED_SEQUENCES {
         return Err(TrainerError::TooManySequences {
             sequences: lengths.len() as u64,
         });

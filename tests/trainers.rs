@@ -346,6 +346,17 @@ proptest! {
             }
             prop_assert!(plan.row(later).len() as u32 <= bin_size);
         }
+        // The epoch: the fewest bins of four draws, the last draw trained
+        // up to there and the rest left out.
+        let sampler = plan.sampler_epoch.clone().unwrap();
+        prop_assert_eq!(sampler.sampled_bins.len(), 4);
+        prop_assert_eq!(Some(&sampler.loader_batches), sampler.sampled_bins.iter().min());
+        prop_assert_eq!(sampler.sampled_bins[3], plan.rows() as u64);
+        let left_out = sampler.loader_batches as usize..plan.rows();
+        prop_assert_eq!(sampler.tokens_not_trained, left_out.clone().map(|row| plan.row_tokens(row)).sum::<u64>());
+        prop_assert_eq!(sampler.sequences_not_trained, left_out.map(|row| plan.row(row).len() as u64).sum::<u64>());
+        let report = packlab::trainers::TrainerReport::new(Trainer::Axolotl, &at, &plan);
+        prop_assert_eq!(report.steps_per_epoch, sampler.loader_batches.div_ceil(u64::from(at.batch_size)));
         let sequential = simulate(Trainer::AxolotlSequential, &lengths, &at).unwrap();
         prop_assert_eq!(sequential.accounting, plan.accounting);
         for row in 1..sequential.rows() {

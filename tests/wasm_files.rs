@@ -227,7 +227,8 @@ fn trainer_data_answers_as_the_library_does() {
     .expect_err("too many for the page");
     let message = error_message(refused);
     assert!(
-        message.contains("40,000,001 sequences: the page simulates a trainer on at most 40,000,000"),
+        message
+            .contains("40,000,001 sequences: the page simulates a trainer on at most 40,000,000"),
         "{message}"
     );
 }

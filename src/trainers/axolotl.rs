@@ -22,9 +22,83 @@
 //! A bin holds `micro_batch_size × sequence_len` tokens with a
 //! variable-length attention (flash attention: one bin per step), or
 //! `sequence_len` (otherwise); Packlab's max_len is that capacity.
+//!
+//! **The epoch's length.** The sampler draws a fresh permutation each time
+//! it is iterated, and its length (`__len__`, what the Trainer counts
+//! steps by) is the fewest bins of four such draws (`num_count_samples`,
+//! on one process), after a first draw whose packing efficiency axolotl
+//! logs and rounds up into `sample_packing_eff_est`. The epoch trains the
+//! last draw's bins, cut to that length: bins past it are left out of the
+//! epoch ([`SamplerEpoch`]). With `sample_packing_eff_est` set, the
+//! scheduler counts its steps from the tokens instead:
+//! `⌊0.99 × tokens / eff_est / sequence_len // batch_size⌋ − 1`
+//! (`utils/trainer.py`, `calculate_total_num_steps`).
+
+use crate::random::SplitMix64;
 
 use super::first_fit::first_fit;
-use super::plan::{Piece, Rows, TrainerPlan};
+use super::plan::{Piece, Rows, SamplerEpoch, TrainerPlan};
+
+/// Draws of the sampler that count its length (`num_count_samples` on one
+/// process).
+pub(super) const LENGTH_DRAWS: usize = 4;
+
+/// The scheduler's steps per epoch once `sample_packing_eff_est` is set,
+/// for `tokens` tokens in bins of `max_len` and `batch_size` bins per
+/// step: `⌊0.99 × tokens / eff_est / max_len // batch_size⌋ − 1` (−1 for a
+/// dataset smaller than a step, as axolotl computes it).
+fn steps_estimated(eff_est: f64, tokens: u64, max_len: u32, batch_size: u32) -> i64 {
+    let bins = 0.99 * tokens as f64 / eff_est / f64::from(max_len);
+    (bins / f64::from(batch_size.max(1))).floor() as i64 - 1
+}
+
+/// axolotl's epoch: `pack` (first fit in groups, or next fit) on the
+/// sampler's draws from `seed` of `order`, as the module docs tell, with
+/// bins of `max_len` tokens and `batch_size` bins per step.
+pub(super) fn epoch(
+    order: &[u32],
+    seed: u64,
+    max_len: u32,
+    batch_size: u32,
+    pack: impl Fn(&[u32]) -> TrainerPlan,
+) -> TrainerPlan {
+    let mut generator = SplitMix64::new(seed);
+    let mut draw = || {
+        let mut sampled = order.to_vec();
+        generator.shuffle(&mut sampled);
+        pack(&sampled)
+    };
+    let first = draw();
+    let efficiency = first.efficiency();
+    let mut trained = first;
+    let mut sampled_bins = Vec::with_capacity(LENGTH_DRAWS);
+    for _ in 0..LENGTH_DRAWS {
+        trained = draw();
+        sampled_bins.push(trained.rows() as u64);
+    }
+    let loader_batches = sampled_bins.iter().copied().min().unwrap_or(0);
+    let left_out = (loader_batches as usize..trained.rows()).map(|row| trained.row(row));
+    let (sequences, tokens) = left_out.fold((0u64, 0u64), |(sequences, tokens), row| {
+        let row_tokens: u64 = row.iter().map(|piece| u64::from(piece.tokens)).sum();
+        (sequences + row.len() as u64, tokens + row_tokens)
+    });
+    let eff_est = (efficiency * 100.0).ceil() / 100.0;
+    trained.sampler_epoch = Some(SamplerEpoch {
+        bins_not_trained: trained.rows() as u64 - loader_batches,
+        sampled_bins,
+        loader_batches,
+        sequences_not_trained: sequences,
+        tokens_not_trained: tokens,
+        sample_packing_eff_est: eff_est,
+        steps_estimated: steps_estimated(
+            eff_est,
+            trained.accounting.tokens_packed,
+            max_len,
+            batch_size,
+        ),
+    });
+    trained
+}
 
 /// Shortest sample axolotl keeps (`min_sample_len`).
 pub(super) const MIN_SAMPLE_TOKENS: u32 = 2;
@@ -99,6 +173,47 @@ mod tests {
         let lengths = [6, 7, 3, 2];
         let plan = pack(&lengths, &in_order(&lengths), 10, 2, 200);
         assert_eq!(rows(&plan), vec![vec![6], vec![7], vec![3, 2]]);
+    }
+
+    #[test]
+    fn the_epoch_is_the_fewest_bins_of_four_draws_and_trains_the_last() {
+        // Bins of 10 with a cap of 2 samples: how many bins a draw needs
+        // depends on which samples meet.
+        let lengths = [6, 4, 6, 4, 5, 5, 3, 2, 8, 7];
+        let order = in_order(&lengths);
+        let plan = epoch(&order, 9, 10, 1, |sampled| {
+            pack(&lengths, sampled, 10, 100, 2)
+        });
+        let sampler = plan.sampler_epoch.clone().unwrap();
+        assert_eq!(sampler.sampled_bins.len(), LENGTH_DRAWS);
+        assert_eq!(
+            sampler.loader_batches,
+            *sampler.sampled_bins.iter().min().unwrap()
+        );
+        // The trained draw is the last one counted.
+        assert_eq!(plan.rows() as u64, sampler.sampled_bins[LENGTH_DRAWS - 1]);
+        assert_eq!(
+            sampler.bins_not_trained,
+            plan.rows() as u64 - sampler.loader_batches
+        );
+        let tail: u64 = (sampler.loader_batches as usize..plan.rows())
+            .map(|row| plan.row_tokens(row))
+            .sum();
+        assert_eq!(sampler.tokens_not_trained, tail);
+        // The estimate is a hundredth at or above some draw's efficiency.
+        assert!(sampler.sample_packing_eff_est > 0.0 && sampler.sample_packing_eff_est <= 1.0);
+        assert_eq!(
+            (sampler.sample_packing_eff_est * 100.0).round(),
+            sampler.sample_packing_eff_est * 100.0
+        );
+    }
+
+    #[test]
+    fn the_schedulers_estimate_is_axolotls_formula() {
+        // ⌊0.99 × 1,300,000 / 0.94 / 2,048 // 4⌋ − 1 = ⌊668.54… / 4⌋ − 1 = 166.
+        assert_eq!(steps_estimated(0.94, 1_300_000, 2_048, 4), 166);
+        // A dataset smaller than a step: −1, as axolotl computes it.
+        assert_eq!(steps_estimated(0.94, 100, 2_048, 4), -1);
     }
 
     #[test]

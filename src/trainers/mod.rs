@@ -44,7 +44,7 @@ mod torchtune;
 mod trl;
 
 pub use padding_free::StepTokens;
-pub use plan::{Accounting, Piece, TrainerPlan, UnsoundTrainerPlan};
+pub use plan::{Accounting, Piece, SamplerEpoch, TrainerPlan, UnsoundTrainerPlan};
 pub use question::{
     OrderChoice, TrainerAnswer, TrainerOptions, TrainerPoint, TrainerRequest, TrainerSequences,
 };

@@ -56,6 +56,29 @@ pub struct Accounting {
     pub tokens_label_only: u64,
 }
 
+/// What axolotl's sampler makes of an epoch (see `trainers::axolotl`): how
+/// long it says the epoch is, what the epoch trains, and the estimates it
+/// logs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SamplerEpoch {
+    /// The bins of each draw that counts the epoch's length.
+    pub sampled_bins: Vec<u64>,
+    /// The fewest of them: the loader's length, the bins the epoch trains.
+    pub loader_batches: u64,
+    /// Bins of the trained draw past that length, left out of the epoch.
+    pub bins_not_trained: u64,
+    /// Sequences in those bins.
+    pub sequences_not_trained: u64,
+    /// Their tokens.
+    pub tokens_not_trained: u64,
+    /// The first draw's packing efficiency, rounded up to a hundredth:
+    /// the `sample_packing_eff_est` axolotl logs and keeps.
+    pub sample_packing_eff_est: f64,
+    /// The scheduler's steps per epoch once `sample_packing_eff_est` is
+    /// set: `⌊0.99 × tokens / eff_est / max_len // batch_size⌋ − 1`.
+    pub steps_estimated: i64,
+}
+
 /// The rows of a trainer's packing: each a list of pieces, in the order
 /// the trainer makes them.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +97,9 @@ pub struct TrainerPlan {
     /// Tokens of each packed sequence that take no position in a row (see
     /// [`Accounting::tokens_label_only`]): 1 for NeMo, 0 otherwise.
     pub label_only_tokens: u32,
+    /// axolotl: what its sampler makes of the epoch; `None` for the other
+    /// trainers.
+    pub sampler_epoch: Option<SamplerEpoch>,
 }
 
 impl TrainerPlan {
@@ -223,6 +249,7 @@ impl TrainerPlan {
             accounting,
             packing_ratio: None,
             label_only_tokens,
+            sampler_epoch: None,
         }
     }
 }

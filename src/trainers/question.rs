@@ -360,8 +360,8 @@ mod tests {
 
     #[test]
     fn more_sequences_than_a_simulation_reads_are_refused_before_listing() {
-        let error = TrainerSequences::listed(&counts(&[(3, 1 << 31), (5, 1 << 31), (7, 1)]))
-            .unwrap_err();
+        let error =
+            TrainerSequences::listed(&counts(&[(3, 1 << 31), (5, 1 << 31), (7, 1)])).unwrap_err();
         assert_eq!(
             error,
             TrainerError::TooManySequences {

@@ -13,7 +13,7 @@ use super::llamafactory;
 use super::llm_foundry;
 use super::nemo::{self, NemoOrder};
 use super::padding_free::{self, StepTokens};
-use super::plan::{Accounting, TrainerPlan, UnsoundTrainerPlan};
+use super::plan::{Accounting, SamplerEpoch, TrainerPlan, UnsoundTrainerPlan};
 use super::settings::{DatasetOrder, PackingRatio, Trainer, TrainerSettings};
 use super::torchtune;
 use super::trl;
@@ -225,20 +225,21 @@ pub fn simulate(
             )
         }
         Trainer::Axolotl | Trainer::AxolotlSequential => {
-            // The sampler's own shuffle of the dataset's order.
-            let mut sampled = order;
-            SplitMix64::new(seed).shuffle(&mut sampled);
-            if trainer == Trainer::Axolotl {
-                axolotl::pack(
-                    lengths,
-                    &sampled,
-                    settings.max_len,
-                    settings.group_size,
-                    settings.bin_size,
-                )
-            } else {
-                axolotl::pack_sequentially(lengths, &sampled, settings.max_len)
-            }
+            // The sampler's own shuffles of the dataset's order.
+            let (max_len, batch_size) = (settings.max_len, settings.batch_size);
+            axolotl::epoch(&order, seed, max_len, batch_size, |sampled| {
+                if trainer == Trainer::Axolotl {
+                    axolotl::pack(
+                        lengths,
+                        sampled,
+                        max_len,
+                        settings.group_size,
+                        settings.bin_size,
+                    )
+                } else {
+                    axolotl::pack_sequentially(lengths, sampled, max_len)
+                }
+            })
         }
     };
     plan.validate(lengths, row_tokens)
@@ -274,6 +275,10 @@ pub struct TrainerReport {
     /// choice, or the one given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub packing_ratio: Option<f64>,
+    /// axolotl: what its sampler makes of the epoch (the bins it trains,
+    /// those it leaves out, the estimates it logs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampler: Option<SamplerEpoch>,
     /// Padding-free: the tokens of each step, which vary with the
     /// lengths drawn.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -294,14 +299,19 @@ impl TrainerReport {
             modelled: trainer.modelled(),
             settings: *settings,
             packs: rows,
-            steps_per_epoch: match padding_free {
-                true => rows,
-                false => rows.div_ceil(u64::from(settings.batch_size.max(1))),
+            steps_per_epoch: match (&plan.sampler_epoch, padding_free) {
+                (_, true) => rows,
+                // axolotl trains the loader's length, not every bin.
+                (Some(sampler), _) => sampler
+                    .loader_batches
+                    .div_ceil(u64::from(settings.batch_size.max(1))),
+                (None, false) => rows.div_ceil(u64::from(settings.batch_size.max(1))),
             },
             efficiency,
             padding_fraction: 1.0 - efficiency,
             cross_contaminating: trainer.cross_contaminates(),
             packing_ratio: plan.packing_ratio,
+            sampler: plan.sampler_epoch.clone(),
             tokens_per_step: if padding_free {
                 StepTokens::of(plan)
             } else {

@@ -94,7 +94,11 @@ describe('your trainer', () => {
     await binSize.dispatchEvent('change');
     await page.waitForFunction(() => /bin_size=3/.test(location.hash), null, { timeout: 10_000 });
     await waitTrainer(page);
-    assertSameAsCli(await trainerRow(page, 'trainer'), cli(['--algorithm', 'axolotl', '--bin-size', '3']), 'axolotl, 3 per bin');
+    const axolotl = cli(['--algorithm', 'axolotl', '--bin-size', '3']);
+    assertSameAsCli(await trainerRow(page, 'trainer'), axolotl, 'axolotl, 3 per bin');
+    const axolotlNotes = await page.locator('[data-testid=trainer-notes]').innerText();
+    assert.match(axolotlNotes, new RegExp(`cut to ${axolotl.sampler.loader_batches.toLocaleString('en-US')} bins`), axolotlNotes);
+    assert.match(axolotlNotes, new RegExp(`scheduler counts ${axolotl.sampler.steps_estimated.toLocaleString('en-US')} steps`), axolotlNotes);
     assert.equal(await page.locator('[data-testid=trainer-map-batch-rows]').isVisible(), false, 'axolotl reads no map batch');
 
     await page.selectOption('[data-testid=trainer-select]', 'llm-foundry');

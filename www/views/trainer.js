@@ -320,6 +320,12 @@ export class TrainerView extends View {
       `Modelled on ${report.modelled}; turned on by ${TRAINER_INFO[report.algorithm]?.setting ?? 'its packing setting'}.`,
       'Sequences over max_len are handled the trainer’s way (truncated, split or dropped, counted under Tokens lost and Sequences split); the “Sequences over max_len” setting applies to Packlab’s packers only.',
     ];
+    if (report.sampler) {
+      const sampler = report.sampler;
+      notes.push(`axolotl's sampler counts the epoch as the fewest bins of ${sampler.sampled_bins.length} shuffles (${sampler.sampled_bins.map(formatCount).join(', ')}) and trains the last, cut to ${formatCount(sampler.loader_batches)} bins: `
+        + `${countOf(sampler.bins_not_trained, 'bin')} (${countOf(sampler.sequences_not_trained, 'sequence')}, ${countOf(sampler.tokens_not_trained, 'token')}) left out of this epoch.`);
+      notes.push(`It logs sample_packing_eff_est ${formatDecimal(sampler.sample_packing_eff_est, 2)}; with that set, its scheduler counts ${formatCount(sampler.steps_estimated)} steps per epoch at ${countOf(report.settings.batch_size, 'row')} per step, against the ${formatCount(report.steps_per_epoch)} it trains.`);
+    }
     if (report.packing_ratio) notes.push(`Packing ratio read: ${formatDecimal(report.packing_ratio, 2)} examples per row.`);
     if (report.cross_contaminating) notes.push('Its rows mix sequences the model is not told apart: each sequence attends to those before it in its row.');
     this.notes.replaceChildren(...notes.map((note) => h('li', { text: note })));

@@ -241,6 +241,22 @@ fn run_trainer(args: &PackArgs, trainer: Trainer) -> Result<(), Failure> {
         "  split           {:>14}   sequences across rows\n",
         thousands(accounting.sequences_split)
     );
+    if let Some(sampler) = &report.sampler {
+        let draws: Vec<String> = sampler.sampled_bins.iter().map(|&b| thousands(b)).collect();
+        text += &format!(
+            "  sampler         trains {} bins, the fewest of {} draws ({}); of the last draw's bins, {} ({} sequences, {} tokens) left out of the epoch\n",
+            thousands(sampler.loader_batches),
+            sampler.sampled_bins.len(),
+            draws.join(", "),
+            thousands(sampler.bins_not_trained),
+            thousands(sampler.sequences_not_trained),
+            thousands(sampler.tokens_not_trained)
+        );
+        text += &format!(
+            "  estimates       sample_packing_eff_est {:.2}; with it set, the scheduler counts {} steps per epoch\n",
+            sampler.sample_packing_eff_est, sampler.steps_estimated
+        );
+    }
     if report.cross_contaminating {
         text +=
             "  rows mix sequences the model is not told apart: each attends to those before it\n";

@@ -16,7 +16,7 @@ use std::time::Instant;
 use common::Dataset;
 use packlab::algorithms::lp_bound;
 use packlab::input::{read_lengths, ReadOptions};
-use packlab::trainers::{simulate, DatasetOrder, Trainer, TrainerSettings};
+use packlab::trainers::{simulate, DatasetOrder, Trainer, TrainerReport, TrainerSettings};
 use packlab::{pack, Algorithm, Histogram, LengthCounts, Preset, Report};
 
 /// The median time of `work` in milliseconds, and its last result.
@@ -93,13 +93,16 @@ fn trainer_rows(dataset: &Dataset) {
     for trainer in Trainer::ALL {
         let (runtime_ms, plan) =
             median_ms(|| simulate(trainer, &lengths, &settings).expect("simulates"));
-        let accounting = plan.accounting;
+        // The figures `packlab pack --algorithm <trainer>` reports.
+        let report = TrainerReport::new(trainer, &settings, &plan);
+        let accounting = report.accounting;
         println!(
-            "| {} | {} | {} | {:.6} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {:.4} | {} | {} | {} | {} |",
             dataset.name,
             trainer,
-            plan.rows(),
-            plan.efficiency(),
+            report.packs,
+            report.steps_per_epoch,
+            report.efficiency,
             accounting.tokens_truncated,
             accounting.tokens_dropped,
             accounting.sequences_split,
@@ -134,8 +137,33 @@ fn bound_row(dataset: &Dataset, depth: Option<u32>) {
     );
 }
 
+/// Every trainer on a chat preset, a million chat-shaped sequences and 16
+/// million pretraining-shaped ones.
+fn trainer_tables() {
+    println!("| dataset | trainer | rows | steps at batch 8 | efficiency | tokens truncated | tokens dropped | sequences split | time |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for dataset in [
+        common::preset(Preset::ChatFinetuning4096),
+        Dataset {
+            name: "chat-shaped, 1M (4096)".to_string(),
+            histogram: shapes::chat(4096, 1_000_000, 4),
+        },
+        Dataset {
+            name: "pretraining-shaped, 16M (512)".to_string(),
+            histogram: shapes::pretraining(512, 16_000_000, 2),
+        },
+    ] {
+        trainer_rows(&dataset);
+    }
+}
+
 fn main() {
-    // `cargo bench` passes `--bench`; nothing else is expected.
+    // `cargo bench` passes `--bench`; `cargo bench --bench tables --
+    // trainers` prints the trainers' table alone.
+    if std::env::args().any(|argument| argument == "trainers") {
+        trainer_tables();
+        return;
+    }
     let mut datasets: Vec<Dataset> = common::squad().into_iter().collect();
     datasets.push(common::preset(Preset::BertPretraining512));
     datasets.push(common::wikipedia_sized());
@@ -215,17 +243,7 @@ fn main() {
     println!(
         "\n## Trainers' own packing, simulated (sequences and trainers' shuffles seeded with 42)\n"
     );
-    println!("| dataset | trainer | rows | efficiency | tokens truncated | tokens dropped | sequences split | time |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for dataset in [
-        common::preset(Preset::ChatFinetuning4096),
-        Dataset {
-            name: "chat-shaped, 1M (4096)".to_string(),
-            histogram: shapes::chat(4096, 1_000_000, 4),
-        },
-    ] {
-        trainer_rows(&dataset);
-    }
+    trainer_tables();
 
     println!("\n## Reading a text file of lengths, from memory\n");
     println!("| lengths | bytes | time | throughput |");

@@ -230,6 +230,15 @@ fn charts_write_the_labels_users_read() {
     assert!(sweep.contains("speed-up"));
     assert!(sweep.contains("efficiency"));
     assert!(sweep.contains("nnlshp"));
+    assert!(!sweep.contains("Your trainer"));
+
+    // The user's trainer, a dashed level with its name and efficiency.
+    let with_trainer = piece("sweep", &data);
+    let level = to_js(&serde_json::json!({"label": "Your trainer (TRL)", "efficiency": 0.9741}));
+    js_sys::Reflect::set(&with_trainer, &JsValue::from_str("trainer"), &level).unwrap();
+    let sweep = chart_svg("sweep", with_trainer, options(false, 1.0), 900, 400)
+        .unwrap_or_else(|error| panic!("sweep with a trainer: {}", message(error)));
+    assert!(sweep.contains("Your trainer (TRL) 97.4%"), "{sweep}");
 
     let anatomy = svg("anatomy", &data, 900, 400);
     assert!(anatomy.contains("Sequences per pack"));

@@ -69,9 +69,16 @@ export class PageModel {
     let phase = 'busy';
     if (error) phase = 'error';
     else if (asked && settled) phase = 'ready';
+    // The trainer's efficiency, a level across the max-per-pack sweep
+    // (padding-free steps have no rows to compare).
+    const level = this.memoized('trainer-level', [shown.value], () => {
+      const report = shown.value?.report;
+      return report && !report.tokens_per_step ? { name: report.algorithm, efficiency: report.efficiency } : null;
+    });
     return {
       state: phase,
       answer: shown.value,
+      level,
       stale: !shown.answered,
       error,
       best,
@@ -119,7 +126,7 @@ export class PageModel {
       trainers: state.trainers,
     };
     if (!ready) {
-      const trainer = { state: 'busy', answer: null, stale: true, error: null, best: null, bestTokensLost: 0, orders: [], sweep: null, waiting: 'Waiting for the data…' };
+      const trainer = { state: 'busy', answer: null, level: null, stale: true, error: null, best: null, bestTokensLost: 0, orders: [], sweep: null, waiting: 'Waiting for the data…' };
       return { ...base, trainer, summary: null, reports: [], training: [], sweep: [], detail: null, bound: null, dynamicPadding: [], flops: null, pending: [], stale: false, failed: false, status: state.engine === 'failed' ? 'error' : 'busy', maxLenSweep: { points: [], pending: true, error: null, algorithms: [], truncatedInstead: false }, lpBound: { pending: true, cancelled: false }, sweepAlgorithms: [], sweepPending: true, greedySweepAnswered: false, detailPending: true, paddingBatchSizes: [], paddingPending: true };
     }
 

@@ -109,6 +109,19 @@ pub(crate) struct SweepChart {
     /// The reports shown above the chart: each one's limit is marked.
     #[serde(default)]
     pub reports: Vec<Report>,
+    /// The user's trainer, a level line: its packing has no limit on
+    /// sequences per pack to sweep.
+    #[serde(default)]
+    pub trainer: Option<TrainerLevel>,
+}
+
+/// A trainer's efficiency, drawn across a sweep.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct TrainerLevel {
+    /// What the page calls the trainer.
+    pub label: String,
+    /// Its real tokens over computed ones.
+    pub efficiency: f64,
 }
 
 /// The max_len sweep chart's data.

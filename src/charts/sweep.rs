@@ -65,8 +65,16 @@ pub(super) fn draw<DB: DrawingBackend>(
         f64::from(deepest.max(1)) + 0.5
     };
 
-    // Efficiency from a round 10% below the lowest point up to 100%.
-    let lowest = all_points().map(|point| point.1).fold(100.0, f64::min);
+    // Efficiency from a round 10% below the lowest point (or the
+    // trainer's level) up to 100%.
+    let trainer = data
+        .trainer
+        .as_ref()
+        .filter(|trainer| trainer.efficiency.is_finite() && trainer.efficiency > 0.0);
+    let lowest = all_points()
+        .map(|point| point.1)
+        .chain(trainer.map(|trainer| clean_fraction(trainer.efficiency) * 100.0))
+        .fold(100.0, f64::min);
     let y_start = ((lowest - 4.0) / 10.0).floor().clamp(0.0, 9.0) * 10.0;
     let y_end = 100.0;
     // Speed-up is efficiency × the speed-up limit, the same for every point
@@ -178,6 +186,30 @@ pub(super) fn draw<DB: DrawingBackend>(
                 )))
                 .map_err(drawing_failed)?;
         }
+    }
+
+    // The user's trainer packs with no limit to sweep: a level across.
+    if let Some(trainer) = trainer {
+        let y = clean_fraction(trainer.efficiency) * 100.0;
+        let color = style.muted;
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x_start, y), (x_end, y)],
+                style.offset(6.0),
+                style.offset(4.0),
+                color.stroke_width(style.px(1.6)),
+            ))
+            .map_err(drawing_failed)?;
+        // Above the line, or below it near the top of the plot.
+        let room_above = (y_end - y) / (y_end - y_start) > 0.08;
+        let vertical = if room_above { VPos::Bottom } else { VPos::Top };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{} {:.1}% ", trainer.label, y),
+                (x_end, y),
+                style.subtle_text(11.0).pos(Pos::new(HPos::Right, vertical)),
+            )))
+            .map_err(drawing_failed)?;
     }
 
     let lines_drawn = lines.len();

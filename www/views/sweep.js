@@ -3,7 +3,7 @@
 import { View, h, setText } from '../dom.js';
 import { ChartFrame } from '../chart-frame.js';
 import { chartDownloads, chartExport, resultSection, tableDisclosure } from '../section.js';
-import { algorithmLabel, formatCount, formatDepth, formatPercent } from '../format.js';
+import { algorithmLabel, formatCount, formatDepth, formatPercent, trainerLabel } from '../format.js';
 
 /**
  * What a limit costs on this data, in words: the best efficiency with no
@@ -71,7 +71,8 @@ export class SweepView extends View {
     this.model = model;
     this.chart.setStale(model.stale);
     if (!model.summary) return;
-    const key = [model.sweep, model.reports, model.limits, model.sweepPending, model.slow.cancelled];
+    const level = model.trainer.level;
+    const key = [model.sweep, model.reports, model.limits, model.sweepPending, model.slow.cancelled, level];
     if (this.shownKey && key.every((part, index) => part === this.shownKey[index])) return;
     this.shownKey = key;
 
@@ -122,6 +123,8 @@ export class SweepView extends View {
         return `${algorithmLabel(line.algorithm)} reaches ${formatPercent(last.efficiency)} at ${formatDepth(last.max_per_pack)} per pack`;
       })
       .join('; ');
-    this.chart.show({ lines: model.sweep, reports: model.reports }, `Efficiency against max sequences per pack, 1 to 16 and unlimited: ${described || 'no algorithm chosen'}. The table follows.`);
+    const trainer = level && { label: `Your trainer (${trainerLabel(level.name)})`, efficiency: level.efficiency };
+    const trainerText = trainer ? ` ${trainer.label}, which has no limit to sweep: ${formatPercent(trainer.efficiency)}, a dashed level.` : '';
+    this.chart.show({ lines: model.sweep, reports: model.reports, trainer }, `Efficiency against max sequences per pack, 1 to 16 and unlimited: ${described || 'no algorithm chosen'}.${trainerText} The table follows.`);
   }
 }

@@ -222,13 +222,13 @@ fn trainer_data_answers_as_the_library_does() {
     // More sequences than the page simulates: refused before any is listed.
     let refused = TrainerData::from_pairs(
         &BigUint64Array::from(&[512u64][..]),
-        &BigUint64Array::from(&[40_000_001u64][..]),
+        &BigUint64Array::from(&[24_000_001u64][..]),
     )
     .expect_err("too many for the page");
     let message = error_message(refused);
     assert!(
         message
-            .contains("40,000,001 sequences: the page simulates a trainer on at most 40,000,000"),
+            .contains("24,000,001 sequences: the page simulates a trainer on at most 24,000,000"),
         "{message}"
     );
 }

@@ -153,8 +153,12 @@ const actions = {
     trainerData = null;
     try {
       await loadFilesEngine();
+      // More sequences than a simulation reads: the files are not read
+      // again, and fromPairs refuses them with the reason.
+      const sequences = pairs.counts.reduce((sum, count) => sum + count, 0n);
+      const readable = sequences <= BigInt(TrainerData.maxSequences());
       const names = files.map((file) => file.name);
-      const inOrder = files.length ? TrainerData.fromFiles(files, names, options ?? {}, () => {}) : undefined;
+      const inOrder = files.length && readable ? TrainerData.fromFiles(files, names, options ?? {}, () => {}) : undefined;
       trainerData = inOrder ?? TrainerData.fromPairs(pairs.lengths, pairs.counts);
     } catch (error) {
       trainerDataProblem = errorMessage(error);

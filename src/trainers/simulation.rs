@@ -113,21 +113,23 @@ impl std::error::Error for TrainerError {}
 
 /// The most sequences a simulation reads: natively, as many as its `u32`
 /// indices count; in the page, what fits a WebAssembly memory (4 GiB) with
-/// room to spare, at about 50 bytes a sequence.
+/// room to spare: a simulation peaks at about 100 bytes a sequence
+/// (TRL's wrapping of 16 million sequences grows it to 1.6 GB).
 #[cfg(not(target_arch = "wasm32"))]
 pub const MAX_SIMULATED_SEQUENCES: u64 = 1 << 32;
 /// The most sequences a simulation reads: natively, as many as its `u32`
 /// indices count; in the page, what fits a WebAssembly memory (4 GiB) with
-/// room to spare, at about 50 bytes a sequence.
+/// room to spare: a simulation peaks at about 100 bytes a sequence
+/// (TRL's wrapping of 16 million sequences grows it to 1.6 GB).
 #[cfg(target_arch = "wasm32")]
-pub const MAX_SIMULATED_SEQUENCES: u64 = 40_000_000;
+pub const MAX_SIMULATED_SEQUENCES: u64 = 24_000_000;
 
 /// What to do with more sequences than that, in words.
 #[cfg(not(target_arch = "wasm32"))]
 const TOO_MANY_SEQUENCES: &str =
     "a trainer simulation reads at most 4,294,967,296; simulate a part of the dataset";
 #[cfg(target_arch = "wasm32")]
-const TOO_MANY_SEQUENCES: &str = "the page simulates a trainer on at most 40,000,000; \
+const TOO_MANY_SEQUENCES: &str = "the page simulates a trainer on at most 24,000,000; \
      `packlab pack FILE --algorithm <trainer>` on this machine simulates the whole dataset";
 
 /// The rows `trainer` makes of a dataset whose sequences have `lengths`

@@ -15,7 +15,7 @@ use crate::assign::{plan_sequences, PackPreview, PlanFile, SequencePlanRequest};
 use crate::histogram::LengthCounts;
 use crate::input::{read_lengths, read_lengths_in_order, InputErrorKind, ReadOptions};
 use crate::report::Report;
-use crate::trainers::{TrainerError, TrainerRequest, TrainerSequences};
+use crate::trainers::{TrainerError, TrainerRequest, TrainerSequences, MAX_SIMULATED_SEQUENCES};
 
 /// The options of a read, from JavaScript: `{format?, column?}`.
 #[derive(serde::Deserialize, Default)]
@@ -264,6 +264,13 @@ impl TrainerData {
         Ok(Some(TrainerData {
             sequences: TrainerSequences::in_dataset_order(lengths),
         }))
+    }
+
+    /// The most sequences a simulation in the page reads: a dataset with
+    /// more is refused before its files are read again.
+    #[wasm_bindgen(js_name = maxSequences)]
+    pub fn max_sequences() -> f64 {
+        MAX_SIMULATED_SEQUENCES as f64
     }
 
     /// True when the sequences are in dataset order (files of lengths).

@@ -106,6 +106,11 @@ describe('a 2 GB upload', () => {
     assert.equal(results.none.packs, big.sequences);
     assert.ok(results.lpfhp.packs < big.sequences, 'the big dataset is packed');
     assert.equal(await page.evaluate(() => 1 + 1), 2, 'the tab still runs script');
+    // Too many sequences to simulate a trainer in the page: its section
+    // says so and names the command line, without reading the file again.
+    await page.waitForFunction(() => document.querySelector('[data-testid=trainer]')?.dataset.state === 'error', null, { timeout: 120_000 });
+    const refusal = await page.locator('[data-testid=trainer-verdict]').innerText();
+    assert.match(refusal, /536,870,912 sequences: the page simulates a trainer on at most 24,000,000; `packlab pack FILE --algorithm <trainer>`/, refusal);
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -231,7 +231,9 @@ export class TrainerView extends View {
   }
 
   show(model, view) {
-    const { answer, best } = view;
+    // Figures of other settings would read as these settings' own.
+    const answer = view.error ? null : view.answer;
+    const { best } = view;
     if (view.error) {
       setText(this.verdict, `This trainer cannot pack at these settings: ${view.error}`);
     } else if (!answer) {
@@ -303,7 +305,7 @@ export class TrainerView extends View {
     this.ordersBody.replaceChildren(...view.orders.map(({ order, answer: other }) => {
       const figures = other?.report;
       const more = figures && best ? figures.packs - best.packs : null;
-      return h('tr', { 'data-order': order, class: order === report.settings.order || (order === model.settings.trainerOptions.order) ? 'is-current' : null },
+      return h('tr', { 'data-order': order, class: order === model.settings.trainerOptions.order ? 'is-current' : null },
         h('th', { scope: 'row', text: ORDER_LABELS[order] }),
         figures
           ? [

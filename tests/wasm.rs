@@ -250,7 +250,10 @@ fn trainers_and_their_defaults_are_the_libraries() {
         .collect();
     let expected: Vec<&str> = Trainer::ALL.iter().map(|t| t.name()).collect();
     assert_eq!(names, expected);
-    let nemo = list.get(Trainer::ALL.len() as u32 - 1);
+    let nemo = list
+        .iter()
+        .find(|entry| field(entry, "name").as_string().as_deref() == Some("nemo-ffs"))
+        .expect("NeMo is listed");
     assert_eq!(field(&nemo, "default_seed").as_f64(), Some(1234.0));
     assert_eq!(field(&nemo, "reads_in_order").as_bool(), Some(false));
     assert_eq!(field(&list.get(0), "reads_in_order").as_bool(), Some(true));

@@ -792,3 +792,85 @@ fn llm_foundrys_packing_ratio_is_auto_or_at_least_one() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("or more"), "{}", stderr(&output));
 }
+
+/// A Megatron-LM index of `lengths` in documents split at `boundaries`,
+/// laid out as Megatron-LM's `_IndexWriter` writes it.
+fn megatron_index(lengths: &[i32], boundaries: &[i64]) -> Vec<u8> {
+    let mut bytes = b"MMIDIDX\x00\x00".to_vec();
+    bytes.extend(1u64.to_le_bytes());
+    bytes.push(4);
+    bytes.extend((lengths.len() as u64).to_le_bytes());
+    bytes.extend((boundaries.len() as u64).to_le_bytes());
+    lengths
+        .iter()
+        .for_each(|length| bytes.extend(length.to_le_bytes()));
+    let mut pointer = 0i64;
+    for &length in lengths {
+        bytes.extend(pointer.to_le_bytes());
+        pointer += i64::from(length) * 4;
+    }
+    boundaries
+        .iter()
+        .for_each(|boundary| bytes.extend(boundary.to_le_bytes()));
+    bytes
+}
+
+#[test]
+fn a_megatron_index_gives_its_sequences_or_its_documents() {
+    // Two documents split into sentences: [100, 20], [300, 4, 5].
+    let file = scratch(
+        "corpus_text_document.idx",
+        &megatron_index(&[100, 20, 300, 4, 5], &[0, 2, 5]),
+    );
+    let path = file.to_str().unwrap();
+    let output = packlab(&["stats", path, "--json"]);
+    let stats = json(&output);
+    assert_eq!(stats["sequences"], 5);
+    assert_eq!(stats["tokens"], 429);
+    // Which was counted, and how to count the other, on standard error.
+    assert!(stderr(&output).contains("5 sequences in 2 documents; counted each sequence"));
+    let documents = json(&packlab(&["stats", path, "--documents", "--json"]));
+    assert_eq!(documents["sequences"], 2);
+    assert_eq!(documents["tokens"], 429);
+    assert_eq!(documents["max"], 309);
+    // The plan keeps the index's order, one line per pack of indices.
+    let plan = success(&packlab(&[
+        "assign",
+        path,
+        "--algorithm",
+        "lpfhp",
+        "--max-len",
+        "400",
+        "--out",
+        "-",
+    ]));
+    let mut seen: Vec<u64> = plan
+        .lines()
+        .flat_map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["indices"]
+                .as_array()
+                .unwrap()
+                .clone()
+        })
+        .map(|index| index.as_u64().unwrap())
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, vec![0, 1, 2, 3, 4]);
+    // Documents are a Megatron index's: other files refuse the switch.
+    let text = scratch("lengths-for-documents.txt", b"5\n7\n");
+    let refused = packlab(&["stats", text.to_str().unwrap(), "--documents"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("--documents counts the documents of a Megatron index"));
+    // A damaged index says what is wrong.
+    let mut cut = megatron_index(&[100, 20], &[0, 1, 2]);
+    cut.truncate(50);
+    let broken = scratch("cut.idx", &cut);
+    let output = packlab(&["stats", broken.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cut.idx"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("the index should be 82 bytes long but ends after 50"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -99,6 +99,7 @@ fn options_format_column(format: Format, column: &str) -> ReadOptions {
     ReadOptions {
         format: Some(format),
         column: Some(column.to_owned()),
+        ..ReadOptions::default()
     }
 }
 
@@ -2409,7 +2410,10 @@ proptest! {
         format_index in 0usize..6,
     ) {
         let format = Format::ALL.get(format_index).copied();
-        let options = ReadOptions { format, column: None };
+        let options = ReadOptions {
+            format,
+            ..ReadOptions::default()
+        };
         let mut counts = LengthCounts::new();
         // Any outcome is fine; reaching the end without a panic is the test.
         let _ = read_lengths("fuzz", &bytes[..], &options, &mut counts);

@@ -379,6 +379,7 @@ export class App {
     const readOptions = {};
     if (options.format) readOptions.format = options.format;
     if (options.column) readOptions.column = options.column;
+    if (options.documents) readOptions.documents = true;
     try {
       const read = await this.fastWorker.request('readFiles', { files, options: readOptions, append }, {
         onProgress: (progress) => {

@@ -736,6 +736,77 @@ pub enum InputErrorKind {
         /// How many bytes follow.
         extra_bytes: u64,
     },
+
+    // ----- Megatron-LM / NeMo indexes -----
+    /// A file read as a Megatron index without its signature.
+    #[error(
+        "the file does not start with MMIDIDX, the signature of a Megatron-LM \
+         index (.idx). Give the .idx of the dataset (not its .bin), or the file's \
+         real format"
+    )]
+    MegatronBadMagic,
+    /// An index version Packlab does not know.
+    #[error(
+        "the index is version {version}; Packlab reads version 1, what \
+         Megatron-LM and NeMo write. Rebuild the index with Megatron-LM's \
+         tools/preprocess_data.py"
+    )]
+    MegatronUnsupportedVersion {
+        /// The version the header gives.
+        version: u64,
+    },
+    /// A header that cannot be an index's.
+    #[error("the index header is malformed: {problem}. Rebuild the index")]
+    MegatronBadHeader {
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Document boundaries that do not split the sequences.
+    #[error(
+        "the index's document boundaries are broken: {problem}. The index is \
+         damaged: rebuild it"
+    )]
+    MegatronBadDocuments {
+        /// What is wrong with them.
+        problem: String,
+    },
+    /// An index shorter than its header says.
+    #[error(
+        "the index should be {expected_bytes} bytes long but ends after \
+         {found_bytes}. The file is cut short: copy or upload it again"
+    )]
+    MegatronTruncated {
+        /// The size the header implies.
+        expected_bytes: u64,
+        /// The bytes present.
+        found_bytes: u64,
+    },
+    /// Bytes after the index that are not one mode per sequence.
+    #[error(
+        "{extra_bytes} bytes follow the index's document boundaries, neither \
+         none nor one mode byte per sequence (a multimodal index). The file \
+         is not one index: give the .idx Megatron-LM wrote"
+    )]
+    MegatronTrailingData {
+        /// How many bytes follow.
+        extra_bytes: u64,
+    },
+    /// A binary `.bin`, most likely a Megatron dataset's tokens.
+    #[error(
+        "the file is binary, not text; a .bin is most likely the tokens of a \
+         Megatron-LM / NeMo dataset, whose lengths are in its index: give the \
+         .idx of the same name instead"
+    )]
+    MegatronDataFile,
+    /// Documents asked for in a file that has none.
+    #[error(
+        "--documents counts the documents of a Megatron index, but this file \
+         is read as {read_as}, which has sequences only. Leave --documents out"
+    )]
+    DocumentsNotApplicable {
+        /// What the file was read as.
+        read_as: &'static str,
+    },
 }
 
 /// The most names an error message lists before it says how many more there are.

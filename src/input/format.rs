@@ -19,6 +19,9 @@ pub(super) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// The first bytes of every `.npy` file.
 pub(super) const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 
+/// The first bytes of every Megatron-LM index.
+pub(super) const MEGATRON_MAGIC: &[u8] = b"MMIDIDX\x00\x00";
+
 /// A file format Packlab reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -33,16 +36,19 @@ pub enum Format {
     Jsonl,
     /// A NumPy `.npy` array.
     Npy,
+    /// A Megatron-LM / NeMo index (`.idx`).
+    Megatron,
 }
 
 impl Format {
     /// Every format, in the order the documentation lists them.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Text,
         Format::Csv,
         Format::Json,
         Format::Jsonl,
         Format::Npy,
+        Format::Megatron,
     ];
 
     /// The name used on the command line and in JSON.
@@ -53,6 +59,7 @@ impl Format {
             Format::Json => "json",
             Format::Jsonl => "jsonl",
             Format::Npy => "npy",
+            Format::Megatron => "megatron",
         }
     }
 }
@@ -75,8 +82,9 @@ impl FromStr for Format {
             "json" => Ok(Format::Json),
             "jsonl" | "ndjson" => Ok(Format::Jsonl),
             "npy" => Ok(Format::Npy),
+            "megatron" | "idx" => Ok(Format::Megatron),
             _ => Err(format!(
-                "unknown format `{text}`: use text, csv, json, jsonl or npy"
+                "unknown format `{text}`: use text, csv, json, jsonl, npy or megatron"
             )),
         }
     }
@@ -84,13 +92,13 @@ impl FromStr for Format {
 
 /// Tells the format of a file from its name and its first bytes.
 ///
-/// The extension decides first: `.npy`; `.jsonl` and `.ndjson`; `.json`;
+/// The extension decides first: `.npy`; `.idx`; `.jsonl` and `.ndjson`; `.json`;
 /// `.csv` and `.tsv`; `.txt`. One exception: a `.json` file whose first
 /// object is not a histogram and fits on its first line is read as JSON
 /// Lines, because popular tools (`datasets.Dataset.to_json`,
 /// `pandas.to_json(lines=True)`) write JSON Lines under that name. Without
 /// a known extension, the content decides: the NumPy signature means
-/// `.npy`; a first `[` means JSON; a first `{` means JSON when its first
+/// `.npy`, Megatron's `MMIDIDX` an index; a first `[` means JSON; a first `{` means JSON when its first
 /// key is `max_len`, `counts` or a number or when the object spans several
 /// lines, and JSON Lines otherwise; a first line (comments aside) with a
 /// field that is not a number means CSV; anything else is text.
@@ -116,6 +124,7 @@ pub(super) fn format_from_extension(source_name: &str) -> Option<Format> {
     let extension = extension.to_ascii_lowercase();
     match extension.as_str() {
         "npy" => Some(Format::Npy),
+        "idx" => Some(Format::Megatron),
         "jsonl" | "ndjson" => Some(Format::Jsonl),
         "json" => Some(Format::Json),
         "csv" | "tsv" => Some(Format::Csv),
@@ -127,6 +136,9 @@ pub(super) fn format_from_extension(source_name: &str) -> Option<Format> {
 fn format_from_content(content: &[u8]) -> Format {
     if content.starts_with(NPY_MAGIC) {
         return Format::Npy;
+    }
+    if content.starts_with(MEGATRON_MAGIC) {
+        return Format::Megatron;
     }
     match content.iter().find(|byte| !byte.is_ascii_whitespace()) {
         Some(b'[') => return Format::Json,

@@ -10,6 +10,7 @@
 //! | [`Format::Json`] | `[12, 40, 7]`, a dense histogram `{"max_len": 512, "counts": [...]}`, a sparse one `{"17": 120, "18": 95}`, an object whose named field holds the lengths `{"lengths": [12, 40, 7]}`, or an array of one object per sequence `[{"input_ids": [...]}, ...]` |
 //! | [`Format::Jsonl`] | one object per line with `length`, `num_tokens` or `input_ids` |
 //! | [`Format::Npy`] | a NumPy array of integers, of any width and byte order |
+//! | [`Format::Megatron`] | a Megatron-LM / NeMo index (`.idx`): its sequences, or its documents with [`ReadOptions::documents`] |
 //!
 //! Unless [`ReadOptions::format`] names one, the format is told by the file
 //! name's extension, then by the content ([`detect_format`]).
@@ -79,6 +80,7 @@ mod format;
 mod json;
 mod json_value;
 mod jsonl;
+mod megatron;
 mod note;
 mod npy;
 mod number;

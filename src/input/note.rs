@@ -132,6 +132,25 @@ pub enum InputNoteKind {
         /// How many numbers each line holds (2 or more).
         numbers_per_line: u64,
     },
+    /// A Megatron index with more sequences than documents (sentences
+    /// split): one of the two was counted.
+    #[error(
+        "the index holds {sequences} sequences in {documents} documents; counted {}. {}",
+        if *.counted_documents { "each document, its sequences joined" } else { "each sequence" },
+        if *.counted_documents {
+            "Leave --documents out to count each sequence"
+        } else {
+            "With --documents each document counts as one, its sequences joined (what Megatron's GPT dataset concatenates)"
+        }
+    )]
+    MegatronSequencesOrDocuments {
+        /// Sequences in the index.
+        sequences: u64,
+        /// Documents in the index.
+        documents: u64,
+        /// Whether documents were counted.
+        counted_documents: bool,
+    },
 }
 
 /// `a`, `a` and `b`, `a`, `b` and `c`: backquoted.

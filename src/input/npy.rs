@@ -312,7 +312,8 @@ fn check_nothing_follows<R: BufRead>(input: &mut R, data_end: u64) -> Result<(),
 
 /// Fills `buffer` from `input` unless the input ends first; returns how
 /// many bytes it got.
-fn read_fully<R: Read>(input: &mut R, buffer: &mut [u8]) -> Result<usize, Failure> {
+/// Fills `buffer` unless the input ends first; returns the bytes read.
+pub(super) fn read_fully<R: Read>(input: &mut R, buffer: &mut [u8]) -> Result<usize, Failure> {
     let mut filled = 0;
     while let Some(rest) = buffer.get_mut(filled..).filter(|rest| !rest.is_empty()) {
         match input.read(rest) {

@@ -12,7 +12,7 @@ use super::format::{
 };
 use super::note::{InputNote, InputNoteKind, PendingNote};
 use super::sink::{LengthSink, Sink};
-use super::{delimited, json, jsonl, npy, text};
+use super::{delimited, json, jsonl, megatron, npy, text};
 use crate::histogram::LengthCounts;
 
 /// The read buffer of every reader: large enough that the per-read
@@ -32,6 +32,9 @@ pub struct ReadOptions {
     /// fields (text, `.npy`, JSON arrays of lengths and histograms) refuse
     /// it.
     pub column: Option<String>,
+    /// Megatron indexes: count documents (each one's sequences joined)
+    /// instead of sequences. Other formats refuse it.
+    pub documents: bool,
 }
 
 /// What [`read_lengths`] read.
@@ -158,6 +161,7 @@ fn read_all<R: Read, S: LengthSink>(
     let without_fields = match format {
         Format::Text => Some("a plain list of numbers (text)"),
         Format::Npy => Some("a NumPy array"),
+        Format::Megatron => Some("a Megatron index"),
         _ => None,
     };
     if let (Some(column), Some(read_as)) = (column, without_fields) {
@@ -167,13 +171,25 @@ fn read_all<R: Read, S: LengthSink>(
         }
         .into());
     }
+    if options.documents && format != Format::Megatron {
+        return Err(InputErrorKind::DocumentsNotApplicable {
+            read_as: format.name(),
+        }
+        .into());
+    }
     // JSON Lines told from a `.json` name or the content may be a single
     // JSON document written on one line.
     let jsonl_guessed =
         options.format.is_none() && format_from_extension(source_name) != Some(Format::Jsonl);
     let mut bom_bytes = 0;
-    if format != Format::Npy {
-        check_text_encoding(&head)?;
+    if !matches!(format, Format::Npy | Format::Megatron) {
+        // A binary `.bin` is most likely the tokens of a Megatron dataset,
+        // whose lengths are in its `.idx`.
+        let megatron_tokens = source_name.to_ascii_lowercase().ends_with(".bin");
+        check_text_encoding(&head).map_err(|failure| match megatron_tokens {
+            true => InputErrorKind::MegatronDataFile.into(),
+            false => failure,
+        })?;
         if head.starts_with(UTF8_BOM) {
             bom_bytes = UTF8_BOM.len() as u64;
         }
@@ -200,6 +216,9 @@ fn read_all<R: Read, S: LengthSink>(
             format = jsonl::read_jsonl(&mut input, column, jsonl_guessed, sink, notes)?;
         }
         Format::Npy => npy::read_npy(&mut input, sink)?,
+        Format::Megatron => {
+            megatron::read_megatron_index(&mut input, options.documents, sink, notes)?
+        }
     }
     if sink.sequences() == 0 {
         return Err(InputErrorKind::Empty.into());

@@ -17,7 +17,7 @@ use crate::input::{read_lengths, read_lengths_in_order, InputErrorKind, ReadOpti
 use crate::report::Report;
 use crate::trainers::{TrainerError, TrainerRequest, TrainerSequences, MAX_SIMULATED_SEQUENCES};
 
-/// The options of a read, from JavaScript: `{format?, column?}`.
+/// The options of a read, from JavaScript: `{format?, column?, documents?}`.
 #[derive(serde::Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct JsReadOptions {
@@ -25,6 +25,8 @@ struct JsReadOptions {
     format: Option<String>,
     #[serde(default)]
     column: Option<String>,
+    #[serde(default)]
+    documents: bool,
 }
 
 fn read_options(options: JsValue) -> Result<ReadOptions, JsError> {
@@ -39,6 +41,7 @@ fn read_options(options: JsValue) -> Result<ReadOptions, JsError> {
     Ok(ReadOptions {
         format,
         column: options.column.filter(|column| !column.is_empty()),
+        documents: options.documents,
     })
 }
 

@@ -72,6 +72,26 @@ fn npy(header: &str, data: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// A Megatron-LM index of `lengths` in documents split at `boundaries`,
+/// laid out as Megatron-LM's `_IndexWriter` writes it (token type uint16).
+fn megatron(lengths: &[i32], boundaries: &[i64]) -> Vec<u8> {
+    let mut bytes = b"MMIDIDX\x00\x00".to_vec();
+    bytes.extend(1u64.to_le_bytes());
+    bytes.push(8);
+    bytes.extend((lengths.len() as u64).to_le_bytes());
+    bytes.extend((boundaries.len() as u64).to_le_bytes());
+    bytes.extend(lengths.iter().flat_map(|length| length.to_le_bytes()));
+    let mut pointers = Vec::new();
+    let mut pointer = 0i64;
+    for &length in lengths {
+        pointers.push(pointer);
+        pointer += i64::from(length) * 2;
+    }
+    bytes.extend(little_endian_i64(&pointers));
+    bytes.extend(little_endian_i64(boundaries));
+    bytes
+}
+
 fn little_endian_i64(values: &[i64]) -> Vec<u8> {
     values
         .iter()
@@ -510,5 +530,49 @@ pub fn cases() -> Vec<Case> {
             ),
             Refused(&["bool.npy", "b1"]),
         ),
+        // Megatron-LM / NeMo indexes.
+        case(
+            "corpus_text_document.idx",
+            megatron(&[7, 9, 11], &[0, 1, 2, 3]),
+            Accepted { sequences: 3 },
+        ),
+        case(
+            "sentences.idx",
+            megatron(&[7, 9, 11], &[0, 2, 3]),
+            Noted {
+                sequences: 3,
+                note: &["sentences.idx", "3 sequences in 2 documents", "--documents"],
+            },
+        ),
+        case(
+            "no-extension",
+            megatron(&[4, 4], &[0, 1, 2]),
+            Accepted { sequences: 2 },
+        ),
+        case(
+            "cut.idx",
+            megatron(&[7, 9, 11], &[0, 1, 2, 3])[..60].to_vec(),
+            Refused(&["cut.idx", "should be", "cut short"]),
+        ),
+        case(
+            "version-2.idx",
+            {
+                let mut bytes = megatron(&[7], &[0, 1]);
+                bytes[9] = 2;
+                bytes
+            },
+            Refused(&["version-2.idx", "version 2", "preprocess_data.py"]),
+        ),
+        case(
+            "corpus_text_document.bin",
+            vec![1, 0, 2, 0, 3, 0],
+            Refused(&["corpus_text_document.bin", "give the .idx"]),
+        ),
+        case(
+            "column.idx",
+            megatron(&[7], &[0, 1]),
+            Refused(&["column.idx", "Megatron index", "Leave out --column"]),
+        )
+        .column("length"),
     ]
 }

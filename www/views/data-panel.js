@@ -13,6 +13,7 @@ const FORMATS = [
   ['json', 'JSON: array or histogram'],
   ['jsonl', 'JSON Lines'],
   ['npy', 'NumPy .npy'],
+  ['megatron', 'Megatron-LM / NeMo index (.idx)'],
 ];
 
 export class DataPanel extends View {
@@ -23,6 +24,7 @@ export class DataPanel extends View {
     const formatId = uniqueId('format');
     const columnId = uniqueId('column');
     const appendId = uniqueId('append');
+    const documentsId = uniqueId('documents');
     const descriptionId = uniqueId('preset-description');
 
     this.presetSelect = h('select', {
@@ -68,6 +70,7 @@ export class DataPanel extends View {
       spellcheck: 'false',
     });
     this.appendBox = h('input', { id: appendId, type: 'checkbox', 'data-testid': 'append' });
+    this.documentsBox = h('input', { id: documentsId, type: 'checkbox', 'data-testid': 'documents' });
 
     this.progressBar = h('progress', { max: 1, value: 0, 'aria-label': 'Reading files' });
     this.progressText = h('p', { class: 'progress__text', 'aria-live': 'polite' });
@@ -101,7 +104,7 @@ export class DataPanel extends View {
         h('label', { for: uploadId, class: 'button button--primary upload__button' }, 'Choose files…'),
         this.fileInput,
         h('p', { class: 'hint', id: `${uploadId}-hint` },
-          'Or drop them anywhere on the page. Text, CSV, TSV, JSON, JSON Lines or NumPy .npy; several files merge. Files are read on this machine only.'),
+          'Or drop them anywhere on the page. Text, CSV, TSV, JSON, JSON Lines, NumPy .npy or a Megatron-LM / NeMo index (.idx, without its .bin); several files merge. Files are read on this machine only.'),
       ),
       h('details', { class: 'disclosure' },
         h('summary', {}, 'Advanced reading options'),
@@ -110,6 +113,10 @@ export class DataPanel extends View {
           h('label', { for: columnId, text: 'Column or field with the lengths' }),
           this.columnInput,
           h('p', { class: 'hint', text: 'For CSV and JSON Lines; leave empty to find it by name.' }),
+        ),
+        h('div', { class: 'field field--check' },
+          this.documentsBox,
+          h('label', { for: documentsId, text: 'Megatron index: count documents, not sequences' }),
         ),
         h('div', { class: 'field field--check' },
           this.appendBox,
@@ -123,9 +130,9 @@ export class DataPanel extends View {
     this.presetsShown = false;
   }
 
-  /** The reading overrides the user set: {format, column} (empty means automatic). */
+  /** The reading overrides the user set: {format, column, documents} (empty means automatic). */
   readOptions() {
-    return { format: this.formatSelect.value, column: this.columnInput.value.trim() };
+    return { format: this.formatSelect.value, column: this.columnInput.value.trim(), documents: this.documentsBox.checked };
   }
 
   update(model) {

@@ -24,6 +24,7 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
     let options = ReadOptions {
         format: args.format,
         column: args.column.clone(),
+        documents: args.documents,
     };
     let name = args.file.display().to_string();
     let read = if name == "-" {

@@ -98,6 +98,12 @@ struct InputArgs {
     #[arg(long, value_name = "NAME")]
     column: Option<String>,
 
+    /// Megatron-LM / NeMo indexes (.idx): count documents, each one's
+    /// sequences joined, instead of sequences (they differ for an index
+    /// made with --split-sentences). Other formats refuse it.
+    #[arg(long)]
+    documents: bool,
+
     /// Read every file as this format instead of detecting it.
     #[arg(long, value_parser = Format::from_str)]
     format: Option<Format>,
@@ -269,6 +275,10 @@ struct AssignArgs {
     /// or token ids.
     #[arg(long, value_name = "NAME")]
     column: Option<String>,
+
+    /// Megatron indexes: one length per document, as for `pack --documents`.
+    #[arg(long)]
+    documents: bool,
 
     /// Read the file as this format instead of detecting it.
     #[arg(long, value_parser = Format::from_str)]

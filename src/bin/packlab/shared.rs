@@ -91,6 +91,7 @@ impl InputArgs {
         ReadOptions {
             format: self.format,
             column: self.column.clone(),
+            documents: self.documents,
         }
     }
 }

@@ -41,3 +41,4 @@ export PACKLAB_BIN
 "$venv/bin/python" tests/python/test_examples.py
 "$venv/bin/python" tests/python/test_lp_bound.py
 "$venv/bin/python" tests/python/test_trainers.py
+"$venv/bin/python" tests/python/test_megatron.py

@@ -415,9 +415,15 @@ fn text_binary_content_is_refused() {
         })
         .collect();
     assert!(matches!(
-        failure("noise.bin", &random).1,
+        failure("noise.dat", &random).1,
         InputErrorKind::Binary { .. }
     ));
+    // Named `.bin`, binary content is most likely a Megatron dataset's
+    // tokens: the message points to its `.idx`.
+    assert_eq!(
+        failure("noise.bin", &random).1,
+        InputErrorKind::MegatronDataFile
+    );
     // A NumPy file under a text name: the message points to .npy.
     let npy = npy_file("<i8", false, "(1,)", &i8_data(&[5]));
     let (_, kind) = failure("lengths.txt", &npy);

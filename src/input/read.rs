@@ -185,11 +185,13 @@ fn read_all<R: Read, S: LengthSink>(
     if !matches!(format, Format::Npy | Format::Megatron) {
         // A binary `.bin` is most likely the tokens of a Megatron dataset,
         // whose lengths are in its `.idx`.
-        let megatron_tokens = source_name.to_ascii_lowercase().ends_with(".bin");
-        check_text_encoding(&head).map_err(|failure| match megatron_tokens {
-            true => InputErrorKind::MegatronDataFile.into(),
-            false => failure,
-        })?;
+        // (A character cut at the end of the head is still text.)
+        let binary = head.contains(&0)
+            || std::str::from_utf8(&head).is_err_and(|error| error.error_len().is_some());
+        if binary && source_name.to_ascii_lowercase().ends_with(".bin") {
+            return Err(InputErrorKind::MegatronDataFile.into());
+        }
+        check_text_encoding(&head)?;
         if head.starts_with(UTF8_BOM) {
             bom_bytes = UTF8_BOM.len() as u64;
         }

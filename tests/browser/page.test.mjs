@@ -415,6 +415,46 @@ describe('the Packlab page', () => {
     await context.close();
   });
 
+  test('a Megatron-LM index reads as the CLI reads it, its sequences or its documents', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/');
+    await waitReady(page);
+    // Megatron-LM's index layout: 120 documents of 1 to 3 sentences.
+    const lengths = syntheticLengths(240, 13).map((length) => Math.max(1, length));
+    const boundaries = [0];
+    while (boundaries[boundaries.length - 1] < lengths.length) {
+      boundaries.push(Math.min(lengths.length, boundaries[boundaries.length - 1] + 1 + (boundaries.length % 3)));
+    }
+    const header = Buffer.alloc(34);
+    header.write('MMIDIDX\x00\x00', 0, 'latin1');
+    header.writeBigUInt64LE(1n, 9);
+    header.writeUInt8(8, 17);
+    header.writeBigUInt64LE(BigInt(lengths.length), 18);
+    header.writeBigUInt64LE(BigInt(boundaries.length), 26);
+    const sizes = Buffer.from(Int32Array.from(lengths).buffer);
+    const pointers = Buffer.alloc(8 * lengths.length);
+    let pointer = 0n;
+    lengths.forEach((length, index) => {
+      pointers.writeBigInt64LE(pointer, 8 * index);
+      pointer += BigInt(length) * 2n;
+    });
+    const documents = Buffer.from(BigInt64Array.from(boundaries.map(BigInt)).buffer);
+    const file = scratchFile('corpus_text_document.idx', Buffer.concat([header, sizes, pointers, documents]));
+    await page.setInputFiles('[data-testid=upload]', file);
+    await waitForDataset(page, lengths.length);
+    assert.equal(packlabJson(['stats', file, '--json']).sequences, lengths.length);
+    assert.match(await page.locator('[data-testid=read-notes]').innerText(), new RegExp(`${lengths.length} sequences in ${boundaries.length - 1} documents`));
+    // Documents: the switch under the reading options.
+    await page.locator('[data-testid=upload]').evaluate((input) => input.closest('.panel').querySelector('details').setAttribute('open', ''));
+    await page.check('[data-testid=documents]');
+    await page.setInputFiles('[data-testid=upload]', file);
+    const cli = packlabJson(['stats', file, '--documents', '--json']);
+    assert.equal(cli.sequences, boundaries.length - 1);
+    await waitForDataset(page, cli.sequences);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('a bad file shows an error and keeps the dataset', async () => {
     const { page, context, problems } = await newGuardedPage(harness);
     await page.goto(harness.origin + '/');

@@ -56,3 +56,26 @@ pub(super) fn compact_form(counts: &LengthCounts) -> Result<JsValue, JsError> {
     set("declared_max_len", &declared)?;
     Ok(object.into())
 }
+
+/// The counts of a compact form's `lengths` and `counts` (see
+/// [`compact_form`]), checked: arrays of one size, no length of 0.
+pub(super) fn counts_from_pairs(
+    lengths: &BigUint64Array,
+    counts: &BigUint64Array,
+) -> Result<LengthCounts, JsError> {
+    let lengths = lengths.to_vec();
+    let numbers = counts.to_vec();
+    if lengths.len() != numbers.len() {
+        return Err(JsError::new("lengths and counts differ in size"));
+    }
+    let mut counts = LengthCounts::new();
+    for (&length, &count) in lengths.iter().zip(&numbers) {
+        if length == 0 {
+            return Err(JsError::new("a length of 0 in the dataset's compact form"));
+        }
+        counts
+            .add(length, count)
+            .map_err(|error| JsError::new(&error.to_string()))?;
+    }
+    Ok(counts)
+}

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::Blob;
 
 use super::blob::BlobReader;
-use super::convert::{compact_form, from_js, now_ms, to_js};
+use super::convert::{compact_form, counts_from_pairs, from_js, now_ms, to_js};
 use crate::assign::{plan_sequences, PackPreview, PlanFile, SequencePlanRequest};
 use crate::histogram::LengthCounts;
 use crate::input::{read_lengths, read_lengths_in_order, InputErrorKind, ReadOptions};
@@ -221,17 +221,7 @@ impl TrainerData {
         lengths: &js_sys::BigUint64Array,
         counts: &js_sys::BigUint64Array,
     ) -> Result<TrainerData, JsError> {
-        let lengths = lengths.to_vec();
-        let numbers = counts.to_vec();
-        if lengths.len() != numbers.len() {
-            return Err(JsError::new("lengths and counts differ in size"));
-        }
-        let mut counts = LengthCounts::new();
-        for (&length, &count) in lengths.iter().zip(&numbers) {
-            counts
-                .add(length, count)
-                .map_err(|error| JsError::new(&error.to_string()))?;
-        }
+        let counts = counts_from_pairs(lengths, counts)?;
         let sequences = TrainerSequences::listed(&counts).map_err(|e| trainer_message(&e))?;
         Ok(TrainerData { sequences })
     }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use super::convert::{compact_form, from_js, now_ms, to_js};
+use super::convert::{compact_form, counts_from_pairs, from_js, now_ms, to_js};
 use crate::analysis::{Analyser, AnalysisError};
 use crate::charts::{self, ChartData, ChartKind, ChartOptions};
 use crate::flops::{ModelPreset, ModelShape};
@@ -128,20 +128,7 @@ impl Dataset {
         counts: &BigUint64Array,
         declared_max_len: Option<u32>,
     ) -> Result<Dataset, JsError> {
-        let lengths = lengths.to_vec();
-        let numbers = counts.to_vec();
-        if lengths.len() != numbers.len() {
-            return Err(JsError::new("lengths and counts differ in size"));
-        }
-        let mut counts = LengthCounts::new();
-        for (&length, &count) in lengths.iter().zip(&numbers) {
-            if length == 0 {
-                return Err(JsError::new("a length of 0 in the dataset's compact form"));
-            }
-            counts
-                .add(length, count)
-                .map_err(|error| JsError::new(&error.to_string()))?;
-        }
+        let mut counts = counts_from_pairs(lengths, counts)?;
         if let Some(max_len) = declared_max_len {
             counts.declare_max_len(max_len);
         }

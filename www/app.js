@@ -212,7 +212,11 @@ export class App {
       // tenth of a second of a core to optimise), which on two cores slows
       // the drawing of what just arrived.
       pace: () => (this.state.firstRendered ? Promise.resolve() : afterNextFrame()),
-      onChange: () => this.render(),
+      // The trainer's questions wait for the slow worker to finish.
+      onChange: () => {
+        if (this.state.engine === 'ready' && this.state.dataset) this.updateTrainer();
+        this.render();
+      },
     });
   }
 
@@ -543,11 +547,13 @@ export class App {
 
   /**
    * Whether the trainer questions are asked: once the first figures are
-   * drawn and the figures below them have started, so that on two cores
-   * the trainer's simulation does not delay them.
+   * drawn and the slow worker has nothing left to do (or was stopped), so
+   * that on two cores the trainer's simulation, seconds on millions of
+   * sequences, never delays the other figures.
    */
   trainerAsked() {
-    return this.state.firstRendered && !this.loadingData() && !this.wanted.secondaryWaits(this.slowRunner.cancelled);
+    const slowDone = this.slowRunner.cancelled || this.slowRunner.remaining().length === 0;
+    return this.state.firstRendered && !this.loadingData() && slowDone;
   }
 
   /**

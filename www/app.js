@@ -346,6 +346,9 @@ export class App {
   /** Starts a data load: the newest one lands, an older one is dropped. Returns its number. */
   beginLoad() {
     this.stopLoading();
+    // The trainer worker, stopped for the new data, must not read the old
+    // data's files again when it restarts.
+    this.state.trainerData = null;
     this.state.loads += 1;
     this.fastRunner.hold(true);
     return this.state.loads;

@@ -42,3 +42,4 @@ export PACKLAB_BIN
 "$venv/bin/python" tests/python/test_lp_bound.py
 "$venv/bin/python" tests/python/test_trainers.py
 "$venv/bin/python" tests/python/test_megatron.py
+"$venv/bin/python" tests/python/test_parquet.py

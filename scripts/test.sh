@@ -53,7 +53,7 @@ else
 fi
 cargo test --locked
 
-step "Python: the examples against the CLI, the LP bound against HiGHS, the trainers against TRL and NumPy (a venv from PyPI)"
+step "Python: the examples against the CLI, the LP bound against HiGHS, the trainers against TRL and NumPy, the readers against pyarrow, datasets and Megatron's layout (a venv from PyPI)"
 PACKLAB_BIN="${CARGO_TARGET_DIR:-target}/debug/packlab" bash scripts/python-check.sh
 
 step "WebAssembly boundary tests (Node): the page's engine and the file engine"

@@ -832,7 +832,7 @@ impl<'a> MegabatchSimulation<'a> {
             // Longest first, the batches start at ranks 0, B, 2B, …; the
             // sequence at that rank is the longest of its batch.
             let longer = size - 1 - shorter;
-            if longer % batch == 0 {
+            if longer.is_multiple_of(batch) {
                 let sequences = u128::from(batch.min(size - longer));
                 padded_tokens += sequences * length;
                 dense_pairs += sequences * length * length;

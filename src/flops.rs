@@ -94,7 +94,7 @@ impl ModelShape {
                 return Err(FlopsError::ZeroDimension { field });
             }
         }
-        if self.hidden_size % self.heads != 0 {
+        if !self.hidden_size.is_multiple_of(self.heads) {
             return Err(FlopsError::HeadsDoNotDivideHidden {
                 hidden_size: self.hidden_size,
                 heads: self.heads,

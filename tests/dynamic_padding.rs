@@ -106,7 +106,7 @@ fn average_over_all_shuffles(lengths: &[u32], batch: usize) -> (f64, f64) {
         }
         for index in 0..size {
             visit(items, size - 1, batch, sums);
-            let other = if size % 2 == 0 { index } else { 0 };
+            let other = if size.is_multiple_of(2) { index } else { 0 };
             items.swap(other, size - 1);
         }
     }

@@ -23,7 +23,7 @@ use super::sink::LengthSink;
 
 /// Column names taken as the lengths without `--column`, in order of
 /// preference.
-const LENGTH_COLUMN_NAMES: [&str; 6] = [
+pub(super) const LENGTH_COLUMN_NAMES: [&str; 6] = [
     "length",
     "num_tokens",
     "n_tokens",

@@ -58,6 +58,14 @@ pub enum Location {
     Element(u64),
     /// A named part of the file: a header key, a JSON key.
     Field(String),
+    /// A row of a Parquet file, counted from 0 across the file, and the
+    /// row group holding it, counted from 0.
+    Row {
+        /// The row group.
+        group: u64,
+        /// The row.
+        row: u64,
+    },
     /// A field (a CSV column, a JSON Lines key) on a line counted from 1.
     LineField {
         /// The line, counted from 1.
@@ -76,6 +84,7 @@ impl fmt::Display for Location {
             Location::ByteOffset(offset) => write!(f, "byte {offset}"),
             Location::Element(index) => write!(f, "element {index}"),
             Location::Field(field) => write!(f, "`{field}`"),
+            Location::Row { group, row } => write!(f, "row {row} (row group {group})"),
             Location::LineField { line, field } => write!(f, "{line}, `{field}`"),
         }
     }
@@ -798,6 +807,72 @@ pub enum InputErrorKind {
          .idx of the same name instead"
     )]
     MegatronDataFile,
+    // ----- Parquet -----
+    /// A Parquet file the reader cannot read (a cut footer, a codec it
+    /// does not know, a damaged page).
+    #[error(
+        "the Parquet file cannot be read ({message}). If it was cut short, \
+         copy it again; if it uses a codec other than snappy, zstd, gzip, lz4 \
+         or brotli, write it again with one of those"
+    )]
+    ParquetUnreadable {
+        /// The Parquet reader's message.
+        message: String,
+    },
+    /// A column named that the file does not have.
+    #[error(
+        "the Parquet file has no column `{column}`; its columns are {}. Name one \
+         of them with --column",
+        name_list(.columns)
+    )]
+    ParquetNoSuchColumn {
+        /// The column asked for.
+        column: String,
+        /// The file's columns.
+        columns: Vec<String>,
+    },
+    /// A column that holds neither lengths nor token ids.
+    #[error(
+        "the column `{column}` holds {found}, not lengths (integers) or token \
+         ids (a list of integers). Name the column of token ids or lengths with \
+         --column"
+    )]
+    ParquetColumnType {
+        /// The column.
+        column: String,
+        /// What it holds.
+        found: String,
+    },
+    /// No column to read without `--column`.
+    #[error(
+        "no column of the Parquet file is the lengths: {} list of integers \
+         columns ({}), none of them `input_ids`, and no integer column named \
+         like a length. Its columns are {}. Name the column with --column",
+        if .lists.is_empty() { "no" } else { "several" },
+        name_list(.lists),
+        name_list(.columns)
+    )]
+    ParquetNoLengthColumn {
+        /// The columns of lists of integers.
+        lists: Vec<String>,
+        /// Every column.
+        columns: Vec<String>,
+    },
+    /// A null where a length or a token must be.
+    #[error(
+        "this row's {what} is null. Every sequence needs its tokens: filter \
+         the null rows out first (e.g. dataset.filter(lambda row: row[\"input_ids\"] is not None))"
+    )]
+    ParquetNull {
+        /// What is null: the list, an element of it, or the length.
+        what: &'static str,
+    },
+    /// A Parquet file given where only a stream can be read.
+    #[error(
+        "a Parquet file is read from its end (its footer) first, which standard \
+         input cannot give: give the file's path"
+    )]
+    ParquetNeedsAFile,
     /// Documents asked for in a file that has none.
     #[error(
         "--documents counts the documents of a Megatron index, but this file \

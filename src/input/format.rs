@@ -19,6 +19,21 @@ pub(super) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// The first bytes of every `.npy` file.
 pub(super) const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 
+/// The first (and last) bytes of every Parquet file.
+pub(super) const PARQUET_MAGIC: &[u8] = b"PAR1";
+
+/// How to read a Parquet file where only a stream is given.
+#[cfg(not(target_arch = "wasm32"))]
+const PARQUET_FIX: &str =
+    "Give the file's path: a Parquet file is read from its footer, at its end, \
+     which standard input cannot give";
+/// How to read a Parquet file where only a stream is given.
+#[cfg(target_arch = "wasm32")]
+const PARQUET_FIX: &str =
+    "The page does not read Parquet yet: run `packlab stats FILE.parquet` on \
+     this machine, or write the length column out as CSV, e.g. with pandas: \
+     df[[\"length\"]].to_csv(\"lengths.csv\", index=False)";
+
 /// The first bytes of every Megatron-LM index.
 pub(super) const MEGATRON_MAGIC: &[u8] = b"MMIDIDX\x00\x00";
 
@@ -38,17 +53,20 @@ pub enum Format {
     Npy,
     /// A Megatron-LM / NeMo index (`.idx`).
     Megatron,
+    /// A Parquet file (read from a file's path, natively).
+    Parquet,
 }
 
 impl Format {
     /// Every format, in the order the documentation lists them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Text,
         Format::Csv,
         Format::Json,
         Format::Jsonl,
         Format::Npy,
         Format::Megatron,
+        Format::Parquet,
     ];
 
     /// The name used on the command line and in JSON.
@@ -60,6 +78,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Npy => "npy",
             Format::Megatron => "megatron",
+            Format::Parquet => "parquet",
         }
     }
 }
@@ -83,8 +102,9 @@ impl FromStr for Format {
             "jsonl" | "ndjson" => Ok(Format::Jsonl),
             "npy" => Ok(Format::Npy),
             "megatron" | "idx" => Ok(Format::Megatron),
+            "parquet" => Ok(Format::Parquet),
             _ => Err(format!(
-                "unknown format `{text}`: use text, csv, json, jsonl, npy or megatron"
+                "unknown format `{text}`: use text, csv, json, jsonl, npy, megatron or parquet"
             )),
         }
     }
@@ -125,6 +145,7 @@ pub(super) fn format_from_extension(source_name: &str) -> Option<Format> {
     match extension.as_str() {
         "npy" => Some(Format::Npy),
         "idx" => Some(Format::Megatron),
+        "parquet" => Some(Format::Parquet),
         "jsonl" | "ndjson" => Some(Format::Jsonl),
         "json" => Some(Format::Json),
         "csv" | "tsv" => Some(Format::Csv),
@@ -253,12 +274,8 @@ pub(super) fn unsupported_container(head: &[u8]) -> Option<InputErrorKind> {
             "a zip archive (an .npz file is one)",
             "Extract the file inside it, or save a single array with np.save",
         )
-    } else if head.starts_with(b"PAR1") {
-        (
-            "a Parquet file",
-            "Write the length column out as CSV or text, e.g. with \
-             pandas: df[[\"length\"]].to_csv(\"lengths.csv\", index=False)",
-        )
+    } else if head.starts_with(PARQUET_MAGIC) {
+        ("a Parquet file", PARQUET_FIX)
     } else if head.starts_with(b"ARROW1") {
         (
             "an Arrow file",

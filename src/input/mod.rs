@@ -11,6 +11,7 @@
 //! | [`Format::Jsonl`] | one object per line with `length`, `num_tokens` or `input_ids` |
 //! | [`Format::Npy`] | a NumPy array of integers, of any width and byte order |
 //! | [`Format::Megatron`] | a Megatron-LM / NeMo index (`.idx`): its sequences, or its documents with [`ReadOptions::documents`] |
+//! | [`Format::Parquet`] | a Parquet file's list-of-integers column (each row's number of token ids) or integer length column; natively, from a path (`read_file_lengths`) |
 //!
 //! Unless [`ReadOptions::format`] names one, the format is told by the file
 //! name's extension, then by the content ([`detect_format`]).
@@ -85,6 +86,8 @@ mod note;
 mod npy;
 mod number;
 mod ordered;
+#[cfg(not(target_arch = "wasm32"))]
+mod parquet;
 mod read;
 mod record;
 mod sink;
@@ -93,5 +96,9 @@ mod text;
 pub use error::{InputError, InputErrorKind, Location};
 pub use format::{detect_format, Format};
 pub use note::{InputNote, InputNoteKind};
+#[cfg(not(target_arch = "wasm32"))]
+pub use ordered::read_file_lengths_in_order;
 pub use ordered::{read_lengths_in_order, OrderedLengths};
+#[cfg(not(target_arch = "wasm32"))]
+pub use read::read_file_lengths;
 pub use read::{read_lengths, InputStats, ReadOptions};

@@ -76,6 +76,32 @@ pub fn read_lengths_in_order<R: Read>(
     })
 }
 
+/// [`read_lengths_in_order`] of the file at `path`: Parquet too (see
+/// [`super::read_file_lengths`]).
+///
+/// # Errors
+///
+/// As [`read_lengths_in_order`] and [`super::read_file_lengths`].
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_file_lengths_in_order(
+    path: &std::path::Path,
+    options: &ReadOptions,
+) -> Result<OrderedLengths, InputError> {
+    let name = path.display().to_string();
+    let mut sink = OrderedSink::default();
+    let read = super::read::read_path(path, options, &mut sink)?;
+    let sequences = sink.sequences();
+    let counts = sink
+        .counts
+        .into_counts()
+        .map_err(|kind| Failure::from(kind).in_source(&name))?;
+    Ok(OrderedLengths {
+        lengths: sink.lengths,
+        counts,
+        stats: read.into_stats(sequences),
+    })
+}
+
 /// Keeps every length in order, and counts them too.
 #[derive(Debug, Default)]
 pub(super) struct OrderedSink {

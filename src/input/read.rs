@@ -83,6 +83,77 @@ pub fn read_lengths<R: Read>(
     Ok(read.into_stats(sequences))
 }
 
+/// Reads the sequence lengths of the file at `path` and adds them to
+/// `counts`: every format [`read_lengths`] reads, and Parquet, which is
+/// read from its footer and so needs the file, not a stream.
+///
+/// # Errors
+///
+/// As [`read_lengths`], with the file named by its path; and the Parquet
+/// reader's errors (an unreadable file, a column missing or of another
+/// type, a null).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_file_lengths(
+    path: &std::path::Path,
+    options: &ReadOptions,
+    counts: &mut LengthCounts,
+) -> Result<InputStats, InputError> {
+    let name = path.display().to_string();
+    let mut sink = Sink::default();
+    let read = read_path(path, options, &mut sink)?;
+    let sequences = sink.sequences();
+    let fresh = sink
+        .into_counts()
+        .map_err(|kind| Failure::from(kind).in_source(&name))?;
+    merge_all_or_nothing(counts, &fresh).map_err(|kind| Failure::from(kind).in_source(&name))?;
+    Ok(read.into_stats(sequences))
+}
+
+/// [`read_named`] of the file at `path`, or its Parquet reader.
+#[cfg(not(target_arch = "wasm32"))]
+pub(super) fn read_path<S: LengthSink>(
+    path: &std::path::Path,
+    options: &ReadOptions,
+    sink: &mut S,
+) -> Result<Reading, InputError> {
+    use super::format::PARQUET_MAGIC;
+    use std::io::{Seek, SeekFrom};
+    let name = path.display().to_string();
+    let fail = |failure: Failure| failure.in_source(&name);
+    let mut file = std::fs::File::open(path).map_err(|error| fail(Failure::io(&error)))?;
+    let mut magic = Vec::with_capacity(PARQUET_MAGIC.len());
+    (&mut file)
+        .take(PARQUET_MAGIC.len() as u64)
+        .read_to_end(&mut magic)
+        .and_then(|_| file.seek(SeekFrom::Start(0)))
+        .map_err(|error| fail(Failure::io(&error)))?;
+    let parquet = match options.format {
+        Some(format) => format == Format::Parquet,
+        None => magic == PARQUET_MAGIC || format_from_extension(&name) == Some(Format::Parquet),
+    };
+    if !parquet {
+        return read_named(&name, file, options, sink);
+    }
+    if options.documents {
+        return Err(fail(
+            InputErrorKind::DocumentsNotApplicable {
+                read_as: Format::Parquet.name(),
+            }
+            .into(),
+        ));
+    }
+    let bytes = file.metadata().map_or(0, |metadata| metadata.len());
+    super::parquet::read_parquet(file, options.column.as_deref(), sink).map_err(fail)?;
+    if sink.sequences() == 0 {
+        return Err(fail(InputErrorKind::Empty.into()));
+    }
+    Ok(Reading {
+        format: Format::Parquet,
+        bytes,
+        notes: Vec::new(),
+    })
+}
+
 /// A reader that counts the bytes it passes on, for [`InputStats::bytes`].
 pub(super) struct CountingReader<R> {
     inner: R,
@@ -171,6 +242,9 @@ fn read_all<R: Read, S: LengthSink>(
         }
         .into());
     }
+    if format == Format::Parquet {
+        return Err(InputErrorKind::ParquetNeedsAFile.into());
+    }
     if options.documents && format != Format::Megatron {
         return Err(InputErrorKind::DocumentsNotApplicable {
             read_as: format.name(),
@@ -221,6 +295,8 @@ fn read_all<R: Read, S: LengthSink>(
         Format::Megatron => {
             megatron::read_megatron_index(&mut input, options.documents, sink, notes)?
         }
+        // Refused above: a Parquet file is read from its path.
+        Format::Parquet => return Err(InputErrorKind::ParquetNeedsAFile.into()),
     }
     if sink.sequences() == 0 {
         return Err(InputErrorKind::Empty.into());

@@ -7,14 +7,14 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use packlab::assign::{plan_sequences, ExportError, PlanFile, SequencePlanRequest};
-use packlab::input::{read_lengths_in_order, OrderedLengths, ReadOptions};
+use packlab::input::{
+    read_file_lengths_in_order, read_lengths_in_order, OrderedLengths, ReadOptions,
+};
 use packlab::numbers::thousands;
 use packlab::trainers::{simulate, Trainer, TrainerPlan, TrainerReport, TrainerSequences};
 
 use crate::pack::Packer;
-use crate::shared::{
-    clock, describe_limit, open, overlong_line, print_text, report_notes, Failure,
-};
+use crate::shared::{clock, describe_limit, overlong_line, print_text, report_notes, Failure};
 use crate::trainer::{self, Sequences};
 use crate::AssignArgs;
 
@@ -30,7 +30,7 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
     let read = if name == "-" {
         read_lengths_in_order("<stdin>", io::stdin().lock(), &options)
     } else {
-        read_lengths_in_order(&name, open(&args.file)?, &options)
+        read_file_lengths_in_order(&args.file, &options)
     }
     .map_err(|error| Failure::Input(error.to_string()))?;
     report_notes(&read.stats.notes);

@@ -92,9 +92,10 @@ struct InputArgs {
     /// holding an array of lengths ({"lengths": [12, 40, 7]} is three
     /// sequences); or each JSON Lines object's field holding its length or
     /// its token ids ({"tokens": [5, 9, 2]} on a line is one sequence of
-    /// three tokens). Default: `length`, `num_tokens` and similar, or
-    /// `input_ids`; in CSV, the only numeric column. Text and .npy files
-    /// have no fields and refuse it.
+    /// three tokens); or a Parquet column of token ids or lengths.
+    /// Default: `length`, `num_tokens` and similar, or `input_ids`; in CSV,
+    /// the only numeric column; in Parquet, the only list of integers.
+    /// Text, .npy files and Megatron indexes have no fields and refuse it.
     #[arg(long, value_name = "NAME")]
     column: Option<String>,
 

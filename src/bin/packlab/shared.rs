@@ -2,9 +2,7 @@
 //! [`Analyser`], the lines of text several of them print, printing text and
 //! JSON, and the failures with their exit codes.
 
-use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -12,7 +10,7 @@ use serde::Serialize;
 
 use packlab::analysis::{Analyser, AnalysisError, RowSettings};
 use packlab::assign::SequencePlanError;
-use packlab::input::{read_lengths, InputNote, ReadOptions};
+use packlab::input::{read_file_lengths, read_lengths, InputNote, ReadOptions};
 use packlab::numbers::thousands;
 use packlab::{
     LengthCounts, OverlongOutcome, OverlongPolicy, PackError, PlanOrigin, Preset, Report,
@@ -112,22 +110,12 @@ pub fn read_inputs(input: &InputArgs) -> Result<LengthCounts, Failure> {
         let result = if name == "-" {
             read_lengths("<stdin>", io::stdin().lock(), &options, &mut counts)
         } else {
-            read_lengths(&name, open(path)?, &options, &mut counts)
+            read_file_lengths(path, &options, &mut counts)
         };
         let stats = result.map_err(|error| Failure::Input(error.to_string()))?;
         report_notes(&stats.notes);
     }
     Ok(counts)
-}
-
-/// Opens an input file, with a message that says what to check.
-pub fn open(path: &Path) -> Result<File, Failure> {
-    File::open(path).map_err(|error| {
-        Failure::Input(format!(
-            "{}: cannot open: {error}; check the path",
-            path.display()
-        ))
-    })
 }
 
 /// Prints what a file was read by that its content cannot confirm, on

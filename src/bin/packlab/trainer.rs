@@ -4,13 +4,13 @@
 
 use std::io::{self, Read};
 
-use packlab::input::{read_lengths_in_order, InputErrorKind};
+use packlab::input::{read_file_lengths_in_order, read_lengths_in_order, InputErrorKind};
 use packlab::trainers::{
     PackingRatio, Trainer, TrainerError, TrainerOptions, TrainerSequences, TrainerSettings,
 };
 use packlab::LengthCounts;
 
-use crate::shared::{open, read_inputs, report_notes, Failure};
+use crate::shared::{read_inputs, report_notes, Failure};
 use crate::{InputArgs, TrainerArgs};
 
 /// The sequences to simulate a trainer on.
@@ -36,7 +36,7 @@ pub fn lengths_in_order(input: &InputArgs) -> Result<Sequences, Failure> {
                 .map_err(|error| Failure::Input(format!("<stdin>: cannot read: {error}")))?;
             read_lengths_in_order("<stdin>", &bytes[..], &options)
         } else {
-            read_lengths_in_order(&name, open(path)?, &options)
+            read_file_lengths_in_order(path, &options)
         };
         match read {
             Ok(read) => {

@@ -1,0 +1,128 @@
+"""Packlab's Parquet reader against files the real producers write.
+
+pyarrow writes the files (each codec pyarrow offers: snappy, zstd, gzip,
+lz4, brotli, none; lists of int32 and int64; several row groups), and
+Hugging Face `datasets` writes one with `Dataset.to_parquet`, as the Hub
+stores datasets. `packlab stats FILE --json` must count what the table
+holds: one sequence per row, its length the number of token ids in its
+list (or the value of an integer length column), in every row group.
+Broken files (a cut footer, a column of text, a null list) are refused
+with a message naming the file and, for a null, the row.
+"""
+
+import json
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datasets import Dataset
+from datasets.utils.logging import disable_progress_bar
+
+from packlab_binary import packlab_binary
+
+CODECS = ["snappy", "zstd", "gzip", "lz4", "brotli", "none"]
+
+
+def stats(path, *options):
+    """`packlab stats PATH --json`."""
+    result = subprocess.run(
+        [packlab_binary(), "stats", str(path), "--json", *options], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def refusal(path, *options):
+    """The message of a `packlab stats` that must fail (exit 2)."""
+    result = subprocess.run([packlab_binary(), "stats", str(path), *options], capture_output=True, text=True)
+    assert result.returncode == 2, result
+    return result.stderr
+
+
+class ParquetTest(unittest.TestCase):
+    def setUp(self):
+        self.folder = tempfile.TemporaryDirectory()
+        self.addCleanup(self.folder.cleanup)
+        draw = np.random.default_rng(3)
+        self.lengths = [int(length) for length in draw.integers(1, 700, size=3_000)]
+        self.ids = [draw.integers(0, 32_000, size=length).tolist() for length in self.lengths]
+
+    def path(self, name):
+        return Path(self.folder.name) / name
+
+    def assert_counts(self, counted, lengths):
+        self.assertEqual(counted["sequences"], len(lengths))
+        self.assertEqual(counted["tokens"], sum(lengths))
+        self.assertEqual(counted["max"], max(lengths))
+        self.assertEqual(counted["min"], min(lengths))
+
+    def test_every_codec_and_list_type_in_several_row_groups(self):
+        for codec in CODECS:
+            for list_type in (pa.int32(), pa.int64()):
+                with self.subTest(codec=codec, list_type=str(list_type)):
+                    table = pa.table(
+                        {
+                            "input_ids": pa.array(self.ids, type=pa.list_(list_type)),
+                            "text": ["a sentence"] * len(self.ids),
+                        }
+                    )
+                    path = self.path(f"tokens-{codec}-{list_type}.parquet")
+                    pq.write_table(table, path, compression=codec, row_group_size=700)
+                    self.assertGreater(pq.ParquetFile(path).num_row_groups, 1)
+                    self.assert_counts(stats(path), self.lengths)
+
+    def test_a_length_column_and_the_column_option(self):
+        table = pa.table(
+            {
+                "input_ids": pa.array(self.ids, type=pa.list_(pa.int64())),
+                "labels": pa.array(self.ids, type=pa.list_(pa.int64())),
+                "num_tokens": pa.array(self.lengths, type=pa.int32()),
+            }
+        )
+        path = self.path("columns.parquet")
+        pq.write_table(table, path, compression="zstd")
+        # Two lists of integers: `input_ids` is taken.
+        self.assert_counts(stats(path), self.lengths)
+        self.assert_counts(stats(path, "--column", "num_tokens"), self.lengths)
+        self.assert_counts(stats(path, "--column", "labels"), self.lengths)
+        only_lengths = self.path("lengths.parquet")
+        pq.write_table(pa.table({"num_tokens": pa.array(self.lengths, type=pa.int64())}), only_lengths)
+        self.assert_counts(stats(only_lengths), self.lengths)
+
+    def test_a_hugging_face_dataset_written_to_parquet(self):
+        disable_progress_bar()
+        dataset = Dataset.from_dict({"input_ids": self.ids, "attention_mask": [[1] * n for n in self.lengths]})
+        path = self.path("train-00000-of-00001.parquet")
+        dataset.to_parquet(str(path))
+        # Two lists of integers, `input_ids` among them.
+        self.assert_counts(stats(path), self.lengths)
+
+    def test_broken_files_are_refused_with_where_and_why(self):
+        path = self.path("whole.parquet")
+        pq.write_table(pa.table({"input_ids": pa.array(self.ids, type=pa.list_(pa.int64()))}), path)
+        cut = self.path("cut.parquet")
+        cut.write_bytes(path.read_bytes()[:-100])
+        message = refusal(cut)
+        self.assertIn("cut.parquet", message)
+        self.assertIn("cannot be read", message)
+        message = refusal(path, "--column", "missing")
+        self.assertIn("no column `missing`", message)
+        text = self.path("text.parquet")
+        pq.write_table(pa.table({"text": ["one", "two"]}), text)
+        self.assertIn("Name the column", refusal(text))
+        self.assertIn("holds byte_array", refusal(text, "--column", "text"))
+        nulls = self.path("nulls.parquet")
+        pq.write_table(pa.table({"input_ids": pa.array(self.ids[:5] + [None] + self.ids[5:9], type=pa.list_(pa.int64()))}), nulls)
+        message = refusal(nulls)
+        self.assertIn("nulls.parquet:row 5 (row group 0)", message)
+        self.assertIn("list is null", message)
+        empty = self.path("empty-list.parquet")
+        pq.write_table(pa.table({"input_ids": pa.array([[1, 2], []], type=pa.list_(pa.int64()))}), empty)
+        self.assertIn("row 1 (row group 0)", refusal(empty))
+
+
+if __name__ == "__main__":
+    unittest.main()

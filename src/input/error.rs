@@ -104,6 +104,12 @@ pub enum InputErrorKind {
         /// The operating system's description.
         message: String,
     },
+    /// The file could not be opened.
+    #[error("cannot open: {message}; check the path")]
+    CannotOpen {
+        /// The operating system's description.
+        message: String,
+    },
     /// The input holds no sequence at all.
     #[error(
         "the file holds no sequence lengths. Check that it is the right file \

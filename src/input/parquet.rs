@@ -28,8 +28,9 @@ use super::delimited::LENGTH_COLUMN_NAMES;
 use super::error::{Failure, InputErrorKind, Location};
 use super::sink::LengthSink;
 
-/// Rows read per call: enough that the per-call cost vanishes.
-const BATCH_ROWS: usize = 64 * 1024;
+/// Rows read per call: enough that the per-call cost vanishes, few enough
+/// that the decoded token ids (which are not kept) stay a few megabytes.
+const BATCH_ROWS: usize = 4 * 1024;
 
 /// How a column gives a row's length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

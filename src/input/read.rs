@@ -120,7 +120,14 @@ pub(super) fn read_path<S: LengthSink>(
     use std::io::{Seek, SeekFrom};
     let name = path.display().to_string();
     let fail = |failure: Failure| failure.in_source(&name);
-    let mut file = std::fs::File::open(path).map_err(|error| fail(Failure::io(&error)))?;
+    let mut file = std::fs::File::open(path).map_err(|error| {
+        fail(
+            InputErrorKind::CannotOpen {
+                message: error.to_string(),
+            }
+            .into(),
+        )
+    })?;
     let mut magic = Vec::with_capacity(PARQUET_MAGIC.len());
     (&mut file)
         .take(PARQUET_MAGIC.len() as u64)

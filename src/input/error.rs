@@ -813,7 +813,7 @@ pub enum InputErrorKind {
          .idx of the same name instead"
     )]
     MegatronDataFile,
-    // ----- Parquet -----
+    // ----- Parquet and Arrow -----
     /// A Parquet file the reader cannot read (a cut footer, a codec it
     /// does not know, a damaged page).
     #[error(
@@ -827,11 +827,11 @@ pub enum InputErrorKind {
     },
     /// A column named that the file does not have.
     #[error(
-        "the Parquet file has no column `{column}`; its columns are {}. Name one \
-         of them with --column",
+        "the file has no column `{column}`; its columns are {}. Name one of \
+         them with --column",
         name_list(.columns)
     )]
-    ParquetNoSuchColumn {
+    NoSuchColumn {
         /// The column asked for.
         column: String,
         /// The file's columns.
@@ -843,7 +843,7 @@ pub enum InputErrorKind {
          ids (a list of integers). Name the column of token ids or lengths with \
          --column"
     )]
-    ParquetColumnType {
+    ColumnNotLengths {
         /// The column.
         column: String,
         /// What it holds.
@@ -851,14 +851,14 @@ pub enum InputErrorKind {
     },
     /// No column to read without `--column`.
     #[error(
-        "no column of the Parquet file is the lengths: {} list of integers \
+        "no column of the file is the lengths: {} list of integers \
          columns ({}), none of them `input_ids`, and no integer column named \
          like a length. Its columns are {}. Name the column with --column",
         if .lists.is_empty() { "no" } else { "several" },
         name_list(.lists),
         name_list(.columns)
     )]
-    ParquetNoLengthColumn {
+    NoTokenColumn {
         /// The columns of lists of integers.
         lists: Vec<String>,
         /// Every column.
@@ -869,7 +869,7 @@ pub enum InputErrorKind {
         "this row's {what} is null. Every sequence needs its tokens: filter \
          the null rows out first (e.g. dataset.filter(lambda row: row[\"input_ids\"] is not None))"
     )]
-    ParquetNull {
+    NullInColumn {
         /// What is null: the list, an element of it, or the length.
         what: &'static str,
     },
@@ -879,6 +879,25 @@ pub enum InputErrorKind {
          input cannot give: give the file's path"
     )]
     ParquetNeedsAFile,
+    /// An Arrow IPC file or stream the reader cannot read.
+    #[error(
+        "the Arrow file cannot be read ({message}). If it was cut short, copy \
+         it again; Packlab reads the uncompressed IPC files and streams that \
+         Hugging Face datasets writes"
+    )]
+    ArrowUnreadable {
+        /// The Arrow reader's message.
+        message: String,
+    },
+    /// A folder that is not a dataset's.
+    #[error(
+        "the folder cannot be read as a dataset: {problem}. Give a \
+         save_to_disk folder, a folder of .arrow or .parquet shards, or a file"
+    )]
+    FolderUnreadable {
+        /// What is wrong with it.
+        problem: String,
+    },
     /// Documents asked for in a file that has none.
     #[error(
         "--documents counts the documents of a Megatron index, but this file \

@@ -34,6 +34,14 @@ const PARQUET_FIX: &str =
      this machine, or write the length column out as CSV, e.g. with pandas: \
      df[[\"length\"]].to_csv(\"lengths.csv\", index=False)";
 
+/// How to read an Arrow file where only a stream is given.
+#[cfg(not(target_arch = "wasm32"))]
+const ARROW_FIX: &str = "Give the file's path, or its folder";
+/// How to read an Arrow file where only a stream is given.
+#[cfg(target_arch = "wasm32")]
+const ARROW_FIX: &str = "The page does not read Arrow files yet: run `packlab stats FOLDER` on \
+     this machine with the dataset's save_to_disk folder";
+
 /// The first bytes of every Megatron-LM index.
 pub(super) const MEGATRON_MAGIC: &[u8] = b"MMIDIDX\x00\x00";
 
@@ -55,11 +63,13 @@ pub enum Format {
     Megatron,
     /// A Parquet file (read from a file's path, natively).
     Parquet,
+    /// An Arrow IPC file or stream (read from a file's path, natively).
+    Arrow,
 }
 
 impl Format {
     /// Every format, in the order the documentation lists them.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Text,
         Format::Csv,
         Format::Json,
@@ -67,6 +77,7 @@ impl Format {
         Format::Npy,
         Format::Megatron,
         Format::Parquet,
+        Format::Arrow,
     ];
 
     /// The name used on the command line and in JSON.
@@ -79,6 +90,7 @@ impl Format {
             Format::Npy => "npy",
             Format::Megatron => "megatron",
             Format::Parquet => "parquet",
+            Format::Arrow => "arrow",
         }
     }
 }
@@ -103,8 +115,9 @@ impl FromStr for Format {
             "npy" => Ok(Format::Npy),
             "megatron" | "idx" => Ok(Format::Megatron),
             "parquet" => Ok(Format::Parquet),
+            "arrow" => Ok(Format::Arrow),
             _ => Err(format!(
-                "unknown format `{text}`: use text, csv, json, jsonl, npy, megatron or parquet"
+                "unknown format `{text}`: use text, csv, json, jsonl, npy, megatron, parquet or arrow"
             )),
         }
     }
@@ -146,6 +159,7 @@ pub(super) fn format_from_extension(source_name: &str) -> Option<Format> {
         "npy" => Some(Format::Npy),
         "idx" => Some(Format::Megatron),
         "parquet" => Some(Format::Parquet),
+        "arrow" => Some(Format::Arrow),
         "jsonl" | "ndjson" => Some(Format::Jsonl),
         "json" => Some(Format::Json),
         "csv" | "tsv" => Some(Format::Csv),
@@ -277,11 +291,7 @@ pub(super) fn unsupported_container(head: &[u8]) -> Option<InputErrorKind> {
     } else if head.starts_with(PARQUET_MAGIC) {
         ("a Parquet file", PARQUET_FIX)
     } else if head.starts_with(b"ARROW1") {
-        (
-            "an Arrow file",
-            "Write the length column out as CSV or text, e.g. with \
-             pandas: df[[\"length\"]].to_csv(\"lengths.csv\", index=False)",
-        )
+        ("an Arrow file", ARROW_FIX)
     } else {
         return None;
     };

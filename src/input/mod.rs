@@ -11,6 +11,7 @@
 //! | [`Format::Jsonl`] | one object per line with `length`, `num_tokens` or `input_ids` |
 //! | [`Format::Npy`] | a NumPy array of integers, of any width and byte order |
 //! | [`Format::Megatron`] | a Megatron-LM / NeMo index (`.idx`): its sequences, or its documents with [`ReadOptions::documents`] |
+//! | [`Format::Arrow`] | an Arrow IPC file or stream (a `datasets` shard, `data-*.arrow`): a list-of-integers column's row lengths (from its offsets) or an integer length column; natively, from a path, and a `save_to_disk` folder reads every shard in order |
 //! | [`Format::Parquet`] | a Parquet file's list-of-integers column (each row's number of token ids) or integer length column; natively, from a path (`read_file_lengths`) |
 //!
 //! Unless [`ReadOptions::format`] names one, the format is told by the file
@@ -75,6 +76,8 @@
 //! - lines may end with LF, CRLF or a lone CR (old Mac files); each is one
 //!   line end for the line numbers in errors.
 
+#[cfg(not(target_arch = "wasm32"))]
+mod arrow;
 mod delimited;
 mod error;
 mod format;

@@ -120,7 +120,7 @@ fn is_integer(descr: &ColumnDescPtr) -> bool {
 fn not_integers(descr: &ColumnDescPtr) -> Failure {
     Failure::new(
         Location::Field(field_name(descr)),
-        InputErrorKind::ParquetColumnType {
+        InputErrorKind::ColumnNotLengths {
             column: field_name(descr),
             found: describe(descr),
         },
@@ -154,7 +154,7 @@ fn choose_column(
             .ok_or_else(|| {
                 Failure::new(
                     Location::Unknown,
-                    InputErrorKind::ParquetNoSuchColumn {
+                    InputErrorKind::NoSuchColumn {
                         column: named.to_owned(),
                         columns: columns.iter().map(field_name).collect(),
                     },
@@ -181,7 +181,7 @@ fn choose_column(
         Some(index) => Ok((index, how(&columns[index]).unwrap_or(Reading::Value))),
         None => Err(Failure::new(
             Location::Unknown,
-            InputErrorKind::ParquetNoLengthColumn {
+            InputErrorKind::NoTokenColumn {
                 lists: lists
                     .iter()
                     .map(|&index| field_name(&columns[index]))
@@ -267,7 +267,10 @@ impl Rows<'_> {
             let row = *self.row;
             let present = max_def == 0 || def_levels.get(level) == Some(&max_def);
             let value = values.next().filter(|_| present).ok_or_else(|| {
-                Failure::new(self.at(row), InputErrorKind::ParquetNull { what: "length" })
+                Failure::new(
+                    self.at(row),
+                    InputErrorKind::NullInColumn { what: "length" },
+                )
             })?;
             let length = u64::try_from(widen(value)).map_err(|_| {
                 Failure::new(
@@ -311,14 +314,14 @@ impl Rows<'_> {
             } else if def >= slot_def {
                 return Err(Failure::new(
                     self.at(row),
-                    InputErrorKind::ParquetNull {
+                    InputErrorKind::NullInColumn {
                         what: "element of the list",
                     },
                 ));
             } else if def < slot_def - 1 {
                 return Err(Failure::new(
                     self.at(row),
-                    InputErrorKind::ParquetNull { what: "list" },
+                    InputErrorKind::NullInColumn { what: "list" },
                 ));
             }
             // `def == slot_def - 1`: an empty list, a row of no tokens.

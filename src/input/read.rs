@@ -109,13 +109,89 @@ pub fn read_file_lengths(
     Ok(read.into_stats(sequences))
 }
 
-/// [`read_named`] of the file at `path`, or its Parquet reader.
+/// [`read_named`] of the file at `path`, or its Parquet or Arrow reader;
+/// a folder is read shard by shard (see [`shards`]).
 #[cfg(not(target_arch = "wasm32"))]
 pub(super) fn read_path<S: LengthSink>(
     path: &std::path::Path,
     options: &ReadOptions,
     sink: &mut S,
 ) -> Result<Reading, InputError> {
+    if !path.is_dir() {
+        return read_one_path(path, options, sink);
+    }
+    let mut total: Option<Reading> = None;
+    for shard in shards(path)? {
+        let read = read_one_path(&shard, options, sink)?;
+        let total = total.get_or_insert(Reading {
+            format: read.format,
+            bytes: 0,
+            notes: Vec::new(),
+        });
+        total.bytes += read.bytes;
+        total.notes.extend(read.notes);
+    }
+    total.ok_or_else(|| Failure::from(InputErrorKind::Empty).in_source(&path.display().to_string()))
+}
+
+/// The shards of a dataset folder, in order: those a `save_to_disk`
+/// folder's `state.json` lists, or else its `.arrow` or `.parquet` files
+/// sorted by name.
+#[cfg(not(target_arch = "wasm32"))]
+fn shards(folder: &std::path::Path) -> Result<Vec<std::path::PathBuf>, InputError> {
+    let name = folder.display().to_string();
+    let fail = |kind: InputErrorKind| Failure::from(kind).in_source(&name);
+    let state = folder.join("state.json");
+    if let Ok(text) = std::fs::read_to_string(&state) {
+        let listed: Option<Vec<std::path::PathBuf>> =
+            serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|value| {
+                    value
+                        .get("_data_files")?
+                        .as_array()?
+                        .iter()
+                        .map(|file| Some(folder.join(file.get("filename")?.as_str()?)))
+                        .collect()
+                });
+        return listed.ok_or_else(|| {
+            fail(InputErrorKind::FolderUnreadable {
+                problem: "its state.json does not list the shards (`_data_files`)".to_owned(),
+            })
+        });
+    }
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(folder)
+        .map_err(|error| {
+            fail(InputErrorKind::CannotOpen {
+                message: error.to_string(),
+            })
+        })?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            let name = path.display().to_string();
+            matches!(
+                format_from_extension(&name),
+                Some(Format::Arrow | Format::Parquet)
+            )
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(fail(InputErrorKind::FolderUnreadable {
+            problem: "it holds no state.json, .arrow or .parquet files".to_owned(),
+        }));
+    }
+    Ok(files)
+}
+
+/// One file of [`read_path`].
+#[cfg(not(target_arch = "wasm32"))]
+fn read_one_path<S: LengthSink>(
+    path: &std::path::Path,
+    options: &ReadOptions,
+    sink: &mut S,
+) -> Result<Reading, InputError> {
+    use super::arrow::ARROW_FILE_MAGIC;
     use super::format::PARQUET_MAGIC;
     use std::io::{Seek, SeekFrom};
     let name = path.display().to_string();
@@ -128,34 +204,42 @@ pub(super) fn read_path<S: LengthSink>(
             .into(),
         )
     })?;
-    let mut magic = Vec::with_capacity(PARQUET_MAGIC.len());
+    let mut magic = Vec::with_capacity(ARROW_FILE_MAGIC.len());
     (&mut file)
-        .take(PARQUET_MAGIC.len() as u64)
+        .take(ARROW_FILE_MAGIC.len() as u64)
         .read_to_end(&mut magic)
         .and_then(|_| file.seek(SeekFrom::Start(0)))
         .map_err(|error| fail(Failure::io(&error)))?;
-    let parquet = match options.format {
-        Some(format) => format == Format::Parquet,
-        None => magic == PARQUET_MAGIC || format_from_extension(&name) == Some(Format::Parquet),
+    let format = match options.format {
+        Some(format) => format,
+        None if magic.starts_with(PARQUET_MAGIC) => Format::Parquet,
+        None if magic.starts_with(ARROW_FILE_MAGIC) => Format::Arrow,
+        None => format_from_extension(&name).unwrap_or(Format::Text),
     };
-    if !parquet {
+    if !matches!(format, Format::Parquet | Format::Arrow) {
         return read_named(&name, file, options, sink);
     }
     if options.documents {
         return Err(fail(
             InputErrorKind::DocumentsNotApplicable {
-                read_as: Format::Parquet.name(),
+                read_as: format.name(),
             }
             .into(),
         ));
     }
     let bytes = file.metadata().map_or(0, |metadata| metadata.len());
-    super::parquet::read_parquet(file, options.column.as_deref(), sink).map_err(fail)?;
-    if sink.sequences() == 0 {
+    let before = sink.sequences();
+    let column = options.column.as_deref();
+    match format {
+        Format::Parquet => super::parquet::read_parquet(file, column, sink),
+        _ => super::arrow::read_arrow(file, magic.starts_with(ARROW_FILE_MAGIC), column, sink),
+    }
+    .map_err(fail)?;
+    if sink.sequences() == before {
         return Err(fail(InputErrorKind::Empty.into()));
     }
     Ok(Reading {
-        format: Format::Parquet,
+        format,
         bytes,
         notes: Vec::new(),
     })
@@ -249,7 +333,7 @@ fn read_all<R: Read, S: LengthSink>(
         }
         .into());
     }
-    if format == Format::Parquet {
+    if matches!(format, Format::Parquet | Format::Arrow) {
         return Err(InputErrorKind::ParquetNeedsAFile.into());
     }
     if options.documents && format != Format::Megatron {
@@ -302,8 +386,8 @@ fn read_all<R: Read, S: LengthSink>(
         Format::Megatron => {
             megatron::read_megatron_index(&mut input, options.documents, sink, notes)?
         }
-        // Refused above: a Parquet file is read from its path.
-        Format::Parquet => return Err(InputErrorKind::ParquetNeedsAFile.into()),
+        // Refused above: Parquet and Arrow files are read from their path.
+        Format::Parquet | Format::Arrow => return Err(InputErrorKind::ParquetNeedsAFile.into()),
     }
     if sink.sequences() == 0 {
         return Err(InputErrorKind::Empty.into());

@@ -1,4 +1,5 @@
-"""Packlab's Parquet reader against files the real producers write.
+"""Packlab's Parquet and Arrow readers against files the real producers
+write.
 
 pyarrow writes the files (each codec pyarrow offers: snappy, zstd, gzip,
 lz4, brotli, none; lists of int32 and int64; several row groups), and
@@ -8,6 +9,11 @@ holds: one sequence per row, its length the number of token ids in its
 list (or the value of an integer length column), in every row group.
 Broken files (a cut footer, a column of text, a null list) are refused
 with a message naming the file and, for a null, the row.
+
+Arrow: `datasets.Dataset.save_to_disk` writes a folder of IPC stream
+shards with a `state.json` listing them; `packlab stats FOLDER` counts
+every shard, and `packlab assign FOLDER` keeps the rows' order across the
+shards. pyarrow writes an IPC file (`ARROW1`) with large lists.
 """
 
 import json
@@ -122,6 +128,65 @@ class ParquetTest(unittest.TestCase):
         empty = self.path("empty-list.parquet")
         pq.write_table(pa.table({"input_ids": pa.array([[1, 2], []], type=pa.list_(pa.int64()))}), empty)
         self.assertIn("row 1 (row group 0)", refusal(empty))
+
+
+class ArrowTest(unittest.TestCase):
+    def setUp(self):
+        disable_progress_bar()
+        self.folder = tempfile.TemporaryDirectory()
+        self.addCleanup(self.folder.cleanup)
+        draw = np.random.default_rng(4)
+        self.lengths = [int(length) for length in draw.integers(1, 500, size=2_500)]
+        self.ids = [draw.integers(0, 32_000, size=length).tolist() for length in self.lengths]
+
+    def path(self, name):
+        return Path(self.folder.name) / name
+
+    def test_a_save_to_disk_folder_in_order(self):
+        dataset = Dataset.from_dict(
+            {"input_ids": self.ids, "attention_mask": [[1] * n for n in self.lengths], "text": ["a"] * len(self.ids)}
+        )
+        folder = self.path("saved")
+        dataset.save_to_disk(str(folder), num_shards=3)
+        self.assertEqual(len(list(folder.glob("data-*.arrow"))), 3)
+        counted = stats(folder)
+        self.assertEqual(counted["sequences"], len(self.lengths))
+        self.assertEqual(counted["tokens"], sum(self.lengths))
+        # The plan's indices are the rows in the dataset's order, across shards.
+        result = subprocess.run(
+            [packlab_binary(), "assign", str(folder), "--algorithm", "lpfhp", "--out", "-"],
+            capture_output=True, text=True, check=True,
+        )
+        seen = []
+        for line in result.stdout.splitlines():
+            pack = json.loads(line)
+            for index, length in zip(pack["indices"], pack["lengths"]):
+                self.assertEqual(length, self.lengths[index])
+                seen.append(index)
+        self.assertEqual(sorted(seen), list(range(len(self.lengths))))
+        # One shard alone.
+        shard = sorted(folder.glob("data-*.arrow"))[1]
+        self.assertEqual(stats(shard)["sequences"], len(Dataset.from_file(str(shard))))
+
+    def test_an_ipc_file_and_a_folder_of_parquet_shards(self):
+        table = pa.table(
+            {
+                "input_ids": pa.array(self.ids, type=pa.large_list(pa.int64())),
+                "num_tokens": pa.array(self.lengths, type=pa.int32()),
+            }
+        )
+        path = self.path("tokens.arrow")
+        with pa.OSFile(str(path), "wb") as sink:
+            with pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table, max_chunksize=600)
+        self.assertEqual(stats(path)["tokens"], sum(self.lengths))
+        self.assertEqual(stats(path, "--column", "num_tokens")["tokens"], sum(self.lengths))
+        shards = self.path("shards")
+        shards.mkdir()
+        half = len(self.ids) // 2
+        pq.write_table(table.slice(0, half), shards / "part-0.parquet")
+        pq.write_table(table.slice(half), shards / "part-1.parquet")
+        self.assertEqual(stats(shards)["sequences"], len(self.lengths))
 
 
 if __name__ == "__main__":

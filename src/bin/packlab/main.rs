@@ -67,9 +67,12 @@ struct HistogramArgs {
 
 #[derive(Args)]
 struct InputArgs {
-    /// Files of sequence lengths or histograms: text, CSV, JSON, JSONL or
-    /// NumPy .npy (detected from the extension and content). Several
-    /// files merge into one dataset; `-` reads standard input.
+    /// Files of sequence lengths or histograms: text, CSV, JSON, JSONL,
+    /// NumPy .npy, a Megatron-LM / NeMo .idx, Parquet or Arrow (token-id
+    /// lists or a length column), or a dataset folder (`save_to_disk`, or
+    /// .arrow / .parquet shards, read in order); detected from the
+    /// extension and content. Several merge into one dataset; `-` reads
+    /// standard input.
     #[arg(required_unless_present = "preset", value_name = "FILE")]
     files: Vec<PathBuf>,
 
@@ -256,8 +259,9 @@ struct StatsArgs {
 #[derive(Args)]
 struct AssignArgs {
     /// The sequence lengths, one per sequence in dataset order: text, a CSV
-    /// column, a JSON array, JSON Lines (a length field or input_ids) or a
-    /// 1-D NumPy .npy; `-` reads standard input. A histogram has no order,
+    /// column, a JSON array, JSON Lines (a length field or input_ids), a
+    /// 1-D NumPy .npy, a Megatron .idx, Parquet, Arrow, or a dataset folder
+    /// (its shards in order); `-` reads standard input. A histogram has no order,
     /// so it is refused.
     #[arg(value_name = "FILE")]
     file: PathBuf,

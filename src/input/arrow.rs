@@ -1,0 +1,212 @@
+//! Arrow IPC files, as Hugging Face `datasets` writes them: the
+//! `data-*.arrow` shards of a `save_to_disk` folder and its cache files
+//! (IPC streams), and Arrow IPC files (`ARROW1`); read with the
+//! `arrow-ipc` crate, natively (the command line).
+//!
+//! The column is chosen as in Parquet (see `input::parquet`): a list of
+//! integers, whose row lengths are the differences of its offsets, or an
+//! integer column of lengths. A null is an error naming the row.
+
+use std::fs::File;
+use std::io::BufReader;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_ipc::reader::{FileReader, StreamReader};
+use arrow_schema::{ArrowError, DataType};
+
+use super::delimited::LENGTH_COLUMN_NAMES;
+use super::error::{Failure, InputErrorKind, Location};
+use super::sink::LengthSink;
+
+/// The first bytes of an Arrow IPC file (not of a stream).
+pub(super) const ARROW_FILE_MAGIC: &[u8] = b"ARROW1";
+
+/// How a column gives a row's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    ListLength,
+    Value,
+}
+
+fn unreadable(error: &impl std::fmt::Display) -> Failure {
+    Failure::new(
+        Location::Unknown,
+        InputErrorKind::ArrowUnreadable {
+            message: error.to_string(),
+        },
+    )
+}
+
+/// Reads the lengths of the Arrow IPC file or stream `file` (`is_file`:
+/// it starts with `ARROW1`) from the column `column` names, or the one
+/// chosen.
+pub(super) fn read_arrow(
+    file: File,
+    is_file: bool,
+    column: Option<&str>,
+    sink: &mut impl LengthSink,
+) -> Result<(), Failure> {
+    let batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>> = if is_file {
+        Box::new(
+            FileReader::try_new(BufReader::new(file), None).map_err(|error| unreadable(&error))?,
+        )
+    } else {
+        Box::new(
+            StreamReader::try_new(BufReader::new(file), None)
+                .map_err(|error| unreadable(&error))?,
+        )
+    };
+    let mut chosen: Option<(usize, Reading)> = None;
+    let mut row = 0u64;
+    for batch in batches {
+        let batch = batch.map_err(|error| unreadable(&error))?;
+        let (index, reading) = match chosen {
+            Some(chosen) => chosen,
+            None => *chosen.insert(choose_column(&batch, column)?),
+        };
+        let array = batch.column(index);
+        match reading {
+            Reading::ListLength => list_lengths(array, &mut row, sink)?,
+            Reading::Value => values(array, &mut row, sink)?,
+        }
+    }
+    Ok(())
+}
+
+fn describe(data_type: &DataType) -> String {
+    format!("{data_type}").to_ascii_lowercase()
+}
+
+fn choose_column(batch: &RecordBatch, named: Option<&str>) -> Result<(usize, Reading), Failure> {
+    let schema = batch.schema();
+    let names: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|field| field.name().clone())
+        .collect();
+    let how = |index: usize| match schema.field(index).data_type() {
+        DataType::List(item) | DataType::LargeList(item) if item.data_type().is_integer() => {
+            Some(Reading::ListLength)
+        }
+        data_type if data_type.is_integer() => Some(Reading::Value),
+        _ => None,
+    };
+    if let Some(named) = named {
+        let index = names
+            .iter()
+            .position(|name| name.eq_ignore_ascii_case(named))
+            .ok_or_else(|| {
+                Failure::new(
+                    Location::Unknown,
+                    InputErrorKind::NoSuchColumn {
+                        column: named.to_owned(),
+                        columns: names.clone(),
+                    },
+                )
+            })?;
+        let reading = how(index).ok_or_else(|| {
+            Failure::new(
+                Location::Field(names[index].clone()),
+                InputErrorKind::ColumnNotLengths {
+                    column: names[index].clone(),
+                    found: describe(schema.field(index).data_type()),
+                },
+            )
+        })?;
+        return Ok((index, reading));
+    }
+    let lists: Vec<usize> = (0..names.len())
+        .filter(|&index| how(index) == Some(Reading::ListLength))
+        .collect();
+    let chosen = match lists.as_slice() {
+        [only] => Some(*only),
+        [] => (0..names.len()).find(|&index| {
+            how(index) == Some(Reading::Value)
+                && LENGTH_COLUMN_NAMES
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(&names[index]))
+        }),
+        several => several
+            .iter()
+            .copied()
+            .find(|&index| names[index] == "input_ids"),
+    };
+    match chosen {
+        Some(index) => Ok((index, how(index).unwrap_or(Reading::Value))),
+        None => Err(Failure::new(
+            Location::Unknown,
+            InputErrorKind::NoTokenColumn {
+                lists: lists.iter().map(|&index| names[index].clone()).collect(),
+                columns: names,
+            },
+        )),
+    }
+}
+
+fn null_at(row: u64, what: &'static str) -> Failure {
+    Failure::new(
+        Location::Element(row),
+        InputErrorKind::NullInColumn { what },
+    )
+}
+
+/// Each row's number of list elements, from the offsets.
+fn list_lengths(
+    array: &ArrayRef,
+    row: &mut u64,
+    sink: &mut impl LengthSink,
+) -> Result<(), Failure> {
+    let lengths: Vec<u64> = if let Some(list) = array.as_list_opt::<i32>() {
+        list.value_offsets()
+            .windows(2)
+            .map(|pair| (pair[1] - pair[0]) as u64)
+            .collect()
+    } else if let Some(list) = array.as_list_opt::<i64>() {
+        list.value_offsets()
+            .windows(2)
+            .map(|pair| (pair[1] - pair[0]) as u64)
+            .collect()
+    } else {
+        return Err(unreadable(&"the chosen column is not a list"));
+    };
+    for (index, length) in lengths.into_iter().enumerate() {
+        if array.is_null(index) {
+            return Err(null_at(*row, "list"));
+        }
+        sink.add_one(length)
+            .map_err(|kind| Failure::new(Location::Element(*row), kind))?;
+        *row += 1;
+    }
+    Ok(())
+}
+
+/// Each row's value: its length.
+fn values(array: &ArrayRef, row: &mut u64, sink: &mut impl LengthSink) -> Result<(), Failure> {
+    macro_rules! each {
+        ($($kind:ty),*) => {
+            $(
+                if let Some(values) = array.as_primitive_opt::<$kind>() {
+                    for index in 0..values.len() {
+                        if values.is_null(index) {
+                            return Err(null_at(*row, "length"));
+                        }
+                        let value = i128::from(values.value(index));
+                        let length = u64::try_from(value).map_err(|_| {
+                            Failure::new(Location::Element(*row), InputErrorKind::Negative { token: value.to_string() })
+                        })?;
+                        sink.add_one(length)
+                            .map_err(|kind| Failure::new(Location::Element(*row), kind))?;
+                        *row += 1;
+                    }
+                    return Ok(());
+                }
+            )*
+        };
+    }
+    each!(Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type);
+    Err(unreadable(&"the chosen column is not of integers"))
+}

@@ -874,3 +874,23 @@ fn a_megatron_index_gives_its_sequences_or_its_documents() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_folder_without_shards_says_what_a_dataset_folder_holds() {
+    let folder = scratch("readme.txt", b"5\n").with_file_name("not-a-dataset");
+    std::fs::create_dir_all(&folder).unwrap();
+    let _ = std::fs::remove_file(folder.join("state.json"));
+    std::fs::write(folder.join("notes.txt"), b"5\n").unwrap();
+    let output = packlab(&["stats", folder.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("not-a-dataset"), "{message}");
+    assert!(
+        message.contains("holds no state.json, .arrow or .parquet files"),
+        "{message}"
+    );
+    // A state.json that lists no shards.
+    std::fs::write(folder.join("state.json"), b"{\"_fingerprint\": \"x\"}").unwrap();
+    let message = stderr(&packlab(&["stats", folder.to_str().unwrap()]));
+    assert!(message.contains("does not list the shards"), "{message}");
+}

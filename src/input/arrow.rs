@@ -18,19 +18,12 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_ipc::reader::{FileReader, StreamReader};
 use arrow_schema::{ArrowError, DataType};
 
-use super::delimited::LENGTH_COLUMN_NAMES;
+use super::columns::{choose_column, Column, Reading};
 use super::error::{Failure, InputErrorKind, Location};
 use super::sink::LengthSink;
 
 /// The first bytes of an Arrow IPC file (not of a stream).
 pub(super) const ARROW_FILE_MAGIC: &[u8] = b"ARROW1";
-
-/// How a column gives a row's length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reading {
-    ListLength,
-    Value,
-}
 
 fn unreadable(error: &impl std::fmt::Display) -> Failure {
     Failure::new(
@@ -66,7 +59,7 @@ pub(super) fn read_arrow(
         let batch = batch.map_err(|error| unreadable(&error))?;
         let (index, reading) = match chosen {
             Some(chosen) => chosen,
-            None => *chosen.insert(choose_column(&batch, column)?),
+            None => *chosen.insert(choose_column(&as_columns(&batch), column)?),
         };
         let array = batch.column(index);
         match reading {
@@ -81,70 +74,26 @@ fn describe(data_type: &DataType) -> String {
     format!("{data_type}").to_ascii_lowercase()
 }
 
-fn choose_column(batch: &RecordBatch, named: Option<&str>) -> Result<(usize, Reading), Failure> {
-    let schema = batch.schema();
-    let names: Vec<String> = schema
+/// The batch's columns as the rule of [`choose_column`] sees them.
+fn as_columns(batch: &RecordBatch) -> Vec<Column> {
+    batch
+        .schema()
         .fields()
         .iter()
-        .map(|field| field.name().clone())
-        .collect();
-    let how = |index: usize| match schema.field(index).data_type() {
-        DataType::List(item) | DataType::LargeList(item) if item.data_type().is_integer() => {
-            Some(Reading::ListLength)
-        }
-        data_type if data_type.is_integer() => Some(Reading::Value),
-        _ => None,
-    };
-    if let Some(named) = named {
-        let index = names
-            .iter()
-            .position(|name| name.eq_ignore_ascii_case(named))
-            .ok_or_else(|| {
-                Failure::new(
-                    Location::Unknown,
-                    InputErrorKind::NoSuchColumn {
-                        column: named.to_owned(),
-                        columns: names.clone(),
-                    },
-                )
-            })?;
-        let reading = how(index).ok_or_else(|| {
-            Failure::new(
-                Location::Field(names[index].clone()),
-                InputErrorKind::ColumnNotLengths {
-                    column: names[index].clone(),
-                    found: describe(schema.field(index).data_type()),
-                },
-            )
-        })?;
-        return Ok((index, reading));
-    }
-    let lists: Vec<usize> = (0..names.len())
-        .filter(|&index| how(index) == Some(Reading::ListLength))
-        .collect();
-    let chosen = match lists.as_slice() {
-        [only] => Some(*only),
-        [] => (0..names.len()).find(|&index| {
-            how(index) == Some(Reading::Value)
-                && LENGTH_COLUMN_NAMES
-                    .iter()
-                    .any(|known| known.eq_ignore_ascii_case(&names[index]))
-        }),
-        several => several
-            .iter()
-            .copied()
-            .find(|&index| names[index] == "input_ids"),
-    };
-    match chosen {
-        Some(index) => Ok((index, how(index).unwrap_or(Reading::Value))),
-        None => Err(Failure::new(
-            Location::Unknown,
-            InputErrorKind::NoTokenColumn {
-                lists: lists.iter().map(|&index| names[index].clone()).collect(),
-                columns: names,
+        .map(|field| Column {
+            name: field.name().clone(),
+            reading: match field.data_type() {
+                DataType::List(item) | DataType::LargeList(item)
+                    if item.data_type().is_integer() =>
+                {
+                    Some(Reading::ListLength)
+                }
+                data_type if data_type.is_integer() => Some(Reading::Value),
+                _ => None,
             },
-        )),
-    }
+            holds: describe(field.data_type()),
+        })
+        .collect()
 }
 
 fn null_at(row: u64, what: &'static str) -> Failure {

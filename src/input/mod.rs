@@ -78,6 +78,8 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 mod arrow;
+#[cfg(not(target_arch = "wasm32"))]
+mod columns;
 mod delimited;
 mod error;
 mod format;

@@ -24,22 +24,13 @@ use parquet::errors::ParquetError;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescPtr;
 
-use super::delimited::LENGTH_COLUMN_NAMES;
+use super::columns::{choose_column, Column, Reading};
 use super::error::{Failure, InputErrorKind, Location};
 use super::sink::LengthSink;
 
 /// Rows read per call: enough that the per-call cost vanishes, few enough
 /// that the decoded token ids (which are not kept) stay a few megabytes.
 const BATCH_ROWS: usize = 4 * 1024;
-
-/// How a column gives a row's length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reading {
-    /// Its number of list elements.
-    ListLength,
-    /// Its value.
-    Value,
-}
 
 /// Reads the lengths of the Parquet file `file` from the column `column`
 /// names, or the one chosen as the module docs say.
@@ -55,7 +46,7 @@ pub(super) fn read_parquet(
         .schema_descr()
         .columns()
         .to_vec();
-    let (index, reading) = choose_column(&columns, column)?;
+    let (index, reading) = choose_column(&as_columns(&columns), column)?;
     let descr = &columns[index];
     let mut row = 0u64;
     for group in 0..reader.num_row_groups() {
@@ -103,13 +94,6 @@ fn field_name(descr: &ColumnDescPtr) -> String {
         .unwrap_or_else(|| descr.name().to_owned())
 }
 
-/// Named like a column of lengths, as a CSV table's would be.
-fn is_length_name(name: &str) -> bool {
-    LENGTH_COLUMN_NAMES
-        .iter()
-        .any(|known| known.eq_ignore_ascii_case(name))
-}
-
 fn is_integer(descr: &ColumnDescPtr) -> bool {
     matches!(
         descr.physical_type(),
@@ -137,59 +121,20 @@ fn describe(descr: &ColumnDescPtr) -> String {
     }
 }
 
-/// The column to read and how, among the file's leaf `columns`.
-fn choose_column(
-    columns: &[ColumnDescPtr],
-    named: Option<&str>,
-) -> Result<(usize, Reading), Failure> {
-    let how = |descr: &ColumnDescPtr| match (descr.max_rep_level(), is_integer(descr)) {
-        (1, true) => Some(Reading::ListLength),
-        (0, true) => Some(Reading::Value),
-        _ => None,
-    };
-    if let Some(named) = named {
-        let index = columns
-            .iter()
-            .position(|descr| field_name(descr).eq_ignore_ascii_case(named))
-            .ok_or_else(|| {
-                Failure::new(
-                    Location::Unknown,
-                    InputErrorKind::NoSuchColumn {
-                        column: named.to_owned(),
-                        columns: columns.iter().map(field_name).collect(),
-                    },
-                )
-            })?;
-        let reading = how(&columns[index]).ok_or_else(|| not_integers(&columns[index]))?;
-        return Ok((index, reading));
-    }
-    let lists: Vec<usize> = (0..columns.len())
-        .filter(|&index| how(&columns[index]) == Some(Reading::ListLength))
-        .collect();
-    let chosen = match lists.as_slice() {
-        [only] => Some(*only),
-        [] => (0..columns.len()).find(|&index| {
-            how(&columns[index]) == Some(Reading::Value)
-                && is_length_name(&field_name(&columns[index]))
-        }),
-        several => several
-            .iter()
-            .copied()
-            .find(|&index| field_name(&columns[index]) == "input_ids"),
-    };
-    match chosen {
-        Some(index) => Ok((index, how(&columns[index]).unwrap_or(Reading::Value))),
-        None => Err(Failure::new(
-            Location::Unknown,
-            InputErrorKind::NoTokenColumn {
-                lists: lists
-                    .iter()
-                    .map(|&index| field_name(&columns[index]))
-                    .collect(),
-                columns: columns.iter().map(field_name).collect(),
+/// The file's leaf `columns` as the rule of [`choose_column`] sees them.
+fn as_columns(columns: &[ColumnDescPtr]) -> Vec<Column> {
+    columns
+        .iter()
+        .map(|descr| Column {
+            name: field_name(descr),
+            reading: match (descr.max_rep_level(), is_integer(descr)) {
+                (1, true) => Some(Reading::ListLength),
+                (0, true) => Some(Reading::Value),
+                _ => None,
             },
-        )),
-    }
+            holds: describe(descr),
+        })
+        .collect()
 }
 
 /// The rows of one row group being read.

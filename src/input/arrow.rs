@@ -3,9 +3,10 @@
 //! (IPC streams), and Arrow IPC files (`ARROW1`); read with the
 //! `arrow-ipc` crate, natively (the command line).
 //!
-//! The column is chosen as in Parquet (see `input::parquet`): a list of
-//! integers, whose row lengths are the differences of its offsets, or an
-//! integer column of lengths. A null is an error naming the row.
+//! The column is chosen by the rule Parquet's reader follows too
+//! (`input::columns`): a list of integers, whose row lengths are the
+//! differences of its offsets, or an integer column of lengths. A null is
+//! an error naming the row.
 
 use std::fs::File;
 use std::io::BufReader;

@@ -9,11 +9,10 @@
 //!   never kept);
 //! - or an integer column of lengths.
 //!
-//! Without `--column`, the column is the only list of integers, or
-//! `input_ids` among several, or else an integer column named like a
-//! length (`length`, `num_tokens`, …). A null list, a null element or a
-//! null length is an error naming the row; an empty list is a sequence of
-//! no tokens, refused like a length of 0.
+//! The column is chosen by the rule Arrow's reader follows too
+//! (`input::columns`). A null list, a null element or a null length is an
+//! error naming the row; an empty list is a sequence of no tokens, refused
+//! like a length of 0.
 
 use std::fs::File;
 

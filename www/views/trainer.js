@@ -35,10 +35,6 @@ function decimal(text, min) {
   return Number.isFinite(value) && value >= min ? value : null;
 }
 
-/** GPU-hours to compute `rows` rows of `maxLen` tokens at `tokensPerSecond`. */
-export function gpuHours(rows, maxLen, tokensPerSecond) {
-  return (rows * maxLen) / tokensPerSecond / 3600;
-}
 
 /** A text field that applies a decimal (or `auto`, when allowed) once the user leaves it or presses Enter. */
 class DecimalField {
@@ -252,11 +248,26 @@ export class TrainerView extends View {
     const report = answer.report;
     const maxLen = report.settings.max_len;
     const batch = report.settings.batch_size;
-    // Tokens an epoch computes: every row at max_len, padding included;
+    // GPU-hours of an epoch: every row at max_len, padding included;
     // padding-free steps compute their real tokens only.
-    const computed = (figures) => figures.computedTokens ?? figures.packs * maxLen;
+    const hoursOf = (figures) => (figures.computedTokens ?? figures.packs * maxLen) / settings.gpuTokensPerSecond / 3600;
+    const trainerFigures = {
+      packs: report.packs,
+      efficiency: report.efficiency,
+      steps: report.steps_per_epoch,
+      tokensLost: report.tokens_truncated + report.tokens_dropped,
+      split: report.sequences_split,
+      computedTokens: report.tokens_per_step ? report.tokens_packed : undefined,
+    };
+    const bestFigures = best && {
+      packs: best.packs,
+      efficiency: best.efficiency,
+      steps: Math.ceil(best.packs / batch),
+      tokensLost: view.bestTokensLost,
+      split: 0,
+    };
     const rowOf = (kind, label, figures) => {
-      const hours = computed(figures) / settings.gpuTokensPerSecond / 3600;
+      const hours = hoursOf(figures);
       const cells = [
         ['packs', figures.packs, formatCount(figures.packs)],
         ['efficiency', figures.efficiency, formatPercent(figures.efficiency)],
@@ -270,28 +281,13 @@ export class TrainerView extends View {
         h('th', { scope: 'row', text: label }),
         cells.map(([metric, value, text]) => h('td', { class: 'number', 'data-metric': metric, 'data-value': String(value), text })));
     };
-    const rows = [rowOf('trainer', trainerLabel(report.algorithm), {
-      packs: report.packs,
-      efficiency: report.efficiency,
-      steps: report.steps_per_epoch,
-      tokensLost: report.tokens_truncated + report.tokens_dropped,
-      split: report.sequences_split,
-      computedTokens: report.tokens_per_step ? report.tokens_packed : undefined,
-    })];
-    if (best) {
-      rows.push(rowOf('best', `${algorithmLabel(best.algorithm)} (best plan above)`, {
-        packs: best.packs,
-        efficiency: best.efficiency,
-        steps: Math.ceil(best.packs / batch),
-        tokensLost: view.bestTokensLost,
-        split: 0,
-      }));
-    }
+    const rows = [rowOf('trainer', trainerLabel(report.algorithm), trainerFigures)];
+    if (best) rows.push(rowOf('best', `${algorithmLabel(best.algorithm)} (best plan above)`, bestFigures));
     this.body.replaceChildren(...rows);
-    const hours = report.tokens_per_step ? report.tokens_packed / settings.gpuTokensPerSecond / 3600 : gpuHours(report.packs, maxLen, settings.gpuTokensPerSecond);
+    const hours = hoursOf(trainerFigures);
     let cost = `One epoch at ${formatCount(settings.gpuTokensPerSecond)} tokens per second per GPU: ${formatDecimal(hours, 2)} GPU-hours with your trainer`;
     if (best) {
-      const bestHours = gpuHours(best.packs, maxLen, settings.gpuTokensPerSecond);
+      const bestHours = hoursOf(bestFigures);
       const extra = hours - bestHours;
       cost += `, ${formatDecimal(bestHours, 2)} with ${algorithmLabel(best.algorithm)}: ${extra >= 0 ? `${formatDecimal(extra, 2)} more` : `${formatDecimal(-extra, 2)} fewer`}`
         + ` (${formatDecimal(Math.abs(extra) * settings.gpuHourPrice, 2)} at ${formatDecimal(settings.gpuHourPrice, 2)} per GPU-hour).`;

@@ -26,10 +26,22 @@ if [[ ! -x node_modules/.bin/wasm-opt ]] || ! npm ls --silent >/dev/null 2>&1; t
   npm ci --no-audit --no-fund
 fi
 
+sudo_prefix=""
+[[ $(id -u) -eq 0 ]] || sudo_prefix="sudo"
+apt_updated=""
+apt_install() {
+  [[ -n "$apt_updated" ]] || { $sudo_prefix apt-get update -qq; apt_updated=1; }
+  $sudo_prefix apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# The page's file engine reads zstd-compressed Parquet with the zstd C
+# library, which clang compiles to WebAssembly.
+if ! command -v clang >/dev/null; then
+  log "installing Debian's clang (zstd for the page's WebAssembly)"
+  apt_install clang
+fi
+
 if [[ "${1:-}" == "--browser" ]] && ! command -v chromium >/dev/null; then
   log "installing Debian's chromium for the browser tests"
-  sudo_prefix=""
-  [[ $(id -u) -eq 0 ]] || sudo_prefix="sudo"
-  $sudo_prefix apt-get update -qq
-  $sudo_prefix apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+  apt_install chromium chromium-driver
 fi

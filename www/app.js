@@ -254,7 +254,11 @@ export class App {
     });
     views.data.addEventListener('files', (event) => this.readFiles(event.detail));
     views.data.addEventListener('cancel', () => this.cancelRead());
-    views.drop.addEventListener('files', (event) => this.readFiles({ files: event.detail, options: views.data.readOptions() }));
+    views.drop.addEventListener('files', (event) => this.readFiles({ ...event.detail, options: views.data.readOptions() }));
+    views.drop.addEventListener('problem', (event) => {
+      this.setError('read', event.detail);
+      this.render();
+    });
     for (const view of [views.settings, views.flops, views.trainer]) {
       view.addEventListener('change', (event) => {
         this.clearError('link');
@@ -375,7 +379,7 @@ export class App {
   }
 
   /** `{files, options: {format, column}, append}` from the upload control or a drop. */
-  async readFiles({ files, options = {}, append = false }) {
+  async readFiles({ files, options = {}, append = false, folder = null }) {
     if (!files.length || this.state.engine !== 'ready') return;
     const load = this.beginLoad();
     const names = files.map((file) => file.name);
@@ -388,7 +392,7 @@ export class App {
     if (options.column) readOptions.column = options.column;
     if (options.documents) readOptions.documents = true;
     try {
-      const read = await this.fastWorker.request('readFiles', { files, options: readOptions, append }, {
+      const read = await this.fastWorker.request('readFiles', { files, options: readOptions, append, folder }, {
         onProgress: (progress) => {
           if (load !== this.state.loads) return;
           this.state.reading = { ...this.state.reading, ...progress };
@@ -409,7 +413,7 @@ export class App {
           basePreset: previous?.source === 'preset' ? previous.label : previous?.basePreset ?? null,
           pairs: read.pairs,
           defaultMaxLen: read.default_max_len,
-          uploads: [...earlierUploads, ...files],
+          uploads: [...earlierUploads, ...read.uploads],
           uploadOptions: readOptions,
           uploadOptionsDiffer: Boolean(previous?.uploadOptionsDiffer) || (earlierUploads.length > 0 && JSON.stringify(previous.uploadOptions) !== JSON.stringify(readOptions)),
         },

@@ -14,7 +14,7 @@
 // the order they arrive.
 
 import init, { Dataset } from './pkg/packlab.js';
-import initFiles, { FileReading, TrainerData, assignFiles } from './pkg/packlab_files.js';
+import initFiles, { FileReading, TrainerData, assignFiles, datasetShards } from './pkg/packlab_files.js';
 
 /**
  * The file engine (the readers, and the plan of the user's own
@@ -62,6 +62,19 @@ function replaceDataset(next) {
   dataset = next;
 }
 
+/**
+ * The shards of a dataset folder (`files`, the files directly in it), in
+ * the order of the dataset's rows, by the rule the command line follows
+ * for a folder (`datasetShards`): its state.json's list, or its .arrow and
+ * .parquet files by name.
+ */
+function folderShards(folder, files) {
+  const state = files.find((file) => file.name === 'state.json');
+  const stateText = state ? new FileReaderSync().readAsText(state) : undefined;
+  const byName = new Map(files.map((file) => [file.name, file]));
+  return datasetShards(folder, files.map((file) => file.name), stateText).map((name) => byName.get(name));
+}
+
 const actions = {
   /** Instantiates the engine from the module the page compiled once. */
   async init({ module }) {
@@ -81,8 +94,9 @@ const actions = {
    * engine, and join the dataset only when every file succeeded: a failed
    * upload changes nothing.
    */
-  async readFiles({ files, options, append }, progress) {
+  async readFiles({ files, options, append, folder = null }, progress) {
     await loadFilesEngine();
+    if (folder !== null) files = folderShards(folder, files);
     const reading = new FileReading();
     const total = files.reduce((sum, file) => sum + file.size, 0);
     const read = [];
@@ -90,11 +104,12 @@ const actions = {
     let incoming;
     try {
       for (const [index, file] of files.entries()) {
-        const stats = reading.readFile(file, file.name, options ?? {}, (bytesRead) => {
+        const name = folder === null ? file.name : `${folder}/${file.name}`;
+        const stats = reading.readFile(file, name, options ?? {}, (bytesRead) => {
           progress({ loaded: done + bytesRead, total, file: file.name, index, count: files.length });
         });
         done += file.size;
-        read.push({ name: file.name, ...stats });
+        read.push({ name, ...stats });
       }
       if (reading.isEmpty()) {
         throw new Error(
@@ -121,7 +136,9 @@ const actions = {
     }
     replaceDataset(target);
     const { value, transfer } = compact(dataset);
-    return { value: { ...value, files: read }, transfer };
+    // The files in the order read: a folder's shards, which the trainer
+    // and the plan of sequences read again in that order.
+    return { value: { ...value, files: read, uploads: files }, transfer };
   },
 
   /** Replaces the dataset with one the page holds in compact form. */

@@ -1,30 +1,29 @@
 //! Arrow IPC files, as Hugging Face `datasets` writes them: the
 //! `data-*.arrow` shards of a `save_to_disk` folder and its cache files
 //! (IPC streams), and Arrow IPC files (`ARROW1`); read with the
-//! `arrow-ipc` crate, natively (the command line).
+//! `arrow-ipc` crate, front to back. An IPC file is its magic, then the
+//! stream, then a footer indexing the stream's batches: read as a stream,
+//! it needs no seeking, so standard input and the page read it too.
 //!
 //! The column is chosen by the rule Parquet's reader follows too
 //! (`input::columns`): a list of integers, whose row lengths are the
 //! differences of its offsets, or an integer column of lengths. A null is
 //! an error naming the row.
 
-use std::fs::File;
-use std::io::BufReader;
+use std::io::{Cursor, Read};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_ipc::reader::{FileReader, StreamReader};
-use arrow_schema::{ArrowError, DataType};
+use arrow_ipc::reader::StreamReader;
+use arrow_schema::DataType;
 
 use super::columns::{choose_column, Column, Reading};
 use super::error::{Failure, InputErrorKind, Location};
+use super::format::ARROW_FILE_MAGIC;
 use super::sink::LengthSink;
-
-/// The first bytes of an Arrow IPC file (not of a stream).
-pub(super) const ARROW_FILE_MAGIC: &[u8] = b"ARROW1";
 
 fn unreadable(error: &impl std::fmt::Display) -> Failure {
     Failure::new(
@@ -35,25 +34,28 @@ fn unreadable(error: &impl std::fmt::Display) -> Failure {
     )
 }
 
-/// Reads the lengths of the Arrow IPC file or stream `file` (`is_file`:
-/// it starts with `ARROW1`) from the column `column` names, or the one
-/// chosen.
+/// The magic and padding in front of an Arrow IPC file's stream.
+const ARROW_FILE_PREAMBLE_BYTES: usize = 8;
+
+/// Reads the lengths of the Arrow IPC file or stream `input` from the
+/// column `column` names, or the one chosen.
 pub(super) fn read_arrow(
-    file: File,
-    is_file: bool,
+    mut input: impl Read,
     column: Option<&str>,
     sink: &mut impl LengthSink,
 ) -> Result<(), Failure> {
-    let batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>> = if is_file {
-        Box::new(
-            FileReader::try_new(BufReader::new(file), None).map_err(|error| unreadable(&error))?,
-        )
-    } else {
-        Box::new(
-            StreamReader::try_new(BufReader::new(file), None)
-                .map_err(|error| unreadable(&error))?,
-        )
-    };
+    let mut preamble = Vec::with_capacity(ARROW_FILE_PREAMBLE_BYTES);
+    (&mut input)
+        .take(ARROW_FILE_PREAMBLE_BYTES as u64)
+        .read_to_end(&mut preamble)
+        .map_err(|error| Failure::io(&error))?;
+    // A stream starts with its schema message: the preamble read is part
+    // of it, and goes back in front.
+    if preamble.starts_with(ARROW_FILE_MAGIC) {
+        preamble.clear();
+    }
+    let batches = StreamReader::try_new(Cursor::new(preamble).chain(input), None)
+        .map_err(|error| unreadable(&error))?;
     let mut chosen: Option<(usize, Reading)> = None;
     let mut row = 0u64;
     for batch in batches {

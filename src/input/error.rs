@@ -898,6 +898,150 @@ pub enum InputErrorKind {
         /// What is wrong with it.
         problem: String,
     },
+    // ----- Text, counted with a tokenizer -----
+    /// A `tokenizer.json` that does not load.
+    #[error(
+        "the tokenizer cannot be loaded ({message}). Give the model's \
+         tokenizer.json (what tokenizer.save_pretrained or Tokenizer.save \
+         writes), not its tokenizer_config.json, vocab.json or a \
+         SentencePiece .model"
+    )]
+    TokenizerUnreadable {
+        /// The tokenizers library's message.
+        message: String,
+    },
+    /// A `tokenizer_config.json` that is not a JSON object.
+    #[error(
+        "the tokenizer configuration cannot be read: {message}. Give the \
+         model's tokenizer_config.json, or the chat template alone (a Jinja \
+         file) with --chat-template"
+    )]
+    TokenizerConfigUnreadable {
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A chat template that does not compile.
+    #[error(
+        "the chat template does not compile{}: {message}. Fix the template, \
+         or give the model's own with --chat-template FILE",
+        template_line_suffix(*.template_line)
+    )]
+    ChatTemplateSyntax {
+        /// The template engine's message.
+        message: String,
+        /// The template's line, counted from 1, when known.
+        template_line: Option<u64>,
+    },
+    /// A chat template that fails on a row's conversation.
+    #[error(
+        "the chat template fails on this conversation{}: {message}. Check the \
+         row's messages (roles, their order, a `content` in each), or give \
+         the template the model is trained with (--chat-template FILE)",
+        template_line_suffix(*.template_line)
+    )]
+    ChatTemplateFailed {
+        /// The template's message (its own, for `raise_exception`).
+        message: String,
+        /// The template's line, counted from 1, when known.
+        template_line: Option<u64>,
+    },
+    /// A conversation and no chat template to render it with.
+    #[error(
+        "the row holds a conversation (a list of messages), but the tokenizer \
+         has no chat template. Pass --chat-template FILE (a Jinja file, or the \
+         model's tokenizer_config.json), or keep the model's \
+         tokenizer_config.json beside its tokenizer.json"
+    )]
+    NoChatTemplate,
+    /// The tokenizer failed on a text.
+    #[error(
+        "the tokenizer failed on this text ({message}). The tokenizer file \
+         may be damaged: save it again from the model"
+    )]
+    TokenizerFailed {
+        /// The tokenizers library's message.
+        message: String,
+    },
+    /// A row without the field that holds its text.
+    #[error(
+        "the row has no field {} (its fields: {}). {}",
+        .field.as_ref().map_or("`text` or `messages`".to_owned(), |field| format!("`{field}`")),
+        name_list(.fields),
+        if .field.is_some() {
+            "Name a field every row has with --text-field NAME"
+        } else {
+            "Name the field holding the text (or the list of messages) with \
+             --text-field NAME, or give the row a length, num_tokens or \
+             input_ids field"
+        }
+    )]
+    TextFieldMissing {
+        /// The field named with `--text-field`, if one was.
+        field: Option<String>,
+        /// The row's fields, in file order (at most 20).
+        fields: Vec<String>,
+    },
+    /// A text field that holds neither text nor a list of messages.
+    #[error(
+        "`{field}` is {found}, neither a text (a string) nor a conversation \
+         (a list of {{\"role\": ..., \"content\": ...}} messages). Name the \
+         field holding the text with --text-field NAME"
+    )]
+    TextFieldNotText {
+        /// The field read.
+        field: String,
+        /// What it holds, e.g. "a number".
+        found: &'static str,
+    },
+    /// A JSON document read with a tokenizer that is not an array of rows.
+    #[error(
+        "the JSON document is {found}; with --tokenizer, a JSON file holds \
+         an array of rows [{{\"text\": ...}}, ...]. Give it as an array, or \
+         one row per line in JSON Lines (.jsonl)"
+    )]
+    TextDocumentNotRows {
+        /// What the document is, e.g. "an object".
+        found: &'static str,
+    },
+    /// A tokenizer given for a file that holds no text rows.
+    #[error(
+        "--tokenizer counts the text of JSON Lines rows (or of a JSON array \
+         of rows), but this file is read as {read_as}, which holds no text. \
+         Leave --tokenizer out for it, or save the texts as JSON Lines \
+         ({{\"text\": ...}} on each line)"
+    )]
+    TokenizerNotApplicable {
+        /// What the file is read as.
+        read_as: &'static str,
+    },
+    /// An option that only means something with a tokenizer.
+    #[error(
+        "{option} only applies when texts are tokenized: add --tokenizer FILE \
+         (the model's tokenizer.json), or leave {option} out"
+    )]
+    NeedsTokenizer {
+        /// The option, e.g. "--text-field".
+        option: &'static str,
+    },
+    /// `--column` together with a tokenizer.
+    #[error(
+        "--column {column} names a length field, but --tokenizer counts a \
+         text field: name that one with --text-field {column} instead"
+    )]
+    ColumnWithTokenizer {
+        /// The column the user named.
+        column: String,
+    },
+    /// A sample of no rows.
+    #[error("a sample of 0 rows estimates nothing: give --sample 1 or more rows")]
+    EmptySample,
+    /// A sample where the lengths of every row, in order, are needed.
+    #[error(
+        "a sample estimates the lengths of most rows, so it cannot say which \
+         row has which length, as assigning rows to packs needs. Leave \
+         --sample out to tokenize every row"
+    )]
+    SampleHasNoOrder,
     /// Documents asked for in a file that has none.
     #[error(
         "--documents counts the documents of a Megatron index, but this file \
@@ -927,6 +1071,11 @@ fn name_list(names: &[String]) -> String {
         listed.push_str(&format!(" and {} more", names.len() - LISTED_NAMES));
     }
     listed
+}
+
+/// " (template line 3)", or nothing when the line is not known.
+fn template_line_suffix(line: Option<u64>) -> String {
+    line.map_or_else(String::new, |line| format!(" (template line {line})"))
 }
 
 /// The extra advice for a dense histogram one entry too long: the usual

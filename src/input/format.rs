@@ -22,25 +22,13 @@ pub(super) const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 /// The first (and last) bytes of every Parquet file.
 pub(super) const PARQUET_MAGIC: &[u8] = b"PAR1";
 
-/// How to read a Parquet file where only a stream is given.
-#[cfg(not(target_arch = "wasm32"))]
-const PARQUET_FIX: &str =
-    "Give the file's path: a Parquet file is read from its footer, at its end, \
-     which standard input cannot give";
-/// How to read a Parquet file where only a stream is given.
-#[cfg(target_arch = "wasm32")]
-const PARQUET_FIX: &str =
-    "The page does not read Parquet yet: run `packlab stats FILE.parquet` on \
-     this machine, or write the length column out as CSV, e.g. with pandas: \
-     df[[\"length\"]].to_csv(\"lengths.csv\", index=False)";
+/// The first bytes of an Arrow IPC file.
+pub(super) const ARROW_FILE_MAGIC: &[u8] = b"ARROW1";
 
-/// How to read an Arrow file where only a stream is given.
-#[cfg(not(target_arch = "wasm32"))]
-const ARROW_FIX: &str = "Give the file's path, or its folder";
-/// How to read an Arrow file where only a stream is given.
-#[cfg(target_arch = "wasm32")]
-const ARROW_FIX: &str = "The page does not read Arrow files yet: run `packlab stats FOLDER` on \
-     this machine with the dataset's save_to_disk folder";
+/// The first bytes of an Arrow IPC stream (as `datasets` writes its
+/// shards): the continuation marker in front of its schema message. No
+/// text file starts so (these are not UTF-8).
+pub(super) const ARROW_STREAM_START: &[u8] = b"\xFF\xFF\xFF\xFF";
 
 /// The first bytes of every Megatron-LM index.
 pub(super) const MEGATRON_MAGIC: &[u8] = b"MMIDIDX\x00\x00";
@@ -175,6 +163,12 @@ fn format_from_content(content: &[u8]) -> Format {
     if content.starts_with(MEGATRON_MAGIC) {
         return Format::Megatron;
     }
+    if content.starts_with(PARQUET_MAGIC) {
+        return Format::Parquet;
+    }
+    if content.starts_with(ARROW_FILE_MAGIC) || content.starts_with(ARROW_STREAM_START) {
+        return Format::Arrow;
+    }
     match content.iter().find(|byte| !byte.is_ascii_whitespace()) {
         Some(b'[') => return Format::Json,
         Some(b'{') => {
@@ -288,10 +282,6 @@ pub(super) fn unsupported_container(head: &[u8]) -> Option<InputErrorKind> {
             "a zip archive (an .npz file is one)",
             "Extract the file inside it, or save a single array with np.save",
         )
-    } else if head.starts_with(PARQUET_MAGIC) {
-        ("a Parquet file", PARQUET_FIX)
-    } else if head.starts_with(b"ARROW1") {
-        ("an Arrow file", ARROW_FIX)
     } else {
         return None;
     };

@@ -121,7 +121,11 @@ fn take_row<S: LengthSink>(
 }
 
 /// Reads one line's object into its row.
-fn read_row<'c>(record: &[u8], line: u64, column: Option<&'c str>) -> Result<Row<'c>, Failure> {
+pub(super) fn read_row<'c>(
+    record: &[u8],
+    line: u64,
+    column: Option<&'c str>,
+) -> Result<Row<'c>, Failure> {
     let mut problem = None;
     let mut deserializer = serde_json::Deserializer::from_slice(record);
     let seed = RecordSeed {
@@ -192,7 +196,7 @@ fn read_row<'c>(record: &[u8], line: u64, column: Option<&'c str>) -> Result<Row
 /// The field names of a line's object in file order (at most
 /// [`LISTED_FIELDS`]), for errors. The line is parsed again: this happens
 /// on the way to an error, or for a field named `counts`.
-fn field_names(record: &[u8]) -> Vec<String> {
+pub(super) fn field_names(record: &[u8]) -> Vec<String> {
     let mut deserializer = serde_json::Deserializer::from_slice(record);
     FieldNames
         .deserialize(&mut deserializer)

@@ -14,6 +14,12 @@
 //! | [`Format::Arrow`] | an Arrow IPC file or stream (a `datasets` shard, `data-*.arrow`): a list-of-integers column's row lengths (from its offsets) or an integer length column; natively, from a path, and a `save_to_disk` folder reads every shard in order |
 //! | [`Format::Parquet`] | a Parquet file's list-of-integers column (each row's number of token ids) or integer length column; natively, from a path (`read_file_lengths`) |
 //!
+//! Rows of raw text or conversations (`{"text": "..."}`, `{"messages":
+//! [...]}`) in JSON Lines or a JSON array are counted with the model's own
+//! tokenizer given as [`ReadOptions::tokenizer`] (a [`TextTokenizer`]
+//! loaded from its `tokenizer.json`), on every row or on a sample of them
+//! ([`ReadOptions::sample_rows`]).
+//!
 //! Unless [`ReadOptions::format`] names one, the format is told by the file
 //! name's extension, then by the content ([`detect_format`]).
 //!
@@ -76,9 +82,7 @@
 //! - lines may end with LF, CRLF or a lone CR (old Mac files); each is one
 //!   line end for the line numbers in errors.
 
-#[cfg(not(target_arch = "wasm32"))]
 mod arrow;
-#[cfg(not(target_arch = "wasm32"))]
 mod columns;
 mod delimited;
 mod error;
@@ -91,19 +95,22 @@ mod note;
 mod npy;
 mod number;
 mod ordered;
-#[cfg(not(target_arch = "wasm32"))]
 mod parquet;
+mod random_access;
 mod read;
 mod record;
 mod sink;
 mod text;
+mod tokenized;
 
 pub use error::{InputError, InputErrorKind, Location};
 pub use format::{detect_format, Format};
 pub use note::{InputNote, InputNoteKind};
 #[cfg(not(target_arch = "wasm32"))]
 pub use ordered::read_file_lengths_in_order;
-pub use ordered::{read_lengths_in_order, OrderedLengths};
+pub use ordered::{read_lengths_in_order, read_random_access_lengths_in_order, OrderedLengths};
+pub use random_access::RandomAccessFile;
 #[cfg(not(target_arch = "wasm32"))]
 pub use read::read_file_lengths;
-pub use read::{read_lengths, InputStats, ReadOptions};
+pub use read::{dataset_shards, read_lengths, read_random_access_lengths, InputStats, ReadOptions};
+pub use tokenized::{SharedTokenizer, TextTokenizer, TokenizedProgress};

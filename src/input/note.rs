@@ -151,6 +151,20 @@ pub enum InputNoteKind {
         /// Whether documents were counted.
         counted_documents: bool,
     },
+    /// Only a sample of the rows was tokenized, and the lengths of all
+    /// rows estimated from it.
+    #[error(
+        "estimated from a sample of {sampled} of {rows} rows: each sampled \
+         row's length stands for about {} rows, so the counts are an estimate. \
+         Leave --sample out to tokenize every row",
+        .rows.div_ceil(*.sampled)
+    )]
+    EstimatedFromSample {
+        /// Rows tokenized.
+        sampled: u64,
+        /// Rows in the file.
+        rows: u64,
+    },
 }
 
 /// `a`, `a` and `b`, `a`, `b` and `c`: backquoted.

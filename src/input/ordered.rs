@@ -11,8 +11,10 @@
 //! give the per-sequence lengths instead.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use super::error::{Failure, InputError, InputErrorKind};
+use super::random_access::RandomAccessFile;
 use super::read::{read_named, InputStats, ReadOptions};
 use super::sink::{LengthSink, Sink};
 use crate::histogram::LengthCounts;
@@ -102,6 +104,31 @@ pub fn read_file_lengths_in_order(
     })
 }
 
+/// [`read_lengths_in_order`] of a file read at any offset: Parquet too
+/// (see [`super::read_random_access_lengths`]).
+///
+/// # Errors
+///
+/// As [`read_lengths_in_order`] and [`super::read_random_access_lengths`].
+pub fn read_random_access_lengths_in_order<A: RandomAccessFile + 'static>(
+    source_name: &str,
+    file: A,
+    options: &ReadOptions,
+) -> Result<OrderedLengths, InputError> {
+    let mut sink = OrderedSink::default();
+    let read = super::read::read_random_access(source_name, Arc::new(file), options, &mut sink)?;
+    let sequences = sink.sequences();
+    let counts = sink
+        .counts
+        .into_counts()
+        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
+    Ok(OrderedLengths {
+        lengths: sink.lengths,
+        counts,
+        stats: read.into_stats(sequences),
+    })
+}
+
 /// Keeps every length in order, and counts them too.
 #[derive(Debug, Default)]
 pub(super) struct OrderedSink {
@@ -130,6 +157,10 @@ impl LengthSink for OrderedSink {
 
     fn sequences(&self) -> u64 {
         self.counts.sequences()
+    }
+
+    fn keeps_order(&self) -> bool {
+        true
     }
 }
 

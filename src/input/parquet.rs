@@ -14,66 +14,229 @@
 //! error naming the row; an empty list is a sequence of no tokens, refused
 //! like a length of 0.
 
-use std::fs::File;
+use std::sync::Arc;
 
+use bytes::Bytes;
 use parquet::basic::{Repetition, Type as PhysicalType};
-use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::column::reader::{get_column_reader, ColumnReader, ColumnReaderImpl};
 use parquet::data_type::DataType;
 use parquet::errors::ParquetError;
-use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::metadata::{ParquetMetaDataReader, RowGroupMetaData};
+use parquet::file::reader::{ChunkReader, Length};
+use parquet::file::serialized_reader::SerializedPageReader;
 use parquet::schema::types::ColumnDescPtr;
 
 use super::columns::{choose_column, Column, Reading};
 use super::error::{Failure, InputErrorKind, Location};
+use super::random_access::{RandomAccessFile, SequentialReader};
 use super::sink::LengthSink;
 
 /// Rows read per call: enough that the per-call cost vanishes, few enough
 /// that the decoded token ids (which are not kept) stay a few megabytes.
 const BATCH_ROWS: usize = 4 * 1024;
 
+/// Row groups read at a time, per thread: a bound on the lengths held
+/// before they reach the sink in file order.
+const GROUPS_PER_THREAD_AT_A_TIME: usize = 4;
+
 /// Reads the lengths of the Parquet file `file` from the column `column`
-/// names, or the one chosen as the module docs say.
-pub(super) fn read_parquet(
-    file: File,
+/// names, or the one chosen as the module docs say. Row groups are read
+/// on every core natively, and their lengths reach `sink` in file order.
+pub(super) fn read_parquet<A: RandomAccessFile + 'static>(
+    file: Arc<A>,
     column: Option<&str>,
     sink: &mut impl LengthSink,
 ) -> Result<(), Failure> {
-    let reader = SerializedFileReader::new(file).map_err(|error| unreadable(&error))?;
-    let columns: Vec<ColumnDescPtr> = reader
-        .metadata()
-        .file_metadata()
-        .schema_descr()
-        .columns()
-        .to_vec();
+    let size = file.size().map_err(|error| Failure::io(&error))?;
+    let chunks = Arc::new(Chunks { file, size });
+    let metadata = ParquetMetaDataReader::new()
+        .parse_and_finish(chunks.as_ref())
+        .map_err(|error| unreadable(&error))?;
+    let columns: Vec<ColumnDescPtr> = metadata.file_metadata().schema_descr().columns().to_vec();
     let (index, reading) = choose_column(&as_columns(&columns), column)?;
     let descr = &columns[index];
-    let mut row = 0u64;
-    for group in 0..reader.num_row_groups() {
-        let row_group = reader
-            .get_row_group(group)
-            .map_err(|error| unreadable(&error))?;
-        let column_reader = row_group
-            .get_column_reader(index)
-            .map_err(|error| unreadable(&error))?;
-        let mut rows = Rows {
-            descr,
-            reading,
-            group: group as u64,
-            row: &mut row,
-        };
-        match column_reader {
-            ColumnReader::Int32ColumnReader(reader) => {
-                rows.read(reader, sink, |&value| i64::from(value))?
+    let groups = metadata.row_groups();
+    let mut first_rows = Vec::with_capacity(groups.len());
+    let mut rows = 0u64;
+    for group in groups {
+        first_rows.push(rows);
+        rows += u64::try_from(group.num_rows()).unwrap_or(0);
+    }
+    let column = ColumnChunks {
+        chunks: &chunks,
+        descr,
+        index,
+        reading,
+    };
+    let threads = worker_threads(groups.len());
+    let mut next = 0;
+    while next < groups.len() {
+        let wave = (next..groups.len()).take(threads * GROUPS_PER_THREAD_AT_A_TIME);
+        let wave: Vec<usize> = wave.collect();
+        for (group, lengths) in
+            wave.iter()
+                .zip(column.lengths_of(groups, &first_rows, &wave, threads))
+        {
+            let first_row = first_rows[*group];
+            for (offset, length) in lengths?.into_iter().enumerate() {
+                let at = Location::Row {
+                    group: *group as u64,
+                    row: first_row + offset as u64,
+                };
+                sink.add_one(length)
+                    .map_err(|kind| Failure::new(at, kind))?;
             }
-            ColumnReader::Int64ColumnReader(reader) => rows.read(reader, sink, |&value| value)?,
-            // choose_column takes integer columns only.
-            _ => return Err(not_integers(descr)),
         }
+        next += wave.len();
     }
     Ok(())
 }
 
-fn unreadable(error: &ParquetError) -> Failure {
+/// How many threads read row groups: every core natively, one in the
+/// page (a browser worker has one thread).
+fn worker_threads(groups: usize) -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+    #[cfg(target_arch = "wasm32")]
+    let cores = 1;
+    cores.min(groups).max(1)
+}
+
+/// The file as the `parquet` crate reads it: page headers through a small
+/// sequential reader, page bodies read whole.
+struct Chunks<A> {
+    file: Arc<A>,
+    size: u64,
+}
+
+/// Bytes read at a time for a page header (a few hundred bytes, more with
+/// statistics).
+const HEADER_READ_BYTES: usize = 16 * 1024;
+
+impl<A: RandomAccessFile> Length for Chunks<A> {
+    fn len(&self) -> u64 {
+        self.size
+    }
+}
+
+impl<A: RandomAccessFile + 'static> ChunkReader for Chunks<A> {
+    type T = SequentialReader<A>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(SequentialReader::with_chunk_bytes(
+            self.file.clone(),
+            start,
+            self.size,
+            HEADER_READ_BYTES,
+        ))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        let mut buffer = vec![0; length];
+        self.file
+            .read_exact_at(start, &mut buffer)
+            .map_err(|error| ParquetError::External(Box::new(error)))?;
+        Ok(buffer.into())
+    }
+}
+
+/// The chosen column of every row group.
+struct ColumnChunks<'a, A> {
+    chunks: &'a Arc<Chunks<A>>,
+    descr: &'a ColumnDescPtr,
+    index: usize,
+    reading: Reading,
+}
+
+impl<A: RandomAccessFile + 'static> ColumnChunks<'_, A> {
+    /// The lengths of each row group of `wave`, in its order, read by
+    /// `threads` threads.
+    fn lengths_of(
+        &self,
+        groups: &[RowGroupMetaData],
+        first_rows: &[u64],
+        wave: &[usize],
+        threads: usize,
+    ) -> Vec<Result<Vec<u64>, Failure>> {
+        let one = |group: usize| self.group_lengths(&groups[group], group, first_rows[group]);
+        if threads <= 1 || wave.len() <= 1 {
+            return wave.iter().map(|&group| one(group)).collect();
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            // Thread `t` reads groups `t`, `t + threads`, … of the wave.
+            let mut results: Vec<Option<Result<Vec<u64>, Failure>>> = Vec::new();
+            results.resize_with(wave.len(), || None);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|thread| {
+                        let one = &one;
+                        scope.spawn(move || {
+                            wave.iter()
+                                .enumerate()
+                                .skip(thread)
+                                .step_by(threads)
+                                .map(|(slot, &group)| (slot, one(group)))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                for handle in handles {
+                    // A thread that panicked is a bug, reported as a read
+                    // failure rather than passed on.
+                    if let Ok(read) = handle.join() {
+                        for (slot, lengths) in read {
+                            results[slot] = Some(lengths);
+                        }
+                    }
+                }
+            });
+            results
+                .into_iter()
+                .map(|lengths| {
+                    lengths.unwrap_or_else(|| Err(unreadable(&"a reading thread stopped")))
+                })
+                .collect()
+        }
+        #[cfg(target_arch = "wasm32")]
+        wave.iter().map(|&group| one(group)).collect()
+    }
+
+    /// The lengths of one row group's rows.
+    fn group_lengths(
+        &self,
+        metadata: &RowGroupMetaData,
+        group: usize,
+        first_row: u64,
+    ) -> Result<Vec<u64>, Failure> {
+        let rows_in_group = usize::try_from(metadata.num_rows()).unwrap_or(0);
+        let pages = SerializedPageReader::new(
+            self.chunks.clone(),
+            metadata.column(self.index),
+            rows_in_group,
+            None,
+        )
+        .map_err(|error| unreadable(&error))?;
+        let mut rows = Rows {
+            descr: self.descr,
+            reading: self.reading,
+            group: group as u64,
+            row: first_row,
+            lengths: Vec::with_capacity(rows_in_group),
+        };
+        match get_column_reader(self.descr.clone(), Box::new(pages)) {
+            ColumnReader::Int32ColumnReader(reader) => {
+                rows.read(reader, |&value| i64::from(value))?
+            }
+            ColumnReader::Int64ColumnReader(reader) => rows.read(reader, |&value| value)?,
+            // choose_column takes integer columns only.
+            _ => return Err(not_integers(self.descr)),
+        }
+        Ok(rows.lengths)
+    }
+}
+
+fn unreadable(error: &impl std::fmt::Display) -> Failure {
     Failure::new(
         Location::Unknown,
         InputErrorKind::ParquetUnreadable {
@@ -142,7 +305,9 @@ struct Rows<'a> {
     reading: Reading,
     group: u64,
     /// The row next read, counted from 0 across the file.
-    row: &'a mut u64,
+    row: u64,
+    /// The lengths read, in row order.
+    lengths: Vec<u64>,
 }
 
 impl Rows<'_> {
@@ -158,7 +323,6 @@ impl Rows<'_> {
     fn read<T: DataType>(
         &mut self,
         mut reader: ColumnReaderImpl<T>,
-        sink: &mut impl LengthSink,
         widen: impl Fn(&T::T) -> i64,
     ) -> Result<(), Failure> {
         let max_def = self.descr.max_def_level();
@@ -187,10 +351,10 @@ impl Rows<'_> {
             }
             match self.reading {
                 Reading::Value => {
-                    self.take_values(&def_levels, max_def, levels, &values, &widen, sink)?
+                    self.take_values(&def_levels, max_def, levels, &values, &widen)?
                 }
                 Reading::ListLength => {
-                    self.take_lists(&def_levels, &rep_levels, max_def, slot_def, levels, sink)?;
+                    self.take_lists(&def_levels, &rep_levels, max_def, slot_def, levels)?;
                 }
             }
         }
@@ -204,11 +368,10 @@ impl Rows<'_> {
         levels: usize,
         values: &[V],
         widen: &impl Fn(&V) -> i64,
-        sink: &mut impl LengthSink,
     ) -> Result<(), Failure> {
         let mut values = values.iter();
         for level in 0..levels {
-            let row = *self.row;
+            let row = self.row;
             let present = max_def == 0 || def_levels.get(level) == Some(&max_def);
             let value = values.next().filter(|_| present).ok_or_else(|| {
                 Failure::new(
@@ -224,9 +387,8 @@ impl Rows<'_> {
                     },
                 )
             })?;
-            sink.add_one(length)
-                .map_err(|kind| Failure::new(self.at(row), kind))?;
-            *self.row += 1;
+            self.lengths.push(length);
+            self.row += 1;
         }
         Ok(())
     }
@@ -240,18 +402,17 @@ impl Rows<'_> {
         max_def: i16,
         slot_def: i16,
         levels: usize,
-        sink: &mut impl LengthSink,
     ) -> Result<(), Failure> {
         let mut open: Option<u64> = None;
         for level in 0..levels {
             let def = def_levels.get(level).copied().unwrap_or(max_def);
             if rep_levels.get(level).copied().unwrap_or(0) == 0 {
                 if let Some(length) = open.take() {
-                    self.finish(length, sink)?;
+                    self.finish(length);
                 }
                 open = Some(0);
             }
-            let row = *self.row;
+            let row = self.row;
             let count = open.get_or_insert(0);
             if def == max_def {
                 *count += 1;
@@ -271,16 +432,13 @@ impl Rows<'_> {
             // `def == slot_def - 1`: an empty list, a row of no tokens.
         }
         if let Some(length) = open {
-            self.finish(length, sink)?;
+            self.finish(length);
         }
         Ok(())
     }
 
-    fn finish(&mut self, length: u64, sink: &mut impl LengthSink) -> Result<(), Failure> {
-        let row = *self.row;
-        sink.add_one(length)
-            .map_err(|kind| Failure::new(self.at(row), kind))?;
-        *self.row += 1;
-        Ok(())
+    fn finish(&mut self, length: u64) {
+        self.lengths.push(length);
+        self.row += 1;
     }
 }

@@ -2,17 +2,20 @@
 //! the reader of that format fed through one buffer.
 
 use std::io::{self, BufReader, Cursor, Read};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::error::{Failure, InputError, InputErrorKind, Location};
 use super::format::{
     check_text_encoding, detect_format, format_from_extension, unsupported_container, Format,
-    HEAD_BYTES, UTF8_BOM,
+    HEAD_BYTES, PARQUET_MAGIC, UTF8_BOM,
 };
 use super::note::{InputNote, InputNoteKind, PendingNote};
+use super::random_access::{RandomAccessFile, SequentialReader};
 use super::sink::{LengthSink, Sink};
-use super::{delimited, json, jsonl, megatron, npy, text};
+use super::tokenized::{self, SharedTokenizer, TextRows};
+use super::{arrow, delimited, json, jsonl, megatron, npy, parquet, text};
 use crate::histogram::LengthCounts;
 
 /// The read buffer of every reader: large enough that the per-read
@@ -35,6 +38,48 @@ pub struct ReadOptions {
     /// Megatron indexes: count documents (each one's sequences joined)
     /// instead of sequences. Other formats refuse it.
     pub documents: bool,
+    /// Count each row's text with this tokenizer (JSON Lines, or a JSON
+    /// array of rows): rows that give no length field (`length`,
+    /// `num_tokens`, `input_ids`) are tokenized. Other formats refuse it,
+    /// and so does [`ReadOptions::column`].
+    pub tokenizer: Option<SharedTokenizer>,
+    /// With a tokenizer: the field holding each row's text (a string) or
+    /// conversation (a list of messages), matched ignoring ASCII case, and
+    /// tokenized on every row. `None` takes `text`, or else `messages`,
+    /// on rows without a length field.
+    pub text_field: Option<String>,
+    /// With a tokenizer: tokenize only a uniform random sample of this
+    /// many rows (the same on every run), each standing for its share of
+    /// all rows, and say so in a note ([`InputNoteKind::EstimatedFromSample`]).
+    /// A file of no more rows than this is counted exactly.
+    pub sample_rows: Option<u64>,
+}
+
+impl ReadOptions {
+    /// Refuses the options of text rows without a tokenizer, and with one
+    /// a format other than JSON Lines or JSON, and `column`.
+    fn check_tokenizer_options(&self, format: Format) -> Result<(), InputErrorKind> {
+        if self.tokenizer.is_none() {
+            return match (&self.text_field, self.sample_rows) {
+                (Some(_), _) => Err(InputErrorKind::NeedsTokenizer {
+                    option: "--text-field",
+                }),
+                (None, Some(_)) => Err(InputErrorKind::NeedsTokenizer { option: "--sample" }),
+                (None, None) => Ok(()),
+            };
+        }
+        if let Some(column) = &self.column {
+            return Err(InputErrorKind::ColumnWithTokenizer {
+                column: column.clone(),
+            });
+        }
+        if !matches!(format, Format::Jsonl | Format::Json) {
+            return Err(InputErrorKind::TokenizerNotApplicable {
+                read_as: format.name(),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// What [`read_lengths`] read.
@@ -117,6 +162,21 @@ pub(super) fn read_path<S: LengthSink>(
     options: &ReadOptions,
     sink: &mut S,
 ) -> Result<Reading, InputError> {
+    if options.tokenizer.is_some() {
+        let name = path.display().to_string();
+        let fail = |kind: InputErrorKind| Failure::from(kind).in_source(&name);
+        if path.is_dir() {
+            return Err(fail(InputErrorKind::TokenizerNotApplicable {
+                read_as: "a dataset folder",
+            }));
+        }
+        let file = std::fs::File::open(path).map_err(|error| {
+            fail(InputErrorKind::CannotOpen {
+                message: error.to_string(),
+            })
+        })?;
+        return read_named(&name, file, options, sink);
+    }
     if !path.is_dir() {
         return read_one_path(path, options, sink);
     }
@@ -136,52 +196,93 @@ pub(super) fn read_path<S: LengthSink>(
 
 /// The shards of a dataset folder, in order: those a `save_to_disk`
 /// folder's `state.json` lists, or else its `.arrow` or `.parquet` files
-/// sorted by name.
+/// sorted by name (see [`dataset_shards`]).
 #[cfg(not(target_arch = "wasm32"))]
 fn shards(folder: &std::path::Path) -> Result<Vec<std::path::PathBuf>, InputError> {
     let name = folder.display().to_string();
     let fail = |kind: InputErrorKind| Failure::from(kind).in_source(&name);
-    let state = folder.join("state.json");
-    if let Ok(text) = std::fs::read_to_string(&state) {
-        let listed: Option<Vec<std::path::PathBuf>> =
-            serde_json::from_str::<serde_json::Value>(&text)
-                .ok()
-                .and_then(|value| {
-                    value
-                        .get("_data_files")?
-                        .as_array()?
-                        .iter()
-                        .map(|file| Some(folder.join(file.get("filename")?.as_str()?)))
-                        .collect()
-                });
-        return listed.ok_or_else(|| {
-            fail(InputErrorKind::FolderUnreadable {
-                problem: "its state.json does not list the shards (`_data_files`)".to_owned(),
-            })
-        });
-    }
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(folder)
+    let state = std::fs::read_to_string(folder.join("state.json")).ok();
+    let files: Vec<String> = std::fs::read_dir(folder)
         .map_err(|error| {
             fail(InputErrorKind::CannotOpen {
                 message: error.to_string(),
             })
         })?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| {
-            let name = path.display().to_string();
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect();
+    Ok(dataset_shards(&files, state.as_deref())
+        .map_err(fail)?
+        .into_iter()
+        .map(|file| folder.join(file))
+        .collect())
+}
+
+/// The shards of a dataset folder holding the files `files` (names
+/// within the folder), in the order their rows are the dataset's: the
+/// order a `save_to_disk` folder's `state.json` (its text, `state`) lists
+/// under `_data_files`; without one, the folder's `.arrow` and `.parquet`
+/// files sorted by name, as the Hub's shards `train-00000-of-00004.parquet`
+/// are numbered.
+///
+/// ```
+/// use packlab::input::dataset_shards;
+///
+/// let files = ["state.json", "data-00001-of-00002.arrow", "data-00000-of-00002.arrow"]
+///     .map(String::from);
+/// let state = r#"{"_data_files": [{"filename": "data-00000-of-00002.arrow"},
+///                                 {"filename": "data-00001-of-00002.arrow"}]}"#;
+/// let shards = dataset_shards(&files, Some(state)).unwrap();
+/// assert_eq!(shards, ["data-00000-of-00002.arrow", "data-00001-of-00002.arrow"]);
+/// ```
+///
+/// # Errors
+///
+/// [`InputErrorKind::FolderUnreadable`] when `state.json` lists no shards,
+/// lists one the folder lacks, or there is neither `state.json` nor a
+/// shard.
+pub fn dataset_shards(
+    files: &[String],
+    state: Option<&str>,
+) -> Result<Vec<String>, InputErrorKind> {
+    let unreadable = |problem: String| InputErrorKind::FolderUnreadable { problem };
+    if let Some(state) = state {
+        let listed: Vec<String> = serde_json::from_str::<serde_json::Value>(state)
+            .ok()
+            .and_then(|value| {
+                value
+                    .get("_data_files")?
+                    .as_array()?
+                    .iter()
+                    .map(|file| Some(file.get("filename")?.as_str()?.to_owned()))
+                    .collect()
+            })
+            .ok_or_else(|| {
+                unreadable("its state.json does not list the shards (`_data_files`)".to_owned())
+            })?;
+        if let Some(missing) = listed.iter().find(|shard| !files.contains(shard)) {
+            return Err(unreadable(format!(
+                "its state.json lists {missing}, which the folder does not hold"
+            )));
+        }
+        return Ok(listed);
+    }
+    let mut shards: Vec<String> = files
+        .iter()
+        .filter(|name| {
             matches!(
-                format_from_extension(&name),
+                format_from_extension(name),
                 Some(Format::Arrow | Format::Parquet)
             )
         })
+        .cloned()
         .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(fail(InputErrorKind::FolderUnreadable {
-            problem: "it holds no state.json, .arrow or .parquet files".to_owned(),
-        }));
+    shards.sort();
+    if shards.is_empty() {
+        return Err(unreadable(
+            "it holds no state.json, .arrow or .parquet files".to_owned(),
+        ));
     }
-    Ok(files)
+    Ok(shards)
 }
 
 /// One file of [`read_path`].
@@ -191,56 +292,86 @@ fn read_one_path<S: LengthSink>(
     options: &ReadOptions,
     sink: &mut S,
 ) -> Result<Reading, InputError> {
-    use super::arrow::ARROW_FILE_MAGIC;
-    use super::format::PARQUET_MAGIC;
-    use std::io::{Seek, SeekFrom};
     let name = path.display().to_string();
-    let fail = |failure: Failure| failure.in_source(&name);
-    let mut file = std::fs::File::open(path).map_err(|error| {
-        fail(
-            InputErrorKind::CannotOpen {
-                message: error.to_string(),
-            }
-            .into(),
-        )
+    let file = std::fs::File::open(path).map_err(|error| {
+        Failure::from(InputErrorKind::CannotOpen {
+            message: error.to_string(),
+        })
+        .in_source(&name)
     })?;
-    let mut magic = Vec::with_capacity(ARROW_FILE_MAGIC.len());
-    (&mut file)
-        .take(ARROW_FILE_MAGIC.len() as u64)
-        .read_to_end(&mut magic)
-        .and_then(|_| file.seek(SeekFrom::Start(0)))
+    read_random_access(&name, Arc::new(file), options, sink)
+}
+
+/// Reads the sequence lengths of `file`, a file read at any offset, and
+/// adds them to `counts`: every format [`read_lengths`] reads, and
+/// Parquet, whose footer is at its end. Only a Parquet file's footer and
+/// the pages of the chosen column are read; other formats are read front
+/// to back.
+///
+/// # Errors
+///
+/// As [`read_lengths`] and [`read_file_lengths`]; and the error of the
+/// file itself, when it cannot be read.
+pub fn read_random_access_lengths<A: RandomAccessFile + 'static>(
+    source_name: &str,
+    file: A,
+    options: &ReadOptions,
+    counts: &mut LengthCounts,
+) -> Result<InputStats, InputError> {
+    let mut sink = Sink::default();
+    let read = read_random_access(source_name, Arc::new(file), options, &mut sink)?;
+    let sequences = sink.sequences();
+    let fresh = sink
+        .into_counts()
+        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
+    merge_all_or_nothing(counts, &fresh)
+        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
+    Ok(read.into_stats(sequences))
+}
+
+/// [`read_named`] of a file read at any offset: Parquet from its footer,
+/// the rest front to back.
+pub(super) fn read_random_access<A: RandomAccessFile + 'static, S: LengthSink>(
+    source_name: &str,
+    file: Arc<A>,
+    options: &ReadOptions,
+    sink: &mut S,
+) -> Result<Reading, InputError> {
+    let fail = |failure: Failure| failure.in_source(source_name);
+    let size = file.size().map_err(|error| fail(Failure::io(&error)))?;
+    let mut magic = vec![0; PARQUET_MAGIC.len().min(usize::try_from(size).unwrap_or(0))];
+    file.read_exact_at(0, &mut magic)
         .map_err(|error| fail(Failure::io(&error)))?;
-    let format = match options.format {
-        Some(format) => format,
-        None if magic.starts_with(PARQUET_MAGIC) => Format::Parquet,
-        None if magic.starts_with(ARROW_FILE_MAGIC) => Format::Arrow,
-        None => format_from_extension(&name).unwrap_or(Format::Text),
+    let is_parquet = match options.format {
+        Some(format) => format == Format::Parquet,
+        None => {
+            magic == PARQUET_MAGIC || format_from_extension(source_name) == Some(Format::Parquet)
+        }
     };
-    if !matches!(format, Format::Parquet | Format::Arrow) {
-        return read_named(&name, file, options, sink);
+    if !is_parquet {
+        return read_named(
+            source_name,
+            SequentialReader::new(file, 0, size),
+            options,
+            sink,
+        );
     }
     if options.documents {
         return Err(fail(
             InputErrorKind::DocumentsNotApplicable {
-                read_as: format.name(),
+                read_as: Format::Parquet.name(),
             }
             .into(),
         ));
     }
-    let bytes = file.metadata().map_or(0, |metadata| metadata.len());
     let before = sink.sequences();
-    let column = options.column.as_deref();
-    match format {
-        Format::Parquet => super::parquet::read_parquet(file, column, sink),
-        _ => super::arrow::read_arrow(file, magic.starts_with(ARROW_FILE_MAGIC), column, sink),
-    }
-    .map_err(fail)?;
+    parquet::read_parquet(file, options.column.as_deref(), sink).map_err(fail)?;
     if sink.sequences() == before {
         return Err(fail(InputErrorKind::Empty.into()));
     }
     Ok(Reading {
-        format,
-        bytes,
+        format: Format::Parquet,
+        bytes: size,
         notes: Vec::new(),
     })
 }
@@ -318,6 +449,7 @@ fn read_all<R: Read, S: LengthSink>(
         .format
         .unwrap_or_else(|| detect_format(source_name, &head));
     let column = options.column.as_deref();
+    options.check_tokenizer_options(format)?;
     // Text and NumPy arrays have no fields: a column named for one is a
     // mistake about the file, which reading on would hide.
     let without_fields = match format {
@@ -333,7 +465,7 @@ fn read_all<R: Read, S: LengthSink>(
         }
         .into());
     }
-    if matches!(format, Format::Parquet | Format::Arrow) {
+    if format == Format::Parquet {
         return Err(InputErrorKind::ParquetNeedsAFile.into());
     }
     if options.documents && format != Format::Megatron {
@@ -347,7 +479,7 @@ fn read_all<R: Read, S: LengthSink>(
     let jsonl_guessed =
         options.format.is_none() && format_from_extension(source_name) != Some(Format::Jsonl);
     let mut bom_bytes = 0;
-    if !matches!(format, Format::Npy | Format::Megatron) {
+    if !matches!(format, Format::Npy | Format::Megatron | Format::Arrow) {
         // A binary `.bin` is most likely the tokens of a Megatron dataset,
         // whose lengths are in its `.idx`.
         // (A character cut at the end of the head is still text.)
@@ -374,7 +506,21 @@ fn read_all<R: Read, S: LengthSink>(
     let mut head = Cursor::new(head);
     head.set_position(bom_bytes);
     let mut input = BufReader::with_capacity(STREAM_BUFFER_BYTES, head.chain(source));
+    if let Some(tokenizer) = &options.tokenizer {
+        let rows = TextRows {
+            tokenizer,
+            text_field: options.text_field.as_deref(),
+            sample_rows: options.sample_rows,
+        };
+        // Only these two are left by the check above.
+        if format == Format::Json {
+            tokenized::read_text_array(&mut input, &rows, sink, notes)?;
+        } else {
+            tokenized::read_text_lines(&mut input, &rows, sink, notes)?;
+        }
+    }
     match format {
+        _ if options.tokenizer.is_some() => {}
         Format::Text => text::read_text(&mut input, sink)?,
         Format::Csv => delimited::read_delimited(&mut input, csv_delimiter, column, sink, notes)?,
         Format::Json => json::read_json(&mut input, column, sink, notes)?,
@@ -386,8 +532,9 @@ fn read_all<R: Read, S: LengthSink>(
         Format::Megatron => {
             megatron::read_megatron_index(&mut input, options.documents, sink, notes)?
         }
-        // Refused above: Parquet and Arrow files are read from their path.
-        Format::Parquet | Format::Arrow => return Err(InputErrorKind::ParquetNeedsAFile.into()),
+        Format::Arrow => arrow::read_arrow(&mut input, column, sink)?,
+        // Refused above: a Parquet file is read from its end.
+        Format::Parquet => return Err(InputErrorKind::ParquetNeedsAFile.into()),
     }
     if sink.sequences() == 0 {
         return Err(InputErrorKind::Empty.into());

@@ -40,6 +40,12 @@ pub(crate) trait LengthSink {
 
     /// The number of sequences taken so far.
     fn sequences(&self) -> u64;
+
+    /// Whether the sink keeps each sequence in order, and so cannot take
+    /// the counts of a sample (which stand for rows it never saw).
+    fn keeps_order(&self) -> bool {
+        false
+    }
 }
 
 impl LengthSink for Sink {

@@ -1,78 +1,127 @@
-//! Reading the user's files from a worker, a chunk at a time.
+//! Reading the user's files from a worker, a slice at a time: a file of
+//! many gigabytes is never held whole, and a Parquet file is read from its
+//! footer and the pages of one column only.
 
-use std::io::{self, Read};
+use std::cell::RefCell;
+use std::io;
 
 use js_sys::{Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, FileReaderSync};
 
-/// Bytes read from a file per step: large enough that the per-call cost of
-/// crossing into JavaScript is negligible, small enough for smooth progress.
-const READ_CHUNK_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+use crate::input::RandomAccessFile;
 
-/// A `Read` over a `Blob` (a `File`), a chunk at a time, through
-/// `FileReaderSync` (available in workers only), reporting progress.
-pub(super) struct BlobReader<'a> {
-    blob: &'a Blob,
+/// The browser file a worker is reading. JavaScript objects belong to the
+/// thread that made them, and the readers take files that threads could
+/// share; the worker's one thread holds the file here instead, and the
+/// [`WorkerFile`] the readers get holds nothing of JavaScript's.
+struct OpenFile {
+    blob: Blob,
     reader: FileReaderSync,
-    position: f64,
+    on_progress: Function,
     size: f64,
-    on_progress: &'a Function,
-    chunk: Vec<u8>,
-    chunk_offset: usize,
+    /// The furthest byte read: how far through the file the reading is.
+    furthest: f64,
+    /// The furthest byte last reported to `on_progress`.
+    reported: f64,
 }
 
-impl<'a> BlobReader<'a> {
-    /// A reader of `blob` from its start; fails outside a worker.
-    pub(super) fn new(blob: &'a Blob, on_progress: &'a Function) -> Result<Self, JsError> {
-        let reader = FileReaderSync::new().map_err(|_| {
-            JsError::new("files can only be read in a worker (FileReaderSync is missing)")
-        })?;
-        Ok(BlobReader {
-            blob,
-            reader,
-            position: 0.0,
-            size: blob.size(),
-            on_progress,
-            chunk: Vec::new(),
-            chunk_offset: 0,
-        })
+/// Reading moves on at least this far between progress reports: a Parquet
+/// file is read in page headers of a few hundred bytes too.
+const PROGRESS_STEP_BYTES: f64 = 1024.0 * 1024.0;
+
+thread_local! {
+    static OPEN_FILE: RefCell<Option<OpenFile>> = const { RefCell::new(None) };
+}
+
+/// The file [`WorkerFile::open`] opened, read at any offset through
+/// `FileReaderSync` (workers only), reporting progress.
+#[derive(Debug)]
+pub(super) struct WorkerFile {
+    size: u64,
+}
+
+/// Closes the worker's file when the read is over, failed or not.
+#[derive(Debug)]
+pub(super) struct Opened;
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        OPEN_FILE.with(|open| open.borrow_mut().take());
     }
 }
 
-impl Read for BlobReader<'_> {
-    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        if self.chunk_offset == self.chunk.len() {
-            if self.position >= self.size {
-                return Ok(0);
+impl WorkerFile {
+    /// Opens `blob` as the worker's file until the [`Opened`] returned is
+    /// dropped, calling `on_progress(bytesRead, totalBytes)` as reading
+    /// moves on. Fails outside a worker.
+    pub(super) fn open(
+        blob: &Blob,
+        on_progress: &Function,
+    ) -> Result<(WorkerFile, Opened), JsError> {
+        let reader = FileReaderSync::new().map_err(|_| {
+            JsError::new("files can only be read in a worker (FileReaderSync is missing)")
+        })?;
+        let size = blob.size();
+        OPEN_FILE.with(|open| {
+            *open.borrow_mut() = Some(OpenFile {
+                blob: blob.clone(),
+                reader,
+                on_progress: on_progress.clone(),
+                size,
+                furthest: 0.0,
+                reported: 0.0,
+            });
+        });
+        Ok((WorkerFile { size: size as u64 }, Opened))
+    }
+}
+
+impl RandomAccessFile for WorkerFile {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.size)
+    }
+
+    fn read_exact_at(&self, start: u64, buffer: &mut [u8]) -> io::Result<()> {
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        OPEN_FILE.with(|open| {
+            let mut open = open.borrow_mut();
+            let open = open
+                .as_mut()
+                .ok_or_else(|| io::Error::other("the file was closed while it was read"))?;
+            let from = start as f64;
+            let to = from + buffer.len() as f64;
+            if to > open.size {
+                return Err(io::ErrorKind::UnexpectedEof.into());
             }
-            let end = (self.position + READ_CHUNK_BYTES).min(self.size);
-            let slice = self
+            let slice = open
                 .blob
-                .slice_with_f64_and_f64(self.position, end)
+                .slice_with_f64_and_f64(from, to)
                 .map_err(|_| io::Error::other("the browser could not slice the file"))?;
-            let bytes = self.reader.read_as_array_buffer(&slice).map_err(|_| {
+            let bytes = open.reader.read_as_array_buffer(&slice).map_err(|_| {
                 io::Error::other(
                     "the browser could not read the file; it may have changed or been removed",
                 )
             })?;
-            self.chunk = Uint8Array::new(&bytes).to_vec();
-            self.chunk_offset = 0;
-            self.position = end;
-            // Progress is informative only: a failing callback must not stop the read.
-            let _ = self.on_progress.call2(
-                &JsValue::NULL,
-                &JsValue::from_f64(self.position),
-                &JsValue::from_f64(self.size),
-            );
-            if self.chunk.is_empty() {
-                return Ok(0);
+            let bytes = Uint8Array::new(&bytes);
+            if bytes.length() as usize != buffer.len() {
+                return Err(io::ErrorKind::UnexpectedEof.into());
             }
-        }
-        let available = &self.chunk[self.chunk_offset..];
-        let taken = available.len().min(buffer.len());
-        buffer[..taken].copy_from_slice(&available[..taken]);
-        self.chunk_offset += taken;
-        Ok(taken)
+            bytes.copy_to(buffer);
+            open.furthest = open.furthest.max(to);
+            if open.furthest - open.reported >= PROGRESS_STEP_BYTES || open.furthest == open.size {
+                open.reported = open.furthest;
+                // Progress is informative only: a failing callback must not
+                // stop the read.
+                let _ = open.on_progress.call2(
+                    &JsValue::NULL,
+                    &JsValue::from_f64(open.furthest),
+                    &JsValue::from_f64(open.size),
+                );
+            }
+            Ok(())
+        })
     }
 }

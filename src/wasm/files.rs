@@ -9,11 +9,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Blob;
 
-use super::blob::BlobReader;
+use super::blob::WorkerFile;
 use super::convert::{compact_form, counts_from_pairs, from_js, now_ms, to_js};
 use crate::assign::{plan_sequences, PackPreview, PlanFile, SequencePlanRequest};
 use crate::histogram::LengthCounts;
-use crate::input::{read_lengths, read_lengths_in_order, InputErrorKind, ReadOptions};
+use crate::input::{
+    read_lengths, read_random_access_lengths, read_random_access_lengths_in_order, InputErrorKind,
+    ReadOptions,
+};
 use crate::report::Report;
 use crate::trainers::{TrainerError, TrainerRequest, TrainerSequences, MAX_SIMULATED_SEQUENCES};
 
@@ -42,6 +45,7 @@ fn read_options(options: JsValue) -> Result<ReadOptions, JsError> {
         format,
         column: options.column.filter(|column| !column.is_empty()),
         documents: options.documents,
+        ..ReadOptions::default()
     })
 }
 
@@ -79,8 +83,8 @@ impl FileReading {
         on_progress: &Function,
     ) -> Result<JsValue, JsError> {
         let options = read_options(options)?;
-        let blob_reader = BlobReader::new(file, on_progress)?;
-        let stats = read_lengths(name, blob_reader, &options, &mut self.counts)
+        let (file, _opened) = WorkerFile::open(file, on_progress)?;
+        let stats = read_random_access_lengths(name, file, &options, &mut self.counts)
             .map_err(|error| JsError::new(&error.to_string()))?;
         to_js(&stats)
     }
@@ -117,6 +121,20 @@ impl Default for FileReading {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The shards of a dropped dataset folder, in dataset order: `names`
+/// are the folder's file names, `state` the text of its `state.json`
+/// (`undefined` without one). See [`crate::input::dataset_shards`].
+/// `folder` names the folder in errors.
+#[wasm_bindgen(js_name = datasetShards)]
+pub fn dataset_shards(
+    folder: &str,
+    names: Vec<String>,
+    state: Option<String>,
+) -> Result<Vec<String>, JsError> {
+    crate::input::dataset_shards(&names, state.as_deref())
+        .map_err(|kind| JsError::new(&format!("{folder}: {kind}")))
 }
 
 /// How many packs `assignFiles` previews with `cu_seqlens` and `position_ids`.
@@ -162,8 +180,9 @@ pub fn assign_files(
             .get(index as u32)
             .as_string()
             .unwrap_or_else(|| format!("file {}", index + 1));
-        let blob_reader = BlobReader::new(&blob, on_progress)?;
-        let read = read_lengths_in_order(&name, blob_reader, &options).map_err(|e| message(&e))?;
+        let (file, _opened) = WorkerFile::open(&blob, on_progress)?;
+        let read =
+            read_random_access_lengths_in_order(&name, file, &options).map_err(|e| message(&e))?;
         lengths.extend_from_slice(&read.lengths);
         counts.merge(&read.counts).map_err(|e| message(&e))?;
     }
@@ -247,8 +266,8 @@ impl TrainerData {
                 .get(index as u32)
                 .as_string()
                 .unwrap_or_else(|| format!("file {}", index + 1));
-            let blob_reader = BlobReader::new(&blob, on_progress)?;
-            match read_lengths_in_order(&name, blob_reader, &options) {
+            let (file, _opened) = WorkerFile::open(&blob, on_progress)?;
+            match read_random_access_lengths_in_order(&name, file, &options) {
                 Ok(read) => lengths.extend_from_slice(&read.lengths),
                 Err(error) if error.kind == InputErrorKind::HistogramHasNoOrder => return Ok(None),
                 Err(error) => return Err(JsError::new(&error.to_string())),

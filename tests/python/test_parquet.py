@@ -189,5 +189,44 @@ class ArrowTest(unittest.TestCase):
         self.assertEqual(stats(shards)["sequences"], len(self.lengths))
 
 
+    def test_row_groups_read_on_several_threads_keep_the_rows_order(self):
+        # Many small row groups: the reader counts them on every core, and
+        # the plan's indices must still be the rows in file order.
+        path = self.path("many-groups.parquet")
+        pq.write_table(pa.table({"input_ids": self.ids}), path, row_group_size=97, compression="zstd")
+        self.assertGreater(pq.ParquetFile(path).num_row_groups, 30)
+        result = subprocess.run(
+            [packlab_binary(), "assign", str(path), "--algorithm", "lpfhp", "--out", "-"],
+            capture_output=True, text=True, check=True,
+        )
+        seen = {}
+        for line in result.stdout.splitlines():
+            pack = json.loads(line)
+            seen.update(zip(pack["indices"], pack["lengths"]))
+        self.assertEqual(seen, dict(enumerate(self.lengths)))
+
+    def test_arrow_from_standard_input(self):
+        # Arrow is read front to back, so a pipe works too (Parquet's footer
+        # is at its end, and a pipe is refused with the way to read it).
+        table = pa.table({"input_ids": self.ids})
+        for name, writer in [("stream", pa.ipc.new_stream), ("file", pa.ipc.new_file)]:
+            path = self.path(f"tokens.{name}")
+            with pa.OSFile(str(path), "wb") as sink:
+                with writer(sink, table.schema) as write:
+                    write.write_table(table, max_chunksize=500)
+            with open(path, "rb") as stdin:
+                result = subprocess.run(
+                    [packlab_binary(), "stats", "-", "--format", "arrow", "--json"],
+                    stdin=stdin, capture_output=True, text=True, check=True,
+                )
+            self.assertEqual(json.loads(result.stdout)["tokens"], sum(self.lengths), name)
+        parquet = self.path("tokens.parquet")
+        pq.write_table(table, parquet)
+        with open(parquet, "rb") as stdin:
+            result = subprocess.run([packlab_binary(), "stats", "-"], stdin=stdin, capture_output=True, text=True)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("footer", result.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

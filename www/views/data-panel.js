@@ -14,6 +14,8 @@ const FORMATS = [
   ['jsonl', 'JSON Lines'],
   ['npy', 'NumPy .npy'],
   ['megatron', 'Megatron-LM / NeMo index (.idx)'],
+  ['parquet', 'Parquet'],
+  ['arrow', 'Arrow IPC (datasets shards)'],
 ];
 
 export class DataPanel extends View {
@@ -21,6 +23,7 @@ export class DataPanel extends View {
     super();
     const presetId = uniqueId('preset');
     const uploadId = uniqueId('upload');
+    const folderId = uniqueId('upload-folder');
     const formatId = uniqueId('format');
     const columnId = uniqueId('column');
     const appendId = uniqueId('append');
@@ -53,6 +56,24 @@ export class DataPanel extends View {
         // Cleared so that choosing the same file again reads it again.
         this.fileInput.value = '';
         if (files.length) this.emit('files', { files, options: this.readOptions(), append: this.appendBox.checked });
+      },
+    });
+
+    // A dataset folder: its files come with paths; the shards are those at
+    // its top (a `save_to_disk` folder, a folder of Parquet shards).
+    this.folderInput = h('input', {
+      id: folderId,
+      type: 'file',
+      webkitdirectory: true,
+      class: 'visually-hidden',
+      'data-testid': 'upload-folder',
+      'aria-describedby': `${uploadId}-hint`,
+      onchange: () => {
+        const all = [...this.folderInput.files];
+        this.folderInput.value = '';
+        const files = all.filter((file) => file.webkitRelativePath.split('/').length === 2);
+        const folder = (all[0]?.webkitRelativePath ?? '').split('/')[0];
+        if (all.length) this.emit('files', { files, folder, options: this.readOptions(), append: this.appendBox.checked });
       },
     });
 
@@ -101,10 +122,14 @@ export class DataPanel extends View {
       ),
       h('div', { class: 'field upload' },
         h('span', { class: 'field__label', text: 'Or your own lengths' }),
-        h('label', { for: uploadId, class: 'button button--primary upload__button' }, 'Choose files…'),
+        h('div', { class: 'upload__buttons' },
+          h('label', { for: uploadId, class: 'button button--primary upload__button upload__button--files' }, 'Choose files…'),
+          h('label', { for: folderId, class: 'button upload__button upload__button--folder' }, 'Choose a folder…'),
+        ),
         this.fileInput,
+        this.folderInput,
         h('p', { class: 'hint', id: `${uploadId}-hint` },
-          'Or drop them anywhere on the page. Text, CSV, TSV, JSON, JSON Lines, NumPy .npy or a Megatron-LM / NeMo index (.idx, without its .bin); several files merge. Files are read on this machine only.'),
+          'Or drop them anywhere on the page. Text, CSV, TSV, JSON, JSON Lines, NumPy .npy, a Megatron-LM / NeMo index (.idx, without its .bin), Parquet, or Arrow; or a dataset folder (save_to_disk, or Parquet shards), read shard by shard in order. Several files merge. Files are read on this machine only, a slice at a time.'),
       ),
       h('details', { class: 'disclosure' },
         h('summary', {}, 'Advanced reading options'),
@@ -112,7 +137,7 @@ export class DataPanel extends View {
         h('div', { class: 'field' },
           h('label', { for: columnId, text: 'Column or field with the lengths' }),
           this.columnInput,
-          h('p', { class: 'hint', text: 'For CSV and JSON Lines; leave empty to find it by name.' }),
+          h('p', { class: 'hint', text: 'For CSV and JSON Lines, a length or token-ids field; for Parquet and Arrow, a list-of-token-ids or length column. Leave empty to find it: by name, or Parquet’s and Arrow’s only list of integers (input_ids where there are several).' }),
         ),
         h('div', { class: 'field field--check' },
           this.documentsBox,
@@ -152,6 +177,7 @@ export class DataPanel extends View {
     if (this.presetSelect.value !== selected) this.presetSelect.value = selected;
     this.presetSelect.disabled = model.engine !== 'ready';
     this.fileInput.disabled = model.engine !== 'ready';
+    this.folderInput.disabled = model.engine !== 'ready';
 
     if (ownData) {
       const formats = [...new Set(dataset.files.map((file) => file.format))].join(', ');

@@ -14,24 +14,30 @@ use packlab::numbers::thousands;
 use packlab::trainers::{simulate, Trainer, TrainerPlan, TrainerReport, TrainerSequences};
 
 use crate::pack::Packer;
-use crate::shared::{clock, describe_limit, overlong_line, print_text, report_notes, Failure};
+use crate::shared::{
+    clock, describe_limit, overlong_line, print_text, report_notes, with_progress, Failure,
+};
 use crate::trainer::{self, Sequences};
 use crate::AssignArgs;
 
 pub fn run(args: AssignArgs) -> Result<(), Failure> {
     let clock = clock();
     let started = clock();
-    let options = ReadOptions {
+    let mut options = ReadOptions {
         format: args.format,
         column: args.column.clone(),
         documents: args.documents,
+        ..ReadOptions::default()
     };
+    args.tokenizer.apply(&mut options)?;
     let name = args.file.display().to_string();
-    let read = if name == "-" {
-        read_lengths_in_order("<stdin>", io::stdin().lock(), &options)
-    } else {
-        read_file_lengths_in_order(&args.file, &options)
-    }
+    let read = with_progress(&options, || {
+        if name == "-" {
+            read_lengths_in_order("<stdin>", io::stdin().lock(), &options)
+        } else {
+            read_file_lengths_in_order(&args.file, &options)
+        }
+    })
     .map_err(|error| Failure::Input(error.to_string()))?;
     report_notes(&read.stats.notes);
     let read_ms = clock() - started;

@@ -111,6 +111,47 @@ struct InputArgs {
     /// Read every file as this format instead of detecting it.
     #[arg(long, value_parser = Format::from_str)]
     format: Option<Format>,
+
+    #[command(flatten)]
+    tokenizer: TokenizerArgs,
+}
+
+/// Rows of raw text or conversations, counted with the model's tokenizer.
+#[derive(Args)]
+struct TokenizerArgs {
+    /// Count the text of JSON Lines rows (or of a JSON array of rows) with
+    /// this tokenizer.json, the model's own: `{"text": "..."}` as
+    /// `tokenizer.encode(text)` counts it, `{"messages": [...]}` as
+    /// `apply_chat_template(messages, tokenize=True)` does. Its folder's
+    /// tokenizer_config.json (bos_token, eos_token, chat_template) and
+    /// chat_template.jinja are read when present. Rows with a length field
+    /// (length, num_tokens, input_ids) keep it.
+    #[arg(long, value_name = "FILE")]
+    tokenizer: Option<PathBuf>,
+
+    /// With --tokenizer: the field of each row holding its text or its
+    /// list of messages, tokenized on every row. Default: `text`, or
+    /// `messages`.
+    #[arg(long, value_name = "NAME", requires = "tokenizer")]
+    text_field: Option<String>,
+
+    /// With --tokenizer: the chat template for conversations, a Jinja file
+    /// or a tokenizer_config.json, instead of the one beside the tokenizer.
+    #[arg(long, value_name = "FILE", requires = "tokenizer")]
+    chat_template: Option<PathBuf>,
+
+    /// With --tokenizer: count texts without the special tokens the
+    /// tokenizer adds to each (`add_special_tokens=False`). Conversations
+    /// never get them: their template writes its own.
+    #[arg(long, requires = "tokenizer")]
+    no_special_tokens: bool,
+
+    /// With --tokenizer: tokenize only a uniform random sample of ROWS rows
+    /// (the same on every run) and estimate every row's length from it; the
+    /// output says so. Not for `assign`, which needs every row's length.
+    #[arg(long, value_name = "ROWS", requires = "tokenizer",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    sample: Option<u64>,
 }
 
 #[derive(Args)]
@@ -288,6 +329,9 @@ struct AssignArgs {
     /// Read the file as this format instead of detecting it.
     #[arg(long, value_parser = Format::from_str)]
     format: Option<Format>,
+
+    #[command(flatten)]
+    tokenizer: TokenizerArgs,
 
     /// The packing algorithm, or a trainer whose own packing to write
     /// (as for `pack --algorithm`; see docs/trainers.md).

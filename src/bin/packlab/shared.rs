@@ -2,21 +2,26 @@
 //! [`Analyser`], the lines of text several of them print, printing text and
 //! JSON, and the failures with their exit codes.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::{mpsc, OnceLock};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use packlab::analysis::{Analyser, AnalysisError, RowSettings};
 use packlab::assign::SequencePlanError;
-use packlab::input::{read_file_lengths, read_lengths, InputNote, ReadOptions};
+use packlab::input::{
+    read_file_lengths, read_lengths, InputNote, ReadOptions, SharedTokenizer, TextTokenizer,
+    TokenizedProgress,
+};
 use packlab::numbers::thousands;
 use packlab::{
     LengthCounts, OverlongOutcome, OverlongPolicy, PackError, PlanOrigin, Preset, Report,
 };
 
-use crate::InputArgs;
+use crate::{InputArgs, TokenizerArgs};
 
 /// A failure, and the exit code it deserves.
 pub enum Failure {
@@ -85,13 +90,108 @@ impl InputArgs {
     }
 
     /// The read options for every file.
-    pub fn read_options(&self) -> ReadOptions {
-        ReadOptions {
+    pub fn read_options(&self) -> Result<ReadOptions, Failure> {
+        let mut options = ReadOptions {
             format: self.format,
             column: self.column.clone(),
             documents: self.documents,
-        }
+            ..ReadOptions::default()
+        };
+        self.tokenizer.apply(&mut options)?;
+        Ok(options)
     }
+}
+
+/// The tokenizer once loaded: a subcommand may read its files twice (a
+/// trainer's simulation falls back to counts), and a large model's
+/// tokenizer.json takes a good part of a second to load.
+static LOADED_TOKENIZER: OnceLock<SharedTokenizer> = OnceLock::new();
+
+impl TokenizerArgs {
+    /// Adds the tokenizer and its options to `options`, if one is given.
+    pub fn apply(&self, options: &mut ReadOptions) -> Result<(), Failure> {
+        let Some(path) = &self.tokenizer else {
+            return Ok(());
+        };
+        let tokenizer = match LOADED_TOKENIZER.get() {
+            Some(loaded) => loaded.clone(),
+            None => {
+                let loaded = SharedTokenizer::from(self.load(path)?);
+                LOADED_TOKENIZER.get_or_init(|| loaded).clone()
+            }
+        };
+        options.tokenizer = Some(tokenizer);
+        options.text_field = self.text_field.clone();
+        options.sample_rows = self.sample;
+        Ok(())
+    }
+
+    /// The tokenizer at `path`, with the configuration and chat template
+    /// beside it, then the chat template given, as transformers loads them.
+    fn load(&self, path: &Path) -> Result<TextTokenizer, Failure> {
+        let input_error = |error: packlab::input::InputError| Failure::Input(error.to_string());
+        let mut tokenizer =
+            TextTokenizer::from_json(&path.display().to_string(), &read_file(path)?)
+                .map_err(input_error)?
+                .with_special_tokens(!self.no_special_tokens);
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let config = folder.join("tokenizer_config.json");
+        if config.is_file() {
+            tokenizer = tokenizer
+                .with_config(&config.display().to_string(), &read_file(&config)?)
+                .map_err(input_error)?;
+        }
+        // transformers saves the template in a file of its own, which it
+        // prefers to the configuration's.
+        let jinja = folder.join("chat_template.jinja");
+        if jinja.is_file() {
+            tokenizer = with_template_file(tokenizer, &jinja)?;
+        }
+        if let Some(template) = &self.chat_template {
+            tokenizer = with_template_file(tokenizer, template)?;
+        }
+        Ok(tokenizer)
+    }
+}
+
+/// The tokenizer with the chat template of `path`: a tokenizer_config.json
+/// (its special tokens too), or a Jinja file.
+fn with_template_file(tokenizer: TextTokenizer, path: &Path) -> Result<TextTokenizer, Failure> {
+    let name = path.display().to_string();
+    let bytes = read_file(path)?;
+    // A configuration is a JSON object; a Jinja template never is one.
+    let is_config =
+        serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|value| value.is_object());
+    let result = if is_config {
+        let configured = tokenizer.with_config(&name, &bytes);
+        match configured {
+            Ok(tokenizer) if !tokenizer.has_chat_template() => {
+                return Err(Failure::Input(format!(
+                    "{name}: the configuration has no chat_template. Give the model's \
+                     tokenizer_config.json that holds one, or the template as a Jinja file"
+                )))
+            }
+            other => other,
+        }
+    } else {
+        let template = String::from_utf8(bytes).map_err(|_| {
+            Failure::Input(format!(
+                "{name}: the chat template is not UTF-8 text. Save it as UTF-8"
+            ))
+        })?;
+        tokenizer.with_chat_template(&name, &template)
+    };
+    result.map_err(|error| Failure::Input(error.to_string()))
+}
+
+/// The bytes of a file the options name.
+fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|error| {
+        Failure::Input(format!(
+            "{}: cannot open: {error}; check the path",
+            path.display()
+        ))
+    })
 }
 
 /// Reads and merges every input into an analyser.
@@ -99,23 +199,112 @@ pub fn analyser(input: &InputArgs) -> Result<Analyser, Failure> {
     Ok(Analyser::new(read_inputs(input)?, Box::new(clock())))
 }
 
+/// Everything read from the inputs.
+pub struct Inputs {
+    /// The lengths of every file and the preset, merged.
+    pub counts: LengthCounts,
+    /// What each file was read by that its content cannot confirm.
+    pub notes: Vec<InputNote>,
+    /// What the tokenizer counted, when one was given.
+    pub tokenized: Option<Tokenized>,
+}
+
+/// What the tokenizer counted while the inputs were read, and how fast.
+pub struct Tokenized {
+    pub progress: TokenizedProgress,
+    pub seconds: f64,
+}
+
 /// Reads and merges every input file, and the preset if one is given.
 pub fn read_inputs(input: &InputArgs) -> Result<LengthCounts, Failure> {
-    let options = input.read_options();
+    read_all_inputs(input).map(|inputs| inputs.counts)
+}
+
+/// [`read_inputs`], with the notes and the tokenizer's count.
+pub fn read_all_inputs(input: &InputArgs) -> Result<Inputs, Failure> {
+    let options = input.read_options()?;
     let mut counts = input
         .preset
         .map_or_else(LengthCounts::new, Preset::generate);
+    let started = Instant::now();
+    let before = options
+        .tokenizer
+        .as_ref()
+        .map(|tokenizer| tokenizer.progress());
+    let mut notes = Vec::new();
     for path in &input.files {
         let name = path.display().to_string();
-        let result = if name == "-" {
-            read_lengths("<stdin>", io::stdin().lock(), &options, &mut counts)
-        } else {
-            read_file_lengths(path, &options, &mut counts)
-        };
+        let result = with_progress(&options, || {
+            if name == "-" {
+                read_lengths("<stdin>", io::stdin().lock(), &options, &mut counts)
+            } else {
+                read_file_lengths(path, &options, &mut counts)
+            }
+        });
         let stats = result.map_err(|error| Failure::Input(error.to_string()))?;
         report_notes(&stats.notes);
+        notes.extend(stats.notes);
     }
-    Ok(counts)
+    let tokenized = options
+        .tokenizer
+        .as_ref()
+        .zip(before)
+        .map(|(tokenizer, before)| {
+            let after = tokenizer.progress();
+            Tokenized {
+                progress: TokenizedProgress {
+                    texts: after.texts - before.texts,
+                    tokens: after.tokens - before.tokens,
+                    text_bytes: after.text_bytes - before.text_bytes,
+                },
+                seconds: started.elapsed().as_secs_f64(),
+            }
+        });
+    Ok(Inputs {
+        counts,
+        notes,
+        tokenized,
+    })
+}
+
+/// Runs `read`, and meanwhile, when texts are tokenized and standard error
+/// is a terminal, shows there how far the tokenizer has got: a large
+/// dataset takes minutes.
+pub fn with_progress<T>(options: &ReadOptions, read: impl FnOnce() -> T) -> T {
+    const EVERY: Duration = Duration::from_millis(500);
+    let Some(tokenizer) = options.tokenizer.as_ref() else {
+        return read();
+    };
+    if !io::stderr().is_terminal() {
+        return read();
+    }
+    let (stop, stopped) = mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let started = Instant::now();
+            let before = tokenizer.progress();
+            let mut shown = false;
+            while stopped.recv_timeout(EVERY) == Err(mpsc::RecvTimeoutError::Timeout) {
+                let now = tokenizer.progress();
+                let tokens = now.tokens - before.tokens;
+                let per_second = tokens as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                eprint!(
+                    "\rpacklab: tokenized {} rows, {} tokens, {} tokens/s ",
+                    thousands(now.texts - before.texts),
+                    thousands(tokens),
+                    thousands(per_second as u64)
+                );
+                shown = true;
+            }
+            if shown {
+                // Clears the line for what follows.
+                eprint!("\r\x1b[2K");
+            }
+        });
+        let result = read();
+        drop(stop);
+        result
+    })
 }
 
 /// Prints what a file was read by that its content cannot confirm, on

@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use packlab::analysis::SummaryRequest;
+use packlab::analysis::{Analyser, SummaryRequest};
+use packlab::input::InputNote;
 use packlab::numbers::thousands;
 use packlab::{LengthSummary, OverlongOutcome};
 
-use crate::shared::{analyser, overlong_line, print_json, print_text, Failure};
+use crate::shared::{clock, overlong_line, print_json, print_text, read_all_inputs, Failure};
 use crate::StatsArgs;
 
 /// `packlab stats --json`.
@@ -20,10 +21,15 @@ struct StatsOutput<'a> {
     /// Padding without packing once the overlong policy has been applied:
     /// `1 - tokens / (sequences × max_len)` of the sequences kept.
     padding_fraction_unpacked: f64,
+    /// The rules files were read by that their content cannot confirm,
+    /// and a sample's estimate: each as its text. Left out when empty.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    notes: &'a [InputNote],
 }
 
 pub fn run(args: StatsArgs) -> Result<(), Failure> {
-    let data = analyser(&args.input)?.summary(&SummaryRequest {
+    let inputs = read_all_inputs(&args.input)?;
+    let data = Analyser::new(inputs.counts, Box::new(clock())).summary(&SummaryRequest {
         rows: args.input.rows(),
     })?;
     let summary = &data.summary;
@@ -33,6 +39,7 @@ pub fn run(args: StatsArgs) -> Result<(), Failure> {
             summary,
             overlong: &data.overlong,
             padding_fraction_unpacked: padding_fraction,
+            notes: &inputs.notes,
         });
     }
     let mut text = String::new();
@@ -56,5 +63,21 @@ pub fn run(args: StatsArgs) -> Result<(), Failure> {
         summary.max_len,
         padding_fraction * 100.0
     );
+    if let Some(tokenized) = &inputs.tokenized {
+        let megabytes = tokenized.progress.text_bytes as f64 / 1e6;
+        text += &format!(
+            "  tokenized  {} texts, {:.1} MB, in {:.1} s: {:.1} MB/s, {} tokens/s\n",
+            thousands(tokenized.progress.texts),
+            megabytes,
+            tokenized.seconds,
+            megabytes / tokenized.seconds.max(1e-9),
+            thousands((tokenized.progress.tokens as f64 / tokenized.seconds.max(1e-9)) as u64)
+        );
+    }
+    // Printed here as well as on standard error: a sample's estimate must
+    // never pass for the real figures.
+    for note in &inputs.notes {
+        text += &format!("  note: {note}\n");
+    }
     print_text(&text)
 }

@@ -10,7 +10,7 @@ use packlab::trainers::{
 };
 use packlab::LengthCounts;
 
-use crate::shared::{read_inputs, report_notes, Failure};
+use crate::shared::{read_inputs, report_notes, with_progress, Failure};
 use crate::{InputArgs, TrainerArgs};
 
 /// The sequences to simulate a trainer on.
@@ -22,7 +22,7 @@ pub struct Sequences {
 }
 
 pub fn lengths_in_order(input: &InputArgs) -> Result<Sequences, Failure> {
-    let options = input.read_options();
+    let options = input.read_options()?;
     let mut lengths: Vec<u32> = Vec::new();
     let mut counts = LengthCounts::new();
     let mut ordered = input.preset.is_none();
@@ -34,9 +34,11 @@ pub fn lengths_in_order(input: &InputArgs) -> Result<Sequences, Failure> {
                 .lock()
                 .read_to_end(&mut bytes)
                 .map_err(|error| Failure::Input(format!("<stdin>: cannot read: {error}")))?;
-            read_lengths_in_order("<stdin>", &bytes[..], &options)
+            with_progress(&options, || {
+                read_lengths_in_order("<stdin>", &bytes[..], &options)
+            })
         } else {
-            read_file_lengths_in_order(path, &options)
+            with_progress(&options, || read_file_lengths_in_order(path, &options))
         };
         match read {
             Ok(read) => {
@@ -46,7 +48,15 @@ pub fn lengths_in_order(input: &InputArgs) -> Result<Sequences, Failure> {
                     .merge(&read.counts)
                     .map_err(|error| Failure::Input(format!("{name}: {error}")))?;
             }
-            Err(error) if error.kind == InputErrorKind::HistogramHasNoOrder => ordered = false,
+            // A sample's estimate has no order either.
+            Err(error)
+                if matches!(
+                    error.kind,
+                    InputErrorKind::HistogramHasNoOrder | InputErrorKind::SampleHasNoOrder
+                ) =>
+            {
+                ordered = false
+            }
             Err(error) => return Err(Failure::Input(error.to_string())),
         }
     }

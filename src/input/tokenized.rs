@@ -1,0 +1,1362 @@
+//! Raw text and conversations, counted as the user's own tokenizer counts
+//! them.
+//!
+//! A dataset that is still text (`{"text": "..."}`, or a conversation
+//! `{"messages": [{"role": "user", "content": "..."}, ...]}`) has no
+//! lengths yet: they are whatever the tokenizer of the model to be trained
+//! makes of it. [`TextTokenizer`] loads that tokenizer from its
+//! `tokenizer.json` (Hugging Face `tokenizers`, the file every model on the
+//! Hub ships) and counts:
+//! - a text as `tokenizer.encode(text)` counts it in Python: the
+//!   post-processor's special tokens (such as a leading `<s>`) included,
+//!   unless [`TextTokenizer::with_special_tokens`] turns them off;
+//! - a conversation as transformers' `apply_chat_template(messages,
+//!   tokenize=True)` counts it: the messages rendered by the model's Jinja
+//!   chat template (with `bos_token`, `eos_token` and the other named
+//!   special tokens of its `tokenizer_config.json`, and
+//!   `add_generation_prompt` false), then encoded *without* special tokens
+//!   again, since the template writes them itself.
+//!
+//! The tokenizer's own truncation and padding, if its file sets any, are
+//! turned off, as transformers turns them off for a call without
+//! `truncation=` or `padding=`: a length cut to `max_length` would hide the
+//! very tokens that packing is about.
+//!
+//! Reading rows ([`read_text_lines`], [`read_text_array`]) parses and
+//! counts batches of rows on every core (natively), then adds their lengths
+//! in file order, so that errors and [`super::read_lengths_in_order`] see
+//! the rows as the file holds them. With [`ReadOptions::sample_rows`] only
+//! a uniform random sample of the rows is tokenized, and each sampled
+//! length stands for its share of all rows (see [`Reservoir`]).
+//!
+//! [`ReadOptions::sample_rows`]: super::ReadOptions::sample_rows
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{BufRead, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use minijinja::value::{Kwargs, Value as TemplateValue};
+use minijinja::{Environment, ErrorKind as TemplateErrorKind};
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::error::{Failure, InputError, InputErrorKind, Location};
+use super::json::syntax_kind;
+use super::jsonl::{field_names, read_row};
+use super::note::{InputNoteKind, PendingNote};
+use super::record::{FieldLength, INPUT_IDS, LISTED_FIELDS};
+use super::sink::LengthSink;
+use crate::random::SplitMix64;
+
+/// The name the chat template is kept under in its environment.
+const CHAT_TEMPLATE: &str = "chat_template";
+
+/// The special tokens transformers passes to a chat template by name
+/// (`PreTrainedTokenizerBase.SPECIAL_TOKENS_ATTRIBUTES`): those the
+/// `tokenizer_config.json` sets become template variables.
+const NAMED_SPECIAL_TOKENS: [&str; 7] = [
+    "bos_token",
+    "eos_token",
+    "unk_token",
+    "sep_token",
+    "pad_token",
+    "cls_token",
+    "mask_token",
+];
+
+/// The fields that hold a row's text when none is named, in this order.
+const TEXT: &str = "text";
+const MESSAGES: &str = "messages";
+
+/// The fields that give a row's length without tokenizing it.
+const LENGTH_FIELDS: [&str; 3] = ["length", "num_tokens", INPUT_IDS];
+
+/// Rows are read into batches of about this many bytes before they are
+/// counted: enough work for every core to outweigh starting the threads
+/// (a few tens of microseconds), small enough to keep memory flat.
+const BATCH_BYTES: usize = 4 << 20;
+
+/// ...and at most this many rows, so that a file of tiny rows still
+/// reports its progress often.
+const BATCH_ROWS: usize = 8192;
+
+/// A worker takes this many rows at a time: rows differ widely in length,
+/// so fixed halves of a batch would leave one core idle while the other
+/// finishes the long rows.
+#[cfg(not(target_arch = "wasm32"))]
+const ROWS_PER_TAKE: usize = 16;
+
+/// The seed of the sample: the same file gives the same estimate on every
+/// run and machine.
+const SAMPLE_SEED: u64 = 0x5EED_7E47;
+
+/// A model's tokenizer, and its chat template if it has one: counts the
+/// tokens of a text or a conversation.
+///
+/// ```
+/// use packlab::input::TextTokenizer;
+///
+/// // A word-level tokenizer that knows three words and adds nothing.
+/// let json = r#"{
+///   "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+///   "normalizer": null, "pre_tokenizer": {"type": "Whitespace"},
+///   "post_processor": null, "decoder": null,
+///   "model": {"type": "WordLevel", "vocab": {"[UNK]": 0, "hello": 1, "world": 2},
+///             "unk_token": "[UNK]"}
+/// }"#;
+/// let tokenizer = TextTokenizer::from_json("tokenizer.json", json.as_bytes())?
+///     .with_chat_template("chat.jinja", "{% for m in messages %}{{ m.content }} {% endfor %}")?;
+/// assert_eq!(tokenizer.count_text("hello world hello")?, 3);
+/// let conversation = serde_json::json!([
+///     {"role": "user", "content": "hello"},
+///     {"role": "assistant", "content": "world"}
+/// ]);
+/// assert_eq!(tokenizer.count_conversation(&conversation)?, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct TextTokenizer {
+    /// Its truncation and padding turned off (see the module's docs).
+    tokenizer: tokenizers::Tokenizer,
+    /// Whether a text gets the post-processor's special tokens.
+    add_special_tokens: bool,
+    /// The chat template, compiled; `None` until one is given.
+    chat_template: Option<Environment<'static>>,
+    /// `bos_token`, `eos_token`, ...: those the model's configuration names.
+    special_tokens: BTreeMap<String, String>,
+    /// What has been counted so far, for progress and throughput.
+    progress: Counters,
+}
+
+impl fmt::Debug for TextTokenizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TextTokenizer")
+            .field("vocabulary", &self.tokenizer.get_vocab_size(true))
+            .field("add_special_tokens", &self.add_special_tokens)
+            .field("chat_template", &self.chat_template.is_some())
+            .field("special_tokens", &self.special_tokens)
+            .field("progress", &self.progress())
+            .finish()
+    }
+}
+
+/// Running totals, updated by every worker.
+#[derive(Debug, Default)]
+struct Counters {
+    texts: AtomicU64,
+    tokens: AtomicU64,
+    text_bytes: AtomicU64,
+}
+
+/// What a [`TextTokenizer`] has counted since it was made: what a progress
+/// line and a throughput figure need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TokenizedProgress {
+    /// Texts and conversations counted.
+    pub texts: u64,
+    /// The tokens they hold.
+    pub tokens: u64,
+    /// Their size in bytes of UTF-8 (a conversation as its template
+    /// rendered it).
+    pub text_bytes: u64,
+}
+
+impl TextTokenizer {
+    /// The tokenizer saved in `tokenizer_json` (a `tokenizer.json`), with
+    /// its post-processor's special tokens on and no chat template.
+    /// `source_name` names the file in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`InputErrorKind::TokenizerUnreadable`] when the bytes are not a
+    /// tokenizer `tokenizers` can load.
+    pub fn from_json(source_name: &str, tokenizer_json: &[u8]) -> Result<Self, InputError> {
+        let fail = |message: String| {
+            Failure::from(InputErrorKind::TokenizerUnreadable { message }).in_source(source_name)
+        };
+        let mut tokenizer = tokenizers::Tokenizer::from_bytes(tokenizer_json)
+            .map_err(|error| fail(error.to_string()))?;
+        tokenizer
+            .with_truncation(None)
+            .map_err(|error| fail(error.to_string()))?;
+        tokenizer.with_padding(None);
+        Ok(TextTokenizer {
+            tokenizer,
+            add_special_tokens: true,
+            chat_template: None,
+            special_tokens: BTreeMap::new(),
+            progress: Counters::default(),
+        })
+    }
+
+    /// Takes the named special tokens (`bos_token`, `eos_token`, ...) and
+    /// the chat template of a model's `tokenizer_config.json`, as
+    /// transformers does; a configuration without a chat template leaves
+    /// the current one. `chat_template` may be one template or a list of
+    /// named ones (`[{"name": "default", "template": "..."}, ...]`), of
+    /// which the `default` one is taken.
+    ///
+    /// # Errors
+    ///
+    /// [`InputErrorKind::TokenizerConfigUnreadable`] when the bytes are not
+    /// a JSON object, and [`InputErrorKind::ChatTemplateSyntax`] when its
+    /// template does not compile.
+    pub fn with_config(
+        mut self,
+        source_name: &str,
+        config_json: &[u8],
+    ) -> Result<Self, InputError> {
+        let fail = |message: String| {
+            Failure::from(InputErrorKind::TokenizerConfigUnreadable { message })
+                .in_source(source_name)
+        };
+        let config: serde_json::Map<String, Value> = serde_json::from_slice(config_json)
+            .map_err(|error| fail(format!("it is not a JSON object: {error}")))?;
+        for name in NAMED_SPECIAL_TOKENS {
+            // A token is written as its text, or as an AddedToken object
+            // whose `content` is the text.
+            let token = match config.get(name) {
+                Some(Value::String(text)) => Some(text.clone()),
+                Some(Value::Object(added)) => added
+                    .get("content")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                _ => None,
+            };
+            if let Some(token) = token {
+                self.special_tokens.insert(name.to_owned(), token);
+            }
+        }
+        match config.get("chat_template") {
+            Some(Value::String(template)) => self.with_chat_template(source_name, template),
+            Some(Value::Array(named)) => {
+                let default = named.iter().find_map(|entry| {
+                    (entry.get("name")?.as_str()? == "default")
+                        .then(|| entry.get("template")?.as_str())
+                        .flatten()
+                });
+                match default {
+                    Some(template) => self.with_chat_template(source_name, template),
+                    None => Ok(self),
+                }
+            }
+            _ => Ok(self),
+        }
+    }
+
+    /// Uses `template` (Jinja source) as the chat template, rendered as
+    /// transformers renders it: blocks trimmed (`trim_blocks`,
+    /// `lstrip_blocks`), `raise_exception(message)` to refuse a
+    /// conversation, `tojson` without escaping, and Python's string
+    /// methods (`.strip()`, `.startswith()`, ...).
+    ///
+    /// # Errors
+    ///
+    /// [`InputErrorKind::ChatTemplateSyntax`] when the template does not
+    /// compile, with its line.
+    pub fn with_chat_template(
+        mut self,
+        source_name: &str,
+        template: &str,
+    ) -> Result<Self, InputError> {
+        let mut environment = Environment::new();
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .map_err(|error| template_syntax(source_name, &error))?;
+        environment.set_syntax(syntax);
+        environment
+            .set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        environment.add_function("raise_exception", raise_exception);
+        environment.add_filter("tojson", python_tojson);
+        environment
+            .add_template_owned(CHAT_TEMPLATE, template.to_owned())
+            .map_err(|error| template_syntax(source_name, &error))?;
+        self.chat_template = Some(environment);
+        Ok(self)
+    }
+
+    /// Whether a text gets the post-processor's special tokens (on by
+    /// default, as `tokenizer.encode(text)` adds them). Conversations never
+    /// do: their template writes its own.
+    #[must_use]
+    pub fn with_special_tokens(mut self, add: bool) -> Self {
+        self.add_special_tokens = add;
+        self
+    }
+
+    /// Whether a chat template was given.
+    pub fn has_chat_template(&self) -> bool {
+        self.chat_template.is_some()
+    }
+
+    /// The tokens of `text`.
+    ///
+    /// # Errors
+    ///
+    /// [`InputErrorKind::TokenizerFailed`] if the tokenizer fails on it
+    /// (a broken model, not a text it does not know: unknown text becomes
+    /// unknown tokens).
+    pub fn count_text(&self, text: &str) -> Result<u64, InputErrorKind> {
+        self.count(text, self.add_special_tokens)
+    }
+
+    /// The text the chat template makes of `messages` (a list of
+    /// `{"role": ..., "content": ...}` objects).
+    ///
+    /// # Errors
+    ///
+    /// [`InputErrorKind::NoChatTemplate`] without a template, and
+    /// [`InputErrorKind::ChatTemplateFailed`] when it fails on these
+    /// messages (or refuses them with `raise_exception`).
+    pub fn render_conversation(&self, messages: &Value) -> Result<String, InputErrorKind> {
+        let environment = self
+            .chat_template
+            .as_ref()
+            .ok_or(InputErrorKind::NoChatTemplate)?;
+        let mut context: BTreeMap<String, TemplateValue> = self
+            .special_tokens
+            .iter()
+            .map(|(name, token)| (name.clone(), TemplateValue::from(token.as_str())))
+            .collect();
+        context.insert(
+            MESSAGES.to_owned(),
+            TemplateValue::from(minijinja::value::Serde(messages)),
+        );
+        context.insert(
+            "add_generation_prompt".to_owned(),
+            TemplateValue::from(false),
+        );
+        environment
+            .get_template(CHAT_TEMPLATE)
+            .and_then(|template| template.render(context))
+            .map_err(|error| InputErrorKind::ChatTemplateFailed {
+                message: template_message(&error),
+                template_line: error.line().map(|line| line as u64),
+            })
+    }
+
+    /// The tokens of the conversation `messages`, as transformers'
+    /// `apply_chat_template(messages, tokenize=True)` gives them.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`TextTokenizer::render_conversation`] and
+    /// [`TextTokenizer::count_text`].
+    pub fn count_conversation(&self, messages: &Value) -> Result<u64, InputErrorKind> {
+        let rendered = self.render_conversation(messages)?;
+        self.count(&rendered, false)
+    }
+
+    /// What has been counted so far (every thread's work included).
+    pub fn progress(&self) -> TokenizedProgress {
+        TokenizedProgress {
+            texts: self.progress.texts.load(Ordering::Relaxed),
+            tokens: self.progress.tokens.load(Ordering::Relaxed),
+            text_bytes: self.progress.text_bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    fn count(&self, text: &str, add_special_tokens: bool) -> Result<u64, InputErrorKind> {
+        // Only the number of ids is needed: the fast encoding skips the
+        // character offsets.
+        let encoding = self
+            .tokenizer
+            .encode_fast(text, add_special_tokens)
+            .map_err(|error| InputErrorKind::TokenizerFailed {
+                message: error.to_string(),
+            })?;
+        let tokens = encoding.len() as u64;
+        self.progress.texts.fetch_add(1, Ordering::Relaxed);
+        self.progress.tokens.fetch_add(tokens, Ordering::Relaxed);
+        self.progress
+            .text_bytes
+            .fetch_add(text.len() as u64, Ordering::Relaxed);
+        Ok(tokens)
+    }
+}
+
+/// A chat template that does not compile, with the line it fails on.
+fn template_syntax(source_name: &str, error: &minijinja::Error) -> InputError {
+    Failure::from(InputErrorKind::ChatTemplateSyntax {
+        message: template_message(error),
+        template_line: error.line().map(|line| line as u64),
+    })
+    .in_source(source_name)
+}
+
+/// A template error in words: the template's own message when it raised
+/// one, else what went wrong.
+fn template_message(error: &minijinja::Error) -> String {
+    match error.detail() {
+        Some(detail) if error.kind() == TemplateErrorKind::InvalidOperation => detail.to_owned(),
+        Some(detail) => format!("{}: {detail}", error.kind()),
+        None => error.kind().to_string(),
+    }
+}
+
+/// `raise_exception(message)`: how chat templates refuse a conversation
+/// they cannot render (roles out of order, a system message where none may
+/// be).
+fn raise_exception(message: String) -> Result<TemplateValue, minijinja::Error> {
+    Err(minijinja::Error::new(
+        TemplateErrorKind::InvalidOperation,
+        message,
+    ))
+}
+
+/// `tojson` as transformers defines it: Python's `json.dumps` with
+/// `ensure_ascii=False`, so `", "` and `": "` between items unless
+/// `indent` is given (then `","` and new lines), and no HTML escaping.
+fn python_tojson(value: TemplateValue, options: Kwargs) -> Result<TemplateValue, minijinja::Error> {
+    let indent: Option<usize> = options.get("indent")?;
+    options.assert_all_used()?;
+    let value = serde_json::to_value(&value).map_err(|error| {
+        minijinja::Error::new(TemplateErrorKind::InvalidOperation, error.to_string())
+    })?;
+    let mut text = String::new();
+    write_python_json(&value, indent, 0, &mut text);
+    Ok(TemplateValue::from_safe_string(text))
+}
+
+/// Writes `value` as Python's `json.dumps` does (see [`python_tojson`]).
+fn write_python_json(value: &Value, indent: Option<usize>, depth: usize, out: &mut String) {
+    let separator = if indent.is_some() { "," } else { ", " };
+    let newline = |depth: usize| format!("\n{}", " ".repeat(indent.unwrap_or(0) * depth));
+    // Items are separated the same way in arrays and objects.
+    let items = |entries: &mut dyn Iterator<Item = (Option<&String>, &Value)>,
+                 open: char,
+                 close: char,
+                 out: &mut String| {
+        out.push(open);
+        let mut any = false;
+        for (index, (key, item)) in entries.enumerate() {
+            any = true;
+            if index > 0 {
+                out.push_str(separator);
+            }
+            if indent.is_some() {
+                out.push_str(&newline(depth + 1));
+            }
+            if let Some(key) = key {
+                out.push_str(&Value::from(key.as_str()).to_string());
+                out.push_str(": ");
+            }
+            write_python_json(item, indent, depth + 1, out);
+        }
+        if any && indent.is_some() {
+            out.push_str(&newline(depth));
+        }
+        out.push(close);
+    };
+    match value {
+        Value::Array(elements) => {
+            items(&mut elements.iter().map(|item| (None, item)), '[', ']', out);
+        }
+        Value::Object(fields) => {
+            items(
+                &mut fields.iter().map(|(key, item)| (Some(key), item)),
+                '{',
+                '}',
+                out,
+            );
+        }
+        // serde_json writes strings, numbers, booleans and null as Python
+        // does (non-ASCII kept, control characters escaped).
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// A [`TextTokenizer`] shared by the read options and every worker
+/// thread. Two are equal when they are the same tokenizer (one loaded
+/// object), which is what comparing read options needs.
+#[derive(Debug, Clone)]
+pub struct SharedTokenizer(pub Arc<TextTokenizer>);
+
+impl PartialEq for SharedTokenizer {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SharedTokenizer {}
+
+impl From<TextTokenizer> for SharedTokenizer {
+    fn from(tokenizer: TextTokenizer) -> Self {
+        SharedTokenizer(Arc::new(tokenizer))
+    }
+}
+
+impl std::ops::Deref for SharedTokenizer {
+    type Target = TextTokenizer;
+
+    fn deref(&self) -> &TextTokenizer {
+        &self.0
+    }
+}
+
+// ----- Reading rows of text -----
+
+/// How the rows of one file are counted.
+pub(super) struct TextRows<'a> {
+    pub(super) tokenizer: &'a TextTokenizer,
+    /// The field holding the text or conversation; `None` for `text`, or
+    /// `messages`.
+    pub(super) text_field: Option<&'a str>,
+    /// Tokenize only a sample of this many rows.
+    pub(super) sample_rows: Option<u64>,
+}
+
+/// Where a row is: a line of JSON Lines, or an element of a JSON array.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Line(u64),
+    Element(u64),
+}
+
+impl Place {
+    fn location(self) -> Location {
+        match self {
+            Place::Line(line) => Location::Line(line),
+            Place::Element(index) => Location::Element(index),
+        }
+    }
+
+    fn at_field(self, field: &str) -> Location {
+        match self {
+            Place::Line(line) => Location::LineField {
+                line,
+                field: field.to_owned(),
+            },
+            Place::Element(index) => Location::Element(index),
+        }
+    }
+}
+
+/// One row waiting to be counted: a line's bytes, still to parse (parsing
+/// is work the threads share), or an array's element.
+struct PendingRow {
+    place: Place,
+    content: RowContent,
+}
+
+enum RowContent {
+    Line(Vec<u8>),
+    Element(Value),
+}
+
+impl PendingRow {
+    fn bytes(&self) -> usize {
+        match &self.content {
+            RowContent::Line(bytes) => bytes.len(),
+            // Only batches are sized by it: the texts dominate.
+            RowContent::Element(value) => match value {
+                Value::Object(fields) => fields
+                    .values()
+                    .map(|field| field.as_str().map_or(64, str::len))
+                    .sum(),
+                _ => 64,
+            },
+        }
+    }
+}
+
+/// Reads a JSON Lines file whose rows hold text into `sink`.
+pub(super) fn read_text_lines<R: BufRead, S: LengthSink>(
+    input: &mut R,
+    rows: &TextRows<'_>,
+    sink: &mut S,
+    notes: &mut Vec<PendingNote>,
+) -> Result<(), Failure> {
+    let mut counter = RowCounter::new(rows, sink)?;
+    let mut line_buffer = Vec::with_capacity(4096);
+    let mut line_number: u64 = 0;
+    loop {
+        line_buffer.clear();
+        let read = input
+            .read_until(b'\n', &mut line_buffer)
+            .map_err(|error| Failure::io(&error))?;
+        if read == 0 {
+            break;
+        }
+        let line = line_buffer.strip_suffix(b"\n").unwrap_or(&line_buffer);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // A raw CR never occurs inside JSON: one left here ends a line of
+        // a file with lone-CR line ends (as the JSON Lines reader reads).
+        for record in line.split(|&byte| byte == b'\r') {
+            line_number += 1;
+            if record.trim_ascii().is_empty() {
+                continue;
+            }
+            counter.push(
+                Place::Line(line_number),
+                |record| RowContent::Line(record.to_vec()),
+                record,
+            )?;
+        }
+    }
+    counter.finish(notes)
+}
+
+/// Reads a JSON array of objects whose rows hold text into `sink`,
+/// element by element: the array is never held whole.
+pub(super) fn read_text_array<R: Read, S: LengthSink>(
+    input: R,
+    rows: &TextRows<'_>,
+    sink: &mut S,
+    notes: &mut Vec<PendingNote>,
+) -> Result<(), Failure> {
+    let mut counter = RowCounter::new(rows, sink)?;
+    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    let mut problem = None;
+    let outcome = ArraySeed {
+        counter: &mut counter,
+        problem: &mut problem,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|()| deserializer.end());
+    if let Some(failure) = problem {
+        return Err(failure);
+    }
+    if let Err(error) = outcome {
+        let location = Location::LineColumn {
+            line: error.line() as u64,
+            column: error.column() as u64,
+        };
+        return Err(Failure::new(location, syntax_kind(&error)));
+    }
+    counter.finish(notes)
+}
+
+/// The top of a JSON document read with a tokenizer: an array, each of
+/// whose elements goes to the counter as it is parsed.
+struct ArraySeed<'a, 'r, 't, S> {
+    counter: &'a mut RowCounter<'r, 't, S>,
+    /// A failure of the rows, which serde's error cannot carry.
+    problem: &'a mut Option<Failure>,
+}
+
+impl<'de, S: LengthSink> DeserializeSeed<'de> for ArraySeed<'_, '_, '_, S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, S: LengthSink> Visitor<'de> for ArraySeed<'_, '_, '_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index: u64 = 0;
+        while let Some(element) = seq.next_element::<Value>()? {
+            if let Err(failure) =
+                self.counter
+                    .push(Place::Element(index), RowContent::Element, element)
+            {
+                *self.problem = Some(failure);
+                return Err(de::Error::custom("a row failed"));
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, _map: A) -> Result<(), A::Error> {
+        self.refuse("an object")
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.refuse("a string")
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.refuse("a number")
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.refuse("a number")
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.refuse("a number")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.refuse("a boolean")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.refuse("null")
+    }
+}
+
+impl<S> ArraySeed<'_, '_, '_, S> {
+    fn refuse<E: de::Error>(self, found: &'static str) -> Result<(), E> {
+        *self.problem = Some(Failure::at_line(
+            1,
+            InputErrorKind::TextDocumentNotRows { found },
+        ));
+        Err(E::custom("not an array"))
+    }
+}
+
+/// Takes rows one at a time and counts them in batches (or keeps a sample
+/// of them), adding the lengths to the sink in row order.
+struct RowCounter<'r, 't, S> {
+    rows: &'r TextRows<'t>,
+    sink: &'r mut S,
+    batch: Vec<PendingRow>,
+    batch_bytes: usize,
+    /// The sample kept so far, when only a sample is counted.
+    sample: Option<Reservoir>,
+}
+
+impl<'r, 't, S: LengthSink> RowCounter<'r, 't, S> {
+    fn new(rows: &'r TextRows<'t>, sink: &'r mut S) -> Result<Self, Failure> {
+        let sample = match rows.sample_rows {
+            None => None,
+            Some(0) => return Err(InputErrorKind::EmptySample.into()),
+            // A sample's lengths stand for many rows each: they have no
+            // place in a list of the rows in order.
+            Some(_) if sink.keeps_order() => return Err(InputErrorKind::SampleHasNoOrder.into()),
+            Some(size) => Some(Reservoir::new(size)),
+        };
+        Ok(RowCounter {
+            rows,
+            sink,
+            batch: Vec::new(),
+            batch_bytes: 0,
+            sample,
+        })
+    }
+
+    /// Takes the row at `place`; `content` makes it from `raw` only if it
+    /// is to be counted (a sample skips most rows unread).
+    fn push<T>(
+        &mut self,
+        place: Place,
+        content: impl FnOnce(T) -> RowContent,
+        raw: T,
+    ) -> Result<(), Failure> {
+        if let Some(sample) = &mut self.sample {
+            if let Some(slot) = sample.slot_for_next() {
+                sample.keep(
+                    slot,
+                    PendingRow {
+                        place,
+                        content: content(raw),
+                    },
+                );
+            }
+            return Ok(());
+        }
+        let row = PendingRow {
+            place,
+            content: content(raw),
+        };
+        self.batch_bytes += row.bytes();
+        self.batch.push(row);
+        if self.batch_bytes >= BATCH_BYTES || self.batch.len() >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Counts the batch and adds its lengths in order; the first row that
+    /// fails (in row order) is the error.
+    fn flush(&mut self) -> Result<(), Failure> {
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_bytes = 0;
+        for (row, length) in batch.iter().zip(count_rows(self.rows, &batch)) {
+            let length = length?;
+            self.sink
+                .add_one(length)
+                .map_err(|kind| Failure::new(row.place.location(), kind))?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, notes: &mut Vec<PendingNote>) -> Result<(), Failure> {
+        let Some(sample) = self.sample.take() else {
+            return self.flush();
+        };
+        let Reservoir { kept, seen, .. } = sample;
+        let lengths = count_rows(self.rows, &kept);
+        let sampled = kept.len() as u64;
+        if seen <= sampled {
+            // Every row was kept, in file order: the counts are exact.
+            for (row, length) in kept.iter().zip(lengths) {
+                self.sink
+                    .add_one(length?)
+                    .map_err(|kind| Failure::new(row.place.location(), kind))?;
+            }
+            return Ok(());
+        }
+        // Each sampled row stands for seen / sampled rows; the remainder
+        // goes one each to the first rows of the sample, so that the
+        // counts add up to exactly the rows of the file.
+        let (share, remainder) = (seen / sampled, seen % sampled);
+        for ((index, row), length) in (0u64..).zip(&kept).zip(lengths) {
+            let weight = share + u64::from(index < remainder);
+            self.sink
+                .add(length?, weight)
+                .map_err(|kind| Failure::new(row.place.location(), kind))?;
+        }
+        notes.push(PendingNote::new(
+            Location::Unknown,
+            InputNoteKind::EstimatedFromSample {
+                sampled,
+                rows: seen,
+            },
+        ));
+        Ok(())
+    }
+}
+
+/// A uniform random sample of a stream of rows of unknown length, kept in
+/// constant memory: Vitter's reservoir sampling ("Algorithm R"). The first
+/// `capacity` rows fill the reservoir; row `i` (from 0) after that replaces
+/// a random one of them with probability `capacity / (i + 1)`, which leaves
+/// every row of the stream equally likely to be in the sample at the end.
+struct Reservoir {
+    capacity: u64,
+    kept: Vec<PendingRow>,
+    /// Rows offered so far.
+    seen: u64,
+    random: SplitMix64,
+}
+
+impl Reservoir {
+    fn new(capacity: u64) -> Self {
+        Reservoir {
+            capacity,
+            kept: Vec::new(),
+            seen: 0,
+            random: SplitMix64::new(SAMPLE_SEED),
+        }
+    }
+
+    /// Offers the next row: the slot it goes into, if it is kept.
+    fn slot_for_next(&mut self) -> Option<usize> {
+        let index = self.seen;
+        self.seen += 1;
+        if index < self.capacity {
+            return Some(self.kept.len());
+        }
+        let slot = self.random.below(index + 1);
+        // Lossless: slot < capacity, and the reservoir holds that many rows.
+        (slot < self.capacity).then_some(slot as usize)
+    }
+
+    fn keep(&mut self, slot: usize, row: PendingRow) {
+        match self.kept.get_mut(slot) {
+            Some(kept) => *kept = row,
+            None => self.kept.push(row),
+        }
+    }
+}
+
+/// The length of every row of `batch`, in order: on every core natively,
+/// each thread taking a few rows at a time.
+fn count_rows(rows: &TextRows<'_>, batch: &[PendingRow]) -> Vec<Result<u64, Failure>> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::atomic::AtomicUsize;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(batch.len().div_ceil(ROWS_PER_TAKE));
+        if threads > 1 {
+            let next = AtomicUsize::new(0);
+            let work = || {
+                let mut done = Vec::new();
+                loop {
+                    let start = next.fetch_add(ROWS_PER_TAKE, Ordering::Relaxed);
+                    let Some(taken) = batch.get(start..(start + ROWS_PER_TAKE).min(batch.len()))
+                    else {
+                        break;
+                    };
+                    if taken.is_empty() {
+                        break;
+                    }
+                    done.extend((start..).zip(taken.iter().map(|row| count_row(rows, row))));
+                }
+                done
+            };
+            let mut lengths: Vec<Option<Result<u64, Failure>>> =
+                (0..batch.len()).map(|_| None).collect();
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+                for worker in workers {
+                    // A worker only panics on a bug: pass it on as one.
+                    let done = worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    for (index, length) in done {
+                        if let Some(slot) = lengths.get_mut(index) {
+                            *slot = Some(length);
+                        }
+                    }
+                }
+            });
+            return lengths
+                .into_iter()
+                .map(|length| {
+                    length.unwrap_or_else(|| {
+                        Err(InputErrorKind::TokenizerFailed {
+                            message: "a row was left uncounted".to_owned(),
+                        }
+                        .into())
+                    })
+                })
+                .collect();
+        }
+    }
+    batch.iter().map(|row| count_row(rows, row)).collect()
+}
+
+/// One row's length: its text tokenized, its conversation rendered and
+/// tokenized, or (without a named text field) its usual length field.
+fn count_row(rows: &TextRows<'_>, row: &PendingRow) -> Result<u64, Failure> {
+    let place = row.place;
+    let parsed;
+    let value = match &row.content {
+        RowContent::Element(value) => value,
+        RowContent::Line(bytes) => {
+            parsed = serde_json::from_slice::<Value>(bytes).map_err(|error| {
+                let kind = match syntax_kind(&error) {
+                    InputErrorKind::JsonTruncated => InputErrorKind::JsonlUnclosedLine,
+                    other => other,
+                };
+                let line = match place {
+                    Place::Line(line) => line,
+                    Place::Element(_) => 0,
+                };
+                Failure::new(
+                    Location::LineColumn {
+                        line,
+                        column: error.column() as u64,
+                    },
+                    kind,
+                )
+            })?;
+            &parsed
+        }
+    };
+    let Value::Object(fields) = value else {
+        let found = describe(value);
+        let kind = match place {
+            Place::Line(_) => InputErrorKind::JsonlNotAnObject { found },
+            Place::Element(_) => InputErrorKind::JsonRecordExpected { found },
+        };
+        return Err(Failure::new(place.location(), kind));
+    };
+    let find = |name: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+    };
+    let named = match rows.text_field {
+        Some(name) => find(name),
+        None => {
+            if LENGTH_FIELDS.iter().any(|name| find(name).is_some()) {
+                return usual_length(row, value);
+            }
+            find(TEXT).or_else(|| find(MESSAGES))
+        }
+    };
+    let Some((field, text)) = named else {
+        return Err(Failure::new(
+            place.location(),
+            InputErrorKind::TextFieldMissing {
+                field: rows.text_field.map(str::to_owned),
+                // A line's fields in file order; an element's were
+                // sorted by the parser.
+                fields: match &row.content {
+                    RowContent::Line(bytes) => field_names(bytes),
+                    RowContent::Element(_) => fields.keys().take(LISTED_FIELDS).cloned().collect(),
+                },
+            },
+        ));
+    };
+    let at_field = |kind| Failure::new(place.at_field(field), kind);
+    let length = match text {
+        Value::String(text) => rows.tokenizer.count_text(text),
+        Value::Array(_) => rows.tokenizer.count_conversation(text),
+        other => Err(InputErrorKind::TextFieldNotText {
+            field: field.clone(),
+            found: describe(other),
+        }),
+    }
+    .map_err(at_field)?;
+    if length == 0 {
+        return Err(at_field(InputErrorKind::ZeroLength));
+    }
+    Ok(length)
+}
+
+/// A row that gives its length (`length`, `num_tokens` or `input_ids`),
+/// read by the JSON Lines reader's own rules.
+fn usual_length(row: &PendingRow, value: &Value) -> Result<u64, Failure> {
+    let (line, record) = match (&row.content, row.place) {
+        (RowContent::Line(bytes), Place::Line(line)) => {
+            (line, std::borrow::Cow::Borrowed(&bytes[..]))
+        }
+        _ => (
+            1,
+            std::borrow::Cow::Owned(serde_json::to_vec(value).unwrap_or_default()),
+        ),
+    };
+    let relocate = |failure: Failure| match row.place {
+        Place::Line(_) => failure,
+        Place::Element(_) => Failure::new(row.place.location(), failure.kind),
+    };
+    let read = read_row(&record, line, None).map_err(relocate)?;
+    match read.length {
+        Ok(FieldLength::Number(tokens) | FieldLength::TokenIds(tokens)) if tokens > 0 => Ok(tokens),
+        Ok(_) => Err(relocate(Failure::new(
+            Location::LineField {
+                line,
+                field: read.field.to_owned(),
+            },
+            InputErrorKind::ZeroLength,
+        ))),
+        Err(kind) => Err(relocate(Failure::new(
+            Location::LineField {
+                line,
+                field: read.field.to_owned(),
+            },
+            kind,
+        ))),
+    }
+}
+
+/// What a JSON value is, for errors.
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{read_lengths, read_lengths_in_order, ReadOptions};
+    use crate::LengthCounts;
+
+    /// A word-level tokenizer of a few words that puts `<s>` in front of
+    /// every text, as many models' post-processors do.
+    const TOKENIZER: &str = r#"{
+      "version": "1.0", "truncation": null, "padding": null,
+      "added_tokens": [{"id": 9, "content": "<s>", "single_word": false, "lstrip": false,
+                        "rstrip": false, "normalized": false, "special": true}],
+      "normalizer": null, "pre_tokenizer": {"type": "Whitespace"},
+      "post_processor": {"type": "TemplateProcessing",
+        "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+        "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+        "special_tokens": {"<s>": {"id": "<s>", "ids": [9], "tokens": ["<s>"]}}},
+      "decoder": null,
+      "model": {"type": "WordLevel", "unk_token": "[UNK]",
+                "vocab": {"[UNK]": 0, "hello": 1, "world": 2, "user": 3, "assistant": 4, ":": 5, "<s>": 9}}
+    }"#;
+
+    /// A chat template in the style of the Hub's: the begin token once,
+    /// then each message's role and its stripped content.
+    const TEMPLATE: &str = "{{ bos_token }}{% for message in messages %}\n\
+        {% if message.role == 'system' %}{{ raise_exception('no system messages') }}{% endif %}\n\
+        {{ message.role }} : {{ message.content.strip() }}\n\
+        {% endfor %}";
+
+    fn tokenizer() -> TextTokenizer {
+        TextTokenizer::from_json("tokenizer.json", TOKENIZER.as_bytes())
+            .unwrap()
+            .with_config(
+                "tokenizer_config.json",
+                format!(
+                    r#"{{"bos_token": {{"content": "<s>", "__type": "AddedToken"}}, "eos_token": "</s>",
+                        "chat_template": {}}}"#,
+                    serde_json::to_string(TEMPLATE).unwrap()
+                )
+                .as_bytes(),
+            )
+            .unwrap()
+    }
+
+    fn options(tokenizer: TextTokenizer) -> ReadOptions {
+        ReadOptions {
+            tokenizer: Some(tokenizer.into()),
+            ..ReadOptions::default()
+        }
+    }
+
+    fn read(name: &str, data: &str, options: &ReadOptions) -> Result<Vec<(u64, u64)>, InputError> {
+        let mut counts = LengthCounts::new();
+        read_lengths(name, data.as_bytes(), options, &mut counts)?;
+        Ok(counts.iter().collect())
+    }
+
+    #[test]
+    fn texts_count_the_special_tokens_unless_told_not_to() {
+        let tokenizer = tokenizer();
+        assert_eq!(tokenizer.count_text("hello world"), Ok(3));
+        assert_eq!(tokenizer.count_text("hello there world"), Ok(4));
+        let bare = tokenizer.with_special_tokens(false);
+        assert_eq!(bare.count_text("hello world"), Ok(2));
+        assert_eq!(bare.count_text(""), Ok(0));
+    }
+
+    #[test]
+    fn conversations_are_rendered_then_counted_without_special_tokens() {
+        let tokenizer = tokenizer();
+        let messages = serde_json::json!([
+            {"role": "user", "content": "  hello \n"},
+            {"role": "assistant", "content": "world"}
+        ]);
+        let rendered = tokenizer.render_conversation(&messages).unwrap();
+        assert_eq!(rendered, "<s>user : hello\nassistant : world\n");
+        // <s> is written by the template once, not added again.
+        assert_eq!(tokenizer.count_conversation(&messages), Ok(7));
+        let refused = serde_json::json!([{"role": "system", "content": "hello"}]);
+        assert_eq!(
+            tokenizer.count_conversation(&refused),
+            Err(InputErrorKind::ChatTemplateFailed {
+                message: "no system messages".into(),
+                template_line: Some(2)
+            })
+        );
+    }
+
+    #[test]
+    fn a_named_template_list_gives_its_default() {
+        let config = r#"{"chat_template": [{"name": "tool_use", "template": "tools"},
+                                          {"name": "default", "template": "hello"}]}"#;
+        let tokenizer = TextTokenizer::from_json("t.json", TOKENIZER.as_bytes())
+            .unwrap()
+            .with_config("c.json", config.as_bytes())
+            .unwrap();
+        assert_eq!(
+            tokenizer.render_conversation(&serde_json::json!([])),
+            Ok("hello".into())
+        );
+    }
+
+    #[test]
+    fn broken_files_say_what_is_wrong() {
+        let error = TextTokenizer::from_json("tok.json", b"{\"model\": 3}").unwrap_err();
+        assert_eq!(error.source_name, "tok.json");
+        assert!(matches!(
+            error.kind,
+            InputErrorKind::TokenizerUnreadable { .. }
+        ));
+        let error = TextTokenizer::from_json("t.json", TOKENIZER.as_bytes())
+            .unwrap()
+            .with_chat_template("chat.jinja", "line one\n{% for m in messages %}")
+            .unwrap_err();
+        assert!(
+            matches!(
+                error.kind,
+                InputErrorKind::ChatTemplateSyntax {
+                    template_line: Some(2),
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        let error = TextTokenizer::from_json("t.json", TOKENIZER.as_bytes())
+            .unwrap()
+            .with_config("tokenizer_config.json", b"[1]")
+            .unwrap_err();
+        assert!(matches!(
+            error.kind,
+            InputErrorKind::TokenizerConfigUnreadable { .. }
+        ));
+    }
+
+    #[test]
+    fn tojson_writes_as_python_does() {
+        let value = serde_json::json!({"a": [1, "é<"], "b": {}});
+        let mut text = String::new();
+        write_python_json(&value, None, 0, &mut text);
+        assert_eq!(text, r#"{"a": [1, "é<"], "b": {}}"#);
+        text.clear();
+        write_python_json(&value, Some(2), 0, &mut text);
+        assert_eq!(
+            text,
+            "{\n  \"a\": [\n    1,\n    \"é<\"\n  ],\n  \"b\": {}\n}"
+        );
+    }
+
+    #[test]
+    fn rows_of_text_conversations_and_lengths() {
+        let lines = concat!(
+            "{\"id\": 1, \"text\": \"hello world\"}\n",
+            "\n",
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"hello\"}]}\r\n",
+            "{\"text\": \"unused\", \"length\": 40}\n",
+        );
+        let options = options(tokenizer());
+        assert_eq!(
+            read("rows.jsonl", lines, &options),
+            Ok(vec![(3, 1), (4, 1), (40, 1)])
+        );
+        // The same rows as a JSON array.
+        let array = "[{\"text\": \"hello world\"}, {\"TEXT\": \"hello\"}]";
+        assert_eq!(read("rows.json", array, &options), Ok(vec![(2, 1), (3, 1)]));
+        // A named field is tokenized even beside a length.
+        let named = ReadOptions {
+            text_field: Some("body".into()),
+            ..options.clone()
+        };
+        assert_eq!(
+            read("r.jsonl", "{\"length\": 9, \"body\": \"hello\"}\n", &named),
+            Ok(vec![(2, 1)])
+        );
+    }
+
+    #[test]
+    fn row_errors_say_where_and_what_the_row_holds() {
+        let options = options(tokenizer());
+        let error = read(
+            "rows.jsonl",
+            "{\"text\": \"hello\"}\n{\"id\": 3, \"body\": \"x\"}\n",
+            &options,
+        )
+        .unwrap_err();
+        assert_eq!(error.location, Location::Line(2));
+        assert_eq!(
+            error.kind,
+            InputErrorKind::TextFieldMissing {
+                field: None,
+                fields: vec!["id".into(), "body".into()]
+            }
+        );
+        let error = read("rows.jsonl", "{\"text\": 12}\n", &options).unwrap_err();
+        assert_eq!(
+            (error.location, error.kind),
+            (
+                Location::LineField {
+                    line: 1,
+                    field: "text".into()
+                },
+                InputErrorKind::TextFieldNotText {
+                    field: "text".into(),
+                    found: "a number"
+                }
+            )
+        );
+        let bare = ReadOptions {
+            tokenizer: Some(
+                TextTokenizer::from_json("t.json", TOKENIZER.as_bytes())
+                    .unwrap()
+                    .into(),
+            ),
+            ..ReadOptions::default()
+        };
+        let error = read("rows.jsonl", "{\"messages\": []}\n", &bare).unwrap_err();
+        assert_eq!(error.kind, InputErrorKind::NoChatTemplate);
+        let error = read("rows.jsonl", "{\"text\": \"a\"\n", &options).unwrap_err();
+        assert_eq!(error.kind, InputErrorKind::JsonlUnclosedLine);
+        let error = read("rows.json", "{\n\"text\": \"a\"\n}", &options).unwrap_err();
+        assert_eq!(
+            error.kind,
+            InputErrorKind::TextDocumentNotRows { found: "an object" }
+        );
+        let error = read("rows.txt", "12\n", &options).unwrap_err();
+        assert!(matches!(
+            error.kind,
+            InputErrorKind::TokenizerNotApplicable { .. }
+        ));
+        let error = read(
+            "rows.jsonl",
+            "{\"length\": 3}\n",
+            &ReadOptions {
+                sample_rows: Some(3),
+                ..ReadOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.kind,
+            InputErrorKind::NeedsTokenizer { option: "--sample" }
+        );
+    }
+
+    #[test]
+    fn many_rows_keep_their_order_across_threads() {
+        let words = ["hello", "world", "user", "assistant"];
+        let mut lines = String::new();
+        let mut expected = Vec::new();
+        for row in 0..5_000_usize {
+            let count = 1 + row % 37;
+            let text: Vec<&str> = (0..count).map(|word| words[(row + word) % 4]).collect();
+            lines += &format!("{{\"text\": \"{}\"}}\n", text.join(" "));
+            expected.push(count as u32 + 1);
+        }
+        let read =
+            read_lengths_in_order("rows.jsonl", lines.as_bytes(), &options(tokenizer())).unwrap();
+        assert_eq!(read.lengths, expected);
+    }
+
+    #[test]
+    fn a_sample_stands_for_every_row_and_says_so() {
+        let mut lines = String::new();
+        for row in 0..1_000 {
+            let text = if row % 4 == 0 {
+                "hello world world"
+            } else {
+                "hello"
+            };
+            lines += &format!("{{\"text\": \"{text}\"}}\n");
+        }
+        let options = ReadOptions {
+            sample_rows: Some(100),
+            ..options(tokenizer())
+        };
+        let mut counts = LengthCounts::new();
+        let stats = read_lengths("rows.jsonl", lines.as_bytes(), &options, &mut counts).unwrap();
+        assert_eq!(stats.sequences, 1_000);
+        let estimate: Vec<(u64, u64)> = counts.iter().collect();
+        assert_eq!(estimate.iter().map(|(_, count)| count).sum::<u64>(), 1_000);
+        assert_eq!(estimate.len(), 2);
+        // A uniform sample of 100 puts about a quarter of the rows at 4.
+        let long = estimate[1].1;
+        assert!((150..=350).contains(&long), "{estimate:?}");
+        assert_eq!(
+            stats.notes[0].kind,
+            InputNoteKind::EstimatedFromSample {
+                sampled: 100,
+                rows: 1_000
+            }
+        );
+        assert!(stats.notes[0]
+            .to_string()
+            .contains("estimated from a sample of 100 of 1000 rows"));
+        // The same sample on every run.
+        let mut again = LengthCounts::new();
+        read_lengths("rows.jsonl", lines.as_bytes(), &options, &mut again).unwrap();
+        assert_eq!(again, counts);
+        // A sample as large as the file is the file, counted exactly.
+        let whole = ReadOptions {
+            sample_rows: Some(1_000),
+            ..options.clone()
+        };
+        let mut exact = LengthCounts::new();
+        let stats = read_lengths("rows.jsonl", lines.as_bytes(), &whole, &mut exact).unwrap();
+        assert!(stats.notes.is_empty());
+        assert_eq!(exact.iter().collect::<Vec<_>>(), vec![(2, 750), (4, 250)]);
+        // Rows in order cannot come from a sample.
+        let error = read_lengths_in_order("rows.jsonl", lines.as_bytes(), &options).unwrap_err();
+        assert_eq!(error.kind, InputErrorKind::SampleHasNoOrder);
+    }
+}

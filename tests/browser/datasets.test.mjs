@@ -1,0 +1,142 @@
+// The files users hold, read by the page as the command line reads them:
+// Parquet written by pyarrow with each codec, a `datasets` save_to_disk
+// folder of Arrow shards, and a folder of Parquet shards. The files are
+// written by the real producers, in the Python venv the Python tests use
+// (scripts/python-check.sh makes it; `npm test` runs that first).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { newGuardedPage, openHarness, packlabJson, repositoryRoot, scratchPath, waitReady } from './harness.mjs';
+
+const python = join(repositoryRoot, 'target', 'python-venv', 'bin', 'python');
+
+/** Runs a Python script in the test venv, with `folder` as its first argument. */
+function writeWithPython(script, folder) {
+  assert.ok(existsSync(python), `the Python test venv is missing (${python}): run bash scripts/python-check.sh first`);
+  execFileSync(python, ['-c', script, folder], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+// 3,000 rows of token ids, 1 to 700 long, in row groups of 1,000 rows;
+// the same table in every codec pyarrow writes; and a folder of three
+// Parquet shards.
+const PARQUET_SCRIPT = `
+import sys
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+folder = sys.argv[1]
+rng = np.random.default_rng(7)
+lengths = rng.integers(1, 701, size=3000)
+ids = pa.array([rng.integers(0, 50000, size=n).tolist() for n in lengths], type=pa.list_(pa.int32()))
+table = pa.table({"input_ids": ids, "text": [f"row {i}" for i in range(len(lengths))]})
+for codec in ["snappy", "zstd", "gzip", "lz4", "brotli", "none"]:
+    pq.write_table(table, f"{folder}/tokens-{codec}.parquet", compression=codec, row_group_size=1000)
+import os
+os.makedirs(f"{folder}/shards", exist_ok=True)
+for shard in range(3):
+    part = table.slice(shard * 1000, 1000)
+    pq.write_table(part, f"{folder}/shards/train-{shard:05d}-of-00003.parquet")
+`;
+
+// A save_to_disk folder of three Arrow shards, with its state.json.
+const ARROW_SCRIPT = `
+import sys
+import numpy as np
+from datasets import Dataset
+from datasets.utils.logging import disable_progress_bar
+disable_progress_bar()
+folder = sys.argv[1]
+rng = np.random.default_rng(11)
+rows = [{"input_ids": rng.integers(0, 1000, size=int(n)).tolist(), "labels": [1] * int(n)} for n in rng.integers(1, 400, size=1500)]
+Dataset.from_list(rows).save_to_disk(f"{folder}/saved", num_shards=3)
+`;
+
+async function waitForSequences(page, sequences) {
+  await page.waitForFunction(
+    (expected) => {
+      const cell = document.querySelector('[data-testid=results] tr[data-algorithm=none] td[data-metric=packs]');
+      return cell && Number(cell.dataset.value) === expected && document.body.dataset.state === 'ready';
+    },
+    sequences,
+    { timeout: 60_000 },
+  );
+}
+
+/** The page's summary line: "3,000 sequences, 1,050,000 tokens." as numbers. */
+async function summaryCounts(page) {
+  const text = await page.locator('[data-testid=dataset]').innerText();
+  const [sequences, tokens] = [...text.matchAll(/([\d,]+) (?:sequence|token)/g)].map((match) => Number(match[1].replaceAll(',', '')));
+  return { sequences, tokens };
+}
+
+describe('the page reads Parquet and Arrow datasets', () => {
+  let harness;
+  const folder = scratchPath('datasets');
+  before(async () => {
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(folder, { recursive: true });
+    writeWithPython(PARQUET_SCRIPT, folder);
+    writeWithPython(ARROW_SCRIPT, folder);
+    harness = await openHarness();
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  test('Parquet in every codec gives the command line\'s counts', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/');
+    await waitReady(page);
+    for (const codec of ['zstd', 'snappy', 'gzip', 'lz4', 'brotli', 'none']) {
+      const file = join(folder, `tokens-${codec}.parquet`);
+      const cli = packlabJson(['stats', file, '--json']);
+      assert.equal(cli.sequences, 3000);
+      await page.setInputFiles('[data-testid=upload]', file);
+      await waitForSequences(page, cli.sequences);
+      assert.deepEqual(await summaryCounts(page), { sequences: cli.sequences, tokens: cli.tokens }, codec);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a folder of Parquet shards and a save_to_disk folder read in order, as the command line reads them', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/');
+    await waitReady(page);
+    for (const dataset of ['shards', 'saved']) {
+      const path = join(folder, dataset);
+      const cli = packlabJson(['stats', path, '--json']);
+      await page.setInputFiles('[data-testid=upload-folder]', path);
+      await waitForSequences(page, cli.sequences);
+      assert.deepEqual(await summaryCounts(page), { sequences: cli.sequences, tokens: cli.tokens }, dataset);
+      // The shards are named in the order read, with their folder.
+      const shards = dataset === 'saved' ? [0, 1, 2].map((shard) => `saved/data-0000${shard}-of-00003.arrow`)
+        : [0, 1, 2].map((shard) => `shards/train-0000${shard}-of-00003.parquet`);
+      assert.equal(await page.locator('.dataset-label').innerText(), `${shards.join(' + ')}:`);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a wrong column names the file and the columns it holds, and keeps the dataset', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/');
+    await waitReady(page);
+    const before = await summaryCounts(page);
+    await page.locator('summary', { hasText: 'Advanced reading options' }).click();
+    await page.locator('[data-testid=column]').fill('text');
+    await page.setInputFiles('[data-testid=upload]', join(folder, 'tokens-zstd.parquet'));
+    const error = page.locator('[data-testid=error]');
+    await error.waitFor({ state: 'visible', timeout: 30_000 });
+    const message = await error.innerText();
+    assert.match(message, /tokens-zstd\.parquet/);
+    assert.match(message, /text/);
+    await waitReady(page);
+    assert.deepEqual(await summaryCounts(page), before, 'the dataset on screen is unchanged');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});

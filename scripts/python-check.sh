@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests the Python examples (examples/python) against the real `packlab`
 # binary, its LP bound against scipy's HiGHS, and its simulation of TRL's
-# packing against TRL's own code, in a venv with the pinned requirements
+# packing against TRL's own code, its --tokenizer against Hugging Face's
+# tokenizers and transformers, in a venv with the pinned requirements
 # (from PyPI):
 #
 #   bash scripts/python-check.sh
@@ -43,3 +44,4 @@ export PACKLAB_BIN
 "$venv/bin/python" tests/python/test_trainers.py
 "$venv/bin/python" tests/python/test_megatron.py
 "$venv/bin/python" tests/python/test_parquet.py
+"$venv/bin/python" tests/python/test_tokenized.py

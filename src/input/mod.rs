@@ -96,6 +96,7 @@ mod npy;
 mod number;
 mod ordered;
 mod parquet;
+mod parquet_levels;
 mod random_access;
 mod read;
 mod record;

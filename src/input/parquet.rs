@@ -28,6 +28,7 @@ use parquet::schema::types::ColumnDescPtr;
 
 use super::columns::{choose_column, Column, Reading};
 use super::error::{Failure, InputErrorKind, Location};
+use super::parquet_levels::{list_lengths_from_levels, ListLevels};
 use super::random_access::{RandomAccessFile, SequentialReader};
 use super::sink::LengthSink;
 
@@ -210,6 +211,27 @@ impl<A: RandomAccessFile + 'static> ColumnChunks<'_, A> {
         first_row: u64,
     ) -> Result<Vec<u64>, Failure> {
         let rows_in_group = usize::try_from(metadata.num_rows()).unwrap_or(0);
+        let pages = || {
+            SerializedPageReader::new(
+                self.chunks.clone(),
+                metadata.column(self.index),
+                rows_in_group,
+                None,
+            )
+            .map_err(|error| unreadable(&error))
+        };
+        if self.reading == Reading::ListLength && self.descr.max_rep_level() == 1 {
+            let levels = list_levels(self.descr);
+            if let Some(lengths) = list_lengths_from_levels(
+                &mut pages()?,
+                levels,
+                group as u64,
+                first_row,
+                rows_in_group,
+            )? {
+                return Ok(lengths);
+            }
+        }
         let pages = SerializedPageReader::new(
             self.chunks.clone(),
             metadata.column(self.index),
@@ -299,6 +321,18 @@ fn as_columns(columns: &[ColumnDescPtr]) -> Vec<Column> {
         .collect()
 }
 
+/// How the levels of a list column mark its rows.
+fn list_levels(descr: &ColumnDescPtr) -> ListLevels {
+    let max_def = descr.max_def_level();
+    // A list element that is optional takes a level of its own: below it,
+    // the list's slot exists but the element is null.
+    let element_optional = descr.self_type().get_basic_info().repetition() == Repetition::OPTIONAL;
+    ListLevels {
+        max_def,
+        slot_def: max_def - i16::from(element_optional),
+    }
+}
+
 /// The rows of one row group being read.
 struct Rows<'a> {
     descr: &'a ColumnDescPtr,
@@ -325,12 +359,7 @@ impl Rows<'_> {
         mut reader: ColumnReaderImpl<T>,
         widen: impl Fn(&T::T) -> i64,
     ) -> Result<(), Failure> {
-        let max_def = self.descr.max_def_level();
-        // A list element that is optional takes a level of its own: below
-        // it, the list's slot exists but the element is null.
-        let element_optional =
-            self.descr.self_type().get_basic_info().repetition() == Repetition::OPTIONAL;
-        let slot_def = max_def - i16::from(element_optional && self.reading == Reading::ListLength);
+        let ListLevels { max_def, slot_def } = list_levels(self.descr);
         let mut def_levels: Vec<i16> = Vec::new();
         let mut rep_levels: Vec<i16> = Vec::new();
         let mut values: Vec<T::T> = Vec::new();

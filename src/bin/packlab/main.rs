@@ -26,6 +26,13 @@ use packlab::flops::ModelPreset;
 use packlab::input::Format;
 use packlab::{MaxPerPack, OverlongPolicy, Preset};
 
+/// Tokenizing text (`--tokenizer`) allocates a few small buffers for every
+/// word; mimalloc serves them about twice as fast as the system's
+/// allocator, on every core at once.
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// See how much compute padding wastes in a training set, and which
 /// sequence packing removes it best.
 ///

@@ -4,8 +4,11 @@
 //
 // Each figure is the median of several runs; the machine is shared, so
 // quote the figures with the machine they came from.
+//
+//   node scripts/bench-page.mjs [WORDS]   only the rows whose name holds WORDS
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -230,36 +233,80 @@ async function greedySweepTime(preset) {
   return { first: times[0], later: median(times.slice(1)) };
 }
 
+/**
+ * A Parquet file of 400,000 rows of token ids (1 to 699 int32 ids each,
+ * dictionary-encoded, `codec`-compressed), written by pyarrow in the
+ * Python test venv (scripts/python-check.sh); returns its path.
+ */
+function parquetFile(codec) {
+  const folder = join(tmpdir(), 'packlab-bench');
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, `tokens-${codec}.parquet`);
+  const script = `
+import sys
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+rng = np.random.default_rng(3)
+lengths = rng.integers(1, 700, size=400_000)
+offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+values = rng.integers(0, 32_000, size=int(offsets[-1]), dtype=np.int32)
+ids = pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
+pq.write_table(pa.table({"input_ids": ids}), sys.argv[1], compression=sys.argv[2])
+`;
+  execFileSync(join('target', 'python-venv', 'bin', 'python'), ['-c', script, path, codec]);
+  return path;
+}
+
+/** Reading a Parquet file in the page, until every view is current: milliseconds and MB/s. */
+async function parquetUploadTime(codec) {
+  const path = parquetFile(codec);
+  const milliseconds = await uploadUntilReady(path, '#algorithms=none,spfhp,lpfhp,bfd', 400_000);
+  return { milliseconds, megabytesPerSecond: statSync(path).size / 1e6 / (milliseconds / 1000) };
+}
+
 const greedy = 'algorithms=none,spfhp,lpfhp,bfd';
 const rows = [];
-const add = (what, milliseconds) => {
+const only = process.argv[2];
+const wanted = (what) => !only || what.includes(only);
+const show = (what, milliseconds, extra = '') => {
   const shown = milliseconds >= 1000 ? `${(milliseconds / 1000).toFixed(2)} s` : `${milliseconds.toFixed(milliseconds < 10 ? 1 : 0)} ms`;
-  rows.push(`| ${what} | ${shown} |`);
+  rows.push(`| ${what} | ${shown}${extra} |`);
   console.error(rows.at(-1));
 };
+const add = async (what, measure) => {
+  if (wanted(what)) show(what, await measure());
+};
 
-add('first complete render, default page (results with NNLSHP, charts)', await timeToFirstRender(''));
-add('default page until idle (NNLSHP sweep over max-per-pack done too)', await timeToReady(''));
-add('greedy algorithms only, until idle', await timeToReady(greedy));
+await add('first complete render, default page (results with NNLSHP, charts)', () => timeToFirstRender(''));
+await add('default page until idle (NNLSHP sweep over max-per-pack done too)', () => timeToReady(''));
+await add('greedy algorithms only, until idle', () => timeToReady(greedy));
 for (const preset of ['qa-finetuning-384', 'bert-pretraining-512', 'chat-finetuning-4096', 'long-context-32768']) {
   for (const depth of [3, 8]) {
-    add(`NNLSHP in the page, ${preset}, max ${depth} per pack (engine time)`,
-      await engineRuntime(`preset=${preset}&max_per_pack=${depth}&algorithms=nnlshp`, 'nnlshp'));
+    await add(`NNLSHP in the page, ${preset}, max ${depth} per pack (engine time)`, () => engineRuntime(`preset=${preset}&max_per_pack=${depth}&algorithms=nnlshp`, 'nnlshp'));
   }
 }
 for (const preset of ['qa-finetuning-384', 'bert-pretraining-512', 'chat-finetuning-4096', 'long-context-32768']) {
   for (const depth of [3, 8]) {
-    add(`NNLSHP on an idle page, ${preset}, max ${depth} per pack (engine time)`, await idleEngineRuntime(preset, depth));
+    await add(`NNLSHP on an idle page, ${preset}, max ${depth} per pack (engine time)`, () => idleEngineRuntime(preset, depth));
   }
 }
 for (const preset of ['qa-finetuning-384', 'bert-pretraining-512', 'long-context-32768']) {
+  const what = `greedy sweep over max per pack (1–16, unlimited; 4 packers) in the page, ${preset}`;
+  if (!wanted(what)) continue;
   const { first, later } = await greedySweepTime(preset);
-  add(`greedy sweep over max per pack (1–16, unlimited; 4 packers) in the page, ${preset}, first call`, first);
-  add(`greedy sweep over max per pack (1–16, unlimited; 4 packers) in the page, ${preset}, later calls`, later);
+  show(`${what}, first call`, first);
+  show(`${what}, later calls`, later);
 }
-add('a 16.3M-sequence histogram dropped on the default page, until every view is current', await histogramDropTime());
+await add('a 16.3M-sequence histogram dropped on the default page, until every view is current', () => histogramDropTime());
 for (const lines of [1_000_000, 16_000_000]) {
-  add(`upload of ${lines.toLocaleString('en')} lengths, read and analysed`, await uploadTime(lines));
+  await add(`upload of ${lines.toLocaleString('en')} lengths, read and analysed`, () => uploadTime(lines));
+}
+for (const codec of ['none', 'snappy', 'zstd']) {
+  const what = `Parquet of 400,000 rows of token ids (${codec}), read and analysed`;
+  if (!wanted(what)) continue;
+  const { milliseconds, megabytesPerSecond } = await parquetUploadTime(codec);
+  show(what, milliseconds, `, ${megabytesPerSecond.toFixed(0)} MB of file a second`);
 }
 
 await browser.close();

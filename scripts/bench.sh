@@ -13,5 +13,9 @@ cargo bench --locked --bench tables
 printf '\n== the page in headless Chromium\n'
 bash scripts/build.sh
 node scripts/bench-page.mjs
+printf "\n== the dataset readers (files written by pyarrow and datasets)\n"
+bash scripts/python-check.sh --venv-only
+cargo build --locked --release --quiet --bin packlab
+target/python-venv/bin/python scripts/bench-readers.py target/release/packlab
 printf "\n== the page's engine in Node\n"
 node scripts/bench-engine-node.mjs

@@ -33,6 +33,9 @@ if ! { cat "${requirements[@]}"; echo "$trl"; } | cmp -s - "$venv/installed-requ
   { cat "${requirements[@]}"; echo "$trl"; } > "$venv/installed-requirements.txt"
 fi
 
+# `--venv-only`: the venv, for the benchmarks' files (scripts/bench.sh).
+[[ "${1:-}" == "--venv-only" ]] && exit 0
+
 if [[ -z "${PACKLAB_BIN:-}" ]]; then
   cargo build --locked --quiet --bin packlab
   PACKLAB_BIN="${CARGO_TARGET_DIR:-target}/debug/packlab"

@@ -310,7 +310,8 @@ fn read_one_path<S: LengthSink>(
 ///
 /// # Errors
 ///
-/// As [`read_lengths`] and [`read_file_lengths`]; and the error of the
+/// As [`read_lengths`]; the Parquet reader's errors (an unreadable file,
+/// a column missing or of another type, a null); and the error of the
 /// file itself, when it cannot be read.
 pub fn read_random_access_lengths<A: RandomAccessFile + 'static>(
     source_name: &str,

@@ -265,6 +265,62 @@ async function parquetUploadTime(codec) {
   return { milliseconds, megabytesPerSecond: statSync(path).size / 1e6 / (milliseconds / 1000) };
 }
 
+/**
+ * JSON Lines of about 15 MB of English-like text and a byte-level BPE of
+ * 8,000 tokens trained on it by `tokenizers` (the Python test venv);
+ * returns their paths and the number of rows.
+ */
+function textRows() {
+  const folder = join(tmpdir(), 'packlab-bench', 'text');
+  mkdirSync(folder, { recursive: true });
+  const script = `
+import json, random, sys
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+folder = sys.argv[1]
+draw = random.Random(1)
+words = [("".join(draw.choice("etaoinshrdlucmfwypvbgkjqxz") for _ in range(draw.randint(1, 9)))) for _ in range(5000)]
+rows = [" ".join(draw.choice(words) for _ in range(draw.randint(20, 400))) + "." for _ in range(12000)]
+tokenizer = Tokenizer(models.BPE())
+tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+tokenizer.decoder = decoders.ByteLevel()
+tokenizer.train_from_iterator(rows[:2000], trainers.BpeTrainer(vocab_size=8000, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+tokenizer.save(f"{folder}/tokenizer.json")
+with open(f"{folder}/rows.jsonl", "w") as out:
+    for row in rows:
+        out.write(json.dumps({"text": row}) + "\\n")
+`;
+  execFileSync(join('target', 'python-venv', 'bin', 'python'), ['-c', script, folder]);
+  return { rows: join(folder, 'rows.jsonl'), tokenizer: join(folder, 'tokenizer.json'), count: 12000 };
+}
+
+/** Tokenizing JSON Lines of text in the page, until every view is current: milliseconds and MB/s. */
+async function textUploadTime() {
+  const { rows, tokenizer, count } = textRows();
+  const times = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${origin}/#algorithms=none,spfhp,lpfhp,bfd`);
+    await readyAfter(page);
+    await page.locator('summary', { hasText: 'Advanced reading options' }).click();
+    await page.setInputFiles('[data-testid=tokenizer]', tokenizer);
+    const started = await page.evaluate(() => performance.now());
+    await page.setInputFiles('[data-testid=upload]', rows);
+    await page.waitForFunction(
+      (expected) => {
+        const cell = document.querySelector('[data-testid=results] tr[data-algorithm=none] td[data-metric=packs]');
+        return cell && Number(cell.dataset.value) === expected && document.body.dataset.state === 'ready';
+      },
+      count,
+      { timeout: 300_000, polling: 20 },
+    );
+    times.push((await page.evaluate(() => performance.now())) - started);
+    await context.close();
+  }
+  const milliseconds = median(times);
+  return { milliseconds, megabytesPerSecond: statSync(rows).size / 1e6 / (milliseconds / 1000) };
+}
+
 const greedy = 'algorithms=none,spfhp,lpfhp,bfd';
 const rows = [];
 const only = process.argv[2];
@@ -301,6 +357,13 @@ for (const preset of ['qa-finetuning-384', 'bert-pretraining-512', 'long-context
 await add('a 16.3M-sequence histogram dropped on the default page, until every view is current', () => histogramDropTime());
 for (const lines of [1_000_000, 16_000_000]) {
   await add(`upload of ${lines.toLocaleString('en')} lengths, read and analysed`, () => uploadTime(lines));
+}
+{
+  const what = 'JSON Lines of text (15 MB) tokenized with a byte-level BPE, read and analysed';
+  if (wanted(what)) {
+    const { milliseconds, megabytesPerSecond } = await textUploadTime();
+    show(what, milliseconds, `, ${megabytesPerSecond.toFixed(1)} MB of text a second`);
+  }
 }
 for (const codec of ['none', 'snappy', 'zstd']) {
   const what = `Parquet of 400,000 rows of token ids (${codec}), read and analysed`;

@@ -391,6 +391,12 @@ export class App {
     if (options.format) readOptions.format = options.format;
     if (options.column) readOptions.column = options.column;
     if (options.documents) readOptions.documents = true;
+    if (options.tokenizerFiles?.length) {
+      readOptions.tokenizerFiles = options.tokenizerFiles;
+      if (options.textField) readOptions.text_field = options.textField;
+      if (options.specialTokens === false) readOptions.special_tokens = false;
+      if (options.sampleRows) readOptions.sample_rows = options.sampleRows;
+    }
     try {
       const read = await this.fastWorker.request('readFiles', { files, options: readOptions, append, folder }, {
         onProgress: (progress) => {

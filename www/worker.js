@@ -63,6 +63,25 @@ function replaceDataset(next) {
 }
 
 /**
+ * The read options as the file engine takes them: the tokenizer files the
+ * user picked (`tokenizerFiles`) read as text and named by their role, as
+ * the command line finds them beside a tokenizer.json.
+ */
+function engineOptions({ tokenizerFiles = [], ...options } = {}) {
+  if (!tokenizerFiles.length) return options;
+  const reader = new FileReaderSync();
+  const named = (file) => file && [file.name, reader.readAsText(file)];
+  const config = tokenizerFiles.find((file) => file.name === 'tokenizer_config.json');
+  const template = tokenizerFiles.find((file) => file.name.endsWith('.jinja'));
+  const json = tokenizerFiles.find((file) => file !== config && file.name.endsWith('.json'));
+  if (!json) {
+    throw new Error(`${tokenizerFiles.map((file) => file.name).join(', ')}: no tokenizer.json among the tokenizer files; ` +
+      'choose the model’s tokenizer.json, with its tokenizer_config.json and chat_template.jinja if it has them');
+  }
+  return { ...options, tokenizer: { tokenizer: named(json), config: named(config), chat_template: named(template) } };
+}
+
+/**
  * The shards of a dataset folder (`files`, the files directly in it), in
  * the order of the dataset's rows, by the rule the command line follows
  * for a folder (`datasetShards`): its state.json's list, or its .arrow and
@@ -97,6 +116,7 @@ const actions = {
   async readFiles({ files, options, append, folder = null }, progress) {
     await loadFilesEngine();
     if (folder !== null) files = folderShards(folder, files);
+    const readOptions = engineOptions(options);
     const reading = new FileReading();
     const total = files.reduce((sum, file) => sum + file.size, 0);
     const read = [];
@@ -105,7 +125,7 @@ const actions = {
     try {
       for (const [index, file] of files.entries()) {
         const name = folder === null ? file.name : `${folder}/${file.name}`;
-        const stats = reading.readFile(file, name, options ?? {}, (bytesRead) => {
+        const stats = reading.readFile(file, name, readOptions, (bytesRead) => {
           progress({ loaded: done + bytesRead, total, file: file.name, index, count: files.length });
         });
         done += file.size;
@@ -175,7 +195,7 @@ const actions = {
       const sequences = pairs.counts.reduce((sum, count) => sum + count, 0n);
       const readable = sequences <= BigInt(TrainerData.maxSequences());
       const names = files.map((file) => file.name);
-      const inOrder = files.length && readable ? TrainerData.fromFiles(files, names, options ?? {}, () => {}) : undefined;
+      const inOrder = files.length && readable ? TrainerData.fromFiles(files, names, engineOptions(options), () => {}) : undefined;
       trainerData = inOrder ?? TrainerData.fromPairs(pairs.lengths, pairs.counts);
     } catch (error) {
       trainerDataProblem = errorMessage(error);
@@ -205,7 +225,7 @@ const actions = {
       while (index < files.length && files[index].size === 0) index += 1;
     };
     skipEmpty();
-    const plan = assignFiles(files, files.map((file) => file.name), options ?? {}, request, (bytesRead, size) => {
+    const plan = assignFiles(files, files.map((file) => file.name), engineOptions(options), request, (bytesRead, size) => {
       progress({ loaded: done + bytesRead, total, file: files[index]?.name ?? '', index, count: files.length });
       if (bytesRead >= size) {
         done += size;

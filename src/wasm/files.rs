@@ -14,13 +14,14 @@ use super::convert::{compact_form, counts_from_pairs, from_js, now_ms, to_js};
 use crate::assign::{plan_sequences, PackPreview, PlanFile, SequencePlanRequest};
 use crate::histogram::LengthCounts;
 use crate::input::{
-    read_lengths, read_random_access_lengths, read_random_access_lengths_in_order, InputErrorKind,
-    ReadOptions,
+    read_lengths, read_random_access_lengths, read_random_access_lengths_in_order, InputError,
+    InputErrorKind, ReadOptions, TextTokenizer,
 };
 use crate::report::Report;
 use crate::trainers::{TrainerError, TrainerRequest, TrainerSequences, MAX_SIMULATED_SEQUENCES};
 
-/// The options of a read, from JavaScript: `{format?, column?, documents?}`.
+/// The options of a read, from JavaScript: `{format?, column?,
+/// documents?, tokenizer?, text_field?, special_tokens?, sample_rows?}`.
 #[derive(serde::Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct JsReadOptions {
@@ -30,6 +31,45 @@ struct JsReadOptions {
     column: Option<String>,
     #[serde(default)]
     documents: bool,
+    /// The files of the tokenizer text rows are counted with.
+    #[serde(default)]
+    tokenizer: Option<JsTokenizerFiles>,
+    #[serde(default)]
+    text_field: Option<String>,
+    /// Whether a text gets its post-processor's special tokens (default:
+    /// yes, as `tokenizer.encode(text)` counts).
+    #[serde(default)]
+    special_tokens: Option<bool>,
+    #[serde(default)]
+    sample_rows: Option<u64>,
+}
+
+/// A model's tokenizer files as the user picked them, each `[name, text]`:
+/// its `tokenizer.json`, and as the command line finds them beside it, its
+/// `tokenizer_config.json` (special tokens, chat template) and a
+/// `chat_template.jinja`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsTokenizerFiles {
+    tokenizer: (String, String),
+    #[serde(default)]
+    config: Option<(String, String)>,
+    #[serde(default)]
+    chat_template: Option<(String, String)>,
+}
+
+impl JsTokenizerFiles {
+    fn load(&self, add_special_tokens: bool) -> Result<TextTokenizer, InputError> {
+        let (name, json) = &self.tokenizer;
+        let mut tokenizer = TextTokenizer::from_json(name, json.as_bytes())?;
+        if let Some((name, config)) = &self.config {
+            tokenizer = tokenizer.with_config(name, config.as_bytes())?;
+        }
+        if let Some((name, template)) = &self.chat_template {
+            tokenizer = tokenizer.with_chat_template(name, template)?;
+        }
+        Ok(tokenizer.with_special_tokens(add_special_tokens))
+    }
 }
 
 fn read_options(options: JsValue) -> Result<ReadOptions, JsError> {
@@ -41,11 +81,22 @@ fn read_options(options: JsValue) -> Result<ReadOptions, JsError> {
         None | Some("") | Some("auto") => None,
         Some(name) => Some(name.parse().map_err(|error: String| JsError::new(&error))?),
     };
+    let tokenizer = match &options.tokenizer {
+        Some(files) => Some(
+            files
+                .load(options.special_tokens.unwrap_or(true))
+                .map_err(|error| JsError::new(&error.to_string()))?
+                .into(),
+        ),
+        None => None,
+    };
     Ok(ReadOptions {
         format,
         column: options.column.filter(|column| !column.is_empty()),
         documents: options.documents,
-        ..ReadOptions::default()
+        tokenizer,
+        text_field: options.text_field.filter(|field| !field.is_empty()),
+        sample_rows: options.sample_rows,
     })
 }
 
@@ -247,7 +298,7 @@ impl TrainerData {
 
     /// Reads `files` (`File`s, in order; `names` their names) one length
     /// per sequence, as `assignFiles` does. Returns `undefined` when one of
-    /// them is a histogram, which holds no order: the page then passes the
+    /// them is a histogram, or was read from a sample, which holds no order: the page then passes the
     /// compact form to `fromPairs`. Workers only.
     #[wasm_bindgen(js_name = fromFiles)]
     pub fn from_files(
@@ -269,7 +320,15 @@ impl TrainerData {
             let (file, _opened) = WorkerFile::open(&blob, on_progress)?;
             match read_random_access_lengths_in_order(&name, file, &options) {
                 Ok(read) => lengths.extend_from_slice(&read.lengths),
-                Err(error) if error.kind == InputErrorKind::HistogramHasNoOrder => return Ok(None),
+                // A histogram, or a sample's estimate, has no order.
+                Err(error)
+                    if matches!(
+                        error.kind,
+                        InputErrorKind::HistogramHasNoOrder | InputErrorKind::SampleHasNoOrder
+                    ) =>
+                {
+                    return Ok(None)
+                }
                 Err(error) => return Err(JsError::new(&error.to_string())),
             }
         }

@@ -1,11 +1,12 @@
 // The files users hold, read by the page as the command line reads them:
 // Parquet written by pyarrow with each codec, a `datasets` save_to_disk
-// folder of Arrow shards, and a folder of Parquet shards. The files are
+// folder of Arrow shards, a folder of Parquet shards, and rows of text and
+// conversations counted with a tokenizer trained by `tokenizers`. The files are
 // written by the real producers, in the Python venv the Python tests use
 // (scripts/python-check.sh makes it; `npm test` runs that first).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -54,6 +55,40 @@ rows = [{"input_ids": rng.integers(0, 1000, size=int(n)).tolist(), "labels": [1]
 Dataset.from_list(rows).save_to_disk(f"{folder}/saved", num_shards=3)
 `;
 
+// A byte-level BPE trained with `tokenizers`, its tokenizer_config.json
+// with a ChatML-style chat template, and JSON Lines of text rows and
+// conversation rows.
+const TEXT_SCRIPT = `
+import json, random, sys
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+folder = sys.argv[1]
+draw = random.Random(5)
+words = "the of packing sequence token padding batch model über café 東京 😀 don't 3.14".split()
+def sentence(n):
+    return " ".join(draw.choice(words) for _ in range(n))
+corpus = [sentence(draw.randint(3, 40)) for _ in range(2000)]
+tokenizer = Tokenizer(models.BPE())
+tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+tokenizer.decoder = decoders.ByteLevel()
+trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<s>", "<|im_start|>", "<|im_end|>"],
+                              initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+tokenizer.train_from_iterator(corpus, trainer)
+tokenizer.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", tokenizer.token_to_id("<s>"))])
+tokenizer.save(f"{folder}/tokenizer.json")
+template = ("{{ bos_token }}{% for m in messages %}<|im_start|>{{ m['role'] }}\\n"
+            "{{ m['content'].strip() }}<|im_end|>\\n{% endfor %}")
+json.dump({"bos_token": "<s>", "eos_token": "<|im_end|>", "chat_template": template},
+          open(f"{folder}/tokenizer_config.json", "w"))
+with open(f"{folder}/rows.jsonl", "w") as rows:
+    for i in range(600):
+        if i % 3 == 0:
+            messages = [{"role": "user", "content": " " + sentence(draw.randint(1, 30))},
+                        {"role": "assistant", "content": sentence(draw.randint(1, 50))}]
+            rows.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\\n")
+        else:
+            rows.write(json.dumps({"text": sentence(draw.randint(1, 80))}, ensure_ascii=False) + "\\n")
+`;
+
 async function waitForSequences(page, sequences) {
   await page.waitForFunction(
     (expected) => {
@@ -80,6 +115,7 @@ describe('the page reads Parquet and Arrow datasets', () => {
     mkdirSync(folder, { recursive: true });
     writeWithPython(PARQUET_SCRIPT, folder);
     writeWithPython(ARROW_SCRIPT, folder);
+    writeWithPython(TEXT_SCRIPT, folder);
     harness = await openHarness();
   });
   after(async () => {
@@ -136,6 +172,71 @@ describe('the page reads Parquet and Arrow datasets', () => {
     assert.match(message, /text/);
     await waitReady(page);
     assert.deepEqual(await summaryCounts(page), before, 'the dataset on screen is unchanged');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('rows of text and conversations, counted with the tokenizer the user picks, as the command line counts them', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/');
+    await waitReady(page);
+    const rows = join(folder, 'rows.jsonl');
+    const tokenizer = join(folder, 'tokenizer.json');
+    const config = join(folder, 'tokenizer_config.json');
+    await page.locator('summary', { hasText: 'Advanced reading options' }).click();
+    await page.setInputFiles('[data-testid=tokenizer]', [tokenizer, config]);
+    assert.match(await page.locator('[data-testid=tokenizer-chosen]').innerText(), /tokenizer\.json, tokenizer_config\.json/);
+
+    const cli = packlabJson(['stats', rows, '--tokenizer', tokenizer, '--json']);
+    assert.equal(cli.sequences, 600);
+    await page.setInputFiles('[data-testid=upload]', rows);
+    await waitForSequences(page, cli.sequences);
+    assert.deepEqual(await summaryCounts(page), { sequences: cli.sequences, tokens: cli.tokens }, 'with special tokens');
+
+    // Without the post-processor's special tokens: text rows lose their
+    // begin token; conversations are counted as the template writes them.
+    await page.uncheck('[data-testid=special-tokens]');
+    await page.setInputFiles('[data-testid=upload]', rows);
+    const bare = packlabJson(['stats', rows, '--tokenizer', tokenizer, '--no-special-tokens', '--json']);
+    assert.equal(bare.tokens, cli.tokens - 400, 'one begin token less for each of the 400 text rows');
+    await page.waitForFunction(
+      (expected) => document.querySelector('[data-testid=dataset]')?.innerText.includes(expected),
+      bare.tokens.toLocaleString('en'),
+      { timeout: 60_000 },
+    );
+    assert.deepEqual(await summaryCounts(page), { sequences: bare.sequences, tokens: bare.tokens }, 'without special tokens');
+
+    // An estimate from a sample says so.
+    await page.check('[data-testid=special-tokens]');
+    await page.locator('[data-testid=sample-rows]').fill('100');
+    await page.setInputFiles('[data-testid=upload]', rows);
+    const notes = page.locator('[data-testid=read-notes]');
+    await notes.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(await notes.innerText(), /sample of 100 of 600 rows/);
+    const sampled = packlabJson(['stats', rows, '--tokenizer', tokenizer, '--sample', '100', '--json']);
+    assert.deepEqual(await summaryCounts(page), { sequences: sampled.sequences, tokens: sampled.tokens }, 'the same sample');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a tokenizer that does not load is named, and the dataset kept', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/');
+    await waitReady(page);
+    const before = await summaryCounts(page);
+    await page.locator('summary', { hasText: 'Advanced reading options' }).click();
+    const broken = join(folder, 'broken', 'tokenizer.json');
+    mkdirSync(join(folder, 'broken'), { recursive: true });
+    writeFileSync(broken, '{"version": "1.0", "model": ');
+    await page.setInputFiles('[data-testid=tokenizer]', broken);
+    await page.setInputFiles('[data-testid=upload]', join(folder, 'rows.jsonl'));
+    const error = page.locator('[data-testid=error]');
+    await error.waitFor({ state: 'visible', timeout: 30_000 });
+    const message = await error.innerText();
+    assert.match(message, /tokenizer\.json/);
+    assert.match(message, /tokenizer cannot be loaded/);
+    await waitReady(page);
+    assert.deepEqual(await summaryCounts(page), before);
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -28,6 +28,10 @@ export class DataPanel extends View {
     const columnId = uniqueId('column');
     const appendId = uniqueId('append');
     const documentsId = uniqueId('documents');
+    const tokenizerId = uniqueId('tokenizer');
+    const textFieldId = uniqueId('text-field');
+    const specialTokensId = uniqueId('special-tokens');
+    const sampleId = uniqueId('sample-rows');
     const descriptionId = uniqueId('preset-description');
 
     this.presetSelect = h('select', {
@@ -92,6 +96,54 @@ export class DataPanel extends View {
     });
     this.appendBox = h('input', { id: appendId, type: 'checkbox', 'data-testid': 'append' });
     this.documentsBox = h('input', { id: documentsId, type: 'checkbox', 'data-testid': 'documents' });
+    // Text rows are counted with the model's own tokenizer: its
+    // tokenizer.json, with its tokenizer_config.json (special tokens, the
+    // chat template) and a chat_template.jinja where the model has them.
+    this.tokenizerFiles = [];
+    this.tokenizerInput = h('input', {
+      id: tokenizerId,
+      type: 'file',
+      multiple: true,
+      accept: '.json,.jinja',
+      'data-testid': 'tokenizer',
+      'aria-describedby': `${tokenizerId}-hint`,
+      onchange: () => {
+        this.tokenizerFiles = [...this.tokenizerInput.files];
+        setText(this.tokenizerChosen, this.tokenizerFiles.length ? `Counting text with ${this.tokenizerFiles.map((file) => file.name).join(', ')}.` : '');
+        this.clearTokenizer.hidden = !this.tokenizerFiles.length;
+      },
+    });
+    this.tokenizerChosen = h('span', { 'data-testid': 'tokenizer-chosen' });
+    this.clearTokenizer = h('button', {
+      type: 'button',
+      class: 'link-button',
+      hidden: true,
+      onclick: () => {
+        this.tokenizerFiles = [];
+        this.tokenizerInput.value = '';
+        setText(this.tokenizerChosen, '');
+        this.clearTokenizer.hidden = true;
+      },
+    }, 'Stop counting text');
+    this.textFieldInput = h('input', {
+      id: textFieldId,
+      type: 'text',
+      'data-testid': 'text-field',
+      placeholder: 'text, or messages',
+      autocomplete: 'off',
+      spellcheck: 'false',
+    });
+    this.specialTokensBox = h('input', { id: specialTokensId, type: 'checkbox', checked: true, 'data-testid': 'special-tokens' });
+    this.sampleInput = h('input', {
+      id: sampleId,
+      type: 'number',
+      min: 1,
+      step: 1,
+      inputmode: 'numeric',
+      'data-testid': 'sample-rows',
+      placeholder: 'every row',
+      'aria-describedby': `${sampleId}-hint`,
+    });
 
     this.progressBar = h('progress', { max: 1, value: 0, 'aria-label': 'Reading files' });
     this.progressText = h('p', { class: 'progress__text', 'aria-live': 'polite' });
@@ -143,6 +195,26 @@ export class DataPanel extends View {
           this.documentsBox,
           h('label', { for: documentsId, text: 'Megatron index: count documents, not sequences' }),
         ),
+        h('div', { class: 'field' },
+          h('label', { for: tokenizerId, text: 'Tokenizer, for rows of text or conversations' }),
+          this.tokenizerInput,
+          h('p', { class: 'hint', id: `${tokenizerId}-hint` },
+            'The model’s tokenizer.json, with its tokenizer_config.json (special tokens, chat template) and chat_template.jinja if it has them. JSON Lines rows with a text field, or messages rendered with the chat template, are counted as this tokenizer counts them, here. ',
+            this.tokenizerChosen, ' ', this.clearTokenizer),
+        ),
+        h('div', { class: 'field' },
+          h('label', { for: textFieldId, text: 'Text field' }),
+          this.textFieldInput,
+        ),
+        h('div', { class: 'field field--check' },
+          this.specialTokensBox,
+          h('label', { for: specialTokensId, text: 'Count the tokenizer’s special tokens (as encode(text) does)' }),
+        ),
+        h('div', { class: 'field' },
+          h('label', { for: sampleId, text: 'Estimate from a sample of rows' }),
+          this.sampleInput,
+          h('p', { class: 'hint', id: `${sampleId}-hint`, text: 'For large text files: only this many rows, drawn at random, are tokenized, and each stands for its share of the file. Empty: every row, exactly.' }),
+        ),
         h('div', { class: 'field field--check' },
           this.appendBox,
           h('label', { for: appendId, text: 'Add to the data already loaded' }),
@@ -155,9 +227,21 @@ export class DataPanel extends View {
     this.presetsShown = false;
   }
 
-  /** The reading overrides the user set: {format, column, documents} (empty means automatic). */
+  /**
+   * The reading overrides the user set (empty means automatic): {format,
+   * column, documents, tokenizerFiles, textField, specialTokens, sampleRows}.
+   */
   readOptions() {
-    return { format: this.formatSelect.value, column: this.columnInput.value.trim(), documents: this.documentsBox.checked };
+    const sample = Number(this.sampleInput.value);
+    return {
+      format: this.formatSelect.value,
+      column: this.columnInput.value.trim(),
+      documents: this.documentsBox.checked,
+      tokenizerFiles: this.tokenizerFiles,
+      textField: this.textFieldInput.value.trim(),
+      specialTokens: this.specialTokensBox.checked,
+      sampleRows: Number.isSafeInteger(sample) && sample > 0 ? sample : null,
+    };
   }
 
   update(model) {

@@ -22,15 +22,17 @@ use parquet::column::reader::{get_column_reader, ColumnReader, ColumnReaderImpl}
 use parquet::data_type::DataType;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaDataReader, RowGroupMetaData};
-use parquet::file::reader::{ChunkReader, Length};
-use parquet::file::serialized_reader::SerializedPageReader;
-use parquet::schema::types::ColumnDescPtr;
+use parquet::file::reader::{ChunkReader, FileReader, Length};
+use parquet::file::serialized_reader::{SerializedFileReader, SerializedPageReader};
+use parquet::schema::types::{ColumnDescPtr, Type as SchemaType};
 
 use super::columns::{choose_column, Column, Reading};
 use super::error::{Failure, InputErrorKind, Location};
+use super::note::PendingNote;
 use super::parquet_levels::{list_lengths_from_levels, ListLevels};
 use super::random_access::{RandomAccessFile, SequentialReader};
 use super::sink::LengthSink;
+use super::tokenized::{read_text_records, Place, TextRows};
 
 /// Rows read per call: enough that the per-call cost vanishes, few enough
 /// that the decoded token ids (which are not kept) stay a few megabytes.
@@ -91,6 +93,73 @@ pub(super) fn read_parquet<A: RandomAccessFile + 'static>(
         next += wave.len();
     }
     Ok(())
+}
+
+/// Reads a Parquet file whose rows hold text (a string column) or
+/// conversations (a list of `{role, content}` structs), each row counted
+/// with the tokenizer of `rows`: the column `rows` names, else `text`,
+/// else `messages`. Only that column is read.
+pub(super) fn read_parquet_text<A: RandomAccessFile + 'static>(
+    file: Arc<A>,
+    rows: &TextRows<'_>,
+    sink: &mut impl LengthSink,
+    notes: &mut Vec<PendingNote>,
+) -> Result<(), Failure> {
+    let size = file.size().map_err(|error| Failure::io(&error))?;
+    let reader =
+        SerializedFileReader::new(Chunks { file, size }).map_err(|error| unreadable(&error))?;
+    let metadata = reader.metadata();
+    let root = metadata.file_metadata().schema_descr().root_schema();
+    let fields = root.get_fields();
+    let find = |name: &str| {
+        fields
+            .iter()
+            .find(|field| field.name().eq_ignore_ascii_case(name))
+    };
+    let field = match rows.text_field {
+        Some(name) => find(name),
+        None => find("text").or_else(|| find("messages")),
+    }
+    .ok_or_else(|| {
+        Failure::new(
+            Location::Unknown,
+            InputErrorKind::TextFieldMissing {
+                field: rows.text_field.map(str::to_owned),
+                fields: fields
+                    .iter()
+                    .take(20)
+                    .map(|field| field.name().to_owned())
+                    .collect(),
+            },
+        )
+    })?;
+    let projection = SchemaType::group_type_builder(root.name())
+        .with_fields(vec![field.clone()])
+        .build()
+        .map_err(|error| unreadable(&error))?;
+    let mut first_rows = Vec::with_capacity(metadata.num_row_groups());
+    let mut total = 0u64;
+    for group in metadata.row_groups() {
+        first_rows.push(total);
+        total += u64::try_from(group.num_rows()).unwrap_or(0);
+    }
+    let records = reader
+        .get_row_iter(Some(projection))
+        .map_err(|error| unreadable(&error))?
+        .zip(0u64..)
+        .map(|(record, row)| {
+            let group = first_rows
+                .partition_point(|&first| first <= row)
+                .saturating_sub(1);
+            let place = Place::Row {
+                group: group as u64,
+                row,
+            };
+            let record =
+                record.map_err(|error| Failure::new(place.location(), unreadable(&error).kind))?;
+            Ok((place, record.to_json_value()))
+        });
+    read_text_records(records, rows, sink, notes)
 }
 
 /// How many threads read row groups: every core natively, one in the

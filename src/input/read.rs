@@ -73,7 +73,7 @@ impl ReadOptions {
                 column: column.clone(),
             });
         }
-        if !matches!(format, Format::Jsonl | Format::Json) {
+        if !matches!(format, Format::Jsonl | Format::Json | Format::Parquet) {
             return Err(InputErrorKind::TokenizerNotApplicable {
                 read_as: format.name(),
             });
@@ -162,21 +162,6 @@ pub(super) fn read_path<S: LengthSink>(
     options: &ReadOptions,
     sink: &mut S,
 ) -> Result<Reading, InputError> {
-    if options.tokenizer.is_some() {
-        let name = path.display().to_string();
-        let fail = |kind: InputErrorKind| Failure::from(kind).in_source(&name);
-        if path.is_dir() {
-            return Err(fail(InputErrorKind::TokenizerNotApplicable {
-                read_as: "a dataset folder",
-            }));
-        }
-        let file = std::fs::File::open(path).map_err(|error| {
-            fail(InputErrorKind::CannotOpen {
-                message: error.to_string(),
-            })
-        })?;
-        return read_named(&name, file, options, sink);
-    }
     if !path.is_dir() {
         return read_one_path(path, options, sink);
     }
@@ -365,15 +350,33 @@ pub(super) fn read_random_access<A: RandomAccessFile + 'static, S: LengthSink>(
             .into(),
         ));
     }
+    options
+        .check_tokenizer_options(Format::Parquet)
+        .map_err(|kind| fail(kind.into()))?;
     let before = sink.sequences();
-    parquet::read_parquet(file, options.column.as_deref(), sink).map_err(fail)?;
+    let mut notes = Vec::new();
+    match &options.tokenizer {
+        Some(tokenizer) => {
+            let rows = TextRows {
+                tokenizer,
+                text_field: options.text_field.as_deref(),
+                sample_rows: options.sample_rows,
+            };
+            parquet::read_parquet_text(file, &rows, sink, &mut notes)
+        }
+        None => parquet::read_parquet(file, options.column.as_deref(), sink),
+    }
+    .map_err(fail)?;
     if sink.sequences() == before {
         return Err(fail(InputErrorKind::Empty.into()));
     }
     Ok(Reading {
         format: Format::Parquet,
         bytes: size,
-        notes: Vec::new(),
+        notes: notes
+            .into_iter()
+            .map(|note| note.in_source(source_name))
+            .collect(),
     })
 }
 

@@ -509,18 +509,21 @@ pub(super) struct TextRows<'a> {
     pub(super) sample_rows: Option<u64>,
 }
 
-/// Where a row is: a line of JSON Lines, or an element of a JSON array.
+/// Where a row is: a line of JSON Lines, an element of a JSON array, or
+/// a row of a Parquet file.
 #[derive(Debug, Clone, Copy)]
-enum Place {
+pub(super) enum Place {
     Line(u64),
     Element(u64),
+    Row { group: u64, row: u64 },
 }
 
 impl Place {
-    fn location(self) -> Location {
+    pub(super) fn location(self) -> Location {
         match self {
             Place::Line(line) => Location::Line(line),
             Place::Element(index) => Location::Element(index),
+            Place::Row { group, row } => Location::Row { group, row },
         }
     }
 
@@ -531,6 +534,7 @@ impl Place {
                 field: field.to_owned(),
             },
             Place::Element(index) => Location::Element(index),
+            Place::Row { group, row } => Location::Row { group, row },
         }
     }
 }
@@ -626,6 +630,22 @@ pub(super) fn read_text_array<R: Read, S: LengthSink>(
             column: error.column() as u64,
         };
         return Err(Failure::new(location, syntax_kind(&error)));
+    }
+    counter.finish(notes)
+}
+
+/// Counts rows given as objects of fields (a Parquet file's rows, its
+/// text column only) into `sink`, in order.
+pub(super) fn read_text_records<S: LengthSink>(
+    records: impl Iterator<Item = Result<(Place, Value), Failure>>,
+    rows: &TextRows<'_>,
+    sink: &mut S,
+    notes: &mut Vec<PendingNote>,
+) -> Result<(), Failure> {
+    let mut counter = RowCounter::new(rows, sink)?;
+    for record in records {
+        let (place, value) = record?;
+        counter.push(place, RowContent::Element, value)?;
     }
     counter.finish(notes)
 }
@@ -936,7 +956,7 @@ fn count_row(rows: &TextRows<'_>, row: &PendingRow) -> Result<u64, Failure> {
                 };
                 let line = match place {
                     Place::Line(line) => line,
-                    Place::Element(_) => 0,
+                    Place::Element(_) | Place::Row { .. } => 0,
                 };
                 Failure::new(
                     Location::LineColumn {
@@ -953,7 +973,7 @@ fn count_row(rows: &TextRows<'_>, row: &PendingRow) -> Result<u64, Failure> {
         let found = describe(value);
         let kind = match place {
             Place::Line(_) => InputErrorKind::JsonlNotAnObject { found },
-            Place::Element(_) => InputErrorKind::JsonRecordExpected { found },
+            Place::Element(_) | Place::Row { .. } => InputErrorKind::JsonRecordExpected { found },
         };
         return Err(Failure::new(place.location(), kind));
     };
@@ -1015,7 +1035,7 @@ fn usual_length(row: &PendingRow, value: &Value) -> Result<u64, Failure> {
     };
     let relocate = |failure: Failure| match row.place {
         Place::Line(_) => failure,
-        Place::Element(_) => Failure::new(row.place.location(), failure.kind),
+        Place::Element(_) | Place::Row { .. } => Failure::new(row.place.location(), failure.kind),
     };
     let read = read_row(&record, line, None).map_err(relocate)?;
     match read.length {

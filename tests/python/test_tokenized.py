@@ -184,6 +184,30 @@ class TokenizedTest(unittest.TestCase):
         lengths = [self.chat_length(messages) for messages in self.conversations]
         self.assert_packlab_counts(path, lengths)
 
+    def test_parquet_rows_of_text_and_of_conversations(self):
+        # The Hub's text datasets: a string column, or `messages` as a list
+        # of {role, content} structs, in several row groups.
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        texts = self.path("texts.parquet")
+        pq.write_table(pa.table({"id": list(range(len(self.texts))), "text": self.texts}), texts,
+                       row_group_size=100, compression="zstd")
+        self.assert_packlab_counts(texts, [self.text_length(text) for text in self.texts])
+        self.assert_packlab_counts(texts, [self.text_length(text, special=False) for text in self.texts],
+                                   "--no-special-tokens")
+        chats = self.path("chats.parquet")
+        pq.write_table(pa.table({"messages": self.conversations, "source": ["chat"] * len(self.conversations)}),
+                       chats, row_group_size=40)
+        self.assert_packlab_counts(chats, [self.chat_length(messages) for messages in self.conversations])
+        # A named column; one that is missing lists the file's columns.
+        self.assert_packlab_counts(texts, [self.text_length(text) for text in self.texts], "--text-field", "TEXT")
+        message = refusal("stats", chats, "--tokenizer", self.tokenizer_path, "--text-field", "body")
+        self.assertIn("body", message)
+        self.assertIn("messages", message)
+        # Without a tokenizer, a text column is no length column.
+        self.assertIn("holds byte_array", refusal("stats", texts, "--column", "text"))
+
     def test_a_mixed_file_a_json_array_and_a_named_field(self):
         rows = []
         lengths = []

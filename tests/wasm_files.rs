@@ -232,3 +232,101 @@ fn trainer_data_answers_as_the_library_does() {
         "{message}"
     );
 }
+
+#[wasm_bindgen_test]
+fn parts_read_elsewhere_merge_as_one_reading() {
+    let mut part = FileReading::new();
+    part.read_bytes("part.txt", b"5\n9\n9\n", JsValue::UNDEFINED)
+        .expect("reads");
+    let pairs = part.pairs().expect("pairs");
+    let mut whole = FileReading::new();
+    whole
+        .read_bytes("first.txt", b"5\n", JsValue::UNDEFINED)
+        .expect("reads");
+    whole
+        .add_pairs(
+            &field(&pairs, "lengths").into(),
+            &field(&pairs, "counts").into(),
+        )
+        .expect("merges");
+    let merged = whole.pairs().expect("pairs");
+    let lengths: BigUint64Array = field(&merged, "lengths").into();
+    let counts: BigUint64Array = field(&merged, "counts").into();
+    assert_eq!(lengths.to_vec(), vec![5, 9]);
+    assert_eq!(counts.to_vec(), vec![2, 2]);
+    // Unequal arrays are refused, and nothing changes.
+    let bad = whole.add_pairs(
+        &BigUint64Array::from(&[3u64, 4][..]),
+        &BigUint64Array::from(&[1u64][..]),
+    );
+    assert!(bad.is_err());
+    assert_eq!(
+        whole
+            .pairs()
+            .map(|pairs| field(&pairs, "lengths").into())
+            .map(|l: BigUint64Array| l.to_vec())
+            .expect("pairs"),
+        vec![5, 9]
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_dropped_folder_reads_its_shards_in_the_command_lines_order() {
+    let names: Vec<String> = [
+        "dataset_info.json",
+        "data-00001-of-00002.arrow",
+        "state.json",
+        "data-00000-of-00002.arrow",
+    ]
+    .map(String::from)
+    .to_vec();
+    let state = r#"{"_data_files": [{"filename": "data-00000-of-00002.arrow"}, {"filename": "data-00001-of-00002.arrow"}]}"#;
+    let order = packlab::wasm::dataset_shards("saved", names.clone(), Some(state.to_owned()))
+        .expect("ordered");
+    assert_eq!(
+        order,
+        ["data-00000-of-00002.arrow", "data-00001-of-00002.arrow"]
+    );
+    let unlisted = r#"{"_data_files": [{"filename": "data-00002-of-00003.arrow"}]}"#;
+    let message = error_message(
+        packlab::wasm::dataset_shards("saved", names, Some(unlisted.to_owned()))
+            .expect_err("a missing shard"),
+    );
+    assert!(message.starts_with("saved: "), "{message}");
+    assert!(message.contains("data-00002-of-00003.arrow"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn text_rows_are_counted_with_the_tokenizer_the_page_passes() {
+    // A word-level tokenizer of three words that adds nothing.
+    let tokenizer = r#"{"version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+        "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null,
+        "decoder": null, "model": {"type": "WordLevel",
+        "vocab": {"[UNK]": 0, "hello": 1, "world": 2}, "unk_token": "[UNK]"}}"#;
+    let options = to_js(&serde_json::json!({
+        "tokenizer": {
+            "tokenizer": ["tokenizer.json", tokenizer],
+            "chat_template": ["chat.jinja", "{% for m in messages %}{{ m.content }} {% endfor %}"],
+        },
+    }));
+    let mut reading = FileReading::new();
+    let rows = br#"{"text": "hello world hello"}
+{"messages": [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "world world"}]}
+"#;
+    reading
+        .read_bytes("rows.jsonl", rows, options)
+        .expect("tokenized");
+    let pairs = reading.pairs().expect("pairs");
+    let lengths: BigUint64Array = field(&pairs, "lengths").into();
+    assert_eq!(lengths.to_vec(), vec![3]);
+    let counts: BigUint64Array = field(&pairs, "counts").into();
+    assert_eq!(counts.to_vec(), vec![2]);
+
+    let broken = to_js(&serde_json::json!({"tokenizer": {"tokenizer": ["tokenizer.json", "{"]}}));
+    let message = error_message(
+        FileReading::new()
+            .read_bytes("rows.jsonl", rows, broken)
+            .expect_err("a tokenizer that does not load"),
+    );
+    assert!(message.starts_with("tokenizer.json"), "{message}");
+}

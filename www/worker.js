@@ -94,6 +94,113 @@ function folderShards(folder, files) {
   return datasetShards(folder, files.map((file) => file.name), stateText).map((name) => byName.get(name));
 }
 
+/** Text files at least this large are tokenized by several workers at once. */
+const PARALLEL_TEXT_BYTES = 4 * 1024 * 1024;
+
+/** Milliseconds since the worker started, for the tokenizer's speed. */
+const now = () => performance.now();
+
+/**
+ * Reads one file into `reading` (all or nothing) and returns what the page
+ * shows of it: `{name, format, sequences, bytes, notes}`, and for text
+ * counted with a tokenizer, `tokens`, `seconds` and the `workers` that
+ * tokenized it. A large JSON Lines file of text is cut at line ends into
+ * one part per core, each tokenized by a worker of its own (tokenizing is
+ * most of the time of reading it); should any part fail, the file is read
+ * again here whole, so that the error names the right line.
+ */
+async function readOneFile(reading, file, name, options, readOptions, onProgress) {
+  const started = now();
+  const parts = textParts(file, name, readOptions);
+  let own = new FileReading();
+  try {
+    let stats = null;
+    if (parts.length > 1) {
+      stats = await readInParts(own, file, name, options, parts, onProgress);
+      if (!stats) {
+        own.free();
+        own = new FileReading();
+      }
+    }
+    const workers = stats ? parts.length : 1;
+    stats ??= own.readFile(file, name, readOptions, onProgress);
+    const pairs = own.pairs();
+    reading.addPairs(pairs.lengths, pairs.counts);
+    const record = { name, ...stats };
+    if (readOptions.tokenizer) {
+      record.tokens = Number(pairs.lengths.reduce((sum, length, at) => sum + length * pairs.counts[at], 0n));
+      record.seconds = (now() - started) / 1000;
+      record.workers = workers;
+    }
+    return record;
+  } finally {
+    own.free();
+  }
+}
+
+/** The parts a text file is tokenized in: `[start, end)` byte ranges, cut after a line end. */
+function textParts(file, name, readOptions) {
+  const jsonLines = readOptions.format === 'jsonl' || (!readOptions.format && /\.(jsonl|ndjson)$/i.test(name));
+  const cores = Math.min(navigator.hardwareConcurrency || 1, 8);
+  if (!readOptions.tokenizer || readOptions.sample_rows || !jsonLines || file.size < PARALLEL_TEXT_BYTES || cores < 2) {
+    return [[0, file.size]];
+  }
+  const reader = new FileReaderSync();
+  const cuts = [0];
+  for (let part = 1; part < cores; part += 1) {
+    let at = Math.max(Math.floor((file.size * part) / cores), cuts[cuts.length - 1]);
+    for (;;) {
+      if (at >= file.size) break;
+      const chunk = new Uint8Array(reader.readAsArrayBuffer(file.slice(at, at + 65536)));
+      const newline = chunk.indexOf(10);
+      if (newline >= 0) {
+        at += newline + 1;
+        break;
+      }
+      at += chunk.length;
+    }
+    cuts.push(Math.min(at, file.size));
+  }
+  cuts.push(file.size);
+  return cuts.slice(1).map((end, part) => [cuts[part], end]).filter(([start, end]) => end > start);
+}
+
+/** One request to a helper worker: `{id, action, args}` out, its answer back. */
+function ask(worker, action, args, onProgress) {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => {
+      if ('progress' in data) onProgress(data.progress);
+      else if ('error' in data) reject(new Error(data.error));
+      else resolve(data.result);
+    };
+    worker.onerror = (event) => reject(new Error(event.message || 'a tokenizing worker stopped'));
+    worker.postMessage({ id: 1, action, args });
+  });
+}
+
+/**
+ * Tokenizes the `parts` of `file` in workers of their own and adds their
+ * lengths to `reading`; null (nothing added) when a part fails.
+ */
+async function readInParts(reading, file, name, options, parts, onProgress) {
+  const helpers = parts.map(() => new Worker(new URL(import.meta.url), { type: 'module', name: 'tokenizer' }));
+  const loaded = parts.map(() => 0);
+  try {
+    const answers = await Promise.all(parts.map(([start, end], part) =>
+      ask(helpers[part], 'readPart', { file, start, end, name, options: { ...options, format: 'jsonl' } }, (bytes) => {
+        loaded[part] = bytes;
+        onProgress(loaded.reduce((sum, value) => sum + value, 0));
+      })));
+    for (const { pairs } of answers) reading.addPairs(pairs.lengths, pairs.counts);
+    const notes = [...new Set(answers.flatMap(({ stats }) => stats.notes))];
+    return { format: 'jsonl', sequences: answers.reduce((sum, { stats }) => sum + stats.sequences, 0), bytes: file.size, notes };
+  } catch {
+    return null;
+  } finally {
+    for (const helper of helpers) helper.terminate();
+  }
+}
+
 const actions = {
   /** Instantiates the engine from the module the page compiled once. */
   async init({ module }) {
@@ -125,11 +232,9 @@ const actions = {
     try {
       for (const [index, file] of files.entries()) {
         const name = folder === null ? file.name : `${folder}/${file.name}`;
-        const stats = reading.readFile(file, name, readOptions, (bytesRead) => {
-          progress({ loaded: done + bytesRead, total, file: file.name, index, count: files.length });
-        });
+        const onProgress = (bytesRead) => progress({ loaded: done + bytesRead, total, file: file.name, index, count: files.length });
+        read.push(await readOneFile(reading, file, name, options, readOptions, onProgress));
         done += file.size;
-        read.push({ name, ...stats });
       }
       if (reading.isEmpty()) {
         throw new Error(
@@ -159,6 +264,23 @@ const actions = {
     // The files in the order read: a folder's shards, which the trainer
     // and the plan of sequences read again in that order.
     return { value: { ...value, files: read, uploads: files }, transfer };
+  },
+
+  /**
+   * A part of a large text file (bytes `start` to `end`, cut at line
+   * ends), for a worker reading it in parts (see readInParts): its lengths
+   * in compact form, and what was read.
+   */
+  async readPart({ file, start, end, name, options }, progress) {
+    await loadFilesEngine();
+    const reading = new FileReading();
+    try {
+      const stats = reading.readFile(file.slice(start, end), name, engineOptions(options), progress);
+      const pairs = reading.pairs();
+      return { value: { pairs, stats }, transfer: [pairs.lengths.buffer, pairs.counts.buffer] };
+    } finally {
+      reading.free();
+    }
   },
 
   /** Replaces the dataset with one the page holds in compact form. */

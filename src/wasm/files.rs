@@ -155,6 +155,26 @@ impl FileReading {
         to_js(&stats)
     }
 
+    /// Adds lengths read by another worker (a part of a large file), in
+    /// the compact form `pairs()` gives. On error nothing is added.
+    #[wasm_bindgen(js_name = addPairs)]
+    pub fn add_pairs(
+        &mut self,
+        lengths: &js_sys::BigUint64Array,
+        counts: &js_sys::BigUint64Array,
+    ) -> Result<(), JsError> {
+        let more = counts_from_pairs(lengths, counts)?;
+        let mut merged = self.counts.clone();
+        merged.merge(&more).map_err(|overflow| {
+            JsError::new(&format!(
+                "more than 2^64 - 1 sequences of length {}",
+                overflow.length
+            ))
+        })?;
+        self.counts = merged;
+        Ok(())
+    }
+
     /// True when no sequence has been read.
     #[wasm_bindgen(js_name = isEmpty)]
     pub fn is_empty(&self) -> bool {

@@ -87,6 +87,12 @@ with open(f"{folder}/rows.jsonl", "w") as rows:
             rows.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\\n")
         else:
             rows.write(json.dumps({"text": sentence(draw.randint(1, 80))}, ensure_ascii=False) + "\\n")
+# Large enough (over 4 MB) to be tokenized in parts, one per core; and the
+# same with row 25,000 lacking its text.
+big = [json.dumps({"text": sentence(draw.randint(20, 90))}, ensure_ascii=False) for _ in range(30000)]
+open(f"{folder}/big.jsonl", "w").write("\\n".join(big) + "\\n")
+big[24999] = json.dumps({"body": "no text field here"})
+open(f"{folder}/big-broken.jsonl", "w").write("\\n".join(big) + "\\n")
 `;
 
 async function waitForSequences(page, sequences) {
@@ -215,6 +221,37 @@ describe('the page reads Parquet and Arrow datasets', () => {
     assert.match(await notes.innerText(), /sample of 100 of 600 rows/);
     const sampled = packlabJson(['stats', rows, '--tokenizer', tokenizer, '--sample', '100', '--json']);
     assert.deepEqual(await summaryCounts(page), { sequences: sampled.sequences, tokens: sampled.tokens }, 'the same sample');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a large text file is tokenized by a worker per core, with the command line\'s counts and its errors\' lines', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/');
+    await waitReady(page);
+    const tokenizer = join(folder, 'tokenizer.json');
+    await page.locator('summary', { hasText: 'Advanced reading options' }).click();
+    await page.setInputFiles('[data-testid=tokenizer]', [tokenizer, join(folder, 'tokenizer_config.json')]);
+    const big = join(folder, 'big.jsonl');
+    const cli = packlabJson(['stats', big, '--tokenizer', tokenizer, '--json']);
+    assert.equal(cli.sequences, 30000);
+    await page.setInputFiles('[data-testid=upload]', big);
+    await waitForSequences(page, cli.sequences);
+    assert.deepEqual(await summaryCounts(page), { sequences: cli.sequences, tokens: cli.tokens });
+    const speed = await page.locator('[data-testid=tokenized]').innerText();
+    assert.match(speed, /big\.jsonl: [\d.]+ MB of text tokenized in [\d.]+ s/);
+    assert.match(speed, /tokens\/s/);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    if (cores > 1) assert.match(speed, new RegExp(`by ${Math.min(cores, 8)} workers`));
+    else assert.doesNotMatch(speed, /workers/);
+
+    // A row without text in a later part: the error names its line in the whole file.
+    await page.setInputFiles('[data-testid=upload]', join(folder, 'big-broken.jsonl'));
+    const error = page.locator('[data-testid=error]');
+    await error.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(await error.innerText(), /big-broken\.jsonl:25000/);
+    await waitReady(page);
+    assert.deepEqual(await summaryCounts(page), { sequences: cli.sequences, tokens: cli.tokens }, 'the dataset is kept');
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -1,7 +1,7 @@
 // The data a user analyses: a synthetic preset, or their own files
 // (uploaded or dropped; several merge), with reading progress.
 import { View, h, setText, uniqueId } from '../dom.js';
-import { countOf, formatBytes, formatCount, whereOnThisPage } from '../format.js';
+import { countOf, formatBytes, formatCount, formatDecimal, whereOnThisPage } from '../format.js';
 
 /** The value of the preset picker's entry for the user's own files. */
 const OWN_DATA = '';
@@ -162,6 +162,8 @@ export class DataPanel extends View {
     // column it took, a one-line object read as lengths): the user checks it.
     this.notes = h('ul', { class: 'read-notes', 'data-testid': 'read-notes', hidden: true });
     this.notesShown = null;
+    // How fast the user's tokenizer counted their text, file by file.
+    this.tokenized = h('p', { class: 'hint', 'data-testid': 'tokenized', hidden: true });
 
     this.element = h(
       'section',
@@ -222,6 +224,7 @@ export class DataPanel extends View {
       ),
       this.progress,
       this.current,
+      this.tokenized,
       this.notes,
     );
     this.presetsShown = false;
@@ -288,6 +291,14 @@ export class DataPanel extends View {
       const notes = files.flatMap((file) => file.notes ?? []);
       this.notes.replaceChildren(...notes.map((note) => h('li', { text: `${note} ${whereOnThisPage(note)}`.trim() })));
       this.notes.hidden = notes.length === 0;
+      const tokenized = files.filter((file) => file.tokens !== undefined);
+      setText(this.tokenized, tokenized.map((file) => {
+        const seconds = Math.max(file.seconds, 0.001);
+        const workers = file.workers > 1 ? ` by ${file.workers} workers` : '';
+        return `${file.name}: ${formatBytes(file.bytes)} of text tokenized in ${formatDecimal(seconds, 1)} s${workers}, ` +
+          `${formatBytes(file.bytes / seconds)}/s, ${formatCount(Math.round(file.tokens / seconds))} tokens/s.`;
+      }).join(' '));
+      this.tokenized.hidden = tokenized.length === 0;
     }
 
     const summary = model.summary?.summary;

@@ -104,15 +104,17 @@ async function uploadTime(lines) {
 
 /**
  * Milliseconds from giving the page at `hash` the file at `path` until
- * every view is current with its `sequences` (median of RUNS fresh pages).
+ * every view is current with its `sequences` (median of RUNS fresh pages);
+ * `prepare(page)` sets the page up first (the reading options).
  */
-async function uploadUntilReady(path, hash, sequences) {
+async function uploadUntilReady(path, hash, sequences, prepare = async () => {}) {
   const times = [];
   for (let run = 0; run < RUNS; run += 1) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto(`${origin}/${hash}`);
     await readyAfter(page);
+    await prepare(page);
     const started = await page.evaluate(() => performance.now());
     await page.setInputFiles('[data-testid=upload]', path);
     await page.waitForFunction(
@@ -296,28 +298,10 @@ with open(f"{folder}/rows.jsonl", "w") as out:
 /** Tokenizing JSON Lines of text in the page, until every view is current: milliseconds and MB/s. */
 async function textUploadTime() {
   const { rows, tokenizer, count } = textRows();
-  const times = [];
-  for (let run = 0; run < RUNS; run += 1) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(`${origin}/#algorithms=none,spfhp,lpfhp,bfd`);
-    await readyAfter(page);
+  const milliseconds = await uploadUntilReady(rows, '#algorithms=none,spfhp,lpfhp,bfd', count, async (page) => {
     await page.locator('summary', { hasText: 'Advanced reading options' }).click();
     await page.setInputFiles('[data-testid=tokenizer]', tokenizer);
-    const started = await page.evaluate(() => performance.now());
-    await page.setInputFiles('[data-testid=upload]', rows);
-    await page.waitForFunction(
-      (expected) => {
-        const cell = document.querySelector('[data-testid=results] tr[data-algorithm=none] td[data-metric=packs]');
-        return cell && Number(cell.dataset.value) === expected && document.body.dataset.state === 'ready';
-      },
-      count,
-      { timeout: 300_000, polling: 20 },
-    );
-    times.push((await page.evaluate(() => performance.now())) - started);
-    await context.close();
-  }
-  const milliseconds = median(times);
+  });
   return { milliseconds, megabytesPerSecond: statSync(rows).size / 1e6 / (milliseconds / 1000) };
 }
 

@@ -41,41 +41,23 @@ pub(super) fn read_jsonl<R: BufRead, S: LengthSink>(
     let mut rows = Rows::new(column);
     let mut held: Option<HeldLine<'_>> = None;
     let mut read_a_row = false;
-    let mut line_buffer = Vec::with_capacity(4096);
-    let mut line_number: u64 = 0;
-    loop {
-        line_buffer.clear();
-        let read = input
-            .read_until(b'\n', &mut line_buffer)
-            .map_err(|error| Failure::io(&error))?;
-        if read == 0 {
-            break;
+    for_each_row(input, |line_number, record| {
+        if let Some(first) = held.take() {
+            take_row(&mut rows, first.row, first.line, sink, notes)?;
         }
-        let line = line_buffer.strip_suffix(b"\n").unwrap_or(&line_buffer);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        // JSON never holds a raw CR (inside strings it must be escaped), so
-        // a CR left here ends a line of a file with lone-CR line ends.
-        for record in line.split(|&byte| byte == b'\r') {
-            line_number += 1;
-            if record.trim_ascii().is_empty() {
-                continue;
-            }
-            if let Some(first) = held.take() {
-                take_row(&mut rows, first.row, first.line, sink, notes)?;
-            }
-            let row = read_row(record, line_number, column)?;
-            if guessed && !read_a_row && row.counted_named_token_ids(column) {
-                held = Some(HeldLine {
-                    text: record.to_vec(),
-                    line: line_number,
-                    row,
-                });
-            } else {
-                take_row(&mut rows, row, line_number, sink, notes)?;
-            }
-            read_a_row = true;
+        let row = read_row(record, line_number, column)?;
+        if guessed && !read_a_row && row.counted_named_token_ids(column) {
+            held = Some(HeldLine {
+                text: record.to_vec(),
+                line: line_number,
+                row,
+            });
+        } else {
+            take_row(&mut rows, row, line_number, sink, notes)?;
         }
-    }
+        read_a_row = true;
+        Ok(())
+    })?;
     if let Some(only) = held {
         // The file is this one object: a JSON document, whose named array
         // holds lengths. It is one line, so its errors are on that line.
@@ -93,6 +75,35 @@ pub(super) fn read_jsonl<R: BufRead, S: LengthSink>(
     }
     rows.finish(notes);
     Ok(Format::Jsonl)
+}
+
+/// Calls `each(line, row)` for every row of the JSON Lines `input` that
+/// is not blank, lines numbered from 1: lines end with LF, CRLF or a lone
+/// CR. JSON never holds a raw CR (inside strings it must be escaped), so a
+/// CR left in a line ends a line of a file with lone-CR line ends.
+pub(super) fn for_each_row<R: BufRead>(
+    input: &mut R,
+    mut each: impl FnMut(u64, &[u8]) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let mut line_buffer = Vec::with_capacity(4096);
+    let mut line_number: u64 = 0;
+    loop {
+        line_buffer.clear();
+        let read = input
+            .read_until(b'\n', &mut line_buffer)
+            .map_err(|error| Failure::io(&error))?;
+        if read == 0 {
+            return Ok(());
+        }
+        let line = line_buffer.strip_suffix(b"\n").unwrap_or(&line_buffer);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        for record in line.split(|&byte| byte == b'\r') {
+            line_number += 1;
+            if !record.trim_ascii().is_empty() {
+                each(line_number, record)?;
+            }
+        }
+    }
 }
 
 /// The first line, kept until the next one says whether the file is JSON

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::error::{Failure, InputError, InputErrorKind};
 use super::random_access::RandomAccessFile;
-use super::read::{read_named, InputStats, ReadOptions};
+use super::read::{read_named, InputStats, ReadOptions, Reading};
 use super::sink::{LengthSink, Sink};
 use crate::histogram::LengthCounts;
 
@@ -64,17 +64,8 @@ pub fn read_lengths_in_order<R: Read>(
     reader: R,
     options: &ReadOptions,
 ) -> Result<OrderedLengths, InputError> {
-    let mut sink = OrderedSink::default();
-    let read = read_named(source_name, reader, options, &mut sink)?;
-    let sequences = sink.sequences();
-    let counts = sink
-        .counts
-        .into_counts()
-        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
-    Ok(OrderedLengths {
-        lengths: sink.lengths,
-        counts,
-        stats: read.into_stats(sequences),
+    in_order(source_name, |sink| {
+        read_named(source_name, reader, options, sink)
     })
 }
 
@@ -89,18 +80,8 @@ pub fn read_file_lengths_in_order(
     path: &std::path::Path,
     options: &ReadOptions,
 ) -> Result<OrderedLengths, InputError> {
-    let name = path.display().to_string();
-    let mut sink = OrderedSink::default();
-    let read = super::read::read_path(path, options, &mut sink)?;
-    let sequences = sink.sequences();
-    let counts = sink
-        .counts
-        .into_counts()
-        .map_err(|kind| Failure::from(kind).in_source(&name))?;
-    Ok(OrderedLengths {
-        lengths: sink.lengths,
-        counts,
-        stats: read.into_stats(sequences),
+    in_order(&path.display().to_string(), |sink| {
+        super::read::read_path(path, options, sink)
     })
 }
 
@@ -115,8 +96,19 @@ pub fn read_random_access_lengths_in_order<A: RandomAccessFile + 'static>(
     file: A,
     options: &ReadOptions,
 ) -> Result<OrderedLengths, InputError> {
+    in_order(source_name, |sink| {
+        super::read::read_random_access(source_name, Arc::new(file), options, sink)
+    })
+}
+
+/// Reads with `read` into an ordered sink: every length in order, and
+/// their counts.
+fn in_order(
+    source_name: &str,
+    read: impl FnOnce(&mut OrderedSink) -> Result<Reading, InputError>,
+) -> Result<OrderedLengths, InputError> {
     let mut sink = OrderedSink::default();
-    let read = super::read::read_random_access(source_name, Arc::new(file), options, &mut sink)?;
+    let read = read(&mut sink)?;
     let sequences = sink.sequences();
     let counts = sink
         .counts

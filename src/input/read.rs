@@ -117,15 +117,9 @@ pub fn read_lengths<R: Read>(
     options: &ReadOptions,
     counts: &mut LengthCounts,
 ) -> Result<InputStats, InputError> {
-    let mut sink = Sink::default();
-    let read = read_named(source_name, reader, options, &mut sink)?;
-    let sequences = sink.sequences();
-    let fresh = sink
-        .into_counts()
-        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
-    merge_all_or_nothing(counts, &fresh)
-        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
-    Ok(read.into_stats(sequences))
+    counted(source_name, counts, |sink| {
+        read_named(source_name, reader, options, sink)
+    })
 }
 
 /// Reads the sequence lengths of the file at `path` and adds them to
@@ -143,15 +137,9 @@ pub fn read_file_lengths(
     options: &ReadOptions,
     counts: &mut LengthCounts,
 ) -> Result<InputStats, InputError> {
-    let name = path.display().to_string();
-    let mut sink = Sink::default();
-    let read = read_path(path, options, &mut sink)?;
-    let sequences = sink.sequences();
-    let fresh = sink
-        .into_counts()
-        .map_err(|kind| Failure::from(kind).in_source(&name))?;
-    merge_all_or_nothing(counts, &fresh).map_err(|kind| Failure::from(kind).in_source(&name))?;
-    Ok(read.into_stats(sequences))
+    counted(&path.display().to_string(), counts, |sink| {
+        read_path(path, options, sink)
+    })
 }
 
 /// [`read_named`] of the file at `path`, or its Parquet or Arrow reader;
@@ -304,15 +292,9 @@ pub fn read_random_access_lengths<A: RandomAccessFile + 'static>(
     options: &ReadOptions,
     counts: &mut LengthCounts,
 ) -> Result<InputStats, InputError> {
-    let mut sink = Sink::default();
-    let read = read_random_access(source_name, Arc::new(file), options, &mut sink)?;
-    let sequences = sink.sequences();
-    let fresh = sink
-        .into_counts()
-        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
-    merge_all_or_nothing(counts, &fresh)
-        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
-    Ok(read.into_stats(sequences))
+    counted(source_name, counts, |sink| {
+        read_random_access(source_name, Arc::new(file), options, sink)
+    })
 }
 
 /// [`read_named`] of a file read at any offset: Parquet from its footer,
@@ -550,6 +532,25 @@ fn read_all<R: Read, S: LengthSink>(
         ));
     }
     Ok(format)
+}
+
+/// Reads with `read` into a counting sink of its own, then adds what it
+/// counted to `counts`, all or nothing: a file that fails to read, or
+/// whose counts would overflow, leaves `counts` as it was.
+fn counted(
+    source_name: &str,
+    counts: &mut LengthCounts,
+    read: impl FnOnce(&mut Sink) -> Result<Reading, InputError>,
+) -> Result<InputStats, InputError> {
+    let mut sink = Sink::default();
+    let read = read(&mut sink)?;
+    let sequences = sink.sequences();
+    let fresh = sink
+        .into_counts()
+        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
+    merge_all_or_nothing(counts, &fresh)
+        .map_err(|kind| Failure::from(kind).in_source(source_name))?;
+    Ok(read.into_stats(sequences))
 }
 
 /// The first [`HEAD_BYTES`] of the file, or all of it if shorter. Read

@@ -44,7 +44,7 @@ use serde_json::Value;
 
 use super::error::{Failure, InputError, InputErrorKind, Location};
 use super::json::syntax_kind;
-use super::jsonl::{field_names, read_row};
+use super::jsonl::{field_names, for_each_row, read_row};
 use super::note::{InputNoteKind, PendingNote};
 use super::record::{FieldLength, INPUT_IDS, LISTED_FIELDS};
 use super::sink::LengthSink;
@@ -575,32 +575,13 @@ pub(super) fn read_text_lines<R: BufRead, S: LengthSink>(
     notes: &mut Vec<PendingNote>,
 ) -> Result<(), Failure> {
     let mut counter = RowCounter::new(rows, sink)?;
-    let mut line_buffer = Vec::with_capacity(4096);
-    let mut line_number: u64 = 0;
-    loop {
-        line_buffer.clear();
-        let read = input
-            .read_until(b'\n', &mut line_buffer)
-            .map_err(|error| Failure::io(&error))?;
-        if read == 0 {
-            break;
-        }
-        let line = line_buffer.strip_suffix(b"\n").unwrap_or(&line_buffer);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        // A raw CR never occurs inside JSON: one left here ends a line of
-        // a file with lone-CR line ends (as the JSON Lines reader reads).
-        for record in line.split(|&byte| byte == b'\r') {
-            line_number += 1;
-            if record.trim_ascii().is_empty() {
-                continue;
-            }
-            counter.push(
-                Place::Line(line_number),
-                |record| RowContent::Line(record.to_vec()),
-                record,
-            )?;
-        }
-    }
+    for_each_row(input, |line, record| {
+        counter.push(
+            Place::Line(line),
+            |record| RowContent::Line(record.to_vec()),
+            record,
+        )
+    })?;
     counter.finish(notes)
 }
 

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { newGuardedPage, openHarness, packlabJson, repositoryRoot, scratchPath, waitReady } from './harness.mjs';
+import { newGuardedPage, openHarness, packlabJson, repositoryRoot, scratchPath, waitForSequences, waitReady } from './harness.mjs';
 
 const python = join(repositoryRoot, 'target', 'python-venv', 'bin', 'python');
 
@@ -95,16 +95,6 @@ big[24999] = json.dumps({"body": "no text field here"})
 open(f"{folder}/big-broken.jsonl", "w").write("\\n".join(big) + "\\n")
 `;
 
-async function waitForSequences(page, sequences) {
-  await page.waitForFunction(
-    (expected) => {
-      const cell = document.querySelector('[data-testid=results] tr[data-algorithm=none] td[data-metric=packs]');
-      return cell && Number(cell.dataset.value) === expected && document.body.dataset.state === 'ready';
-    },
-    sequences,
-    { timeout: 60_000 },
-  );
-}
 
 /** The page's summary line: "3,000 sequences, 1,050,000 tokens." as numbers. */
 async function summaryCounts(page) {

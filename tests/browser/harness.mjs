@@ -87,6 +87,18 @@ export async function readResults(page) {
   );
 }
 
+/** Waits until the page shows a dataset of `sequences` sequences, every view current. */
+export async function waitForSequences(page, sequences) {
+  await page.waitForFunction(
+    (expected) => {
+      const cell = document.querySelector('[data-testid=results] tr[data-algorithm=none] td[data-metric=packs]');
+      return cell && Number(cell.dataset.value) === expected && document.body.dataset.state === 'ready';
+    },
+    sequences,
+    { timeout: 60_000 },
+  );
+}
+
 /** The path of a scratch file for an upload, in a folder that exists. */
 export function scratchPath(name) {
   const folder = join(tmpdir(), 'packlab-browser-tests');

@@ -19,6 +19,7 @@ import {
   saveFullPageScreenshot,
   saveScreenshot,
   scratchFile,
+  waitForSequences,
   waitReady,
 } from './harness.mjs';
 
@@ -82,16 +83,6 @@ async function setMaxPerPack(page, value) {
 }
 
 /** Waits for the results of a dataset of `sequences` sequences, all views current. */
-async function waitForDataset(page, sequences) {
-  await page.waitForFunction(
-    (expected) => {
-      const cell = document.querySelector('[data-testid=results] tr[data-algorithm=none] td[data-metric=packs]');
-      return cell && Number(cell.dataset.value) === expected && document.body.dataset.state === 'ready';
-    },
-    sequences,
-    { timeout: 60_000 },
-  );
-}
 
 /**
  * Runs `packlab assign FILE … --out PLAN --npy PREFIX` (built first, where
@@ -269,7 +260,7 @@ describe('the Packlab page', () => {
     const lengths = syntheticLengths(5000, 7);
     const file = scratchFile('lengths.txt', lengths.join('\n') + '\n');
     await page.setInputFiles('[data-testid=upload]', file);
-    await waitForDataset(page, lengths.length);
+    await waitForSequences(page, lengths.length);
     await setMaxPerPack(page, 3);
     await waitReady(page);
     await assertSameAsCli(page, file, 3);
@@ -285,7 +276,7 @@ describe('the Packlab page', () => {
     for (const length of syntheticLengths(3000, 11)) counts[Math.min(length, 256) - 1] += 1;
     const file = scratchFile('histogram.json', JSON.stringify({ max_len: 256, counts }));
     await page.setInputFiles('[data-testid=upload]', file);
-    await waitForDataset(page, 3000);
+    await waitForSequences(page, 3000);
     assert.equal(await page.locator('[data-testid=max-len]').inputValue(), '256');
     await setMaxPerPack(page, 2);
     await waitReady(page);
@@ -302,7 +293,7 @@ describe('the Packlab page', () => {
     const { lengths, text } = chatLikeJsonl(3000, 5);
     const file = scratchFile('chat.jsonl', text);
     await page.setInputFiles('[data-testid=upload]', file);
-    await waitForDataset(page, lengths.length);
+    await waitForSequences(page, lengths.length);
     // The longest sequence is the default; the next power of two is offered.
     assert.equal(await page.locator('[data-testid=max-len]').inputValue(), String(Math.max(...lengths)));
     const powerOfTwo = page.locator('[data-testid=max-len-power-of-two]');
@@ -441,7 +432,7 @@ describe('the Packlab page', () => {
     const documents = Buffer.from(BigInt64Array.from(boundaries.map(BigInt)).buffer);
     const file = scratchFile('corpus_text_document.idx', Buffer.concat([header, sizes, pointers, documents]));
     await page.setInputFiles('[data-testid=upload]', file);
-    await waitForDataset(page, lengths.length);
+    await waitForSequences(page, lengths.length);
     assert.equal(packlabJson(['stats', file, '--json']).sequences, lengths.length);
     assert.match(await page.locator('[data-testid=read-notes]').innerText(), new RegExp(`${lengths.length} sequences in ${boundaries.length - 1} documents`));
     // Documents: the switch under the reading options.
@@ -450,7 +441,7 @@ describe('the Packlab page', () => {
     await page.setInputFiles('[data-testid=upload]', file);
     const cli = packlabJson(['stats', file, '--documents', '--json']);
     assert.equal(cli.sequences, boundaries.length - 1);
-    await waitForDataset(page, cli.sequences);
+    await waitForSequences(page, cli.sequences);
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -486,13 +477,13 @@ describe('the Packlab page', () => {
     await page.locator('[data-testid=column]').fill('lengths');
     const object = scratchFile('report.json', '{"lengths": [1, 2, 3]}');
     await page.setInputFiles('[data-testid=upload]', object);
-    await waitForDataset(page, 3);
+    await waitForSequences(page, 3);
     assert.equal(await page.locator('[data-testid=read-notes]').isVisible(), false, 'nothing to note');
 
     // The same object as the one line of a .jsonl file is one row of token ids, and the page says so.
     const line = scratchFile('one-object.jsonl', '{"lengths": [1, 2, 3]}');
     await page.setInputFiles('[data-testid=upload]', line);
-    await waitForDataset(page, 1);
+    await waitForSequences(page, 1);
     const notes = page.locator('[data-testid=read-notes]');
     assert.equal(await notes.isVisible(), true);
     const text = await notes.innerText();
@@ -568,7 +559,7 @@ describe('the Packlab page', () => {
     const lengths = syntheticLengths(3000, 5);
     const file = scratchFile('plan-lengths.txt', lengths.join('\n') + '\n');
     await page.setInputFiles('[data-testid=upload]', file);
-    await waitForDataset(page, lengths.length);
+    await waitForSequences(page, lengths.length);
     const maxLen = Number(await page.locator('[data-testid=max-len]').inputValue());
     assert.equal(await page.locator('[data-testid=plan-unavailable]').isVisible(), false, 'uploaded lengths can be planned');
 
@@ -637,7 +628,7 @@ describe('the Packlab page', () => {
     for (const length of syntheticLengths(500, 3)) counts[Math.min(length, 128) - 1] += 1;
     const histogram = scratchFile('plan-histogram.json', JSON.stringify({ max_len: 128, counts }));
     await page.setInputFiles('[data-testid=upload]', histogram);
-    await waitForDataset(page, 500);
+    await waitForSequences(page, 500);
     assert.equal(await reason.isVisible(), false, 'an upload may be planned until the engine refuses it');
     await page.locator('[data-testid=plan-jsonl]').click();
     await reason.waitFor({ state: 'visible', timeout: 30_000 });
@@ -654,7 +645,7 @@ describe('the Packlab page', () => {
     const lengths = syntheticLengths(4000, 23);
     const file = scratchFile('padding-lengths.txt', lengths.join('\n') + '\n');
     await page.setInputFiles('[data-testid=upload]', file);
-    await waitForDataset(page, lengths.length);
+    await waitForSequences(page, lengths.length);
     const table = page.locator('[data-testid=dynamic-padding]');
     const rows = table.locator('tr[data-scheme][data-batch-size]');
     assert.equal(await rows.count(), 12, '3 schemes × 4 batch sizes');

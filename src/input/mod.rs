@@ -102,6 +102,7 @@ mod read;
 mod record;
 mod sink;
 mod text;
+mod text_rows;
 mod tokenized;
 
 pub use error::{InputError, InputErrorKind, Location};

@@ -32,7 +32,7 @@ use super::note::PendingNote;
 use super::parquet_levels::{list_lengths_from_levels, ListLevels};
 use super::random_access::{RandomAccessFile, SequentialReader};
 use super::sink::LengthSink;
-use super::tokenized::{read_text_records, Place, TextRows};
+use super::text_rows::{read_text_records, Place, TextRows};
 
 /// Rows read per call: enough that the per-call cost vanishes, few enough
 /// that the decoded token ids (which are not kept) stay a few megabytes.

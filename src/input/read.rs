@@ -14,7 +14,8 @@ use super::format::{
 use super::note::{InputNote, InputNoteKind, PendingNote};
 use super::random_access::{RandomAccessFile, SequentialReader};
 use super::sink::{LengthSink, Sink};
-use super::tokenized::{self, SharedTokenizer, TextRows};
+use super::text_rows::{self, TextRows};
+use super::tokenized::SharedTokenizer;
 use super::{arrow, delimited, json, jsonl, megatron, npy, parquet, text};
 use crate::histogram::LengthCounts;
 
@@ -500,9 +501,9 @@ fn read_all<R: Read, S: LengthSink>(
         };
         // Only these two are left by the check above.
         if format == Format::Json {
-            tokenized::read_text_array(&mut input, &rows, sink, notes)?;
+            text_rows::read_text_array(&mut input, &rows, sink, notes)?;
         } else {
-            tokenized::read_text_lines(&mut input, &rows, sink, notes)?;
+            text_rows::read_text_lines(&mut input, &rows, sink, notes)?;
         }
     }
     match format {

@@ -66,10 +66,10 @@ function rustModuleName(file) {
   return parts.length === 1 && parts[0] === 'lib' ? 'crate' : parts.join('::');
 }
 
-/** The source a module's code sees: no comments, no inline test module. */
+/** The source a module's code sees: no comments, no inline test module (private or shared with other tests). */
 function rustCode(file) {
   let text = readFileSync(file, 'utf8');
-  const tests = text.search(/#\[cfg\(test\)\]\s*mod tests/);
+  const tests = text.search(/#\[cfg\(test\)\]\s*(?:pub(?:\([^)]*\))?\s+)?mod tests/);
   if (tests >= 0) text = text.slice(0, tests);
   return text
     .split('\n')

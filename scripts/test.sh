@@ -3,7 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step's heading says how long the one before it took, so that a slow
+# run shows where its time went.
+step_started=$SECONDS
+step() {
+  printf '\n(%d s)\n== %s\n' "$((SECONDS - step_started))" "$*"
+  step_started=$SECONDS
+}
 
 # Cargo builds with the versions in Cargo.lock (`--locked`): a change to
 # the dependencies that the lock does not record fails here, not later.
@@ -71,3 +77,4 @@ bash scripts/build.sh
 
 step "browser tests (the real page in headless Chromium)"
 node --test --test-concurrency=1 tests/browser/*.test.mjs
+printf '\n(%d s)\n== done in %d s\n' "$((SECONDS - step_started))" "$SECONDS"

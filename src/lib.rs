@@ -8,7 +8,7 @@
 //! (Krell, Kosec et al., 2021), so its cost does not grow with the number
 //! of sequences.
 //!
-//! The flow: read lengths into [`LengthCounts`] ([`input`]), turn them into
+//! The flow: read lengths into [`LengthCounts`] (`input`), turn them into
 //! a [`Histogram`] at a chosen `max_len`, [`pack`] it with an [`Algorithm`],
 //! and read the figures off a [`Report`].
 //!
@@ -41,6 +41,8 @@ pub mod cutting_stock;
 pub mod dynamic_padding;
 pub mod flops;
 pub mod histogram;
+// Off in the page's engine, which reads no files (Cargo.toml, `readers`).
+#[cfg(feature = "readers")]
 pub mod input;
 pub mod max_len_sweep;
 pub mod nnls;

@@ -3,7 +3,7 @@
 //! A [`PackingPlan`](crate::PackingPlan) says how many packs hold which lengths: `[300, 150, 62]
 //! × 1,200`. Training needs more: which of the dataset's sequences go into
 //! each pack. [`assign`] answers that for the sequences of a file, in file
-//! order (read them with [`crate::input::read_lengths_in_order`]): every
+//! order (read them with `packlab::input::read_lengths_in_order`): every
 //! slot of length `l` in the plan takes one sequence of length `l`.
 //!
 //! Which of the sequences of the same length share a pack, and the order

@@ -166,7 +166,7 @@ pub enum SequencePlanError {
 
 /// Plans the sequences `lengths` (sequence `i` has `lengths[i]` tokens;
 /// `counts` are the same lengths as counts, exactly as read, see
-/// [`crate::input::OrderedLengths`]): packs their histogram at the
+/// `packlab::input::OrderedLengths`): packs their histogram at the
 /// request's max_len with its algorithm and limit (through
 /// [`Analyser::whole_plan`]), assigns every sequence to a pack
 /// ([`assign`]) and checks the result ([`validate_assignment`]).

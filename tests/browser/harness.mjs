@@ -113,16 +113,20 @@ export function scratchFile(name, contents) {
   return path;
 }
 
-/** Runs the native CLI (built once by the first call) and parses its JSON. */
+/**
+ * Runs the native CLI and parses its JSON. The CLI is the one `cargo test`
+ * builds (the optimised `test` profile, in target/debug): `npm test` has
+ * built it already, and a release build of its own would add minutes.
+ */
 let cliBuilt = false;
 export function packlabJson(args) {
   if (!cliBuilt) {
-    execFileSync('cargo', ['build', '--release', '--quiet', '--bin', 'packlab'], { cwd: repositoryRoot, stdio: 'inherit' });
+    execFileSync('cargo', ['build', '--locked', '--profile', 'test', '--quiet', '--bin', 'packlab'], { cwd: repositoryRoot, stdio: 'inherit' });
     cliBuilt = true;
   }
   const targetFolder = resolve(repositoryRoot, process.env.CARGO_TARGET_DIR || 'target');
   // A trainer's `pack --json` lists every row: megabytes for an example.
-  const output = execFileSync(join(targetFolder, 'release', 'packlab'), args, { cwd: repositoryRoot, maxBuffer: 1 << 30 });
+  const output = execFileSync(join(targetFolder, 'debug', 'packlab'), args, { cwd: repositoryRoot, maxBuffer: 1 << 30 });
   return JSON.parse(output.toString());
 }
 

@@ -97,13 +97,13 @@ function folderShards(folder, files) {
 /** Text files at least this large are tokenized by several workers at once. */
 const PARALLEL_TEXT_BYTES = 4 * 1024 * 1024;
 
-/** Milliseconds since the worker started, for the tokenizer's speed. */
+/** Milliseconds since the worker started, for each file's reading speed. */
 const now = () => performance.now();
 
 /**
  * Reads one file into `reading` (all or nothing) and returns what the page
- * shows of it: `{name, format, sequences, bytes, notes}`, and for text
- * counted with a tokenizer, `tokens`, `seconds` and the `workers` that
+ * shows of it: `{name, format, sequences, bytes, notes, seconds}`, and for
+ * text counted with a tokenizer, `tokens` and the `workers` that
  * tokenized it. A large JSON Lines file of text is cut at line ends into
  * one part per core, each tokenized by a worker of its own (tokenizing is
  * most of the time of reading it); should any part fail, the file is read
@@ -126,10 +126,9 @@ async function readOneFile(reading, file, name, options, readOptions, onProgress
     stats ??= own.readFile(file, name, readOptions, onProgress);
     const pairs = own.pairs();
     reading.addPairs(pairs.lengths, pairs.counts);
-    const record = { name, ...stats };
+    const record = { name, ...stats, seconds: (now() - started) / 1000 };
     if (readOptions.tokenizer) {
       record.tokens = Number(pairs.lengths.reduce((sum, length, at) => sum + length * pairs.counts[at], 0n));
-      record.seconds = (now() - started) / 1000;
       record.workers = workers;
     }
     return record;

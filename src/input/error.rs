@@ -1005,8 +1005,9 @@ pub enum InputErrorKind {
     },
     /// A tokenizer given for a file that holds no text rows.
     #[error(
-        "--tokenizer counts the text of JSON Lines rows (or of a JSON array \
-         of rows), but this file is read as {read_as}, which holds no text. \
+        "--tokenizer counts the text of rows (JSON Lines, a JSON array of \
+         rows, Parquet or Arrow), but this file is read as {read_as}, which \
+         holds no text. \
          Leave --tokenizer out for it, or save the texts as JSON Lines \
          ({{\"text\": ...}} on each line)"
     )]

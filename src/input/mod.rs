@@ -15,9 +15,10 @@
 //! | [`Format::Parquet`] | a Parquet file's list-of-integers column (each row's number of token ids) or integer length column; natively, from a path (`read_file_lengths`) |
 //!
 //! Rows of raw text or conversations (`{"text": "..."}`, `{"messages":
-//! [...]}`) in JSON Lines or a JSON array are counted with the model's own
-//! tokenizer given as [`ReadOptions::tokenizer`] (a [`TextTokenizer`]
-//! loaded from its `tokenizer.json`), on every row or on a sample of them
+//! [...]}`) in JSON Lines, a JSON array, Parquet or Arrow are counted with
+//! the model's own tokenizer given as [`ReadOptions::tokenizer`] (a
+//! [`TextTokenizer`] loaded from its `tokenizer.json`), on every row or on
+//! a sample of them
 //! ([`ReadOptions::sample_rows`]).
 //!
 //! Unless [`ReadOptions::format`] names one, the format is told by the file
@@ -83,6 +84,7 @@
 //!   line end for the line numbers in errors.
 
 mod arrow;
+mod byte_level;
 mod columns;
 mod delimited;
 mod error;

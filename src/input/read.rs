@@ -39,10 +39,11 @@ pub struct ReadOptions {
     /// Megatron indexes: count documents (each one's sequences joined)
     /// instead of sequences. Other formats refuse it.
     pub documents: bool,
-    /// Count each row's text with this tokenizer (JSON Lines, or a JSON
-    /// array of rows): rows that give no length field (`length`,
-    /// `num_tokens`, `input_ids`) are tokenized. Other formats refuse it,
-    /// and so does [`ReadOptions::column`].
+    /// Count each row's text with this tokenizer (JSON Lines, a JSON
+    /// array of rows, Parquet or Arrow): in JSON, rows that give no length
+    /// field (`length`, `num_tokens`, `input_ids`) are tokenized; in
+    /// Parquet and Arrow, the text column of every row. Other formats
+    /// refuse it, and so does [`ReadOptions::column`].
     pub tokenizer: Option<SharedTokenizer>,
     /// With a tokenizer: the field holding each row's text (a string) or
     /// conversation (a list of messages), matched ignoring ASCII case, and
@@ -58,7 +59,7 @@ pub struct ReadOptions {
 
 impl ReadOptions {
     /// Refuses the options of text rows without a tokenizer, and with one
-    /// a format other than JSON Lines or JSON, and `column`.
+    /// a format that holds no rows of text, and `column`.
     fn check_tokenizer_options(&self, format: Format) -> Result<(), InputErrorKind> {
         if self.tokenizer.is_none() {
             return match (&self.text_field, self.sample_rows) {
@@ -74,7 +75,10 @@ impl ReadOptions {
                 column: column.clone(),
             });
         }
-        if !matches!(format, Format::Jsonl | Format::Json | Format::Parquet) {
+        if !matches!(
+            format,
+            Format::Jsonl | Format::Json | Format::Parquet | Format::Arrow
+        ) {
             return Err(InputErrorKind::TokenizerNotApplicable {
                 read_as: format.name(),
             });
@@ -499,11 +503,11 @@ fn read_all<R: Read, S: LengthSink>(
             text_field: options.text_field.as_deref(),
             sample_rows: options.sample_rows,
         };
-        // Only these two are left by the check above.
-        if format == Format::Json {
-            text_rows::read_text_array(&mut input, &rows, sink, notes)?;
-        } else {
-            text_rows::read_text_lines(&mut input, &rows, sink, notes)?;
+        // Only these three are left by the check above.
+        match format {
+            Format::Json => text_rows::read_text_array(&mut input, &rows, sink, notes)?,
+            Format::Arrow => arrow::read_arrow_text(&mut input, &rows, sink, notes)?,
+            _ => text_rows::read_text_lines(&mut input, &rows, sink, notes)?,
         }
     }
     match format {

@@ -33,6 +33,7 @@ use minijinja::value::{Kwargs, Value as TemplateValue};
 use minijinja::{Environment, ErrorKind as TemplateErrorKind};
 use serde_json::Value;
 
+use super::byte_level::ByteLevelCounter;
 use super::error::{Failure, InputError, InputErrorKind};
 
 /// The name the chat template is kept under in its environment.
@@ -81,6 +82,9 @@ pub(super) const MESSAGES: &str = "messages";
 pub struct TextTokenizer {
     /// Its truncation and padding turned off (see the module's docs).
     tokenizer: tokenizers::Tokenizer,
+    /// The same counts without the encodings, for the byte-level BPEs
+    /// most models use; `None` for other tokenizers.
+    byte_level: Option<ByteLevelCounter>,
     /// Whether a text gets the post-processor's special tokens.
     add_special_tokens: bool,
     /// The chat template, compiled; `None` until one is given.
@@ -95,6 +99,7 @@ impl fmt::Debug for TextTokenizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TextTokenizer")
             .field("vocabulary", &self.tokenizer.get_vocab_size(true))
+            .field("byte_level", &self.byte_level.is_some())
             .field("add_special_tokens", &self.add_special_tokens)
             .field("chat_template", &self.chat_template.is_some())
             .field("special_tokens", &self.special_tokens)
@@ -144,6 +149,7 @@ impl TextTokenizer {
             .map_err(|error| fail(error.to_string()))?;
         tokenizer.with_padding(None);
         Ok(TextTokenizer {
+            byte_level: ByteLevelCounter::for_tokenizer(&tokenizer),
             tokenizer,
             add_special_tokens: true,
             chat_template: None,
@@ -322,15 +328,19 @@ impl TextTokenizer {
     }
 
     fn count(&self, text: &str, add_special_tokens: bool) -> Result<u64, InputErrorKind> {
-        // Only the number of ids is needed: the fast encoding skips the
-        // character offsets.
-        let encoding = self
-            .tokenizer
-            .encode_fast(text, add_special_tokens)
-            .map_err(|error| InputErrorKind::TokenizerFailed {
-                message: error.to_string(),
-            })?;
-        let tokens = encoding.len() as u64;
+        // Only the number of ids is needed: a byte-level BPE is counted
+        // without its encoding; other tokenizers by the fast encoding,
+        // which skips the character offsets.
+        let tokens = match &self.byte_level {
+            Some(counter) => counter.count(&self.tokenizer, text, add_special_tokens),
+            None => self
+                .tokenizer
+                .encode_fast(text, add_special_tokens)
+                .map(|encoding| encoding.len() as u64),
+        }
+        .map_err(|error| InputErrorKind::TokenizerFailed {
+            message: error.to_string(),
+        })?;
         self.progress.texts.fetch_add(1, Ordering::Relaxed);
         self.progress.tokens.fetch_add(tokens, Ordering::Relaxed);
         self.progress

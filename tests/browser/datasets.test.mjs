@@ -87,6 +87,16 @@ with open(f"{folder}/rows.jsonl", "w") as rows:
             rows.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\\n")
         else:
             rows.write(json.dumps({"text": sentence(draw.randint(1, 80))}, ensure_ascii=False) + "\\n")
+# The same kinds of rows as a save_to_disk folder of texts and a Parquet
+# file of conversations.
+import pyarrow as pa, pyarrow.parquet as pq
+from datasets import Dataset
+from datasets.utils.logging import disable_progress_bar
+disable_progress_bar()
+Dataset.from_dict({"text": [sentence(draw.randint(1, 80)) for _ in range(300)]}).save_to_disk(f"{folder}/text-saved", num_shards=2)
+chats = [[{"role": "user", "content": sentence(draw.randint(1, 30))}, {"role": "assistant", "content": sentence(draw.randint(1, 50))}]
+         for _ in range(200)]
+pq.write_table(pa.table({"messages": chats}), f"{folder}/chats.parquet", row_group_size=64)
 # Large enough (over 4 MB) to be tokenized in parts, one per core; and the
 # same with row 25,000 lacking its text.
 big = [json.dumps({"text": sentence(draw.randint(20, 90))}, ensure_ascii=False) for _ in range(30000)]
@@ -189,6 +199,15 @@ describe('the page reads Parquet and Arrow datasets', () => {
     await waitForSequences(page, cli.sequences);
     assert.deepEqual(await summaryCounts(page), { sequences: cli.sequences, tokens: cli.tokens }, 'with special tokens');
 
+    // Texts in a save_to_disk folder, and conversations in Parquet.
+    for (const [path, input, sequences] of [['text-saved', 'upload-folder', 300], ['chats.parquet', 'upload', 200]]) {
+      const dataset = packlabJson(['stats', join(folder, path), '--tokenizer', tokenizer, '--json']);
+      assert.equal(dataset.sequences, sequences);
+      await page.setInputFiles(`[data-testid=${input}]`, join(folder, path));
+      await waitForSequences(page, dataset.sequences);
+      assert.deepEqual(await summaryCounts(page), { sequences: dataset.sequences, tokens: dataset.tokens }, path);
+    }
+
     // Without the post-processor's special tokens: text rows lose their
     // begin token; conversations are counted as the template writes them.
     await page.uncheck('[data-testid=special-tokens]');
@@ -228,7 +247,7 @@ describe('the page reads Parquet and Arrow datasets', () => {
     await page.setInputFiles('[data-testid=upload]', big);
     await waitForSequences(page, cli.sequences);
     assert.deepEqual(await summaryCounts(page), { sequences: cli.sequences, tokens: cli.tokens });
-    const speed = await page.locator('[data-testid=tokenized]').innerText();
+    const speed = await page.locator('[data-testid=read-speed]').innerText();
     assert.match(speed, /big\.jsonl: [\d.]+ MB of text tokenized in [\d.]+ s/);
     assert.match(speed, /tokens\/s/);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);

@@ -114,19 +114,24 @@ export function scratchFile(name, contents) {
 }
 
 /**
- * Runs the native CLI and parses its JSON. The CLI is the one `cargo test`
- * builds (the optimised `test` profile, in target/debug): `npm test` has
- * built it already, and a release build of its own would add minutes.
+ * The path of the native CLI: the one `cargo test` builds (the optimised
+ * `test` profile, with the features the tests resolve, in target/debug),
+ * which `npm test` has built already; built here only when missing or out
+ * of date. Another profile would mean minutes of compiling.
  */
 let cliBuilt = false;
-export function packlabJson(args) {
+export function packlabBinary() {
   if (!cliBuilt) {
-    execFileSync('cargo', ['build', '--locked', '--profile', 'test', '--quiet', '--bin', 'packlab'], { cwd: repositoryRoot, stdio: 'inherit' });
+    execFileSync('cargo', ['test', '--locked', '--no-run', '--quiet', '--test', 'cli'], { cwd: repositoryRoot, stdio: ['ignore', 'ignore', 'inherit'] });
     cliBuilt = true;
   }
-  const targetFolder = resolve(repositoryRoot, process.env.CARGO_TARGET_DIR || 'target');
+  return join(resolve(repositoryRoot, process.env.CARGO_TARGET_DIR || 'target'), 'debug', 'packlab');
+}
+
+/** Runs the native CLI and parses its JSON. */
+export function packlabJson(args) {
   // A trainer's `pack --json` lists every row: megabytes for an example.
-  const output = execFileSync(join(targetFolder, 'debug', 'packlab'), args, { cwd: repositoryRoot, maxBuffer: 1 << 30 });
+  const output = execFileSync(packlabBinary(), args, { cwd: repositoryRoot, maxBuffer: 1 << 30 });
   return JSON.parse(output.toString());
 }
 

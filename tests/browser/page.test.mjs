@@ -7,13 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
   repositoryRoot,
   newGuardedPage,
   openHarness,
+  packlabBinary,
   packlabJson,
   readResults,
   saveFullPageScreenshot,
@@ -82,23 +83,14 @@ async function setMaxPerPack(page, value) {
   }
 }
 
-/** Waits for the results of a dataset of `sequences` sequences, all views current. */
-
 /**
- * Runs `packlab assign FILE … --out PLAN --npy PREFIX` (built first, where
- * cargo puts it) and returns the files it wrote: {jsonl, indices, offsets}
- * as Buffers.
+ * Runs `packlab assign FILE … --out PLAN --npy PREFIX` and returns the
+ * files it wrote: {jsonl, indices, offsets} as Buffers.
  */
-let assignCliBuilt = false;
 function packlabAssign(file, args) {
-  if (!assignCliBuilt) {
-    execFileSync('cargo', ['build', '--release', '--quiet', '--bin', 'packlab'], { cwd: repositoryRoot, stdio: 'inherit' });
-    assignCliBuilt = true;
-  }
-  const targetFolder = resolve(repositoryRoot, process.env.CARGO_TARGET_DIR || 'target');
   const folder = mkdtempSync(join(tmpdir(), 'packlab-assign-'));
   const prefix = join(folder, 'plan');
-  execFileSync(join(targetFolder, 'release', 'packlab'), ['assign', file, ...args, '--out', `${prefix}.jsonl`, '--npy', prefix], {
+  execFileSync(packlabBinary(), ['assign', file, ...args, '--out', `${prefix}.jsonl`, '--npy', prefix], {
     cwd: repositoryRoot,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

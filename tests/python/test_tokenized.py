@@ -25,7 +25,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import AutoTokenizer
 
 from packlab_binary import packlab_binary
@@ -207,6 +207,75 @@ class TokenizedTest(unittest.TestCase):
         self.assertIn("messages", message)
         # Without a tokenizer, a text column is no length column.
         self.assertIn("holds byte_array", refusal("stats", texts, "--column", "text"))
+
+    def test_other_pre_tokenizers_count_as_python_does(self):
+        # Packlab counts byte-level BPEs (GPT-2's, and a split regex then
+        # bytes, as Llama 3 and Qwen have) without building encodings, and
+        # other tokenizers (here SentencePiece-style Metaspace) through the
+        # whole pipeline: both must give Python's counts. Code-like rows
+        # bring runs of spaces, tabs and blank lines.
+        draw = random.Random(3)
+        code = ["def f(x):\n    return x  # " + sentence(draw, 5) + "\n\n\t\tpass   \r\n" for _ in range(40)]
+        texts = self.texts + code
+        llama3_style = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(
+                r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+                r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ])
+        for name, pre_tokenizer in [("llama3-style", llama3_style),
+                                    ("metaspace", pre_tokenizers.Metaspace())]:
+            tokenizer = Tokenizer(models.BPE())
+            tokenizer.pre_tokenizer = pre_tokenizer
+            tokenizer.train_from_iterator(texts, trainers.BpeTrainer(
+                vocab_size=500, special_tokens=[BEGIN],
+                initial_alphabet=pre_tokenizers.ByteLevel.alphabet() if name != "metaspace" else []))
+            tokenizer.post_processor = processors.TemplateProcessing(
+                single=f"{BEGIN} $A", special_tokens=[(BEGIN, tokenizer.token_to_id(BEGIN))])
+            path = self.path(f"{name}.json")
+            tokenizer.save(str(path))
+            rows = self.write_rows(f"{name}.jsonl", [{"text": text} for text in texts])
+            for options, special in [((), True), (("--no-special-tokens",), False)]:
+                stats = json.loads(run("stats", rows, "--tokenizer", path, "--json", *options).stdout)
+                expected = [len(tokenizer.encode(text, add_special_tokens=special).ids) for text in texts]
+                self.assertEqual(stats["tokens"], sum(expected), name)
+                self.assertEqual((stats["min"], stats["max"]), (min(expected), max(expected)), name)
+
+    def test_arrow_rows_of_text_and_of_conversations(self):
+        # `datasets.save_to_disk` folders in several shards, and an Arrow
+        # IPC file with large strings, as pyarrow writes it.
+        import datasets
+        import pyarrow as pa
+        from datasets.utils.logging import disable_progress_bar
+
+        disable_progress_bar()
+        texts = self.path("texts-dataset")
+        datasets.Dataset.from_dict({"id": list(range(len(self.texts))), "text": self.texts}).save_to_disk(
+            str(texts), num_shards=3)
+        self.assert_packlab_counts(texts, [self.text_length(text) for text in self.texts])
+        self.assert_packlab_counts(texts, [self.text_length(text, special=False) for text in self.texts],
+                                   "--no-special-tokens")
+        chats = self.path("chats-dataset")
+        datasets.Dataset.from_dict({"messages": self.conversations}).save_to_disk(str(chats), num_shards=2)
+        self.assert_packlab_counts(chats, [self.chat_length(messages) for messages in self.conversations])
+
+        large = self.path("large-strings.arrow")
+        table = pa.table({"body": pa.array(self.texts, type=pa.large_string())})
+        with pa.OSFile(str(large), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            for batch in table.to_batches(max_chunksize=90):
+                writer.write_batch(batch)
+        self.assert_packlab_counts(large, [self.text_length(text) for text in self.texts], "--text-field", "body")
+        # Neither text nor messages: the rows' fields are listed.
+        message = refusal("stats", large, "--tokenizer", self.tokenizer_path)
+        self.assertIn("no field `text` or `messages`", message)
+        self.assertIn("body", message)
+        # A column that holds no text says what it holds, and where.
+        numbers = self.path("numbers.arrow")
+        with pa.OSFile(str(numbers), "wb") as sink, pa.ipc.new_file(sink, pa.schema([("text", pa.binary())])) as writer:
+            writer.write_batch(pa.record_batch([pa.array([b"abc"])], names=["text"]))
+        message = refusal("stats", numbers, "--tokenizer", self.tokenizer_path)
+        self.assertIn("element 0", message)
+        self.assertIn("binary data", message)
 
     def test_a_mixed_file_a_json_array_and_a_named_field(self):
         rows = []

@@ -5,6 +5,8 @@ import { countOf, formatBytes, formatCount, formatDecimal, whereOnThisPage } fro
 
 /** The value of the preset picker's entry for the user's own files. */
 const OWN_DATA = '';
+/** Files from this size up say how fast they were read. */
+const SPEED_SHOWN_BYTES = 16 * 1024 * 1024;
 
 const FORMATS = [
   ['', 'Detect from name and content'],
@@ -105,6 +107,7 @@ export class DataPanel extends View {
       type: 'file',
       multiple: true,
       accept: '.json,.jinja',
+      class: 'visually-hidden',
       'data-testid': 'tokenizer',
       'aria-describedby': `${tokenizerId}-hint`,
       onchange: () => {
@@ -162,8 +165,8 @@ export class DataPanel extends View {
     // column it took, a one-line object read as lengths): the user checks it.
     this.notes = h('ul', { class: 'read-notes', 'data-testid': 'read-notes', hidden: true });
     this.notesShown = null;
-    // How fast the user's tokenizer counted their text, file by file.
-    this.tokenized = h('p', { class: 'hint', 'data-testid': 'tokenized', hidden: true });
+    // How fast each file was read, and the user's tokenizer counted it.
+    this.readSpeed = h('p', { class: 'hint', 'data-testid': 'read-speed', hidden: true });
 
     this.element = h(
       'section',
@@ -175,7 +178,7 @@ export class DataPanel extends View {
         this.description,
       ),
       h('div', { class: 'field upload' },
-        h('span', { class: 'field__label', text: 'Or your own lengths' }),
+        h('span', { class: 'field__label', text: 'Or your own data' }),
         h('div', { class: 'upload__buttons' },
           h('label', { for: uploadId, class: 'button button--primary upload__button upload__button--files' }, 'Choose files…'),
           h('label', { for: folderId, class: 'button upload__button upload__button--folder' }, 'Choose a folder…'),
@@ -197,11 +200,14 @@ export class DataPanel extends View {
           this.documentsBox,
           h('label', { for: documentsId, text: 'Megatron index: count documents, not sequences' }),
         ),
-        h('div', { class: 'field' },
-          h('label', { for: tokenizerId, text: 'Tokenizer, for rows of text or conversations' }),
+        h('div', { class: 'field upload' },
+          h('span', { class: 'field__label', text: 'Tokenizer, for rows of text or conversations' }),
+          h('div', { class: 'upload__buttons' },
+            h('label', { for: tokenizerId, class: 'button upload__button upload__button--tokenizer' }, 'Choose tokenizer files…'),
+          ),
           this.tokenizerInput,
           h('p', { class: 'hint', id: `${tokenizerId}-hint` },
-            'The model’s tokenizer.json, with its tokenizer_config.json (special tokens, chat template) and chat_template.jinja if it has them. JSON Lines rows with a text field, or messages rendered with the chat template, are counted as this tokenizer counts them, here. ',
+            'The model’s tokenizer.json, with its tokenizer_config.json (special tokens, chat template) and chat_template.jinja if it has them. Rows with a text field (JSON Lines, Parquet, Arrow), or messages rendered with the chat template, are counted as this tokenizer counts them, here. ',
             this.tokenizerChosen, ' ', this.clearTokenizer),
         ),
         h('div', { class: 'field' },
@@ -224,7 +230,7 @@ export class DataPanel extends View {
       ),
       this.progress,
       this.current,
-      this.tokenized,
+      this.readSpeed,
       this.notes,
     );
     this.presetsShown = false;
@@ -291,14 +297,19 @@ export class DataPanel extends View {
       const notes = files.flatMap((file) => file.notes ?? []);
       this.notes.replaceChildren(...notes.map((note) => h('li', { text: `${note} ${whereOnThisPage(note)}`.trim() })));
       this.notes.hidden = notes.length === 0;
-      const tokenized = files.filter((file) => file.tokens !== undefined);
-      setText(this.tokenized, tokenized.map((file) => {
+      // How fast each large file was read (and its text tokenized): what
+      // a user with many gigabytes wants to know before dropping the rest.
+      const timed = files.filter((file) => file.seconds !== undefined && (file.tokens !== undefined || file.bytes >= SPEED_SHOWN_BYTES));
+      setText(this.readSpeed, timed.map((file) => {
         const seconds = Math.max(file.seconds, 0.001);
+        if (file.tokens === undefined) {
+          return `${file.name}: ${formatBytes(file.bytes)} read in ${formatDecimal(seconds, 1)} s, ${formatBytes(file.bytes / seconds)}/s.`;
+        }
         const workers = file.workers > 1 ? ` by ${file.workers} workers` : '';
         return `${file.name}: ${formatBytes(file.bytes)} of text tokenized in ${formatDecimal(seconds, 1)} s${workers}, ` +
           `${formatBytes(file.bytes / seconds)}/s, ${formatCount(Math.round(file.tokens / seconds))} tokens/s.`;
       }).join(' '));
-      this.tokenized.hidden = tokenized.length === 0;
+      this.readSpeed.hidden = timed.length === 0;
     }
 
     const summary = model.summary?.summary;

@@ -14,9 +14,11 @@
 //! error naming the row; an empty list is a sequence of no tokens, refused
 //! like a length of 0.
 
-use std::sync::Arc;
+use std::io::{Chain, Read};
+use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
+use bytes::buf::Reader;
+use bytes::{Buf, Bytes};
 use parquet::basic::{Repetition, Type as PhysicalType};
 use parquet::column::reader::{get_column_reader, ColumnReader, ColumnReaderImpl};
 use parquet::data_type::DataType;
@@ -210,6 +212,108 @@ impl<A: RandomAccessFile + 'static> ChunkReader for Chunks<A> {
     }
 }
 
+/// Bytes read at a time from one column chunk: the page headers and pages
+/// inside are then served from memory. In the page, a file is read through
+/// the browser, where each read costs about a millisecond however small:
+/// read a megabyte at a time, a file goes at about 340 MB/s there, 64 MB at
+/// a time at about 1.1 GB/s (`docs/performance.md`); one worker reads, so
+/// one window is held. Natively a read costs a system call, and each
+/// thread holds a window of its own: a few megabytes are enough.
+#[cfg(target_arch = "wasm32")]
+const WINDOW_BYTES: usize = 64 * 1024 * 1024;
+#[cfg(not(target_arch = "wasm32"))]
+const WINDOW_BYTES: usize = 8 * 1024 * 1024;
+
+/// One column chunk of a row group, read through a window of
+/// [`WINDOW_BYTES`] that never reaches past the chunk's end (so another
+/// column's bytes are not read), for the page reader's many small reads.
+/// Offsets are the file's, as the page reader asks for them.
+struct WindowedChunk<A> {
+    file: Arc<A>,
+    /// The file's size.
+    size: u64,
+    /// Where the column chunk ends.
+    end: u64,
+    /// The bytes read last, and where they start.
+    window: Mutex<(u64, Bytes)>,
+}
+
+impl<A: RandomAccessFile> WindowedChunk<A> {
+    fn new(file: Arc<A>, size: u64, (start, length): (u64, u64)) -> Self {
+        WindowedChunk {
+            file,
+            size,
+            end: start.saturating_add(length).min(size),
+            window: Mutex::new((start, Bytes::new())),
+        }
+    }
+
+    /// The bytes from `start` to the window's end, holding at least
+    /// `wanted` bytes where the chunk (or the file) has them.
+    fn from(&self, start: u64, wanted: usize) -> std::io::Result<Bytes> {
+        let mut window = self
+            .window
+            .lock()
+            .map_err(|_| std::io::Error::other("a Parquet reader thread failed"))?;
+        let (window_start, bytes) = &*window;
+        let window_end = window_start + bytes.len() as u64;
+        let limit = if start < self.end {
+            self.end
+        } else {
+            self.size
+        };
+        let wanted_end = start.saturating_add(wanted as u64).min(limit);
+        if start >= *window_start && wanted_end <= window_end && start < window_end {
+            return Ok(bytes.slice((start - window_start) as usize..));
+        }
+        let read_end = start
+            .saturating_add(wanted.max(WINDOW_BYTES) as u64)
+            .min(limit)
+            .max(wanted_end);
+        let mut buffer = vec![0; usize::try_from(read_end - start).map_err(std::io::Error::other)?];
+        self.file.read_exact_at(start, &mut buffer)?;
+        let bytes = Bytes::from(buffer);
+        *window = (start, bytes.clone());
+        Ok(bytes)
+    }
+}
+
+impl<A: RandomAccessFile> Length for WindowedChunk<A> {
+    fn len(&self) -> u64 {
+        self.size
+    }
+}
+
+impl<A: RandomAccessFile + 'static> ChunkReader for WindowedChunk<A> {
+    type T = Chain<Reader<Bytes>, SequentialReader<A>>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        let bytes = self
+            .from(start, HEADER_READ_BYTES)
+            .map_err(|error| ParquetError::External(Box::new(error)))?;
+        // A header past the window's end is read on from the file.
+        let after = start + bytes.len() as u64;
+        Ok(bytes.reader().chain(SequentialReader::with_chunk_bytes(
+            self.file.clone(),
+            after,
+            self.size,
+            HEADER_READ_BYTES,
+        )))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        let bytes = self
+            .from(start, length)
+            .map_err(|error| ParquetError::External(Box::new(error)))?;
+        if bytes.len() < length {
+            return Err(ParquetError::EOF(format!(
+                "{length} bytes wanted at byte {start}, the file ends first"
+            )));
+        }
+        Ok(bytes.slice(..length))
+    }
+}
+
 /// The chosen column of every row group.
 struct ColumnChunks<'a, A> {
     chunks: &'a Arc<Chunks<A>>,
@@ -280,9 +384,14 @@ impl<A: RandomAccessFile + 'static> ColumnChunks<'_, A> {
         first_row: u64,
     ) -> Result<Vec<u64>, Failure> {
         let rows_in_group = usize::try_from(metadata.num_rows()).unwrap_or(0);
+        let column = Arc::new(WindowedChunk::new(
+            self.chunks.file.clone(),
+            self.chunks.size,
+            metadata.column(self.index).byte_range(),
+        ));
         let pages = || {
             SerializedPageReader::new(
-                self.chunks.clone(),
+                column.clone(),
                 metadata.column(self.index),
                 rows_in_group,
                 None,
@@ -301,13 +410,9 @@ impl<A: RandomAccessFile + 'static> ColumnChunks<'_, A> {
                 return Ok(lengths);
             }
         }
-        let pages = SerializedPageReader::new(
-            self.chunks.clone(),
-            metadata.column(self.index),
-            rows_in_group,
-            None,
-        )
-        .map_err(|error| unreadable(&error))?;
+        let pages =
+            SerializedPageReader::new(column, metadata.column(self.index), rows_in_group, None)
+                .map_err(|error| unreadable(&error))?;
         let mut rows = Rows {
             descr: self.descr,
             reading: self.reading,
@@ -538,5 +643,71 @@ impl Rows<'_> {
     fn finish(&mut self, length: u64) {
         self.lengths.push(length);
         self.row += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+
+    /// A file in memory that records the furthest byte read.
+    struct Recorded {
+        bytes: Vec<u8>,
+        furthest: AtomicU64,
+    }
+
+    impl RandomAccessFile for Recorded {
+        fn size(&self) -> std::io::Result<u64> {
+            Ok(self.bytes.len() as u64)
+        }
+
+        fn read_exact_at(&self, start: u64, buffer: &mut [u8]) -> std::io::Result<()> {
+            let start = usize::try_from(start).map_err(std::io::Error::other)?;
+            let bytes = self
+                .bytes
+                .get(start..start + buffer.len())
+                .ok_or(std::io::ErrorKind::UnexpectedEof)?;
+            buffer.copy_from_slice(bytes);
+            self.furthest
+                .fetch_max((start + buffer.len()) as u64, Ordering::Relaxed);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_windowed_chunk_serves_any_read_and_stays_inside_its_chunk() {
+        let bytes: Vec<u8> = (0..100_000u32).map(|at| (at % 251) as u8).collect();
+        let file = Arc::new(Recorded {
+            bytes: bytes.clone(),
+            furthest: AtomicU64::new(0),
+        });
+        let chunk = WindowedChunk::new(file.clone(), bytes.len() as u64, (1_000, 50_000));
+        // Pages and headers in the order a page reader asks for them,
+        // then back to the start.
+        for (start, length) in [(1_000, 300), (1_300, 20_000), (21_300, 28_000), (1_000, 10)] {
+            let got = chunk.get_bytes(start, length).expect("inside the chunk");
+            assert_eq!(
+                got.as_ref(),
+                &bytes[start as usize..start as usize + length]
+            );
+        }
+        assert_eq!(
+            file.furthest.load(Ordering::Relaxed),
+            51_000,
+            "no byte past the chunk"
+        );
+        // A header read runs on into the file past the chunk.
+        let mut header = Vec::new();
+        chunk
+            .get_read(50_990)
+            .expect("a reader")
+            .take(30)
+            .read_to_end(&mut header)
+            .expect("read");
+        assert_eq!(header, bytes[50_990..51_020]);
+        // Past the file's end is an error, not a short page.
+        assert!(chunk.get_bytes(99_990, 20).is_err());
     }
 }

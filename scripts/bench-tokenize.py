@@ -9,8 +9,8 @@ sources (code), cut into JSON Lines rows of 0.5 to 8 kB. Each tokenizer
 is trained on that text by the `tokenizers` package, 32k tokens.
 
 Usage: python scripts/bench-tokenize.py PATH/TO/packlab [MB]
-(`npm run bench` runs it.) Each figure is the file's size over the wall
-time of `packlab stats FILE --tokenizer T --json`, median of 3 runs; the
+(`npm run bench` runs it.) Each figure is the MB of text (UTF-8) over the
+wall time of `packlab stats FILE --tokenizer T --json`, median of 3 runs; the
 token totals are checked against Python's `Tokenizer.encode_batch_fast` on
 the same rows, whose speed on every core is the reference.
 """
@@ -128,7 +128,9 @@ def main():
             with open(rows_path, "w", encoding="utf-8") as out:
                 for row in rows:
                     out.write(json.dumps({"text": row}, ensure_ascii=False) + "\n")
-            size = rows_path.stat().st_size
+            # MB of text (UTF-8, as tokenized), not of JSON: code's escapes
+            # would flatter the figure.
+            size = sum(len(row.encode("utf-8")) for row in rows)
             rates = {}
             for cores in (1, os.cpu_count()):
                 samples = []

@@ -17,5 +17,7 @@ printf "\n== the dataset readers (files written by pyarrow and datasets)\n"
 bash scripts/python-check.sh --venv-only
 cargo build --locked --release --quiet --bin packlab
 target/python-venv/bin/python scripts/bench-readers.py target/release/packlab
+printf "\n== tokenizing text natively (real text from the venv, two kinds of byte-level BPE)\n"
+target/python-venv/bin/python scripts/bench-tokenize.py target/release/packlab
 printf "\n== the page's engine in Node\n"
 node scripts/bench-engine-node.mjs

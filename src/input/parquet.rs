@@ -215,8 +215,8 @@ impl<A: RandomAccessFile + 'static> ChunkReader for Chunks<A> {
 /// Bytes read at a time from one column chunk: the page headers and pages
 /// inside are then served from memory. In the page, a file is read through
 /// the browser, where each read costs about a millisecond however small:
-/// read a megabyte at a time, a file goes at about 340 MB/s there, 64 MB at
-/// a time at about 1.1 GB/s (`docs/performance.md`); one worker reads, so
+/// read a megabyte at a time, a file goes at about 300 MB/s there, 64 MB at
+/// a time at about 1 GB/s (`docs/performance.md`); one worker reads, so
 /// one window is held. Natively a read costs a system call, and each
 /// thread holds a window of its own: a few megabytes are enough.
 #[cfg(target_arch = "wasm32")]

@@ -391,13 +391,11 @@ fn byte_chars() -> [char; 256] {
     chars
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
 mod tests {
     use std::collections::HashSet;
     use std::sync::LazyLock;
 
-    use proptest::prelude::*;
-    use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
     use tokenizers::models::bpe::{BpeTrainer, BPE};
     use tokenizers::models::TrainerWrapper;
     use tokenizers::pre_tokenizers::sequence::Sequence;
@@ -557,28 +555,37 @@ mod tests {
         }
     }
 
-    fn text() -> impl Strategy<Value = String> {
-        let pieces = prop::sample::select(vec![
-            " ", "  ", "\t", "\n", "\r\n", "\u{a0}", "\u{3000}", "a", "word", "Über", "東京", "😀",
-            "'s", "'LL", "42", "1234567", "3.14", ".", "!?", "--", "<|bos|>", "<|end|>", "packing",
-            "x²", "\u{301}", "é",
-        ]);
-        prop::collection::vec(pieces, 0..40).prop_map(|pieces| pieces.concat())
-    }
+    // proptest does not build for WebAssembly.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
 
-    proptest! {
-        #![proptest_config(Config {
-            cases: 2000,
-            rng_algorithm: RngAlgorithm::ChaCha,
-            rng_seed: RngSeed::Fixed(0x7E_C0DE),
-            failure_persistence: None,
-            ..Config::default()
-        })]
+        use super::*;
 
-        #[test]
-        fn any_text_counts_as_encode_does(text in text()) {
-            assert_counts_as_encode(&GPT2, &text);
-            assert_counts_as_encode(&LLAMA3, &text);
+        fn text() -> impl Strategy<Value = String> {
+            let pieces = prop::sample::select(vec![
+                " ", "  ", "\t", "\n", "\r\n", "\u{a0}", "\u{3000}", "a", "word", "Über", "東京",
+                "😀", "'s", "'LL", "42", "1234567", "3.14", ".", "!?", "--", "<|bos|>", "<|end|>",
+                "packing", "x²", "\u{301}", "é",
+            ]);
+            prop::collection::vec(pieces, 0..40).prop_map(|pieces| pieces.concat())
+        }
+
+        proptest! {
+            #![proptest_config(Config {
+                cases: 2000,
+                rng_algorithm: RngAlgorithm::ChaCha,
+                rng_seed: RngSeed::Fixed(0x7E_C0DE),
+                failure_persistence: None,
+                ..Config::default()
+            })]
+
+            #[test]
+            fn any_text_counts_as_encode_does(text in text()) {
+                assert_counts_as_encode(&GPT2, &text);
+                assert_counts_as_encode(&LLAMA3, &text);
+            }
         }
     }
 }

@@ -932,6 +932,15 @@ pub enum InputErrorKind {
         /// The template's line, counted from 1, when known.
         template_line: Option<u64>,
     },
+    /// A tokenizer configuration given as the chat template that holds none.
+    #[error(
+        "the configuration has no chat_template. Give the model's \
+         tokenizer_config.json that holds one, or the template as a Jinja file"
+    )]
+    ConfigWithoutChatTemplate,
+    /// A chat template file that is not UTF-8 text.
+    #[error("the chat template is not UTF-8 text. Save it as UTF-8")]
+    ChatTemplateNotUtf8,
     /// A chat template that fails on a row's conversation.
     #[error(
         "the chat template fails on this conversation{}: {message}. Check the \

@@ -106,6 +106,9 @@ mod sink;
 mod text;
 mod text_rows;
 mod tokenized;
+// Loading a tokenizer from its files: native only, the page has none.
+#[cfg(not(target_arch = "wasm32"))]
+mod tokenizer_files;
 
 pub use error::{InputError, InputErrorKind, Location};
 pub use format::{detect_format, Format};

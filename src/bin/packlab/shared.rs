@@ -129,69 +129,21 @@ impl TokenizerArgs {
     /// The tokenizer at `path`, with the configuration and chat template
     /// beside it, then the chat template given, as transformers loads them.
     fn load(&self, path: &Path) -> Result<TextTokenizer, Failure> {
-        let input_error = |error: packlab::input::InputError| Failure::Input(error.to_string());
-        let mut tokenizer =
-            TextTokenizer::from_json(&path.display().to_string(), &read_file(path)?)
-                .map_err(input_error)?
-                .with_special_tokens(!self.no_special_tokens);
-        let folder = path.parent().unwrap_or(Path::new("."));
-        let config = folder.join("tokenizer_config.json");
-        if config.is_file() {
-            tokenizer = tokenizer
-                .with_config(&config.display().to_string(), &read_file(&config)?)
-                .map_err(input_error)?;
-        }
-        // transformers saves the template in a file of its own, which it
-        // prefers to the configuration's.
-        let jinja = folder.join("chat_template.jinja");
-        if jinja.is_file() {
-            tokenizer = with_template_file(tokenizer, &jinja)?;
-        }
+        let mut tokenizer = TextTokenizer::from_file(path)
+            .map_err(input_error)?
+            .with_special_tokens(!self.no_special_tokens);
         if let Some(template) = &self.chat_template {
-            tokenizer = with_template_file(tokenizer, template)?;
+            tokenizer = tokenizer
+                .with_chat_template_file(template)
+                .map_err(input_error)?;
         }
         Ok(tokenizer)
     }
 }
 
-/// The tokenizer with the chat template of `path`: a tokenizer_config.json
-/// (its special tokens too), or a Jinja file.
-fn with_template_file(tokenizer: TextTokenizer, path: &Path) -> Result<TextTokenizer, Failure> {
-    let name = path.display().to_string();
-    let bytes = read_file(path)?;
-    // A configuration is a JSON object; a Jinja template never is one.
-    let is_config =
-        serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|value| value.is_object());
-    let result = if is_config {
-        let configured = tokenizer.with_config(&name, &bytes);
-        match configured {
-            Ok(tokenizer) if !tokenizer.has_chat_template() => {
-                return Err(Failure::Input(format!(
-                    "{name}: the configuration has no chat_template. Give the model's \
-                     tokenizer_config.json that holds one, or the template as a Jinja file"
-                )))
-            }
-            other => other,
-        }
-    } else {
-        let template = String::from_utf8(bytes).map_err(|_| {
-            Failure::Input(format!(
-                "{name}: the chat template is not UTF-8 text. Save it as UTF-8"
-            ))
-        })?;
-        tokenizer.with_chat_template(&name, &template)
-    };
-    result.map_err(|error| Failure::Input(error.to_string()))
-}
-
-/// The bytes of a file the options name.
-fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|error| {
-        Failure::Input(format!(
-            "{}: cannot open: {error}; check the path",
-            path.display()
-        ))
-    })
+/// A file that could not be read, as the user sees it.
+fn input_error(error: packlab::input::InputError) -> Failure {
+    Failure::Input(error.to_string())
 }
 
 /// Reads and merges every input into an analyser.

@@ -31,6 +31,8 @@ use parquet::schema::types::{ColumnDescPtr, Type as SchemaType};
 use super::columns::{choose_column, Column, Reading};
 use super::error::{Failure, InputErrorKind, Location};
 use super::note::PendingNote;
+#[cfg(not(target_arch = "wasm32"))]
+use super::parquet_levels::{join_pages, page_share};
 use super::parquet_levels::{list_lengths_from_levels, ListLevels};
 use super::random_access::{RandomAccessFile, SequentialReader};
 use super::sink::LengthSink;
@@ -73,7 +75,7 @@ pub(super) fn read_parquet<A: RandomAccessFile + 'static>(
         index,
         reading,
     };
-    let threads = worker_threads(groups.len());
+    let threads = worker_threads();
     let mut next = 0;
     while next < groups.len() {
         let wave = (next..groups.len()).take(threads * GROUPS_PER_THREAD_AT_A_TIME);
@@ -164,14 +166,15 @@ pub(super) fn read_parquet_text<A: RandomAccessFile + 'static>(
     read_text_records(records, rows, sink, notes)
 }
 
-/// How many threads read row groups: every core natively, one in the
-/// page (a browser worker has one thread).
-fn worker_threads(groups: usize) -> usize {
+/// How many threads read: every core natively (sharing row groups, or
+/// the pages of a lone one), one in the page (a browser worker has one
+/// thread).
+fn worker_threads() -> usize {
     #[cfg(not(target_arch = "wasm32"))]
     let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
     #[cfg(target_arch = "wasm32")]
     let cores = 1;
-    cores.min(groups).max(1)
+    cores
 }
 
 /// The file as the `parquet` crate reads it: page headers through a small
@@ -333,7 +336,18 @@ impl<A: RandomAccessFile + 'static> ColumnChunks<'_, A> {
         threads: usize,
     ) -> Vec<Result<Vec<u64>, Failure>> {
         let one = |group: usize| self.group_lengths(&groups[group], group, first_rows[group]);
-        if threads <= 1 || wave.len() <= 1 {
+        if threads <= 1 || wave.is_empty() {
+            return wave.iter().map(|&group| one(group)).collect();
+        }
+        // One row group (a file of one, or the last of a wave): its pages
+        // are shared among the threads instead.
+        #[cfg(not(target_arch = "wasm32"))]
+        if let [group] = wave {
+            let by_pages = self.group_lengths_by_pages(&groups[*group], threads);
+            return vec![by_pages.unwrap_or_else(|| one(*group))];
+        }
+        #[cfg(target_arch = "wasm32")]
+        if wave.len() == 1 {
             return wave.iter().map(|&group| one(group)).collect();
         }
         #[cfg(not(target_arch = "wasm32"))]
@@ -374,6 +388,64 @@ impl<A: RandomAccessFile + 'static> ColumnChunks<'_, A> {
         }
         #[cfg(target_arch = "wasm32")]
         wave.iter().map(|&group| one(group)).collect()
+    }
+
+    /// The lengths of one row group's list column, its data pages shared
+    /// among `threads` threads, each skipping the others' pages unread
+    /// (pages are compressed one by one, so each thread decompresses only
+    /// its own). `None` where this does not apply or fails: the row group
+    /// is then read whole, by one thread, which also names the row of any
+    /// error.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn group_lengths_by_pages(
+        &self,
+        metadata: &RowGroupMetaData,
+        threads: usize,
+    ) -> Option<Result<Vec<u64>, Failure>> {
+        if self.reading != Reading::ListLength || self.descr.max_rep_level() != 1 {
+            return None;
+        }
+        let levels = list_levels(self.descr);
+        let rows_in_group = usize::try_from(metadata.num_rows()).unwrap_or(0);
+        let shares = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|part| {
+                    scope.spawn(move || {
+                        // Headers and pages are read where they are: the
+                        // other threads' pages are never read.
+                        let mut pages = SerializedPageReader::new(
+                            self.chunks.clone(),
+                            metadata.column(self.index),
+                            rows_in_group,
+                            None,
+                        )
+                        .map_err(|error| unreadable(&error))?;
+                        page_share(&mut pages, levels, part, threads)
+                    })
+                })
+                .collect();
+            let mut pages = Vec::new();
+            for handle in handles {
+                match handle.join() {
+                    Ok(Ok(Some(share))) => pages.extend(share),
+                    _ => return None,
+                }
+            }
+            Some(pages)
+        })?;
+        let mut shares = shares;
+        shares.sort_unstable_by_key(|&(index, _)| index);
+        if shares
+            .iter()
+            .enumerate()
+            .any(|(at, &(index, _))| at != index)
+        {
+            return None;
+        }
+        match join_pages(shares.into_iter().map(|(_, rows)| rows)) {
+            Ok(lengths) if lengths.len() == rows_in_group => Some(Ok(lengths)),
+            _ => None,
+        }
     }
 
     /// The lengths of one row group's rows.

@@ -50,52 +50,160 @@ pub(super) fn list_lengths_from_levels(
     let mut rep = Vec::new();
     let mut def = Vec::new();
     while let Some(page) = pages.get_next_page().map_err(|error| unreadable(&error))? {
-        let count;
-        match page {
-            Page::DictionaryPage { .. } => continue,
-            Page::DataPage {
-                buf,
-                num_values,
-                def_level_encoding,
-                rep_level_encoding,
-                ..
-            } => {
-                if def_level_encoding != Encoding::RLE || rep_level_encoding != Encoding::RLE {
-                    return Ok(None);
-                }
-                count = num_values as usize;
-                // Each level stream is prefixed by its length in bytes.
-                let Some((rep_bytes, rest)) = length_prefixed(&buf) else {
-                    return Err(unreadable(&"a data page's repetition levels are cut short"));
-                };
-                let Some((def_bytes, _)) = length_prefixed(rest) else {
-                    return Err(unreadable(&"a data page's definition levels are cut short"));
-                };
-                decode_levels(rep_bytes, 1, count, &mut rep)?;
-                decode_levels(def_bytes, def_width, count, &mut def)?;
-            }
-            Page::DataPageV2 {
-                buf,
-                num_values,
-                def_levels_byte_len,
-                rep_levels_byte_len,
-                ..
-            } => {
-                count = num_values as usize;
-                let rep_end = rep_levels_byte_len as usize;
-                let def_end = rep_end.saturating_add(def_levels_byte_len as usize);
-                let (Some(rep_bytes), Some(def_bytes)) =
-                    (buf.get(..rep_end), buf.get(rep_end..def_end))
-                else {
-                    return Err(unreadable(&"a data page's levels are cut short"));
-                };
-                decode_levels(rep_bytes, 1, count, &mut rep)?;
-                decode_levels(def_bytes, def_width, count, &mut def)?;
-            }
+        match page_levels(page, def_width, &mut rep, &mut def)? {
+            PageLevels::Dictionary => continue,
+            PageLevels::NotRle => return Ok(None),
+            PageLevels::Decoded => counter.take(&rep, &def)?,
         }
-        counter.take(&rep, &def)?;
     }
     Ok(Some(counter.finish()))
+}
+
+/// One data page's rows, counted on their own: `lengths[0]` is the
+/// number of elements before the page's first row start (they end a row
+/// begun on an earlier page; 0 if the page starts a row), and the rest
+/// are the rows the page starts, the last of which may go on in the next
+/// page. The first data page of a column chunk starts a row, and has no
+/// such element count.
+// Natively only: a browser worker reads on one thread.
+#[cfg(not(target_arch = "wasm32"))]
+pub(super) type PageRows = Vec<u64>;
+
+/// The data pages `part`, `part + parts`, `part + 2 × parts`, … of a row
+/// group's list column, each counted on its own ([`PageRows`]) with its
+/// index among the data pages; the other pages are skipped unread, so
+/// `parts` threads share one column chunk's work. `None` where a page's
+/// levels are encoded in a way this reader leaves to the crate. Errors
+/// name no row: read the row group with [`list_lengths_from_levels`] to
+/// find it.
+#[cfg(not(target_arch = "wasm32"))]
+pub(super) fn page_share(
+    pages: &mut dyn PageReader,
+    levels: ListLevels,
+    part: usize,
+    parts: usize,
+) -> Result<Option<Vec<(usize, PageRows)>>, Failure> {
+    let Ok(max_def) = u8::try_from(levels.max_def) else {
+        return Ok(None);
+    };
+    let def_width = bit_width(max_def);
+    let mut shares = Vec::new();
+    let mut rep = Vec::new();
+    let mut def = Vec::new();
+    let mut index = 0usize;
+    while let Some(next) = pages.peek_next_page().map_err(|error| unreadable(&error))? {
+        if next.is_dict || index % parts != part {
+            pages.skip_next_page().map_err(|error| unreadable(&error))?;
+            index += usize::from(!next.is_dict);
+            continue;
+        }
+        let Some(page) = pages.get_next_page().map_err(|error| unreadable(&error))? else {
+            break;
+        };
+        match page_levels(page, def_width, &mut rep, &mut def)? {
+            PageLevels::Dictionary => continue,
+            PageLevels::NotRle => return Ok(None),
+            PageLevels::Decoded => {}
+        }
+        let mut counter = RowCounter {
+            levels,
+            group: 0,
+            first_row: 0,
+            lengths: Vec::new(),
+            // Elements before the first row start end an earlier row.
+            open: (index > 0).then_some(0),
+        };
+        counter.take(&rep, &def)?;
+        shares.push((index, counter.finish()));
+        index += 1;
+    }
+    Ok(Some(shares))
+}
+
+/// Joins the data pages' [`PageRows`], in page order, into the row
+/// group's row lengths.
+#[cfg(not(target_arch = "wasm32"))]
+pub(super) fn join_pages(pages: impl IntoIterator<Item = PageRows>) -> Result<Vec<u64>, Failure> {
+    let mut lengths: Vec<u64> = Vec::new();
+    for (index, page) in pages.into_iter().enumerate() {
+        let mut rows = page.into_iter();
+        if index > 0 {
+            let leading = rows.next().unwrap_or(0);
+            match lengths.last_mut() {
+                Some(last) => *last += leading,
+                None if leading == 0 => {}
+                None => {
+                    return Err(unreadable(
+                        &"a column chunk's first page continues a row before it",
+                    ))
+                }
+            }
+        }
+        lengths.extend(rows);
+    }
+    Ok(lengths)
+}
+
+/// What a page held.
+enum PageLevels {
+    Dictionary,
+    /// Levels in the deprecated bit-packed encoding.
+    NotRle,
+    /// Its levels are in the buffers given.
+    Decoded,
+}
+
+/// Decodes a page's repetition and definition levels into `rep` and `def`.
+fn page_levels(
+    page: Page,
+    def_width: u32,
+    rep: &mut Vec<u8>,
+    def: &mut Vec<u8>,
+) -> Result<PageLevels, Failure> {
+    match page {
+        Page::DictionaryPage { .. } => Ok(PageLevels::Dictionary),
+        Page::DataPage {
+            buf,
+            num_values,
+            def_level_encoding,
+            rep_level_encoding,
+            ..
+        } => {
+            if def_level_encoding != Encoding::RLE || rep_level_encoding != Encoding::RLE {
+                return Ok(PageLevels::NotRle);
+            }
+            let count = num_values as usize;
+            // Each level stream is prefixed by its length in bytes.
+            let Some((rep_bytes, rest)) = length_prefixed(&buf) else {
+                return Err(unreadable(&"a data page's repetition levels are cut short"));
+            };
+            let Some((def_bytes, _)) = length_prefixed(rest) else {
+                return Err(unreadable(&"a data page's definition levels are cut short"));
+            };
+            decode_levels(rep_bytes, 1, count, rep)?;
+            decode_levels(def_bytes, def_width, count, def)?;
+            Ok(PageLevels::Decoded)
+        }
+        Page::DataPageV2 {
+            buf,
+            num_values,
+            def_levels_byte_len,
+            rep_levels_byte_len,
+            ..
+        } => {
+            let count = num_values as usize;
+            let rep_end = rep_levels_byte_len as usize;
+            let def_end = rep_end.saturating_add(def_levels_byte_len as usize);
+            let (Some(rep_bytes), Some(def_bytes)) =
+                (buf.get(..rep_end), buf.get(rep_end..def_end))
+            else {
+                return Err(unreadable(&"a data page's levels are cut short"));
+            };
+            decode_levels(rep_bytes, 1, count, rep)?;
+            decode_levels(def_bytes, def_width, count, def)?;
+            Ok(PageLevels::Decoded)
+        }
+    }
 }
 
 /// The bits one level takes: enough for `max_level`.
@@ -206,16 +314,22 @@ impl RowCounter {
     fn take(&mut self, rep: &[u8], def: &[u8]) -> Result<(), Failure> {
         let max_def = self.levels.max_def as u8;
         // Most pages hold no null and no empty list: every level is an
-        // element, and only the row starts need finding.
+        // element, and only the row starts (repetition level 0) need
+        // finding, which `memchr` does many bytes at a time: a row's
+        // length is the distance between two starts.
         if def.iter().all(|&level| level == max_def) {
-            for &level in rep {
-                if level == 0 {
-                    if let Some(length) = self.open.replace(1) {
-                        self.lengths.push(length);
-                    }
-                } else {
-                    *self.open.get_or_insert(0) += 1;
+            let mut from = 0;
+            for start in memchr::memchr_iter(0, rep) {
+                if start > from {
+                    *self.open.get_or_insert(0) += (start - from) as u64;
                 }
+                if let Some(length) = self.open.replace(1) {
+                    self.lengths.push(length);
+                }
+                from = start + 1;
+            }
+            if rep.len() > from {
+                *self.open.get_or_insert(0) += (rep.len() - from) as u64;
             }
             return Ok(());
         }
@@ -323,5 +437,78 @@ mod tests {
         let mut data: &[u8] = &[0x96, 0x01, 7];
         assert_eq!(read_varint(&mut data), Some(150));
         assert_eq!(data, [7]);
+    }
+
+    // proptest does not build for WebAssembly.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
+
+        use super::*;
+
+        const LEVELS: ListLevels = ListLevels {
+            max_def: 3,
+            slot_def: 2,
+        };
+
+        fn counter(open: Option<u64>) -> RowCounter {
+            RowCounter {
+                levels: LEVELS,
+                group: 0,
+                first_row: 0,
+                lengths: Vec::new(),
+                open,
+            }
+        }
+
+        /// Rows of 0 to 40 elements as levels (an empty list is one
+        /// level), and cut points among the levels.
+        fn rows_and_cuts() -> impl Strategy<Value = (Vec<u64>, Vec<usize>)> {
+            prop::collection::vec(0u64..40, 1..60).prop_flat_map(|rows| {
+                let levels: usize = rows.iter().map(|&length| length.max(1) as usize).sum();
+                (Just(rows), prop::collection::vec(1..levels.max(2), 0..8))
+            })
+        }
+
+        proptest! {
+            #![proptest_config(Config {
+                cases: 500,
+                rng_algorithm: RngAlgorithm::ChaCha,
+                rng_seed: RngSeed::Fixed(0x9A6E5),
+                failure_persistence: None,
+                ..Config::default()
+            })]
+
+            /// Pages counted on their own and joined give the rows the
+            /// whole column chunk gives, wherever the pages cut rows.
+            #[test]
+            fn pages_counted_apart_join_into_the_rows(
+                (rows, mut cuts) in rows_and_cuts(),
+            ) {
+                let (mut rep, mut def) = (Vec::new(), Vec::new());
+                for &length in &rows {
+                    if length == 0 {
+                        rep.push(0);
+                        def.push(1); // `slot_def - 1`: an empty list
+                    }
+                    for element in 0..length {
+                        rep.push(u8::from(element > 0));
+                        def.push(3);
+                    }
+                }
+                cuts.push(0);
+                cuts.push(rep.len());
+                cuts.sort_unstable();
+                cuts.dedup();
+                let pages = cuts.windows(2).enumerate().map(|(index, bounds)| {
+                    let mut page = counter((index > 0).then_some(0));
+                    page.take(&rep[bounds[0]..bounds[1]], &def[bounds[0]..bounds[1]])
+                        .expect("no nulls");
+                    page.finish()
+                });
+                prop_assert_eq!(join_pages(pages).expect("joined"), rows);
+            }
+        }
     }
 }

@@ -89,6 +89,28 @@ class ParquetTest(unittest.TestCase):
                                data_page_size=4096, compression="zstd")
                 self.assert_counts(stats(path), self.lengths)
 
+    def test_one_row_group_of_many_small_pages(self):
+        # A file of one row group has its pages shared among the threads;
+        # with pages of 1 kB most rows span several pages (version 1 pages
+        # cut rows anywhere), so every join between pages is checked.
+        for version in ("1.0", "2.0"):
+            with self.subTest(data_page_version=version):
+                path = self.path(f"one-group-{version}.parquet")
+                table = pa.table({"input_ids": pa.array(self.ids, type=pa.list_(pa.int32()))})
+                pq.write_table(table, path, data_page_version=version, use_dictionary=False,
+                               data_page_size=1024, compression="zstd")
+                metadata = pq.ParquetFile(path).metadata
+                self.assertEqual(metadata.num_row_groups, 1)
+                self.assert_counts(stats(path), self.lengths)
+        # A null late in such a file: the row is named as in any other file.
+        ids = [list(row) for row in self.ids]
+        ids[-3][0] = None
+        path = self.path("one-group-null.parquet")
+        pq.write_table(pa.table({"input_ids": pa.array(ids, type=pa.list_(pa.int64()))}), path,
+                       use_dictionary=False, data_page_size=1024)
+        message = refusal(path)
+        self.assertIn(f"one-group-null.parquet:row {len(ids) - 3} (row group 0)", message)
+
     def test_a_length_column_and_the_column_option(self):
         table = pa.table(
             {

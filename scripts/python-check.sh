@@ -2,8 +2,8 @@
 # Tests the Python examples (examples/python) against the real `packlab`
 # binary, its LP bound against scipy's HiGHS, and its simulation of TRL's
 # packing against TRL's own code, its --tokenizer against Hugging Face's
-# tokenizers and transformers, in a venv with the pinned requirements
-# (from PyPI):
+# tokenizers and transformers, and the Python package (python/) against the
+# binary, in a venv with the pinned requirements (from PyPI):
 #
 #   bash scripts/python-check.sh
 #
@@ -42,9 +42,23 @@ if [[ -z "${PACKLAB_BIN:-}" ]]; then
 fi
 export PACKLAB_BIN
 
+# The Python package, built from this checkout by the venv's pinned maturin
+# and installed into the venv. CI's build uses the `wheel-ci` profile
+# (Cargo.toml: a release build without link-time optimisation, which
+# compiles in a fraction of the time); a user's `pip install ./python`
+# builds with the release profile. Cargo reuses what it built before, so an
+# unchanged package installs in seconds.
+# (maturin's build hook runs the `maturin` on PATH: the venv's.)
+wheel_started=$SECONDS
+PATH="$PWD/$venv/bin:$PATH" MATURIN_PEP517_ARGS="--profile wheel-ci --locked" \
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  --no-build-isolation --no-deps --force-reinstall ./python
+echo "python-check: the package built and installed in $((SECONDS - wheel_started)) s"
+
 "$venv/bin/python" tests/python/test_examples.py
 "$venv/bin/python" tests/python/test_lp_bound.py
 "$venv/bin/python" tests/python/test_trainers.py
 "$venv/bin/python" tests/python/test_megatron.py
 "$venv/bin/python" tests/python/test_parquet.py
 "$venv/bin/python" tests/python/test_tokenized.py
+"$venv/bin/python" tests/python/test_package.py

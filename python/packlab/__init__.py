@@ -20,10 +20,17 @@ so the figures here are those of ``packlab ... --json``.
 
 Functions: :func:`read` (lengths from a file), :func:`histogram`,
 :func:`pack`, :func:`compare`, :func:`assign` (which sequence goes into which
-pack), :func:`to_pandas`.
+pack), :func:`place_block` (the same, one block of a dataset split in
+blocks at a time), :func:`to_pandas`.
+
+Submodules, each imported on its own: :mod:`packlab.hf` (a Hugging Face
+dataset packed, one row per pack), :mod:`packlab.torch` (batches of packs
+for PyTorch's DataLoader, split among data-parallel ranks; torch is not
+needed to import it), :mod:`packlab.ray` (lengths and packing of a Ray
+Data dataset, on the cluster).
 """
 
-from ._api import ALGORITHMS, ReadNote, assign, compare, histogram, pack, read
+from ._api import ALGORITHMS, ReadNote, assign, compare, histogram, pack, place_block, read
 from ._native import __version__
 from ._results import (
     Comparison,
@@ -49,6 +56,7 @@ __all__ = [
     "compare",
     "histogram",
     "pack",
+    "place_block",
     "read",
     "to_pandas",
 ]

@@ -244,6 +244,98 @@ def assign(
     )
 
 
+def place_block(
+    block_lengths: Lengths,
+    plan: Report,
+    first_ranks: Any,
+    seed: int = 0,
+    epoch: int = 0,
+    *,
+    overlong: str = "truncate",
+    shuffle_packs: bool = True,
+) -> Tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Place one block of a dataset split in blocks into the packs of the
+    whole dataset's plan.
+
+    For datasets on several machines (Ray Data, Spark): pack the histogram
+    of the whole dataset once (:func:`pack`; histograms merge by adding),
+    then place every block on its own. A sequence's pack depends only on
+    its length and on how many sequences of that length come before it,
+    so each block needs only ``first_ranks``: the histogram of the blocks
+    before it. However the dataset is cut into blocks, every sequence gets
+    the same place, and pack ``p`` holds the sequences whose ``packs``
+    value is ``p``, in the order of their ``positions``.
+
+    The packs are those of the plan: as many as :func:`assign` makes, of
+    the same compositions. Which sequences of one length share a pack is
+    drawn differently: :func:`assign` shuffles each length's sequences as a
+    whole, which is faster when they are all in memory.
+
+    Parameters
+    ----------
+    block_lengths : array of int, list of int, or pyarrow array
+        The block's lengths, in dataset order.
+    plan : Report
+        :func:`pack`'s report on the whole dataset's histogram, made with
+        the same ``overlong`` policy.
+    first_ranks : array of int
+        ``first_ranks[i]``: the sequences of length ``i + 1`` (after the
+        overlong policy) in the blocks before this one; ``plan.max_len``
+        counts, all 0 for the first block. The ``counts`` of the
+        :class:`Histogram` of those blocks at ``plan.max_len``.
+    seed, epoch : int
+        The seed and the training epoch of the permutations, as for
+        :func:`assign`: each epoch draws new neighbours and a new pack order.
+    overlong : {"truncate", "drop", "error"}
+        As for :func:`assign`.
+    shuffle_packs : bool
+        Number the packs in a random order; False keeps the plan's order.
+
+    Returns
+    -------
+    (packs, positions) : tuple of numpy.ndarray of int64
+        For each sequence of the block, its pack (from 0 to the plan's
+        packs) and its place in the pack, from 0, longest sequence first;
+        -1 and -1 for a sequence ``overlong="drop"`` leaves out.
+
+    Examples
+    --------
+    >>> import numpy as np, packlab
+    >>> lengths = np.array([3, 5, 3, 5, 2, 6, 8, 1], dtype=np.int64)
+    >>> plan = packlab.pack(lengths, max_len=8)
+    >>> whole = packlab.place_block(lengths, plan, np.zeros(8, np.int64))
+    >>> first = packlab.place_block(lengths[:5], plan, np.zeros(8, np.int64))
+    >>> before = packlab.histogram(lengths[:5], max_len=8).counts
+    >>> second = packlab.place_block(lengths[5:], plan, before)
+    >>> bool((np.concatenate([first[0], second[0]]) == whole[0]).all())
+    True
+    >>> sorted(np.bincount(whole[0]).tolist()) == sorted(len(g["lengths"]) for g in plan.plan for _ in range(g["count"]))
+    True
+    """
+    if not isinstance(plan, Report):
+        raise TypeError(f"plan: expected the Report of packlab.pack, got {type(plan).__name__}")
+    if seed < 0 or epoch < 0:
+        raise ValueError("seed and epoch are whole numbers from 0")
+    ranks = np.asarray(first_ranks)
+    if ranks.ndim != 1 or ranks.dtype.kind not in "iu":
+        raise ValueError(
+            f"first_ranks: expected one count per length (1-D integers), got shape "
+            f"{ranks.shape} of {ranks.dtype}"
+        )
+    plan_json = json.dumps(
+        {"max_len": plan.max_len, "max_per_pack": plan.max_per_pack, "groups": plan.plan}
+    )
+    return _native.place_block(
+        _lengths_array(block_lengths, "block_lengths"),
+        ranks.astype(np.int64, copy=False),
+        plan_json,
+        overlong,
+        seed,
+        epoch,
+        bool(shuffle_packs),
+    )
+
+
 @overload
 def read(
     path: Union[str, "os.PathLike[str]"],

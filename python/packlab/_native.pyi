@@ -54,6 +54,18 @@ def assign(
 ) -> Tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The ``indices`` and ``offsets`` arrays of ``packlab assign --npy``."""
 
+def place_block(
+    lengths: npt.NDArray[np.integer],
+    first_ranks: npt.NDArray[np.int64],
+    plan: str,
+    overlong: str,
+    seed: int,
+    epoch: int,
+    shuffle_packs: bool,
+) -> Tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each sequence's pack and place (-1, -1 when dropped), from the JSON
+    of a ``PackingPlan`` and the counts of the blocks before this one."""
+
 def read(
     path: str,
     column: Optional[str],

@@ -27,12 +27,15 @@ use pyo3::prelude::*;
 use serde::Serialize;
 
 use packlab::analysis::{Analyser, AnalysisError, PlanRequest, RowSettings};
-use packlab::assign::{plan_sequences, ExportError, SequencePlanError, SequencePlanRequest};
+use packlab::assign::{
+    place_block as place_block_of, plan_sequences, AssignOptions, ExportError, PackSlots,
+    SequencePlanError, SequencePlanRequest,
+};
 use packlab::input::{
     read_file_lengths, read_file_lengths_in_order, InputError, InputErrorKind, Location,
     ReadOptions, SharedTokenizer, TextTokenizer,
 };
-use packlab::{Algorithm, Histogram, LengthCounts, MaxPerPack, OverlongPolicy, PackError};
+use packlab::{Algorithm, Histogram, LengthCounts, MaxPerPack, OverlongPolicy, PackingPlan};
 
 /// What the source of lengths passed from Python is called in errors, as a
 /// file's name is in the command line's.
@@ -66,27 +69,20 @@ impl From<InputError> for Failure {
 
 impl From<AnalysisError> for Failure {
     fn from(error: AnalysisError) -> Self {
-        match error {
-            // The packers check their own plans, and the FLOPs take figures
-            // the library made: failing there is a bug.
-            AnalysisError::Pack(PackError::UnsoundPlan { .. }) | AnalysisError::Flops(_) => {
-                Failure::Internal(error.to_string())
-            }
-            AnalysisError::Histogram(_)
-            | AnalysisError::Pack(_)
-            | AnalysisError::MaxLenSweep(_)
-            | AnalysisError::DynamicPadding(_) => Failure::Input(error.to_string()),
+        if error.is_packlab_fault() {
+            Failure::Internal(error.to_string())
+        } else {
+            Failure::Input(error.to_string())
         }
     }
 }
 
 impl From<SequencePlanError> for Failure {
     fn from(error: SequencePlanError) -> Self {
-        match error {
-            SequencePlanError::Plan(error) => error.into(),
-            SequencePlanError::Assign { .. } | SequencePlanError::Unsound { .. } => {
-                Failure::Internal(error.to_string())
-            }
+        if error.is_packlab_fault() {
+            Failure::Internal(error.to_string())
+        } else {
+            Failure::Input(error.to_string())
         }
     }
 }
@@ -411,6 +407,69 @@ fn assign<'py>(
     ))
 }
 
+/// Where each sequence of one block of a dataset split in blocks goes:
+/// its pack and its place in the pack (-1 and -1 for a sequence the
+/// overlong policy drops), from the plan of the whole dataset (the JSON
+/// of a `PackingPlan`) and `first_ranks`, the sequences of each length in
+/// the blocks before this one. Over all blocks, the places of
+/// `packlab.assign` on the whole dataset.
+#[pyfunction]
+#[pyo3(signature = (lengths, first_ranks, plan, overlong, seed, epoch, shuffle_packs))]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per setting of the Python function"
+)]
+fn place_block<'py>(
+    py: Python<'py>,
+    lengths: &Bound<'py, PyAny>,
+    first_ranks: PyReadonlyArray1<'py, i64>,
+    plan: String,
+    overlong: String,
+    seed: u64,
+    epoch: u32,
+    shuffle_packs: bool,
+) -> PyResult<(Int64Array<'py>, Int64Array<'py>)> {
+    let sequences = sequences_of(lengths, ArrayHolds::Lengths, true)?;
+    let first_ranks = first_ranks
+        .as_array()
+        .iter()
+        .enumerate()
+        .map(|(index, &rank)| {
+            u64::try_from(rank).map_err(|_| {
+                Failure::Input(format!(
+                    "first_ranks: element {index} is {rank}; ranks count sequences, from 0"
+                ))
+            })
+        })
+        .collect::<Result<Vec<u64>, _>>()?;
+    let plan: PackingPlan = serde_json::from_str(&plan)
+        .map_err(|error| Failure::Input(format!("plan: not a Packlab plan ({error})")))?;
+    let options = AssignOptions {
+        seed,
+        epoch,
+        shuffle_packs,
+        overlong: setting("overlong", &overlong)?,
+    };
+    let (packs, positions) = guarded(py, move || {
+        let slots =
+            PackSlots::new(&plan, &options).map_err(|error| Failure::Input(error.to_string()))?;
+        let places = place_block_of(&slots, &sequences.in_order, &first_ranks, options.overlong)
+            .map_err(|error| Failure::Input(error.to_string()))?;
+        // -1 marks a dropped sequence; every real pack and place is far
+        // below 2^63.
+        let packs = places
+            .iter()
+            .map(|place| place.map_or(-1, |place| place.pack as i64))
+            .collect::<Vec<i64>>();
+        let positions = places
+            .iter()
+            .map(|place| place.map_or(-1, |place| i64::from(place.position)))
+            .collect::<Vec<i64>>();
+        Ok((packs, positions))
+    })?;
+    Ok((packs.into_pyarray(py), positions.into_pyarray(py)))
+}
+
 /// The lengths of a file's sequences in row order, as `packlab assign`
 /// reads them; with `sample`, the dense counts the sample estimates
 /// instead (no single row's length is known then). Also returns the notes
@@ -479,6 +538,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(compare, module)?)?;
     module.add_function(wrap_pyfunction!(assign, module)?)?;
     module.add_function(wrap_pyfunction!(read, module)?)?;
+    module.add_function(wrap_pyfunction!(place_block, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

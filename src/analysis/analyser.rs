@@ -45,6 +45,25 @@ pub enum AnalysisError {
     Flops(#[from] FlopsError),
 }
 
+impl AnalysisError {
+    /// Whether the failure is Packlab's own, a bug to report with the
+    /// input, rather than the input's or the settings' (which the message
+    /// tells the user how to fix). The command line exits with 1 for the
+    /// first and 2 for the second; Python raises `RuntimeError` and
+    /// `ValueError`.
+    pub fn is_packlab_fault(&self) -> bool {
+        match self {
+            // The packers check their own plans, and the FLOPs take
+            // figures the library made: failing there is a bug.
+            AnalysisError::Pack(PackError::UnsoundPlan { .. }) | AnalysisError::Flops(_) => true,
+            AnalysisError::Histogram(_)
+            | AnalysisError::Pack(_)
+            | AnalysisError::MaxLenSweep(_)
+            | AnalysisError::DynamicPadding(_) => false,
+        }
+    }
+}
+
 /// Plans kept per histogram: enough for every algorithm at every setting
 /// of the page's sweep, few enough to stay small.
 const KEPT_PLANS: usize = 128;

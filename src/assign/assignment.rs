@@ -155,6 +155,18 @@ pub enum AssignError {
         /// Sequences of that length in the input.
         available: u64,
     },
+    /// A block's first ranks that are not one count per length.
+    #[error(
+        "the block's first ranks hold {ranks} counts, but the plan's max_len is {max_len}: \
+         give one count per length 1..=max_len, the sequences of each length in the blocks \
+         before this one"
+    )]
+    RanksMismatch {
+        /// The counts given.
+        ranks: usize,
+        /// The plan's max_len.
+        max_len: u32,
+    },
 }
 
 /// Why an assignment is unsound.
@@ -383,7 +395,7 @@ pub fn assign(
 
 /// The length a sequence takes in a pack under `policy`: its own, or
 /// `max_len` when truncated; `None` when dropped.
-fn packed_length(
+pub(super) fn packed_length(
     index: u64,
     length: u32,
     max_len: u32,
@@ -408,7 +420,7 @@ fn packed_length(
 
 /// The checks of [`crate::validate`] that need no histogram: each group
 /// non-empty, within `max_len` tokens and `max_per_pack` sequences.
-fn check_plan_limits(plan: &PackingPlan) -> Result<(), AssignError> {
+pub(super) fn check_plan_limits(plan: &PackingPlan) -> Result<(), AssignError> {
     for (index, group) in plan.groups.iter().enumerate() {
         let error = if group.count == 0 || group.lengths.is_empty() {
             Some(PlanError::EmptyGroup {

@@ -51,6 +51,7 @@
 mod assignment;
 mod export;
 mod sequence_plan;
+mod slots;
 
 pub use assignment::{
     assign, validate_assignment, AssignError, AssignOptions, Assignment, UnsoundAssignment,
@@ -62,3 +63,4 @@ pub use export::{
 pub use sequence_plan::{
     plan_sequences, PlanFile, SequencePlan, SequencePlanError, SequencePlanRequest, StepTimes,
 };
+pub use slots::{place_block, PackSlots, Place};

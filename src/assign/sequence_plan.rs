@@ -164,6 +164,17 @@ pub enum SequencePlanError {
     },
 }
 
+impl SequencePlanError {
+    /// Whether the failure is Packlab's own, a bug to report with the
+    /// input, as [`AnalysisError::is_packlab_fault`] tells it.
+    pub fn is_packlab_fault(&self) -> bool {
+        match self {
+            SequencePlanError::Plan(error) => error.is_packlab_fault(),
+            SequencePlanError::Assign { .. } | SequencePlanError::Unsound { .. } => true,
+        }
+    }
+}
+
 /// Plans the sequences `lengths` (sequence `i` has `lengths[i]` tokens;
 /// `counts` are the same lengths as counts, exactly as read, see
 /// `packlab::input::OrderedLengths`): packs their histogram at the

@@ -17,9 +17,7 @@ use packlab::input::{
     TokenizedProgress,
 };
 use packlab::numbers::thousands;
-use packlab::{
-    LengthCounts, OverlongOutcome, OverlongPolicy, PackError, PlanOrigin, Preset, Report,
-};
+use packlab::{LengthCounts, OverlongOutcome, OverlongPolicy, PlanOrigin, Preset, Report};
 
 use crate::{InputArgs, TokenizerArgs};
 
@@ -33,27 +31,20 @@ pub enum Failure {
 
 impl From<AnalysisError> for Failure {
     fn from(error: AnalysisError) -> Self {
-        match error {
-            // The packers check their own plans, and the FLOPs take figures
-            // the library made: failing there is a bug.
-            AnalysisError::Pack(PackError::UnsoundPlan { .. }) | AnalysisError::Flops(_) => {
-                Failure::Internal(error.to_string())
-            }
-            AnalysisError::Histogram(_)
-            | AnalysisError::Pack(_)
-            | AnalysisError::MaxLenSweep(_)
-            | AnalysisError::DynamicPadding(_) => Failure::Input(error.to_string()),
+        if error.is_packlab_fault() {
+            Failure::Internal(error.to_string())
+        } else {
+            Failure::Input(error.to_string())
         }
     }
 }
 
 impl From<SequencePlanError> for Failure {
     fn from(error: SequencePlanError) -> Self {
-        match error {
-            SequencePlanError::Plan(error) => error.into(),
-            SequencePlanError::Assign { .. } | SequencePlanError::Unsound { .. } => {
-                Failure::Internal(error.to_string())
-            }
+        if error.is_packlab_fault() {
+            Failure::Internal(error.to_string())
+        } else {
+            Failure::Input(error.to_string())
         }
     }
 }

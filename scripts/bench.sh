@@ -21,3 +21,10 @@ printf "\n== tokenizing text natively (real text from the venv, two kinds of byt
 target/python-venv/bin/python scripts/bench-tokenize.py target/release/packlab
 printf "\n== the page's engine in Node\n"
 node scripts/bench-engine-node.mjs
+printf "\n== the Python package, a release build as pip install ./python makes it\n"
+PATH="$PWD/target/python-venv/bin:$PATH" MATURIN_PEP517_ARGS="--locked" \
+  target/python-venv/bin/python -m pip install --quiet --disable-pip-version-check \
+  --no-build-isolation --no-deps --force-reinstall ./python
+target/python-venv/bin/python -m pip install --quiet --disable-pip-version-check seqpacker==0.1.3
+target/python-venv/bin/python scripts/bench-assign.py
+target/python-venv/bin/python scripts/bench-hf.py --trl

@@ -3,7 +3,8 @@
 # binary, its LP bound against scipy's HiGHS, and its simulation of TRL's
 # packing against TRL's own code, its --tokenizer against Hugging Face's
 # tokenizers and transformers, and the Python package (python/) against the
-# binary, in a venv with the pinned requirements (from PyPI):
+# binary, TRL and a local Ray cluster, in a venv with the pinned
+# requirements (from PyPI):
 #
 #   bash scripts/python-check.sh
 #
@@ -62,3 +63,6 @@ echo "python-check: the package built and installed in $((SECONDS - wheel_starte
 "$venv/bin/python" tests/python/test_parquet.py
 "$venv/bin/python" tests/python/test_tokenized.py
 "$venv/bin/python" tests/python/test_package.py
+"$venv/bin/python" tests/python/test_sampler.py
+"$venv/bin/python" tests/python/test_hf.py
+"$venv/bin/python" tests/python/test_ray.py

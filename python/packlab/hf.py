@@ -372,7 +372,7 @@ def _pack(
         raise ValueError(f"overlong must be 'truncate', 'drop' or 'error', not {overlong!r}")
     threads = _checked_num_proc(num_proc)
 
-    lengths_type = _list_column(table, column, "dataset").type
+    _list_column(table, column, "dataset")
     lengths = _row_lengths(table, column, rows)
     if len(lengths) == 0:
         raise ValueError("the dataset has no rows: there is nothing to pack")
@@ -394,6 +394,29 @@ def _pack(
         overlong="truncate" if overlong == "error" else overlong,
         shuffle_packs=shuffle_packs,
     )
+    return _packed_rows(
+        table, rows, names, column, lengths, indices, offsets, max_len, threads, position_ids
+    )
+
+
+def _packed_rows(
+    table: pa.Table,
+    rows: Optional[np.ndarray],
+    names: List[str],
+    column: str,
+    lengths: np.ndarray,
+    indices: np.ndarray,
+    offsets: np.ndarray,
+    max_len: int,
+    threads: int,
+    position_ids: bool,
+) -> pa.Table:
+    """The packed table of an assignment: pack ``p`` holds the sequences
+    ``indices[offsets[p]:offsets[p + 1]]`` (rows of the view `rows` of
+    `table`, all of its rows when None), whose lengths in `column` are
+    `lengths`; the token columns `names` concatenated, each sequence cut to
+    max_len. packlab.ray builds each group of packs with it too."""
+    lengths_type = table.schema.field(column).type
     packed_lengths = np.minimum(lengths, max_len)  # what each sequence keeps
     sequence_lengths = packed_lengths[indices]  # in pack order
     token_starts = _starts(sequence_lengths)  # of each sequence, then the total

@@ -254,16 +254,17 @@ fn counts_of(data: &Bound<'_, PyAny>, histogram: bool) -> Result<LengthCounts, F
 }
 
 /// Values Packlab counts in `u64` as NumPy's `int64`, as `assign --npy`
-/// writes them (every real index and count is far below 2^63).
-fn int64_array<'py>(py: Python<'py>, values: &[u64]) -> Result<Int64Array<'py>, Failure> {
-    let converted: Result<Vec<i64>, _> = values
-        .iter()
-        .map(|&value| {
-            i64::try_from(value)
-                .map_err(|_| Failure::Internal(ExportError::TooLargeForInt64 { value }.to_string()))
-        })
-        .collect();
-    Ok(converted?.into_pyarray(py))
+/// writes them (every real index and count is far below 2^63). The vector
+/// is converted where it lies (same size, same alignment): no copy of a
+/// million indices.
+fn int64_array(py: Python<'_>, values: Vec<u64>) -> Result<Int64Array<'_>, Failure> {
+    if let Some(&value) = values.iter().find(|&&value| i64::try_from(value).is_err()) {
+        return Err(Failure::Internal(
+            ExportError::TooLargeForInt64 { value }.to_string(),
+        ));
+    }
+    let converted: Vec<i64> = values.into_iter().map(|value| value as i64).collect();
+    Ok(converted.into_pyarray(py))
 }
 
 // Text arguments are `String`: the stable ABI before Python 3.10 cannot
@@ -290,7 +291,7 @@ fn histogram<'py>(
         let (histogram, outcome) = analyser.histogram(rows)?;
         Ok((histogram.counts().to_vec(), json(&outcome)?))
     })?;
-    Ok((int64_array(py, &dense)?, outcome))
+    Ok((int64_array(py, dense)?, outcome))
 }
 
 /// One algorithm's whole plan, as the JSON `packlab pack --json` prints.
@@ -402,8 +403,8 @@ fn assign<'py>(
         Ok(plan.assignment)
     })?;
     Ok((
-        int64_array(py, &assignment.indices)?,
-        int64_array(py, &assignment.offsets)?,
+        int64_array(py, assignment.indices)?,
+        int64_array(py, assignment.offsets)?,
     ))
 }
 
@@ -527,7 +528,7 @@ fn read<'py>(
             .map_err(|error| Failure::Input(error.to_string()))?;
         Ok((histogram.counts().to_vec(), true, notes))
     })?;
-    Ok((int64_array(py, &values)?, estimated, notes))
+    Ok((int64_array(py, values)?, estimated, notes))
 }
 
 /// Packlab's engine for the `packlab` Python package.

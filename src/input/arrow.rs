@@ -97,36 +97,13 @@ pub(super) fn read_arrow_text(
 ) -> Result<(), Failure> {
     let batches = batches(input)?;
     let schema = batches.schema();
-    let find = |name: &str| {
-        schema
-            .fields()
-            .iter()
-            .position(|field| field.name().eq_ignore_ascii_case(name))
-    };
-    let index = match rows.text_field {
-        Some(name) => find(name),
-        None => find("text").or_else(|| find("messages")),
-    }
-    .ok_or_else(|| {
-        Failure::new(
-            Location::Unknown,
-            InputErrorKind::TextFieldMissing {
-                field: rows.text_field.map(str::to_owned),
-                fields: schema
-                    .fields()
-                    .iter()
-                    .take(20)
-                    .map(|field| field.name().clone())
-                    .collect(),
-            },
-        )
-    })?;
+    let index = rows.text_column(schema.fields().iter().map(|field| field.name().as_str()))?;
     let name = schema.field(index).name().clone();
     // Each batch's rows, one at a time, as `{name: value}`: the counter
     // batches and tokenizes them on every core.
     let mut first_row = 0u64;
     let records = batches.flat_map(move |batch| {
-        let rows: Vec<Result<(Place, Value), Failure>> = match batch {
+        let batch_rows: Vec<Result<(Place, Value), Failure>> = match batch {
             Err(error) => vec![Err(Failure::new(
                 Location::Element(first_row),
                 unreadable(&error).kind,
@@ -137,8 +114,8 @@ pub(super) fn read_arrow_text(
                 first_row += array.len() as u64;
                 (0..array.len())
                     .zip(start..)
-                    .map(|(index, row)| {
-                        let value = json_value(array.as_ref(), index).map_err(|found| {
+                    .map(|(element, row)| {
+                        let value = json_value(array.as_ref(), element).map_err(|found| {
                             Failure::new(
                                 Location::Element(row),
                                 InputErrorKind::TextFieldNotText {
@@ -154,7 +131,7 @@ pub(super) fn read_arrow_text(
                     .collect()
             }
         };
-        rows
+        batch_rows
     });
     read_text_records(records, rows, sink, notes)
 }

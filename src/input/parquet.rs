@@ -115,28 +115,9 @@ pub(super) fn read_parquet_text<A: RandomAccessFile + 'static>(
     let metadata = reader.metadata();
     let root = metadata.file_metadata().schema_descr().root_schema();
     let fields = root.get_fields();
-    let find = |name: &str| {
-        fields
-            .iter()
-            .find(|field| field.name().eq_ignore_ascii_case(name))
-    };
-    let field = match rows.text_field {
-        Some(name) => find(name),
-        None => find("text").or_else(|| find("messages")),
-    }
-    .ok_or_else(|| {
-        Failure::new(
-            Location::Unknown,
-            InputErrorKind::TextFieldMissing {
-                field: rows.text_field.map(str::to_owned),
-                fields: fields
-                    .iter()
-                    .take(20)
-                    .map(|field| field.name().to_owned())
-                    .collect(),
-            },
-        )
-    })?;
+    let index = rows.text_column(fields.iter().map(|field| field.name()))?;
+    // `text_column` found `index` among these same fields.
+    let field = &fields[index];
     let projection = SchemaType::group_type_builder(root.name())
         .with_fields(vec![field.clone()])
         .build()
@@ -345,10 +326,6 @@ impl<A: RandomAccessFile + 'static> ColumnChunks<'_, A> {
         if let [group] = wave {
             let by_pages = self.group_lengths_by_pages(&groups[*group], threads);
             return vec![by_pages.unwrap_or_else(|| one(*group))];
-        }
-        #[cfg(target_arch = "wasm32")]
-        if wave.len() == 1 {
-            return wave.iter().map(|&group| one(group)).collect();
         }
         #[cfg(not(target_arch = "wasm32"))]
         {

@@ -65,6 +65,39 @@ pub(super) struct TextRows<'a> {
     pub(super) sample_rows: Option<u64>,
 }
 
+impl TextRows<'_> {
+    /// Which of a table's columns (`names`, in order) holds each row's
+    /// text: the one `text_field` names, or `text`, or else `messages`,
+    /// matched ignoring ASCII case. Arrow and Parquet tables alike.
+    ///
+    /// # Errors
+    ///
+    /// [`InputErrorKind::TextFieldMissing`], listing the first 20 columns.
+    pub(super) fn text_column<'n>(
+        &self,
+        names: impl Iterator<Item = &'n str> + Clone,
+    ) -> Result<usize, Failure> {
+        let find = |wanted: &str| {
+            names
+                .clone()
+                .position(|name| name.eq_ignore_ascii_case(wanted))
+        };
+        match self.text_field {
+            Some(name) => find(name),
+            None => find("text").or_else(|| find(MESSAGES)),
+        }
+        .ok_or_else(|| {
+            Failure::new(
+                Location::Unknown,
+                InputErrorKind::TextFieldMissing {
+                    field: self.text_field.map(str::to_owned),
+                    fields: names.take(20).map(str::to_owned).collect(),
+                },
+            )
+        })
+    }
+}
+
 /// Where a row is: a line of JSON Lines, an element of a JSON array, or
 /// a row of a Parquet file.
 #[derive(Debug, Clone, Copy)]

@@ -28,3 +28,4 @@ PATH="$PWD/target/python-venv/bin:$PATH" MATURIN_PEP517_ARGS="--locked" \
 target/python-venv/bin/python -m pip install --quiet --disable-pip-version-check seqpacker==0.1.3
 target/python-venv/bin/python scripts/bench-assign.py
 target/python-venv/bin/python scripts/bench-hf.py --trl
+target/python-venv/bin/python scripts/bench-ray.py

@@ -186,9 +186,13 @@ def pack_dataset(
     for block, (lengths, counts, _) in zip(blocks, counted):
         placed.append(place.remote(block, lengths, before[lengths - 1].copy(), **settings))
         before[lengths - 1] += counts
+    # As many shuffle partitions as the dataset had blocks (Ray's default
+    # of 200 made 1M rows on two CPUs 2.4 times slower), and never more
+    # than there are groups.
+    groups = -(-plan.packs // packs_per_group)
     return (
         ray.data.from_arrow_refs(placed)
-        .groupby(GROUP_COLUMN)
+        .groupby(GROUP_COLUMN, num_partitions=max(1, min(groups, len(blocks))))
         .map_groups(
             _build_packs,
             batch_format="pyarrow",

@@ -44,6 +44,11 @@ const LENGTHS_SOURCE: &str = "lengths";
 /// The same for the dense counts of a `packlab.Histogram`.
 const COUNTS_SOURCE: &str = "counts";
 
+/// The allocator of everything the engine allocates, and of the arrays it
+/// hands NumPy (which give their memory back to it).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A failure, sorted as the command line sorts it.
 enum Failure {
     /// The user's input or arguments: `ValueError`.

@@ -326,6 +326,22 @@ pub fn validate(plan: &PackingPlan, histogram: &Histogram) -> Result<(), PlanErr
 }
 
 #[cfg(test)]
+impl PackingPlan {
+    /// A plan without a limit of sequences per pack, from `(lengths, count)`
+    /// pairs: the tests' shorthand.
+    pub(crate) fn of_groups(max_len: u32, groups: &[(&[u32], u64)]) -> Self {
+        PackingPlan::from_groups(
+            max_len,
+            None,
+            groups.iter().map(|&(lengths, count)| PackGroup {
+                lengths: lengths.to_vec(),
+                count,
+            }),
+        )
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -52,6 +52,14 @@ impl SplitMix64 {
     }
 }
 
+/// The seed of one training epoch's shuffles: the seed and the epoch are
+/// each mixed before they are combined, so that neighbouring seeds and
+/// epochs (0, 1, 2...) start far apart.
+pub(crate) fn epoch_seed(seed: u64, epoch: u32) -> u64 {
+    let epoch_key = mix(u64::from(epoch).wrapping_mul(SplitMix64::GOLDEN_GAMMA) ^ 0x5EED_E70C);
+    mix(seed) ^ epoch_key
+}
+
 /// SplitMix64's output function (the finaliser of MurmurHash3, with
 /// Stafford's "Mix13" constants).
 pub(crate) fn mix(value: u64) -> u64 {

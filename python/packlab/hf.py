@@ -234,10 +234,8 @@ def pack_dataset(
     """
     import datasets
 
-    source, rows = _source_table(dataset)
-    packed = _pack(
-        source,
-        rows,
+    packed = pack_table(
+        dataset,
         max_len,
         algorithm,
         column,
@@ -246,9 +244,9 @@ def pack_dataset(
         max_per_pack,
         overlong,
         num_proc,
-        token_columns,
-        position_ids,
-        shuffle_packs,
+        token_columns=token_columns,
+        position_ids=position_ids,
+        shuffle_packs=shuffle_packs,
     )
     from datasets.fingerprint import Hasher, generate_random_fingerprint
 

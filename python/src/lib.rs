@@ -417,8 +417,8 @@ fn assign<'py>(
 /// its pack and its place in the pack (-1 and -1 for a sequence the
 /// overlong policy drops), from the plan of the whole dataset (the JSON
 /// of a `PackingPlan`) and `first_ranks`, the sequences of each length in
-/// the blocks before this one. Over all blocks, the places of
-/// `packlab.assign` on the whole dataset.
+/// the blocks before this one. Over all blocks, the places of the whole
+/// dataset placed as one block.
 #[pyfunction]
 #[pyo3(signature = (lengths, first_ranks, plan, overlong, seed, epoch, shuffle_packs))]
 #[allow(

@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use crate::histogram::{OverlongPolicy, MAX_SUPPORTED_MAX_LEN};
 use crate::plan::{PackingPlan, PlanError};
-use crate::random::{mix, SplitMix64};
+use crate::random::{epoch_seed, SplitMix64};
 
 /// How to assign sequences to the plan's packs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -653,29 +653,18 @@ impl SeenSet {
 
 /// The shuffles of [`assign`]: SplitMix64 streams per epoch.
 impl SplitMix64 {
-    /// The stream of one epoch: the seed and the epoch are each mixed
-    /// before they are combined, so that neighbouring seeds and epochs
-    /// (0, 1, 2...) start far apart in the generator's sequence.
+    /// The stream of one epoch ([`epoch_seed`]).
     fn for_epoch(seed: u64, epoch: u32) -> Self {
-        let epoch_key = mix(u64::from(epoch).wrapping_mul(Self::GOLDEN_GAMMA) ^ 0x5EED_E70C);
-        SplitMix64::new(mix(seed) ^ epoch_key)
+        SplitMix64::new(epoch_seed(seed, epoch))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::PackGroup;
 
     fn plan(max_len: u32, groups: &[(&[u32], u64)]) -> PackingPlan {
-        PackingPlan::from_groups(
-            max_len,
-            None,
-            groups.iter().map(|&(lengths, count)| PackGroup {
-                lengths: lengths.to_vec(),
-                count,
-            }),
-        )
+        PackingPlan::of_groups(max_len, groups)
     }
 
     #[test]

@@ -29,7 +29,7 @@ use std::ops::Range;
 use super::assignment::{packed_length, AssignError, AssignOptions};
 use crate::histogram::OverlongPolicy;
 use crate::plan::PackingPlan;
-use crate::random::{mix, KeyedPermutation, SplitMix64};
+use crate::random::{epoch_seed, mix, KeyedPermutation};
 
 /// Where one sequence goes: a pack, and its place in the pack (from 0,
 /// longest sequence first).
@@ -279,28 +279,18 @@ pub fn place_block(
 /// Separates the pack order's key from every length's.
 const PACK_ORDER_KEY: u64 = 0x0DE5_0F9A_C4B5;
 
-/// The key of one epoch's permutations: the seed and the epoch are each
-/// mixed before they are combined, so that neighbouring seeds and epochs
-/// (0, 1, 2...) give unrelated permutations.
+/// The key of one epoch's permutations ([`epoch_seed`], mixed once more
+/// so that it is not the seed of `assign`'s generator).
 fn epoch_key(seed: u64, epoch: u32) -> u64 {
-    let epoch_key = mix(u64::from(epoch).wrapping_mul(SplitMix64::GOLDEN_GAMMA) ^ 0x5EED_E70C);
-    mix(mix(seed) ^ epoch_key)
+    mix(epoch_seed(seed, epoch))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::PackGroup;
 
     fn plan(max_len: u32, groups: &[(&[u32], u64)]) -> PackingPlan {
-        PackingPlan::from_groups(
-            max_len,
-            None,
-            groups.iter().map(|&(lengths, count)| PackGroup {
-                lengths: lengths.to_vec(),
-                count,
-            }),
-        )
+        PackingPlan::of_groups(max_len, groups)
     }
 
     #[test]

@@ -49,12 +49,16 @@
 //! `packlab assign` and the page's plan of the user's own sequences share.
 
 mod assignment;
+mod balance;
 mod export;
 mod sequence_plan;
 mod slots;
 
 pub use assignment::{
     assign, validate_assignment, AssignError, AssignOptions, Assignment, UnsoundAssignment,
+};
+pub use balance::{
+    balanced_order, imbalance, BalanceError, BalanceOptions, Imbalance, PackCost, StepShape,
 };
 pub use export::{
     cu_seqlens, position_ids, preview_pack, write_jsonl, write_npy, write_preview, ExportError,

@@ -373,3 +373,139 @@ fn bad_input_and_unwritable_output_exit_2() {
     let no_out = packlab(&["assign", &input]);
     assert_eq!(no_out.status.code(), Some(2), "--out is required");
 }
+
+/// Each line of a plan written with --world-size: its pack, step and rank.
+fn read_steps(path: &str) -> Vec<(Pack, u64, u64)> {
+    let text = std::fs::read_to_string(path).expect("the plan was written");
+    text.lines()
+        .map(|line| {
+            let object: Value = serde_json::from_str(line).expect("each line is JSON");
+            let numbers = |key: &str| -> Vec<u64> {
+                object[key]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{key} is an array: {line}"))
+                    .iter()
+                    .map(|value| value.as_u64().expect("whole numbers"))
+                    .collect()
+            };
+            let number = |key: &str| {
+                object[key]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("{key}: {line}"))
+            };
+            assert_eq!(object.as_object().unwrap().len(), 4, "{line}");
+            let pack = Pack {
+                indices: numbers("indices"),
+                lengths: numbers("lengths"),
+            };
+            (pack, number("step"), number("rank"))
+        })
+        .collect()
+}
+
+#[test]
+fn world_size_lays_packs_out_in_steps_and_balance_evens_them() {
+    let dir = scratch_dir("steps");
+    // Long-tailed lengths: 1..=2048, most short, some long.
+    let lengths: Vec<u64> = (0..3_000u64)
+        .map(|i| 1 + (i * 7_919 % 1_000).pow(3) / 1_000_000 * 2 + i % 37)
+        .map(|length| length.min(2048))
+        .collect();
+    let text: Vec<String> = lengths.iter().map(u64::to_string).collect();
+    let file = write(&dir, "lengths.txt", (text.join("\n") + "\n").as_bytes());
+    let (world_size, per_rank) = (4u64, 3u64);
+    let mut imbalances = Vec::new();
+    for balance in [false, true] {
+        let out = path(&dir, &format!("plan-{balance}.jsonl"));
+        let mut args = vec![
+            "assign",
+            &file,
+            "--max-len",
+            "2048",
+            "--world-size",
+            "4",
+            "--micro-batch",
+            "1",
+            "--grad-accum",
+            "3",
+            "--model",
+            "decoder-7b",
+            "--out",
+            &out,
+        ];
+        if balance {
+            args.push("--balance");
+        }
+        let summary = success(&packlab(&args));
+        let lines = read_steps(&out);
+        let packs: Vec<Pack> = lines
+            .iter()
+            .map(|(pack, _, _)| Pack {
+                indices: pack.indices.clone(),
+                lengths: pack.lengths.clone(),
+            })
+            .collect();
+        check_packs(&packs, &lengths, 2048, usize::MAX);
+        // Steps and ranks in layout order: whole steps of whole ranks.
+        let per_step = world_size * per_rank;
+        for (position, (_, step, rank)) in lines.iter().enumerate() {
+            let position = position as u64;
+            assert_eq!(*step, position / per_step);
+            assert_eq!(*rank, position % per_step / per_rank);
+        }
+        let whole_steps = lines.len() as u64 / per_step;
+        assert!(
+            summary.contains(&format!(
+                "steps           {whole_steps} of 4 ranks x 3 packs"
+            )),
+            "{summary}"
+        );
+        // The work of every rank of every whole step, by the 7B model's
+        // FLOPs written here: 6·N·tokens + 12·L·d·Σ s².
+        let mut excess = 0.0;
+        for step in 0..whole_steps {
+            let work: Vec<f64> = (0..world_size)
+                .map(|rank| {
+                    lines
+                        .iter()
+                        .filter(|(_, s, r)| *s == step && *r == rank)
+                        .map(|(pack, _, _)| {
+                            pack.lengths
+                                .iter()
+                                .map(|&s| {
+                                    6.0 * 6.74e9 * s as f64 + 12.0 * 32.0 * 4096.0 * (s * s) as f64
+                                })
+                                .sum::<f64>()
+                        })
+                        .sum()
+                })
+                .collect();
+            let mean = work.iter().sum::<f64>() / work.len() as f64;
+            excess += work.iter().copied().fold(0.0, f64::max) / mean - 1.0;
+        }
+        imbalances.push(excess / whole_steps as f64);
+        assert_eq!(
+            summary.contains("balanced        slowest rank"),
+            balance,
+            "{summary}"
+        );
+    }
+    assert!(imbalances[1] * 5.0 < imbalances[0], "{imbalances:?}");
+
+    // A trainer makes its own rows: no steps for them.
+    let refused = packlab(&[
+        "assign",
+        &file,
+        "--algorithm",
+        "trl-bfd",
+        "--max-len",
+        "2048",
+        "--world-size",
+        "2",
+        "--out",
+        &path(&dir, "t.jsonl"),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr)
+        .contains("--world-size lays out the packs of Packlab's algorithms"));
+}

@@ -39,6 +39,7 @@ use std::collections::BinaryHeap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::assignment::Assignment;
 use crate::flops::{AttentionKernel, FlopsError, ModelShape, TRAINING_FLOPS_PER_FORWARD_FLOP};
 use crate::random::{epoch_seed, mix, SplitMix64};
 
@@ -324,6 +325,42 @@ pub fn balanced_order(
         }
     }
     Ok(order)
+}
+
+/// The cost of every pack of `assignment`, in its order.
+pub fn pack_costs(assignment: &Assignment, cost: &PackCost) -> Vec<f64> {
+    assignment
+        .iter_lengths()
+        .map(|lengths| cost.of(lengths))
+        .collect()
+}
+
+/// `assignment` with its packs in `order`: pack `p` of the result is pack
+/// `order[p]` of `assignment`.
+///
+/// # Errors
+/// [`BalanceError::NotAPermutation`] for an order that is not a
+/// permutation of the packs.
+pub fn reorder_packs(assignment: &Assignment, order: &[usize]) -> Result<Assignment, BalanceError> {
+    check_permutation(order, assignment.packs())?;
+    let mut reordered = Assignment {
+        max_len: assignment.max_len,
+        indices: Vec::with_capacity(assignment.indices.len()),
+        lengths: Vec::with_capacity(assignment.lengths.len()),
+        offsets: Vec::with_capacity(assignment.offsets.len()),
+        dropped: assignment.dropped.clone(),
+    };
+    reordered.offsets.push(0);
+    for &pack in order {
+        let (Some(members), Some(lengths)) = (assignment.pack(pack), assignment.pack_lengths(pack))
+        else {
+            continue;
+        };
+        reordered.indices.extend_from_slice(members);
+        reordered.lengths.extend_from_slice(lengths);
+        reordered.offsets.push(reordered.indices.len() as u64);
+    }
+    Ok(reordered)
 }
 
 /// Separates the balance's shuffles from `assign`'s.

@@ -26,6 +26,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::assignment::Assignment;
+use super::balance::StepShape;
 
 /// Values per write of a `.npy` body: 64 KiB.
 const NPY_VALUES_PER_WRITE: usize = 8 * 1024;
@@ -143,7 +144,31 @@ pub fn preview_pack(
 /// [`ExportError::Io`] when `out` fails, and
 /// [`ExportError::MissingLengths`] for an assignment whose `lengths` do not
 /// run beside its `indices`.
-pub fn write_jsonl<W: Write>(mut out: W, assignment: &Assignment) -> Result<(), ExportError> {
+pub fn write_jsonl<W: Write>(out: W, assignment: &Assignment) -> Result<(), ExportError> {
+    write_lines(out, assignment, None)
+}
+
+/// [`write_jsonl`] for packs laid out in training steps: each line also
+/// says the step and the data-parallel rank (both from 0) that take the
+/// pack, `{"indices":[...],"lengths":[...],"step":3,"rank":1}`, pack `p`
+/// being at [`StepShape::slot`]`(p)`.
+///
+/// # Errors
+///
+/// As [`write_jsonl`].
+pub fn write_jsonl_in_steps<W: Write>(
+    out: W,
+    assignment: &Assignment,
+    shape: &StepShape,
+) -> Result<(), ExportError> {
+    write_lines(out, assignment, Some(shape))
+}
+
+fn write_lines<W: Write>(
+    mut out: W,
+    assignment: &Assignment,
+    shape: Option<&StepShape>,
+) -> Result<(), ExportError> {
     let mut line: Vec<u8> = Vec::with_capacity(256);
     for (pack, members) in assignment.iter().enumerate() {
         let pack_lengths = packed_lengths(assignment, pack)?;
@@ -155,6 +180,13 @@ pub fn write_jsonl<W: Write>(mut out: W, assignment: &Assignment) -> Result<(), 
             &mut line,
             pack_lengths.iter().map(|&length| u64::from(length)),
         );
+        if let Some(shape) = shape {
+            let (step, rank) = shape.slot(pack as u64);
+            line.extend_from_slice(b",\"step\":");
+            push_decimal(&mut line, step);
+            line.extend_from_slice(b",\"rank\":");
+            push_decimal(&mut line, u64::from(rank));
+        }
         line.extend_from_slice(b"}\n");
         out.write_all(&line)?;
     }

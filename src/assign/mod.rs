@@ -58,11 +58,12 @@ pub use assignment::{
     assign, validate_assignment, AssignError, AssignOptions, Assignment, UnsoundAssignment,
 };
 pub use balance::{
-    balanced_order, imbalance, BalanceError, BalanceOptions, Imbalance, PackCost, StepShape,
+    balanced_order, imbalance, pack_costs, reorder_packs, BalanceError, BalanceOptions, Imbalance,
+    PackCost, StepShape,
 };
 pub use export::{
-    cu_seqlens, position_ids, preview_pack, write_jsonl, write_npy, write_preview, ExportError,
-    PackPreview,
+    cu_seqlens, position_ids, preview_pack, write_jsonl, write_jsonl_in_steps, write_npy,
+    write_preview, ExportError, PackPreview,
 };
 pub use sequence_plan::{
     plan_sequences, PlanFile, SequencePlan, SequencePlanError, SequencePlanRequest, StepTimes,

@@ -6,7 +6,12 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use packlab::assign::{plan_sequences, ExportError, PlanFile, SequencePlanRequest};
+use packlab::assign::{
+    balanced_order, imbalance, pack_costs, plan_sequences, reorder_packs, write_jsonl_in_steps,
+    BalanceError, BalanceOptions, ExportError, Imbalance, PackCost, PlanFile, SequencePlan,
+    SequencePlanRequest, StepShape,
+};
+use packlab::flops::AttentionKernel;
 use packlab::input::{
     read_file_lengths_in_order, read_lengths_in_order, OrderedLengths, ReadOptions,
 };
@@ -18,7 +23,7 @@ use crate::shared::{
     clock, describe_limit, overlong_line, print_text, report_notes, with_progress, Failure,
 };
 use crate::trainer::{self, Sequences};
-use crate::AssignArgs;
+use crate::{AssignArgs, StepArgs};
 
 pub fn run(args: AssignArgs) -> Result<(), Failure> {
     let clock = clock();
@@ -44,7 +49,16 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
 
     let algorithm = match args.algorithm {
         Packer::Histogram(algorithm) => algorithm,
-        Packer::Trainer(trainer) => return assign_trainer(&args, trainer, read, &name),
+        Packer::Trainer(trainer) => {
+            if args.steps.world_size.is_some() {
+                return Err(Failure::Input(format!(
+                    "--world-size lays out the packs of Packlab's algorithms; {} makes its own \
+                     rows in its own order. Leave out --world-size, or choose an algorithm",
+                    trainer.name()
+                )));
+            }
+            return assign_trainer(&args, trainer, read, &name);
+        }
     };
     let seed = args.seed.unwrap_or(0);
     let request = SequencePlanRequest {
@@ -57,11 +71,17 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
         epoch: args.epoch,
         shuffle_packs: !args.no_shuffle_packs,
     };
-    let plan = plan_sequences(&read.lengths, read.counts, &request, clock.clone())?;
+    let mut plan = plan_sequences(&read.lengths, read.counts, &request, clock.clone())?;
+    let steps = arrange_in_steps(&mut plan, &args.steps, seed, args.epoch)?;
 
     let started = clock();
     let to_stdout = args.out.as_os_str() == "-";
-    write_output(&args.out, |out| plan.write(PlanFile::Jsonl, out))?;
+    match &steps {
+        Some(steps) => write_output(&args.out, |out| {
+            write_jsonl_in_steps(out, &plan.assignment, &steps.shape)
+        })?,
+        None => write_output(&args.out, |out| plan.write(PlanFile::Jsonl, out))?,
+    }
     let mut written = vec![format!(
         "{} ({} packs, one per line)",
         args.out.display(),
@@ -103,6 +123,9 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
             "packs shuffled"
         }
     );
+    if let Some(steps) = &steps {
+        text += &steps.describe();
+    }
     for path in &written {
         text += &format!("  wrote           {path}\n");
     }
@@ -125,6 +148,96 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
     } else {
         print_text(&text)
     }
+}
+
+/// The packs laid out in steps, and how evenly the steps spread work.
+struct Steps {
+    shape: StepShape,
+    balanced: bool,
+    shuffled: Imbalance,
+    arranged: Option<Imbalance>,
+}
+
+impl Steps {
+    /// The summary's lines.
+    fn describe(&self) -> String {
+        let shape = &self.shape;
+        let mut text = format!(
+            "  steps           {} of {} ranks x {} packs ({} per pass x {} passes){}\n",
+            thousands(self.shuffled.steps),
+            shape.world_size,
+            shape.packs_per_rank(),
+            shape.micro_batch,
+            shape.grad_accum,
+            if self.shuffled.last_step_packs > 0 {
+                format!(
+                    "; a last step of {} packs",
+                    thousands(self.shuffled.last_step_packs)
+                )
+            } else {
+                String::new()
+            }
+        );
+        let line = |name: &str, measured: &Imbalance| {
+            format!(
+                "  {name:<15} slowest rank {:.2}% over the mean on average ({:.2}% at worst), \
+                 {:.2}% of GPU time lost waiting\n",
+                (measured.mean_slowest_over_mean - 1.0) * 100.0,
+                (measured.worst_slowest_over_mean - 1.0) * 100.0,
+                measured.lost_fraction * 100.0
+            )
+        };
+        text += &line("shuffled", &self.shuffled);
+        if let Some(arranged) = &self.arranged {
+            text += &line("balanced", arranged);
+        }
+        if !self.balanced {
+            text += "                  (--balance orders the packs so that each step's ranks have equal work)\n";
+        }
+        text
+    }
+}
+
+/// With `--world-size`: measures the shuffled order's steps and, with
+/// `--balance`, puts the packs in the balanced order.
+fn arrange_in_steps(
+    plan: &mut SequencePlan,
+    args: &StepArgs,
+    seed: u64,
+    epoch: u32,
+) -> Result<Option<Steps>, Failure> {
+    let Some(world_size) = args.world_size else {
+        return Ok(None);
+    };
+    let shape = StepShape {
+        world_size,
+        micro_batch: args.micro_batch,
+        grad_accum: args.grad_accum,
+    };
+    let cost = PackCost::new(
+        args.model.shape(),
+        AttentionKernel::VariableLength,
+        plan.assignment.max_len,
+    )
+    .map_err(|error| Failure::Internal(error.to_string()))?;
+    let costs = pack_costs(&plan.assignment, &cost);
+    let in_order: Vec<usize> = (0..costs.len()).collect();
+    let failed = |error: BalanceError| Failure::Input(error.to_string());
+    let shuffled = imbalance(&costs, &in_order, &shape).map_err(failed)?;
+    let mut arranged = None;
+    if args.balance {
+        let order = balanced_order(&costs, &shape, &BalanceOptions::default(), seed, epoch)
+            .map_err(failed)?;
+        plan.assignment = reorder_packs(&plan.assignment, &order).map_err(failed)?;
+        let reordered_costs = pack_costs(&plan.assignment, &cost);
+        arranged = Some(imbalance(&reordered_costs, &in_order, &shape).map_err(failed)?);
+    }
+    Ok(Some(Steps {
+        shape,
+        balanced: args.balance,
+        shuffled,
+        arranged,
+    }))
 }
 
 /// Writes one output file (or standard output for `-`) through a buffer.

@@ -389,6 +389,40 @@ struct AssignArgs {
     /// Print the first N packs with their cu_seqlens and position_ids.
     #[arg(long, value_name = "N", default_value_t = 0)]
     preview: usize,
+
+    #[command(flatten)]
+    steps: StepArgs,
+}
+
+/// How training takes the packs, step by step, across data-parallel ranks.
+#[derive(Args, Debug)]
+struct StepArgs {
+    /// Lay the packs out in training steps of this many data-parallel
+    /// ranks: each line of --out also says its "step" and "rank" (from
+    /// 0), and the summary how much GPU time uneven steps lose.
+    #[arg(long, value_name = "W", value_parser = clap::value_parser!(u32).range(1..))]
+    world_size: Option<u32>,
+
+    /// With --world-size: packs per rank in one forward pass.
+    #[arg(long, value_name = "B", default_value_t = 1, requires = "world_size",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    micro_batch: u32,
+
+    /// With --world-size: forward passes per optimizer step.
+    #[arg(long, value_name = "G", default_value_t = 1, requires = "world_size",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    grad_accum: u32,
+
+    /// With --world-size: the model whose training FLOPs weigh each pack
+    /// (linear layers per token, attention per pair within each sequence),
+    /// as for `compare --model`.
+    #[arg(long, value_enum, default_value_t = ModelPreset::BertBase, requires = "world_size")]
+    model: ModelPreset,
+
+    /// With --world-size: order the packs so that every rank of a step
+    /// has about the same work, instead of the shuffled order.
+    #[arg(long, requires = "world_size")]
+    balance: bool,
 }
 
 fn parse_preset(text: &str) -> Result<Preset, String> {

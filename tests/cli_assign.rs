@@ -433,11 +433,32 @@ fn world_size_lays_packs_out_in_steps_and_balance_evens_them() {
             "--out",
             &out,
         ];
+        let prefix = path(&dir, "ranks");
         if balance {
-            args.push("--balance");
+            args.extend(["--balance", "--npy", &prefix]);
         }
         let summary = success(&packlab(&args));
         let lines = read_steps(&out);
+        if balance {
+            // Each rank's arrays hold its lines' packs, in step order.
+            for rank in 0..world_size {
+                let indices = read_npy_int64(&format!("{prefix}.rank{rank}.indices.npy"));
+                let offsets = read_npy_int64(&format!("{prefix}.rank{rank}.offsets.npy"));
+                let own: Vec<&Pack> = lines
+                    .iter()
+                    .filter(|(_, _, r)| *r == rank)
+                    .map(|(pack, _, _)| pack)
+                    .collect();
+                assert_eq!(offsets.len(), own.len() + 1);
+                for (pack, bounds) in own.iter().zip(offsets.windows(2)) {
+                    let held: Vec<u64> = indices[bounds[0] as usize..bounds[1] as usize]
+                        .iter()
+                        .map(|&index| index as u64)
+                        .collect();
+                    assert_eq!(held, pack.indices);
+                }
+            }
+        }
         let packs: Vec<Pack> = lines
             .iter()
             .map(|(pack, _, _)| Pack {

@@ -270,8 +270,9 @@ pub fn imbalance(
 /// `(seed, epoch)`. See the module documentation for how.
 ///
 /// The order is laid out as [`StepShape`] says: step after step, rank
-/// after rank. Every step but the last is whole; the last holds what is
-/// left, spread over the ranks as evenly as the packs allow.
+/// after rank. Every step but the last is whole; in the last, the ranks
+/// take their `micro_batch × grad_accum` packs in turn until none are
+/// left.
 ///
 /// # Errors
 /// A shape with a count of 0, a window of 0 steps, or a cost that is not
@@ -316,13 +317,10 @@ pub fn balanced_order(
                 }
             }
         }
-        if !rest.is_empty() {
-            let share = rest.len().div_ceil(shape.world_size as usize);
-            let bins = fill_least_loaded(rest, costs, shape.world_size as usize, share);
-            for bin in &bins {
-                order.extend_from_slice(bin);
-            }
-        }
+        // The last step, when it is not whole, as shuffled: its ranks take
+        // their share in turn until none are left, so some have less work
+        // (or none) whatever the order.
+        order.extend_from_slice(rest);
     }
     Ok(order)
 }
@@ -343,6 +341,22 @@ pub fn pack_costs(assignment: &Assignment, cost: &PackCost) -> Vec<f64> {
 /// permutation of the packs.
 pub fn reorder_packs(assignment: &Assignment, order: &[usize]) -> Result<Assignment, BalanceError> {
     check_permutation(order, assignment.packs())?;
+    Ok(select_packs(assignment, order.iter().copied()))
+}
+
+/// The packs one data-parallel rank takes, in step order: the packs of
+/// `assignment` (laid out as `shape` says) at the slots of `rank`, as an
+/// assignment of their own (its sequence indices those of the dataset;
+/// no sequence is listed as dropped).
+pub fn packs_of_rank(assignment: &Assignment, shape: &StepShape, rank: u32) -> Assignment {
+    let packs = (0..assignment.packs()).filter(|&pack| shape.slot(pack as u64).1 == rank);
+    let mut own = select_packs(assignment, packs);
+    own.dropped.clear();
+    own
+}
+
+/// The packs `packs` of `assignment`, in that order.
+fn select_packs(assignment: &Assignment, packs: impl Iterator<Item = usize>) -> Assignment {
     let mut reordered = Assignment {
         max_len: assignment.max_len,
         indices: Vec::with_capacity(assignment.indices.len()),
@@ -351,7 +365,7 @@ pub fn reorder_packs(assignment: &Assignment, order: &[usize]) -> Result<Assignm
         dropped: assignment.dropped.clone(),
     };
     reordered.offsets.push(0);
-    for &pack in order {
+    for pack in packs {
         let (Some(members), Some(lengths)) = (assignment.pack(pack), assignment.pack_lengths(pack))
         else {
             continue;
@@ -360,7 +374,7 @@ pub fn reorder_packs(assignment: &Assignment, order: &[usize]) -> Result<Assignm
         reordered.lengths.extend_from_slice(lengths);
         reordered.offsets.push(reordered.indices.len() as u64);
     }
-    Ok(reordered)
+    reordered
 }
 
 /// Separates the balance's shuffles from `assign`'s.
@@ -483,6 +497,32 @@ mod tests {
             imbalance(&[1.0, f64::NAN], &[0, 1], &shape),
             Err(BalanceError::BadCost { pack: 1, .. })
         ));
+    }
+
+    #[test]
+    fn each_rank_takes_its_slots() {
+        // Five packs of one sequence each; two ranks of two packs a step.
+        let assignment = Assignment {
+            max_len: 8,
+            indices: vec![10, 11, 12, 13, 14],
+            lengths: vec![1, 2, 3, 4, 5],
+            offsets: vec![0, 1, 2, 3, 4, 5],
+            dropped: vec![99],
+        };
+        let shape = StepShape {
+            world_size: 2,
+            micro_batch: 1,
+            grad_accum: 2,
+        };
+        let first = packs_of_rank(&assignment, &shape, 0);
+        assert_eq!(first.indices, vec![10, 11, 14]);
+        assert_eq!(first.offsets, vec![0, 1, 2, 3]);
+        assert!(first.dropped.is_empty());
+        assert_eq!(packs_of_rank(&assignment, &shape, 1).indices, vec![12, 13]);
+        let reversed = reorder_packs(&assignment, &[4, 3, 2, 1, 0]).unwrap();
+        assert_eq!(reversed.lengths, vec![5, 4, 3, 2, 1]);
+        assert_eq!(reversed.dropped, vec![99]);
+        assert!(reorder_packs(&assignment, &[0, 1]).is_err());
     }
 
     #[test]

@@ -7,9 +7,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use packlab::assign::{
-    balanced_order, imbalance, pack_costs, plan_sequences, reorder_packs, write_jsonl_in_steps,
-    BalanceError, BalanceOptions, ExportError, Imbalance, PackCost, PlanFile, SequencePlan,
-    SequencePlanRequest, StepShape,
+    balanced_order, imbalance, pack_costs, packs_of_rank, plan_sequences, reorder_packs,
+    write_jsonl_in_steps, write_npy, BalanceError, BalanceOptions, ExportError, Imbalance,
+    PackCost, PlanFile, SequencePlan, SequencePlanRequest, StepShape,
 };
 use packlab::flops::AttentionKernel;
 use packlab::input::{
@@ -87,7 +87,19 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
         args.out.display(),
         thousands(plan.assignment.packs() as u64)
     )];
-    if let Some(prefix) = &args.npy {
+    if let (Some(prefix), Some(steps)) = (&args.npy, &steps) {
+        // One pair of arrays per rank: what each process of the job loads.
+        for rank in 0..steps.shape.world_size {
+            let own = packs_of_rank(&plan.assignment, &steps.shape, rank);
+            for (suffix, values) in [("indices", &own.indices), ("offsets", &own.offsets)] {
+                let mut path = prefix.as_os_str().to_owned();
+                path.push(format!(".rank{rank}.{suffix}.npy"));
+                let path = PathBuf::from(path);
+                write_output(&path, |out| write_npy(out, values))?;
+                written.push(path.display().to_string());
+            }
+        }
+    } else if let Some(prefix) = &args.npy {
         for file in [PlanFile::IndicesNpy, PlanFile::OffsetsNpy] {
             let mut path = prefix.as_os_str().to_owned();
             path.push(file.suffix());

@@ -382,7 +382,9 @@ struct AssignArgs {
     out: PathBuf,
 
     /// Also write PREFIX.indices.npy and PREFIX.offsets.npy (int64): pack p
-    /// holds indices[offsets[p]:offsets[p + 1]].
+    /// holds indices[offsets[p]:offsets[p + 1]]. With --world-size, one
+    /// pair per rank instead, PREFIX.rankR.indices.npy and
+    /// PREFIX.rankR.offsets.npy: the packs rank R takes, in step order.
     #[arg(long, value_name = "PREFIX")]
     npy: Option<PathBuf>,
 

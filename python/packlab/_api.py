@@ -188,6 +188,12 @@ def assign(
     *,
     overlong: str = "truncate",
     shuffle_packs: bool = True,
+    world_size: Optional[int] = None,
+    micro_batch: int = 1,
+    grad_accum: int = 1,
+    model: str = "bert-base",
+    balance: bool = False,
+    rank: Optional[int] = None,
 ) -> Tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Assign the sequences, in dataset order, to packs, as ``packlab assign --npy``.
 
@@ -217,6 +223,21 @@ def assign(
     shuffle_packs : bool
         Shuffle the packs; False keeps the plan's order (most frequent
         composition first), as ``--no-shuffle-packs`` does.
+    world_size : int, optional
+        Lay the packs out in training steps of this many data-parallel
+        ranks, as ``--world-size`` does: a step is ``world_size *
+        micro_batch * grad_accum`` consecutive packs, rank 0's first.
+    micro_batch, grad_accum : int
+        With ``world_size``: packs per rank per forward pass, and passes
+        per optimizer step.
+    model : {"bert-base", "bert-large", "decoder-7b"}
+        With ``balance``: the model whose training FLOPs weigh each pack.
+    balance : bool
+        With ``world_size``: order the packs so that every rank of a step
+        has about the same work (``--balance``).
+    rank : int, optional
+        With ``world_size``: only the packs this rank takes, in step order
+        (the arrays of ``PREFIX.rankR.*.npy``).
 
     Returns
     -------
@@ -232,6 +253,23 @@ def assign(
         )
     if seed < 0 or epoch < 0:
         raise ValueError("seed and epoch are whole numbers from 0")
+    steps = None
+    if world_size is not None:
+        for name, value in (("world_size", world_size), ("micro_batch", micro_batch), ("grad_accum", grad_accum)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a whole number from 1, not {value!r}")
+        if rank is not None and (isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 0):
+            raise ValueError(f"rank must be a whole number from 0, not {rank!r}")
+        steps = {
+            "world_size": int(world_size),
+            "micro_batch": int(micro_batch),
+            "grad_accum": int(grad_accum),
+            "model": model,
+            "balance": bool(balance),
+            "rank": None if rank is None else int(rank),
+        }
+    elif balance or rank is not None:
+        raise ValueError("balance and rank lay packs out across ranks: give world_size too")
     return _native.assign(
         _lengths_array(lengths, "lengths"),
         algorithm,
@@ -241,6 +279,7 @@ def assign(
         seed,
         epoch,
         bool(shuffle_packs),
+        steps,
     )
 
 

@@ -6,7 +6,7 @@ command line's message (the user's input or settings), or ``RuntimeError``
 (a bug in Packlab).
 """
 
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -51,8 +51,11 @@ def assign(
     seed: int,
     epoch: int,
     shuffle_packs: bool,
+    steps: Optional[Dict[str, Any]] = None,
 ) -> Tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """The ``indices`` and ``offsets`` arrays of ``packlab assign --npy``."""
+    """The ``indices`` and ``offsets`` arrays of ``packlab assign --npy``;
+    with ``steps`` (world_size, micro_batch, grad_accum, model, balance,
+    rank), laid out across ranks as ``--world-size`` lays them."""
 
 def place_block(
     lengths: npt.NDArray[np.integer],

@@ -28,9 +28,11 @@ use serde::Serialize;
 
 use packlab::analysis::{Analyser, AnalysisError, PlanRequest, RowSettings};
 use packlab::assign::{
-    place_block as place_block_of, plan_sequences, AssignOptions, ExportError, PackSlots,
-    SequencePlanError, SequencePlanRequest,
+    balanced_order, pack_costs, packs_of_rank, place_block as place_block_of, plan_sequences,
+    reorder_packs, AssignOptions, BalanceError, BalanceOptions, ExportError, PackCost, PackSlots,
+    SequencePlanError, SequencePlanRequest, StepShape,
 };
+use packlab::flops::{AttentionKernel, ModelPreset};
 use packlab::input::{
     read_file_lengths, read_file_lengths_in_order, InputError, InputErrorKind, Location,
     ReadOptions, SharedTokenizer, TextTokenizer,
@@ -373,10 +375,24 @@ fn compare(
     })?)
 }
 
+/// How `assign` lays its packs out across data-parallel ranks, as
+/// `packlab assign --world-size` does: a dict with these keys.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct StepLayout {
+    world_size: u32,
+    micro_batch: u32,
+    grad_accum: u32,
+    model: String,
+    balance: bool,
+    rank: Option<u32>,
+}
+
 /// The sequences `lengths`, in order, assigned to packs: the `indices` and
-/// `offsets` arrays `packlab assign --npy` writes.
+/// `offsets` arrays `packlab assign --npy` writes; with `steps`, the packs
+/// in step order (balanced with `steps.balance`), or one rank's.
 #[pyfunction]
-#[pyo3(signature = (lengths, algorithm, max_len, max_per_pack, overlong, seed, epoch, shuffle_packs))]
+#[pyo3(signature = (lengths, algorithm, max_len, max_per_pack, overlong, seed, epoch, shuffle_packs, steps=None))]
 #[allow(
     clippy::too_many_arguments,
     reason = "one argument per setting of the Python function"
@@ -391,8 +407,29 @@ fn assign<'py>(
     seed: u64,
     epoch: u32,
     shuffle_packs: bool,
+    steps: Option<StepLayout>,
 ) -> PyResult<(Int64Array<'py>, Int64Array<'py>)> {
     let sequences = sequences_of(lengths, ArrayHolds::Lengths, true)?;
+    let layout = steps
+        .map(|steps| -> Result<_, Failure> {
+            let shape = StepShape {
+                world_size: steps.world_size,
+                micro_batch: steps.micro_batch,
+                grad_accum: steps.grad_accum,
+            };
+            shape
+                .validate()
+                .map_err(|error| Failure::Input(error.to_string()))?;
+            if let Some(rank) = steps.rank.filter(|&rank| rank >= steps.world_size) {
+                return Err(Failure::Input(format!(
+                    "rank {rank} is not below world_size {}: ranks count from 0",
+                    steps.world_size
+                )));
+            }
+            let model: ModelPreset = setting("model", &steps.model)?;
+            Ok((shape, model, steps.balance, steps.rank))
+        })
+        .transpose()?;
     let request = SequencePlanRequest {
         algorithm: setting("algorithm", &algorithm)?,
         max_len,
@@ -405,7 +442,27 @@ fn assign<'py>(
     };
     let assignment = guarded(py, move || {
         let plan = plan_sequences(&sequences.in_order, sequences.counts, &request, clock())?;
-        Ok(plan.assignment)
+        let Some((shape, model, balance, rank)) = layout else {
+            return Ok(plan.assignment);
+        };
+        let failed = |error: BalanceError| Failure::Internal(error.to_string());
+        let mut assignment = plan.assignment;
+        if balance {
+            let cost = PackCost::new(
+                model.shape(),
+                AttentionKernel::VariableLength,
+                assignment.max_len,
+            )
+            .map_err(|error| Failure::Internal(error.to_string()))?;
+            let costs = pack_costs(&assignment, &cost);
+            let order = balanced_order(&costs, &shape, &BalanceOptions::default(), seed, epoch)
+                .map_err(failed)?;
+            assignment = reorder_packs(&assignment, &order).map_err(failed)?;
+        }
+        Ok(match rank {
+            Some(rank) => packs_of_rank(&assignment, &shape, rank),
+            None => assignment,
+        })
     })?;
     Ok((
         int64_array(py, assignment.indices)?,

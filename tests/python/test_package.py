@@ -194,6 +194,34 @@ class PackageTest(unittest.TestCase):
                         self.assertEqual(mine.dtype, written.dtype)
                         np.testing.assert_array_equal(mine, written)
 
+    def test_assign_across_ranks_gives_the_command_lines_per_rank_files(self):
+        lengths = self.datasets[next(iter(self.datasets))]
+        path = self.saved("ranks", lengths)
+        for balance in (False, True):
+            with self.subTest(balance=balance):
+                prefix = self.path(f"ranks-{balance}")
+                subprocess.run(
+                    [packlab_binary(), "assign", str(path), "--seed", "3", "--epoch", "1",
+                     "--world-size", "3", "--micro-batch", "2", "--grad-accum", "2",
+                     "--model", "decoder-7b", "--out", str(prefix) + ".jsonl", "--npy", str(prefix),
+                     *(["--balance"] if balance else [])],
+                    capture_output=True, check=True,
+                )
+                settings = dict(seed=3, epoch=1, world_size=3, micro_batch=2, grad_accum=2,
+                                model="decoder-7b", balance=balance)
+                lines = [json.loads(line) for line in (Path(str(prefix) + ".jsonl")).read_text().splitlines()]
+                indices, offsets = packlab.assign(lengths, **settings)
+                self.assertEqual([line["indices"] for line in lines],
+                                 [indices[a:b].tolist() for a, b in zip(offsets[:-1], offsets[1:])])
+                for rank in range(3):
+                    mine = packlab.assign(lengths, rank=rank, **settings)
+                    for array, suffix in zip(mine, (".indices.npy", ".offsets.npy")):
+                        np.testing.assert_array_equal(array, np.load(f"{prefix}.rank{rank}{suffix}"))
+        with self.assertRaisesRegex(ValueError, "^rank 3 is not below world_size 3: ranks count from 0$"):
+            packlab.assign(lengths, world_size=3, rank=3)
+        with self.assertRaisesRegex(ValueError, "give world_size too"):
+            packlab.assign(lengths, balance=True)
+
     def test_read_gives_the_command_lines_lengths_of_parquet_and_json_lines(self):
         draw = np.random.default_rng(5)
         lengths = [int(length) for length in draw.integers(1, 300, size=1_500)]

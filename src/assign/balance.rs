@@ -64,8 +64,10 @@ impl StepShape {
     }
 
     /// Packs one step takes over all ranks.
+    /// (Saturating: a shape of more packs than a `u64` holds has no whole
+    /// step in any dataset.)
     pub fn packs_per_step(&self) -> u64 {
-        u64::from(self.world_size) * self.packs_per_rank()
+        u64::from(self.world_size).saturating_mul(self.packs_per_rank())
     }
 
     /// The step and the rank of the pack at `position` of an order.
@@ -154,7 +156,7 @@ impl PackCost {
 #[serde(default)]
 pub struct BalanceOptions {
     /// Steps balanced together (≥ 1): a pack stays within the steps of its
-    /// window. More balance better and mix the epoch less.
+    /// window. More steps balance better and mix the epoch less.
     pub window_steps: u32,
 }
 
@@ -297,8 +299,7 @@ pub fn balanced_order(
     let window = per_step.saturating_mul(options.window_steps as usize);
     let mut order = Vec::with_capacity(costs.len());
     for packs in shuffled.chunks(window) {
-        // Whole steps, then what is left as one partial step of ranks
-        // that hold at most their share each.
+        // Whole steps, then what is left: the last step, not whole.
         let whole = packs.len() / per_step * per_step;
         let (full, rest) = packs.split_at(whole);
         if !full.is_empty() {

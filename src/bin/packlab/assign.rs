@@ -174,6 +174,15 @@ impl Steps {
     /// The summary's lines.
     fn describe(&self) -> String {
         let shape = &self.shape;
+        if self.shuffled.steps == 0 {
+            return format!(
+                "  steps           none whole: the {} packs fill less than one step of {} ranks x {} \
+                 packs, so there is no step to balance\n",
+                thousands(self.shuffled.last_step_packs),
+                shape.world_size,
+                shape.packs_per_rank()
+            );
+        }
         let mut text = format!(
             "  steps           {} of {} ranks x {} packs ({} per pass x {} passes){}\n",
             thousands(self.shuffled.steps),

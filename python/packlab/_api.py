@@ -256,9 +256,11 @@ def assign(
     steps = None
     if world_size is not None:
         for name, value in (("world_size", world_size), ("micro_batch", micro_batch), ("grad_accum", grad_accum)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a whole number from 1, not {value!r}")
-        if rank is not None and (isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 0):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value < 2**32:
+                raise ValueError(f"{name} must be a whole number from 1 to 2^32 - 1, not {value!r}")
+        if rank is not None and (
+            isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 0 <= rank < 2**32
+        ):
             raise ValueError(f"rank must be a whole number from 0, not {rank!r}")
         steps = {
             "world_size": int(world_size),

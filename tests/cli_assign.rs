@@ -40,6 +40,15 @@ struct Pack {
 }
 
 fn read_jsonl(path: &str) -> Vec<Pack> {
+    read_lines(path, 2)
+        .into_iter()
+        .map(|(pack, _)| pack)
+        .collect()
+}
+
+/// Each line of a plan: its pack, and the line's JSON object, which must
+/// have `fields` fields.
+fn read_lines(path: &str, fields: usize) -> Vec<(Pack, Value)> {
     let text = std::fs::read_to_string(path).expect("the plan was written");
     text.lines()
         .map(|line| {
@@ -52,11 +61,12 @@ fn read_jsonl(path: &str) -> Vec<Pack> {
                     .map(|value| value.as_u64().expect("whole numbers"))
                     .collect()
             };
-            assert_eq!(object.as_object().unwrap().len(), 2, "{line}");
-            Pack {
+            assert_eq!(object.as_object().unwrap().len(), fields, "{line}");
+            let pack = Pack {
                 indices: numbers("indices"),
                 lengths: numbers("lengths"),
-            }
+            };
+            (pack, object)
         })
         .collect()
 }
@@ -376,29 +386,16 @@ fn bad_input_and_unwritable_output_exit_2() {
 
 /// Each line of a plan written with --world-size: its pack, step and rank.
 fn read_steps(path: &str) -> Vec<(Pack, u64, u64)> {
-    let text = std::fs::read_to_string(path).expect("the plan was written");
-    text.lines()
-        .map(|line| {
-            let object: Value = serde_json::from_str(line).expect("each line is JSON");
-            let numbers = |key: &str| -> Vec<u64> {
-                object[key]
-                    .as_array()
-                    .unwrap_or_else(|| panic!("{key} is an array: {line}"))
-                    .iter()
-                    .map(|value| value.as_u64().expect("whole numbers"))
-                    .collect()
-            };
+    read_lines(path, 4)
+        .into_iter()
+        .map(|(pack, object)| {
             let number = |key: &str| {
                 object[key]
                     .as_u64()
-                    .unwrap_or_else(|| panic!("{key}: {line}"))
+                    .unwrap_or_else(|| panic!("{key}: {object}"))
             };
-            assert_eq!(object.as_object().unwrap().len(), 4, "{line}");
-            let pack = Pack {
-                indices: numbers("indices"),
-                lengths: numbers("lengths"),
-            };
-            (pack, number("step"), number("rank"))
+            let (step, rank) = (number("step"), number("rank"));
+            (pack, step, rank)
         })
         .collect()
 }

@@ -13,7 +13,13 @@ The sampler promises, for every number of ranks, batch size and
   (drop_last=True: the last `P % (num_replicas * batch_size)` packs);
 - step s deals the packs of the epoch's order s * R * B to (s + 1) * R * B - 1
   like cards, the k-th to rank k % R;
-- epoch e's packs are exactly `packlab.assign(..., epoch=e)`'s.
+- epoch e's packs are exactly `packlab.assign(..., epoch=e)`'s;
+- with balance=True, the order is `packlab.assign(..., world_size=R,
+  micro_batch=B, balance=True)`'s, laid out as assign lays out a step: rank
+  r's batch of step s is the packs (s * R + r) * B to (s * R + r + 1) * B - 1
+  of that order (extended by its first packs, cycling, or cut to whole
+  steps, as above), and the whole steps are even in work where the dealt
+  order is not.
 
 The oracles here are written from those sentences alone: the multiset of
 sequences seen, and a dealing of the packs loop by loop, both from
@@ -112,6 +118,36 @@ def dealt(packs, batch_size, num_replicas, drop_last):
             batches[k % num_replicas].append(pack)
         for rank, batch in enumerate(batches):
             ranks[rank].append(batch)
+    return ranks
+
+
+def balanced_packs(lengths, max_len, num_replicas, batch_size, epoch=0, model="bert-base", **settings):
+    """The packs of `packlab.assign`'s balanced layout, whole order, as tuples."""
+    return assigned_packs(
+        lengths, max_len, epoch=epoch, world_size=num_replicas, micro_batch=batch_size,
+        model=model, balance=True, **settings,
+    )
+
+
+def laid_out(packs, batch_size, num_replicas, drop_last):
+    """Each rank's batches by the documented balanced rule, one pack at a
+    time: the order extended by its first packs (cycling) to whole steps,
+    or cut to whole steps; within a step, rank 0's batch_size packs, then
+    rank 1's, and so on."""
+    per_step = num_replicas * batch_size
+    if drop_last:
+        order = packs[: len(packs) - len(packs) % per_step]
+    else:
+        order = list(packs)
+        source = itertools.cycle(packs)
+        while len(order) % per_step:
+            order.append(next(source))
+    ranks = [[] for _ in range(num_replicas)]
+    position = 0
+    while position < len(order):
+        for rank in range(num_replicas):
+            ranks[rank].append(order[position : position + batch_size])
+            position += batch_size
     return ranks
 
 
@@ -293,6 +329,187 @@ class EpochTest(unittest.TestCase):
         self.assertNotEqual(list(sampler), epoch_0)
 
 
+def balanced_splits():
+    """As `splits`, with balance=True and a model drawn per trial; fewer
+    trials, since every (R, B) has its own balanced order."""
+    draw = np.random.default_rng(21)
+    models = ["bert-base", "bert-large", "decoder-7b"]
+    for trial in range(10):
+        sequences = [1, 2, 5][trial] if trial < 3 else int(draw.integers(1, 300))
+        max_len = int(draw.integers(4, 64))
+        lengths = random_lengths(draw, sequences, max_len)
+        algorithm = ALGORITHMS[trial % len(ALGORITHMS)]
+        seed = int(draw.integers(0, 1_000))
+        model = models[trial % len(models)]
+        for num_replicas, batch_size, drop_last in itertools.product([1, 2, 3, 4], [1, 2, 3], [False, True]):
+            packs = balanced_packs(
+                lengths, max_len, num_replicas, batch_size, model=model, algorithm=algorithm, seed=seed
+            )
+            ranks = epoch_on_every_rank(
+                lengths, max_len, batch_size, num_replicas,
+                algorithm=algorithm, seed=seed, drop_last=drop_last, balance=True, model=model,
+            )
+            settings = dict(algorithm=algorithm, seed=seed)
+            yield Split(lengths, max_len, packs, num_replicas, batch_size, drop_last, ranks), settings
+
+
+# A 7B decoder's training FLOPs, written here rather than taken from
+# Packlab: 6 * parameters per token for the linear layers, and
+# 12 * layers * hidden per pair of tokens of a sequence for attention.
+PARAMETERS_7B, LAYERS_7B, HIDDEN_7B = 6.74e9, 32, 4096
+
+
+def work_7b(lengths, pack):
+    tokens = sum(int(lengths[i]) for i in pack)
+    pairs = sum(int(lengths[i]) ** 2 for i in pack)
+    return 6 * PARAMETERS_7B * tokens + 12 * LAYERS_7B * HIDDEN_7B * pairs
+
+
+def mean_slowest_over_mean(lengths, ranks):
+    """Over the steps, the mean of (slowest rank's work / mean rank's work)."""
+    ratios = []
+    for step in zip(*(batches for _, batches in ranks)):
+        work = [sum(work_7b(lengths, pack) for pack in batch) for batch in step]
+        ratios.append(max(work) / (sum(work) / len(work)))
+    return sum(ratios) / len(ratios)
+
+
+class BalanceTest(unittest.TestCase):
+    """balance=True: assign's balanced layout, batch by batch."""
+
+    def test_an_epoch_covers_every_pack_of_assign_once_but_the_announced_repeats(self):
+        for split, settings in balanced_splits():
+            with self.subTest(
+                sequences=len(split.lengths), R=split.num_replicas, B=split.batch_size, drop_last=split.drop_last
+            ):
+                per_step = split.num_replicas * split.batch_size
+                steps = len(split.packs) // per_step if split.drop_last else -(-len(split.packs) // per_step)
+                for length, batches in split.ranks:
+                    self.assertEqual((length, len(batches)), (steps, steps), "the same number on every rank")
+                    self.assertTrue(all(len(batch) == split.batch_size for batch in batches))
+                seen = collections.Counter(
+                    pack for _, batches in split.ranks for batch in batches for pack in batch
+                )
+                # Every pack of the epoch: assign's, without any layout.
+                expected = collections.Counter(assigned_packs(split.lengths, split.max_len, **settings))
+                order = split.packs
+                if split.drop_last:
+                    expected.subtract(order[len(order) - len(order) % per_step :])
+                else:
+                    # The first (-P) % (R * B) packs of the balanced order, cycling.
+                    expected.update(order[k % len(order)] for k in range((-len(order)) % per_step))
+                self.assertEqual(+seen, +expected)
+                self.assertEqual(sum(seen.values()), steps * per_step)
+
+    def test_rank_r_batch_s_is_the_balanced_layouts_step_s_rank_r(self):
+        for split, _ in balanced_splits():
+            with self.subTest(
+                sequences=len(split.lengths), R=split.num_replicas, B=split.batch_size, drop_last=split.drop_last
+            ):
+                expected = laid_out(split.packs, split.batch_size, split.num_replicas, split.drop_last)
+                self.assertEqual([batches for _, batches in split.ranks], expected)
+
+    def test_each_rank_takes_the_packs_assign_gives_it_then_the_repeats(self):
+        # assign(..., rank=r): rank r's packs in step order; the sampler's
+        # rank r yields them first, then only repeats of the order's first
+        # packs (drop_last=False), or them cut to whole steps (True).
+        lengths = random_lengths(np.random.default_rng(13), 3_000, 200)
+        for num_replicas, batch_size in [(1, 3), (3, 2), (4, 5)]:
+            layout = dict(world_size=num_replicas, micro_batch=batch_size, model="bert-large", balance=True)
+            whole = assigned_packs(lengths, 200, epoch=3, seed=5, **layout)
+            per_step = num_replicas * batch_size
+            self.assertNotEqual(len(whole) % per_step, 0, "a last step that is not whole")
+            for rank in range(num_replicas):
+                own = assigned_packs(lengths, 200, epoch=3, seed=5, rank=rank, **layout)
+                for drop_last in [False, True]:
+                    with self.subTest(R=num_replicas, B=batch_size, rank=rank, drop_last=drop_last):
+                        sampler = PackedBatchSampler(
+                            lengths, 200, batch_size, num_replicas=num_replicas, rank=rank, seed=5,
+                            balance=True, model="bert-large", drop_last=drop_last, yield_packs=True,
+                        )
+                        sampler.set_epoch(3)
+                        packs = [tuple(pack) for batch in sampler for pack in batch]
+                        whole_steps = len(whole) // per_step
+                        if drop_last:
+                            self.assertEqual(packs, own[: whole_steps * batch_size])
+                        else:
+                            self.assertEqual(packs[: len(own)], own)
+                            first = set(whole[: (-len(whole)) % per_step])
+                            self.assertTrue(set(packs[len(own) :]) <= first, "only the announced repeats")
+
+    def test_balanced_steps_are_more_even_than_dealt_ones(self):
+        # Long-tailed lengths (log-normal, median 600 tokens, sigma 1, cut
+        # to 1..4096) at 4096 on 8 ranks, weighed by this file's 7B
+        # decoder: the slowest rank's excess over the step's mean.
+        draw = np.random.default_rng(600)
+        lengths = np.clip(np.rint(draw.lognormal(np.log(600), 1.0, 40_000)), 1, 4096).astype(np.int64)
+        for batch_size in [1, 4]:
+            with self.subTest(B=batch_size):
+                excess = {}
+                for balance in [False, True]:
+                    ranks = epoch_on_every_rank(
+                        lengths, 4096, batch_size, 8, drop_last=True, balance=balance, model="decoder-7b"
+                    )
+                    self.assertGreater(ranks[0][0], 50, "enough whole steps to measure")
+                    excess[balance] = mean_slowest_over_mean(lengths, ranks) - 1
+                self.assertGreater(excess[False], 0.005, "dealt steps are uneven to begin with")
+                self.assertLess(excess[True] * 10, excess[False], excess)
+
+    def test_set_epoch_changes_the_balanced_batches_and_comes_back(self):
+        lengths = random_lengths(np.random.default_rng(6), 2_000, 256)
+        sampler = PackedBatchSampler(
+            lengths, 256, 3, num_replicas=2, rank=1, balance=True, model="decoder-7b", yield_packs=True
+        )
+        first = list(sampler)
+        sampler.set_epoch(1)
+        second = [[tuple(pack) for pack in batch] for batch in sampler]
+        self.assertNotEqual([[tuple(pack) for pack in batch] for batch in first], second)
+        self.assertEqual(
+            second, laid_out(balanced_packs(lengths, 256, 2, 3, epoch=1, model="decoder-7b"), 3, 2, False)[1]
+        )
+        sampler.set_epoch(0)
+        self.assertEqual(list(sampler), first)
+        again = PackedBatchSampler(
+            lengths, 256, 3, num_replicas=2, rank=1, balance=True, model="decoder-7b", yield_packs=True
+        )
+        self.assertEqual(list(again), first, "the same settings give the same batches")
+
+    def test_the_model_weighs_the_packs(self):
+        # Attention weighs more against the linear layers in BERT-base than
+        # in a 7B decoder, so long sequences make the two orders differ:
+        # the sampler must take the model it is given.
+        draw = np.random.default_rng(601)
+        lengths = np.clip(np.rint(draw.lognormal(np.log(600), 1.0, 5_000)), 1, 4096).astype(np.int64)
+        layouts = {
+            model: laid_out(balanced_packs(lengths, 4096, 4, 2, model=model), 2, 4, False)
+            for model in ["bert-base", "decoder-7b"]
+        }
+        self.assertNotEqual(layouts["bert-base"], layouts["decoder-7b"])
+        for model, expected in layouts.items():
+            with self.subTest(model=model):
+                ranks = epoch_on_every_rank(lengths, 4096, 2, 4, balance=True, model=model)
+                self.assertEqual([batches for _, batches in ranks], expected)
+
+    def test_balance_false_keeps_the_dealt_order(self):
+        # The default: the order before `balance` existed, whatever model.
+        lengths = random_lengths(np.random.default_rng(7), 1_000, 128)
+        for model in ["bert-base", "decoder-7b"]:
+            ranks = epoch_on_every_rank(lengths, 128, 2, 3, model=model)
+            self.assertEqual([batches for _, batches in ranks], dealt(assigned_packs(lengths, 128), 2, 3, False))
+        balanced = epoch_on_every_rank(lengths, 128, 2, 3, balance=True)
+        self.assertNotEqual([batches for _, batches in balanced], [batches for _, batches in ranks])
+
+    def test_the_repr_reads_as_the_call(self):
+        sampler = PackedBatchSampler([3, 5], 8, 1, balance=True, model="decoder-7b")
+        self.assertEqual(
+            repr(sampler),
+            "PackedBatchSampler(max_len=8, batch_size=1, algorithm='lpfhp', max_per_pack=None, "
+            "overlong='truncate', shuffle=True, seed=0, epoch=0, num_replicas=1, rank=0, "
+            "drop_last=False, balance=True, model='decoder-7b', yield_packs=False)",
+        )
+        self.assertIn("balance=False, model='bert-base'", repr(PackedBatchSampler([3, 5], 8, 1)))
+
+
 class ArgumentTest(unittest.TestCase):
     def refusal(self, error, call):
         with self.assertRaises(error) as caught:
@@ -328,6 +545,28 @@ class ArgumentTest(unittest.TestCase):
             with self.subTest(**overrides):
                 arguments = {"lengths": lengths, "max_len": 8, "batch_size": 1, **overrides}
                 self.assertEqual(self.refusal(ValueError, lambda: PackedBatchSampler(**arguments)), message)
+
+    def test_a_model_packlab_does_not_know_is_refused_with_assigns_message(self):
+        expected = self.refusal(
+            ValueError, lambda: packlab.assign([5, 3], max_len=8, world_size=1, model="gpt-2", balance=True)
+        )
+        self.assertIn("gpt-2", expected)
+        for balance in [True, False]:
+            with self.subTest(balance=balance):
+                message = self.refusal(
+                    ValueError, lambda: PackedBatchSampler([5, 3], 8, 1, balance=balance, model="gpt-2")
+                )
+                self.assertEqual(message, expected)
+
+    def test_balance_needs_shuffle(self):
+        message = self.refusal(
+            ValueError, lambda: PackedBatchSampler([5, 3], 8, 1, balance=True, shuffle=False)
+        )
+        self.assertEqual(
+            message,
+            "shuffle: balance=True orders the packs itself (shuffled by seed and epoch), "
+            "so it cannot keep the plan's order; give shuffle=True, or balance=False",
+        )
 
     def test_set_epoch_refuses_epochs_the_engine_cannot_take(self):
         sampler = PackedBatchSampler([3, 4, 5], 8, 1)

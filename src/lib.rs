@@ -51,6 +51,7 @@ pub mod plan;
 pub mod presets;
 mod random;
 pub mod report;
+pub mod step_balance;
 pub mod trainers;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

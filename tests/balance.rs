@@ -8,11 +8,11 @@
 //! and every rank of every whole step holding `micro_batch × grad_accum`
 //! packs.
 
-use packlab::assign::{
-    assign, balanced_order, imbalance, AssignOptions, BalanceOptions, PackCost, StepShape,
-};
+use packlab::analysis::{Analyser, ModelChoice, PlanRequest, RowSettings, StepBalanceRequest};
+use packlab::assign::{assign, AssignOptions};
 use packlab::flops::{AttentionKernel, ModelPreset};
-use packlab::{pack, Algorithm, Histogram};
+use packlab::step_balance::{balanced_order, imbalance, BalanceOptions, PackCost, StepShape};
+use packlab::{pack, Algorithm, Histogram, LengthCounts, MaxPerPack};
 
 /// `count` lengths of a log-normal of median 600 tokens (σ 1), cut to
 /// 1..=4096: chat fine-tuning's long tail, 2–3% at the cap.
@@ -129,4 +129,80 @@ fn each_epoch_gets_its_own_order() {
             measured.mean_slowest_over_mean
         );
     }
+}
+
+/// The page's and `compare`'s question, asked on the histogram alone,
+/// gives the figures of the sequences' own packs: the same plan, the
+/// same packs per step, and the imbalance of both orders within a
+/// sampling error of those measured on `assign`'s packs.
+#[test]
+fn the_question_on_the_histogram_agrees_with_the_packs() {
+    let lengths = long_tailed(200_000);
+    let packs = packs(&lengths);
+    let mut counts = LengthCounts::new();
+    for &length in &lengths {
+        counts.add_one(u64::from(length)).unwrap();
+    }
+    let mut analyser = Analyser::new(counts, Box::new(|| 0.0));
+    let shape = StepShape {
+        world_size: 8,
+        micro_batch: 1,
+        grad_accum: 4,
+    };
+    let answer = analyser
+        .step_balance(&StepBalanceRequest {
+            plan: PlanRequest {
+                rows: RowSettings {
+                    max_len: Some(4096),
+                    ..RowSettings::default()
+                },
+                algorithm: Algorithm::Lpfhp,
+                max_per_pack: MaxPerPack::AlgorithmDefault,
+                bucket_tokens: None,
+            },
+            shape,
+            model: ModelChoice::Preset(ModelPreset::Decoder7b),
+            seed: 0,
+            epoch: 0,
+            chart_steps: 50,
+        })
+        .unwrap();
+    assert_eq!(answer.packs, packs.len() as u64);
+    assert_eq!(answer.measured_packs, answer.packs);
+    for order in [&answer.shuffled, &answer.balanced] {
+        assert_eq!(
+            order.steps * shape.packs_per_step() + order.last_step_packs,
+            answer.packs
+        );
+        assert_eq!(order.first_steps.len(), 50);
+        assert_eq!(order.quantiles.len(), 101);
+        assert!(order.quantiles.windows(2).all(|pair| pair[0] <= pair[1]));
+    }
+
+    // The same figures measured on the sequences' packs, by the
+    // independent model.
+    let costs: Vec<f64> = packs.iter().map(|pack| independent_cost(pack)).collect();
+    let shuffled = imbalance(&costs, &(0..packs.len()).collect::<Vec<_>>(), &shape).unwrap();
+    let near = |question: f64, measured: f64| (question - measured).abs() <= 0.15 * measured;
+    assert!(
+        near(
+            answer.shuffled.mean_slowest_over_mean - 1.0,
+            shuffled.mean_slowest_over_mean - 1.0
+        ),
+        "{} against {}",
+        answer.shuffled.mean_slowest_over_mean,
+        shuffled.mean_slowest_over_mean
+    );
+    assert!(near(answer.shuffled.lost_fraction, shuffled.lost_fraction));
+    let excess = answer.balanced.mean_slowest_over_mean - 1.0;
+    assert!(excess <= 0.01 && excess * 5.0 <= answer.shuffled.mean_slowest_over_mean - 1.0);
+    // The epoch's work is every pack's, by Packlab's own model.
+    let model = PackCost::new(
+        ModelPreset::Decoder7b.shape(),
+        AttentionKernel::VariableLength,
+        4096,
+    )
+    .unwrap();
+    let total: f64 = packs.iter().map(|pack| model.of(pack)).sum();
+    assert!((answer.flops_per_epoch - total).abs() <= 1e-9 * total);
 }

@@ -228,6 +228,64 @@ fn compare_lists_every_algorithm() {
 }
 
 #[test]
+fn compare_with_a_world_size_measures_every_plan_in_steps() {
+    let args = [
+        "compare",
+        "--preset",
+        "chat-finetuning-4096",
+        "--world-size",
+        "4",
+        "--micro-batch",
+        "2",
+        "--model",
+        "decoder-7b",
+    ];
+    let output = json(&packlab(&[&args[..], &["--json"]].concat()));
+    let reports = output["reports"].as_array().unwrap();
+    let steps = output["step_balance"].as_array().unwrap();
+    assert_eq!(steps.len(), reports.len());
+    for (entry, report) in steps.iter().zip(reports) {
+        assert_eq!(entry["algorithm"], report["algorithm"]);
+        assert_eq!(entry["packs"], report["packs"]);
+        assert_eq!(entry["world_size"], 4);
+        assert_eq!(entry["micro_batch"], 2);
+        let packs = entry["packs"].as_u64().unwrap();
+        for order in ["shuffled", "balanced"] {
+            let measured = &entry[order];
+            assert_eq!(
+                measured["steps"].as_u64().unwrap() * 8
+                    + measured["last_step_packs"].as_u64().unwrap(),
+                packs,
+                "{order}"
+            );
+        }
+        let excess = |order: &str| entry[order]["mean_slowest_over_mean"].as_f64().unwrap() - 1.0;
+        assert!(
+            excess("balanced") * 5.0 <= excess("shuffled"),
+            "{}: {} against {}",
+            entry["algorithm"],
+            excess("balanced"),
+            excess("shuffled")
+        );
+    }
+    let table = packlab(&args);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("Across 4 GPUs: steps of 4 ranks x 2 packs"),
+        "{text}"
+    );
+    // Without --world-size, no step is measured.
+    let plain = json(&packlab(&[
+        "compare",
+        "--preset",
+        "qa-finetuning-384",
+        "--json",
+    ]));
+    assert!(plain.get("step_balance").is_none());
+}
+
+#[test]
 fn the_optimal_packer_says_whether_its_plan_is_proven_optimal() {
     // Lengths 7, 6, 4, 3, 3 in rows of 10: 3 packs, the volume bound.
     let proven = scratch("proven.txt", b"7\n6\n4\n3\n3\n");

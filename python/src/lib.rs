@@ -28,15 +28,15 @@ use serde::Serialize;
 
 use packlab::analysis::{Analyser, AnalysisError, PlanRequest, RowSettings};
 use packlab::assign::{
-    balanced_order, pack_costs, packs_of_rank, place_block as place_block_of, plan_sequences,
-    reorder_packs, AssignOptions, BalanceError, BalanceOptions, ExportError, PackCost, PackSlots,
-    SequencePlanError, SequencePlanRequest, StepShape,
+    pack_costs, packs_of_rank, place_block as place_block_of, plan_sequences, reorder_packs,
+    AssignOptions, ExportError, PackSlots, SequencePlanError, SequencePlanRequest,
 };
 use packlab::flops::{AttentionKernel, ModelPreset};
 use packlab::input::{
     read_file_lengths, read_file_lengths_in_order, InputError, InputErrorKind, Location,
     ReadOptions, SharedTokenizer, TextTokenizer,
 };
+use packlab::step_balance::{balanced_order, BalanceError, BalanceOptions, PackCost, StepShape};
 use packlab::{Algorithm, Histogram, LengthCounts, MaxPerPack, OverlongPolicy, PackingPlan};
 
 /// What the source of lengths passed from Python is called in errors, as a

@@ -11,6 +11,7 @@ use crate::flops::FlopsError;
 use crate::histogram::{Histogram, HistogramError, LengthCounts, OverlongOutcome, OverlongPolicy};
 use crate::max_len_sweep::MaxLenSweepError;
 use crate::plan::PackingPlan;
+use crate::step_balance::BalanceError;
 
 /// The row length and overlong policy a question is asked at: every
 /// request carries them (flattened into it in JSON).
@@ -43,6 +44,9 @@ pub enum AnalysisError {
     /// The FLOPs could not be estimated.
     #[error(transparent)]
     Flops(#[from] FlopsError),
+    /// The packs could not be laid out in steps.
+    #[error(transparent)]
+    StepBalance(#[from] BalanceError),
 }
 
 impl AnalysisError {
@@ -56,6 +60,11 @@ impl AnalysisError {
             // The packers check their own plans, and the FLOPs take
             // figures the library made: failing there is a bug.
             AnalysisError::Pack(PackError::UnsoundPlan { .. }) | AnalysisError::Flops(_) => true,
+            // The shape is the user's; the costs and orders are Packlab's.
+            AnalysisError::StepBalance(error) => !matches!(
+                error,
+                BalanceError::ZeroInShape { .. } | BalanceError::ZeroWindow
+            ),
             AnalysisError::Histogram(_)
             | AnalysisError::Pack(_)
             | AnalysisError::MaxLenSweep(_)

@@ -13,6 +13,7 @@
 //! | training FLOPs of each of these | [`Analyser::flops`] | [`FlopsComparison`] |
 //! | the fast packers at other row lengths | [`Analyser::max_len_sweep`] | [`MaxLenPoint`]s |
 //! | one algorithm's whole plan, to export | [`Analyser::whole_plan`] | [`WholePlan`] |
+//! | how evenly its packs spread work over each training step's GPUs | [`Analyser::step_balance`] | [`StepBalance`] |
 //!
 //! Every question names the row length and overlong policy it is asked at
 //! ([`RowSettings`]); the [`Analyser`] builds the histogram for those once
@@ -40,6 +41,7 @@ mod flops;
 mod max_len;
 mod padding;
 mod report;
+mod step_balance;
 mod summary;
 mod sweep;
 mod whole_plan;
@@ -52,6 +54,7 @@ pub use flops::{FlopsComparison, FlopsPair, FlopsRequest, ModelChoice, PackedRow
 pub use max_len::MaxLenRequest;
 pub use padding::DynamicPaddingRequest;
 pub use report::{AlgorithmReport, ReportRequest, TrainingFigures};
+pub use step_balance::{OrderBalance, StepBalance, StepBalanceRequest, MEASURED_PACKS};
 pub use summary::{bin_lengths, DataSummary, HistogramBins, SummaryRequest, MAX_HISTOGRAM_BINS};
 pub use sweep::{SweepLine, SweepPoint, SweepRequest};
 pub use whole_plan::{PlanRequest, WholePlan};

@@ -26,7 +26,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::assignment::Assignment;
-use super::balance::StepShape;
+use crate::step_balance::StepShape;
 
 /// Values per write of a `.npy` body: 64 KiB.
 const NPY_VALUES_PER_WRITE: usize = 8 * 1024;

@@ -57,10 +57,7 @@ mod slots;
 pub use assignment::{
     assign, validate_assignment, AssignError, AssignOptions, Assignment, UnsoundAssignment,
 };
-pub use balance::{
-    balanced_order, imbalance, pack_costs, packs_of_rank, reorder_packs, BalanceError,
-    BalanceOptions, Imbalance, PackCost, StepShape,
-};
+pub use balance::{pack_costs, packs_of_rank, reorder_packs};
 pub use export::{
     cu_seqlens, position_ids, preview_pack, write_jsonl, write_jsonl_in_steps, write_npy,
     write_preview, ExportError, PackPreview,

@@ -7,15 +7,17 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use packlab::assign::{
-    balanced_order, imbalance, pack_costs, packs_of_rank, plan_sequences, reorder_packs,
-    write_jsonl_in_steps, write_npy, BalanceError, BalanceOptions, ExportError, Imbalance,
-    PackCost, PlanFile, SequencePlan, SequencePlanRequest, StepShape,
+    pack_costs, packs_of_rank, plan_sequences, reorder_packs, write_jsonl_in_steps, write_npy,
+    ExportError, PlanFile, SequencePlan, SequencePlanRequest,
 };
 use packlab::flops::AttentionKernel;
 use packlab::input::{
     read_file_lengths_in_order, read_lengths_in_order, OrderedLengths, ReadOptions,
 };
 use packlab::numbers::thousands;
+use packlab::step_balance::{
+    balanced_order, imbalance, BalanceError, BalanceOptions, Imbalance, PackCost, StepShape,
+};
 use packlab::trainers::{simulate, Trainer, TrainerPlan, TrainerReport, TrainerSequences};
 
 use crate::pack::Packer;
@@ -50,7 +52,7 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
     let algorithm = match args.algorithm {
         Packer::Histogram(algorithm) => algorithm,
         Packer::Trainer(trainer) => {
-            if args.steps.world_size.is_some() {
+            if args.steps.shape.world_size.is_some() {
                 return Err(Failure::Input(format!(
                     "--world-size lays out the packs of Packlab's algorithms; {} makes its own \
                      rows in its own order. Leave out --world-size, or choose an algorithm",
@@ -227,13 +229,8 @@ fn arrange_in_steps(
     seed: u64,
     epoch: u32,
 ) -> Result<Option<Steps>, Failure> {
-    let Some(world_size) = args.world_size else {
+    let Some(shape) = args.shape.shape() else {
         return Ok(None);
-    };
-    let shape = StepShape {
-        world_size,
-        micro_batch: args.micro_batch,
-        grad_accum: args.grad_accum,
     };
     let cost = PackCost::new(
         args.model.shape(),

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use packlab::analysis::{
     Analyser, BoundRequest, BoundSummary, DynamicPadding, DynamicPaddingRequest, FlopsComparison,
-    FlopsPair, FlopsRequest, MaxLenPoint, MaxLenRequest, ModelChoice, PackedRows, PlanRequest,
-    ReportRequest, SummaryRequest,
+    FlopsPair, FlopsRequest, MaxLenPoint, MaxLenRequest, ModelChoice, OrderBalance, PackedRows,
+    PlanRequest, ReportRequest, StepBalance, StepBalanceRequest, SummaryRequest,
 };
 use packlab::dynamic_padding::EstimateKind;
 use packlab::numbers::thousands;
@@ -43,6 +43,9 @@ struct CompareOutput<'a> {
     dynamic_padding: &'a [DynamicPadding],
     flops: &'a FlopsComparison,
     max_len_sweep: &'a [MaxLenPoint],
+    /// Each algorithm's plan in training steps, with `--world-size`.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    step_balance: &'a [StepBalance],
     /// The trainers asked for with `--trainers`.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     trainers: &'a [TrainerRun],
@@ -70,6 +73,7 @@ struct Comparison {
     padding: Vec<DynamicPadding>,
     flops: FlopsComparison,
     sweep: Vec<MaxLenPoint>,
+    steps: Vec<StepBalance>,
     trainers: Vec<TrainerRun>,
 }
 
@@ -88,6 +92,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
             dynamic_padding: &comparison.padding,
             flops: &comparison.flops,
             max_len_sweep: &comparison.sweep,
+            step_balance: &comparison.steps,
             trainers: &comparison.trainers,
         });
     }
@@ -95,6 +100,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     text += &trainers_table(&comparison);
     text += &dynamic_padding_table(&comparison.padding);
     text += &flops_table(&args, &comparison);
+    text += &steps_table(&comparison.steps);
     text += &max_len_table(&comparison.sweep);
     print_text(&text)
 }
@@ -114,15 +120,16 @@ fn compare(args: &CompareArgs) -> Result<Comparison, Failure> {
     };
     let rows = args.input.rows();
     let summary = analyser.summary(&SummaryRequest { rows })?;
+    let plan_of = |algorithm| PlanRequest {
+        rows,
+        algorithm,
+        max_per_pack: args.max_per_pack,
+        bucket_tokens: args.bucket_tokens,
+    };
     let mut reports = Vec::with_capacity(Algorithm::ALL.len());
     for algorithm in Algorithm::ALL {
         let answer = analyser.report(&ReportRequest {
-            plan: PlanRequest {
-                rows,
-                algorithm,
-                max_per_pack: args.max_per_pack,
-                bucket_tokens: args.bucket_tokens,
-            },
+            plan: plan_of(algorithm),
             // The training figures that come with the report are not printed.
             batch_size: 1,
         })?;
@@ -147,6 +154,19 @@ fn compare(args: &CompareArgs) -> Result<Comparison, Failure> {
         })?,
         None => Vec::new(),
     };
+    let mut steps = Vec::new();
+    if let Some(shape) = args.steps.shape() {
+        for algorithm in Algorithm::ALL {
+            steps.push(analyser.step_balance(&StepBalanceRequest {
+                plan: plan_of(algorithm),
+                shape,
+                model: ModelChoice::Preset(args.model),
+                seed: args.seed.unwrap_or(0),
+                epoch: 0,
+                chart_steps: 0,
+            })?);
+        }
+    }
     // The bound at the loosest limit any algorithm packs with holds for
     // every plan of the comparison.
     let bound = analyser.lp_bound(&BoundRequest {
@@ -165,6 +185,7 @@ fn compare(args: &CompareArgs) -> Result<Comparison, Failure> {
         padding,
         flops,
         sweep,
+        steps,
         trainers,
     })
 }
@@ -421,6 +442,83 @@ fn flops_table(args: &CompareArgs, comparison: &Comparison) -> String {
             format!("{}, batch {}", entry.scheme.label(), entry.batch_size),
             pair,
         );
+    }
+    text
+}
+
+/// Each plan's steps across data-parallel ranks, shuffled and balanced;
+/// empty without `--world-size`.
+fn steps_table(steps: &[StepBalance]) -> String {
+    let Some(first) = steps.first() else {
+        return String::new();
+    };
+    let shape = &first.shape;
+    let plural = |count: u64, noun: &str| match (count, noun.ends_with('s')) {
+        (1, _) => format!("1 {noun}"),
+        (count, true) => format!("{} {noun}es", thousands(count)),
+        (count, false) => format!("{} {noun}s", thousands(count)),
+    };
+    let mut text = format!(
+        "\nAcross {}: steps of {} x {} ({} per pass x {}), each pack weighed by its \
+         training FLOPs on {} (padding-free attention)\n",
+        plural(shape.world_size.into(), "GPU"),
+        plural(shape.world_size.into(), "rank"),
+        plural(shape.packs_per_rank(), "pack"),
+        shape.micro_batch,
+        plural(shape.grad_accum.into(), "pass"),
+        first
+            .preset
+            .map_or("the model".to_string(), |preset| preset.name().to_string()),
+    );
+    text += &format!(
+        "{:<9} {:>11} {:>10}   {:>22} {:>10}   {:>22} {:>10}\n",
+        "algorithm",
+        "steps",
+        "last step",
+        "shuffled: slowest rank",
+        "time lost",
+        "balanced: slowest rank",
+        "time lost"
+    );
+    let order = |order: &OrderBalance| {
+        format!(
+            "{:>22} {:>9.2}%",
+            format!(
+                "+{:.2}% (+{:.2}% worst)",
+                (order.mean_slowest_over_mean - 1.0) * 100.0,
+                (order.worst_slowest_over_mean - 1.0) * 100.0
+            ),
+            order.lost_fraction * 100.0
+        )
+    };
+    for entry in steps {
+        text += &format!(
+            "{:<9} {:>11} {:>10}   {}   {}\n",
+            entry.algorithm.name(),
+            thousands(entry.shuffled.steps),
+            match entry.shuffled.last_step_packs {
+                0 => "whole".to_string(),
+                packs => plural(packs, "pack"),
+            },
+            order(&entry.shuffled),
+            order(&entry.balanced)
+        );
+    }
+    text += "(slowest rank: its work over the step's mean, on average over steps; time lost: \
+             GPU time spent waiting for it. `packlab assign --balance` writes the balanced order.)\n";
+    if let Some(sampled) = steps
+        .iter()
+        .find(|entry| entry.measured_packs < entry.packs)
+    {
+        text += &format!(
+            "Plans of more than {} packs are measured on {} of them with the plan's mix of compositions.\n",
+            thousands(sampled.measured_packs),
+            thousands(sampled.measured_packs)
+        );
+    }
+    if steps.iter().any(|entry| entry.shuffled.steps == 0) {
+        text +=
+            "An algorithm with 0 steps has fewer packs than one step takes: no step to balance.\n";
     }
     text
 }

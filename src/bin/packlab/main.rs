@@ -24,6 +24,7 @@ use clap::{Args, Parser, Subcommand};
 
 use packlab::flops::ModelPreset;
 use packlab::input::Format;
+use packlab::step_balance::StepShape;
 use packlab::{MaxPerPack, OverlongPolicy, Preset};
 
 /// Tokenizing text (`--tokenizer`) allocates a few small buffers for every
@@ -194,9 +195,13 @@ struct PackArgs {
     #[command(flatten)]
     trainer: TrainerArgs,
 
-    /// Trainers only: the seed of `--order shuffled` (default 42) and of
-    /// a trainer's own shuffle (default: the trainer's own, 42 for axolotl,
-    /// 17 for llm-foundry, 1234 for NeMo).
+    #[command(flatten)]
+    steps: StepShapeArgs,
+
+    /// Trainers: the seed of `--order shuffled` (default 42) and of a
+    /// trainer's own shuffle (default: the trainer's own, 42 for axolotl,
+    /// 17 for llm-foundry, 1234 for NeMo). With --world-size: the seed of
+    /// the shuffled and balanced orders (default 0).
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
 
@@ -282,9 +287,13 @@ struct CompareArgs {
     #[command(flatten)]
     trainer: TrainerArgs,
 
-    /// Trainers only: the seed of `--order shuffled` (default 42) and of
-    /// a trainer's own shuffle (default: the trainer's own, 42 for axolotl,
-    /// 17 for llm-foundry, 1234 for NeMo).
+    #[command(flatten)]
+    steps: StepShapeArgs,
+
+    /// Trainers: the seed of `--order shuffled` (default 42) and of a
+    /// trainer's own shuffle (default: the trainer's own, 42 for axolotl,
+    /// 17 for llm-foundry, 1234 for NeMo). With --world-size: the seed of
+    /// the shuffled and balanced orders (default 0).
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
 
@@ -398,10 +407,11 @@ struct AssignArgs {
 
 /// How training takes the packs, step by step, across data-parallel ranks.
 #[derive(Args, Debug)]
-struct StepArgs {
+struct StepShapeArgs {
     /// Lay the packs out in training steps of this many data-parallel
-    /// ranks: each line of --out also says its "step" and "rank" (from
-    /// 0), and the summary how much GPU time uneven steps lose.
+    /// ranks (GPUs) and measure how evenly each step spreads their work.
+    /// For `assign`, each line of --out also says its "step" and "rank"
+    /// (from 0), and the summary how much GPU time uneven steps lose.
     #[arg(long, value_name = "W", value_parser = clap::value_parser!(u32).range(1..))]
     world_size: Option<u32>,
 
@@ -414,6 +424,25 @@ struct StepArgs {
     #[arg(long, value_name = "G", default_value_t = 1, requires = "world_size",
           value_parser = clap::value_parser!(u32).range(1..))]
     grad_accum: u32,
+}
+
+impl StepShapeArgs {
+    /// The step's shape, with --world-size.
+    fn shape(&self) -> Option<StepShape> {
+        self.world_size.map(|world_size| StepShape {
+            world_size,
+            micro_batch: self.micro_batch,
+            grad_accum: self.grad_accum,
+        })
+    }
+}
+
+/// `assign`'s steps: their shape, the model that weighs the packs, and
+/// whether to balance them.
+#[derive(Args, Debug)]
+struct StepArgs {
+    #[command(flatten)]
+    shape: StepShapeArgs,
 
     /// With --world-size: the model whose training FLOPs weigh each pack
     /// (linear layers per token, attention per pair within each sequence),

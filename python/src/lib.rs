@@ -26,17 +26,17 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use serde::Serialize;
 
-use packlab::analysis::{Analyser, AnalysisError, PlanRequest, RowSettings};
+use packlab::analysis::{Analyser, AnalysisError, ModelChoice, PlanRequest, RowSettings};
 use packlab::assign::{
-    pack_costs, packs_of_rank, place_block as place_block_of, plan_sequences, reorder_packs,
-    AssignOptions, ExportError, PackSlots, SequencePlanError, SequencePlanRequest,
+    packs_of_rank, place_block as place_block_of, plan_sequences, AssignOptions, ExportError,
+    PackSlots, SequencePlanError, SequencePlanRequest, StepLayout,
 };
-use packlab::flops::{AttentionKernel, ModelPreset};
+use packlab::flops::ModelPreset;
 use packlab::input::{
     read_file_lengths, read_file_lengths_in_order, InputError, InputErrorKind, Location,
     ReadOptions, SharedTokenizer, TextTokenizer,
 };
-use packlab::step_balance::{balanced_order, BalanceError, BalanceOptions, PackCost, StepShape};
+use packlab::step_balance::StepShape;
 use packlab::{Algorithm, Histogram, LengthCounts, MaxPerPack, OverlongPolicy, PackingPlan};
 
 /// What the source of lengths passed from Python is called in errors, as a
@@ -379,7 +379,7 @@ fn compare(
 /// `packlab assign --world-size` does: a dict with these keys.
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
-struct StepLayout {
+struct StepsArgument {
     world_size: u32,
     micro_batch: u32,
     grad_accum: u32,
@@ -407,7 +407,7 @@ fn assign<'py>(
     seed: u64,
     epoch: u32,
     shuffle_packs: bool,
-    steps: Option<StepLayout>,
+    steps: Option<StepsArgument>,
 ) -> PyResult<(Int64Array<'py>, Int64Array<'py>)> {
     let sequences = sequences_of(lengths, ArrayHolds::Lengths, true)?;
     let layout = steps
@@ -427,7 +427,12 @@ fn assign<'py>(
                 )));
             }
             let model: ModelPreset = setting("model", &steps.model)?;
-            Ok((shape, model, steps.balance, steps.rank))
+            let layout = StepLayout {
+                shape,
+                model: ModelChoice::Preset(model),
+                balance: steps.balance,
+            };
+            Ok((layout, steps.rank))
         })
         .transpose()?;
     let request = SequencePlanRequest {
@@ -439,29 +444,14 @@ fn assign<'py>(
         seed,
         epoch,
         shuffle_packs,
+        steps: layout.map(|(layout, _)| layout),
     };
+    let rank = layout.and_then(|(layout, rank)| rank.map(|rank| (layout.shape, rank)));
     let assignment = guarded(py, move || {
         let plan = plan_sequences(&sequences.in_order, sequences.counts, &request, clock())?;
-        let Some((shape, model, balance, rank)) = layout else {
-            return Ok(plan.assignment);
-        };
-        let failed = |error: BalanceError| Failure::Internal(error.to_string());
-        let mut assignment = plan.assignment;
-        if balance {
-            let cost = PackCost::new(
-                model.shape(),
-                AttentionKernel::VariableLength,
-                assignment.max_len,
-            )
-            .map_err(|error| Failure::Internal(error.to_string()))?;
-            let costs = pack_costs(&assignment, &cost);
-            let order = balanced_order(&costs, &shape, &BalanceOptions::default(), seed, epoch)
-                .map_err(failed)?;
-            assignment = reorder_packs(&assignment, &order).map_err(failed)?;
-        }
         Ok(match rank {
-            Some(rank) => packs_of_rank(&assignment, &shape, rank),
-            None => assignment,
+            Some((shape, rank)) => packs_of_rank(&plan.assignment, &shape, rank),
+            None => plan.assignment,
         })
     })?;
     Ok((

@@ -49,7 +49,7 @@ impl From<&Report> for PackedRows {
 }
 
 /// A model for the FLOPs estimate: a known one by name, or a shape.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ModelChoice {
     /// A preset, e.g. `"bert-base"`.

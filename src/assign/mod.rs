@@ -63,6 +63,7 @@ pub use export::{
     write_preview, ExportError, PackPreview,
 };
 pub use sequence_plan::{
-    plan_sequences, PlanFile, SequencePlan, SequencePlanError, SequencePlanRequest, StepTimes,
+    plan_sequences, PlanFile, PlanSteps, SequencePlan, SequencePlanError, SequencePlanRequest,
+    StepLayout, StepTimes,
 };
 pub use slots::{place_block, PackSlots, Place};

@@ -10,14 +10,20 @@ use thiserror::Error;
 use super::assignment::{
     assign, validate_assignment, AssignError, AssignOptions, Assignment, UnsoundAssignment,
 };
+use super::balance::{pack_costs, reorder_packs};
 use super::export::{
-    preview_pack, write_jsonl, write_npy, write_preview, ExportError, PackPreview,
+    preview_pack, write_jsonl, write_jsonl_in_steps, write_npy, write_preview, ExportError,
+    PackPreview,
 };
 use crate::algorithms::{Algorithm, MaxPerPack};
-use crate::analysis::{Analyser, AnalysisError, PlanRequest, RowSettings, WholePlan};
+use crate::analysis::{Analyser, AnalysisError, ModelChoice, PlanRequest, RowSettings, WholePlan};
+use crate::flops::{AttentionKernel, FlopsError};
 use crate::histogram::{LengthCounts, OverlongOutcome, OverlongPolicy};
 use crate::plan::PackingPlan;
 use crate::report::Report;
+use crate::step_balance::{
+    balanced_order, imbalance, BalanceError, BalanceOptions, Imbalance, PackCost, StepShape,
+};
 
 /// How to plan a dataset's sequences: the packing (as `packlab pack` takes
 /// it) and the shuffles of the assignment (as [`AssignOptions`]).
@@ -51,6 +57,42 @@ pub struct SequencePlanRequest {
     /// Put the packs in a random order instead of the plan's.
     #[serde(default = "shuffle_by_default")]
     pub shuffle_packs: bool,
+    /// Lay the packs out in training steps across data-parallel ranks
+    /// (and balance them); `None`: one order of packs, no steps.
+    #[serde(default)]
+    pub steps: Option<StepLayout>,
+}
+
+/// How training takes the packs: steps of `world_size × micro_batch ×
+/// grad_accum` packs, laid out rank after rank ([`StepShape`]), each pack
+/// weighed by its training FLOPs on `model`; with `balance`, in the order
+/// that gives every rank of a step about the same work
+/// ([`balanced_order`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepLayout {
+    /// Ranks, packs per rank per pass, passes per step.
+    #[serde(flatten)]
+    pub shape: StepShape,
+    /// The model whose training FLOPs weigh each pack.
+    pub model: ModelChoice,
+    /// Put the packs in the balanced order.
+    #[serde(default)]
+    pub balance: bool,
+}
+
+/// A plan's packs in steps: the shape, and how evenly the steps spread
+/// work in the assignment's own order and, when asked, in the balanced
+/// one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanSteps {
+    /// How a step takes packs.
+    pub shape: StepShape,
+    /// The steps in the assignment's order (shuffled, unless the request
+    /// keeps the plan's order).
+    pub shuffled: Imbalance,
+    /// The steps in the balanced order, which the plan's packs are now in;
+    /// `None` without `balance`.
+    pub balanced: Option<Imbalance>,
 }
 
 fn shuffle_by_default() -> bool {
@@ -72,6 +114,7 @@ impl SequencePlanRequest {
             seed: options.seed,
             epoch: options.epoch,
             shuffle_packs: options.shuffle_packs,
+            steps: None,
         }
     }
 }
@@ -89,6 +132,8 @@ pub struct SequencePlan {
     pub assignment: Assignment,
     /// How long each step took, as measured by the caller's clock.
     pub step_times: StepTimes,
+    /// With the request's `steps`: the packs' training steps.
+    pub steps: Option<PlanSteps>,
 }
 
 /// Milliseconds each step of [`plan_sequences`] took.
@@ -105,7 +150,9 @@ pub struct StepTimes {
 /// The files a [`SequencePlan`] is written as (see [`SequencePlan::write`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlanFile {
-    /// One pack per line, `{"indices":[...],"lengths":[...]}` ([`write_jsonl`]).
+    /// One pack per line, `{"indices":[...],"lengths":[...]}` ([`write_jsonl`]),
+    /// with `"step"` and `"rank"` when the plan is laid out in steps
+    /// ([`write_jsonl_in_steps`]).
     Jsonl,
     /// Every pack's sequence indices, pack after pack, as int64 `.npy`.
     IndicesNpy,
@@ -162,6 +209,13 @@ pub enum SequencePlanError {
         /// The broken rule.
         problem: UnsoundAssignment,
     },
+    /// The packs could not be laid out in steps: a count of 0 in the
+    /// step's shape, or (Packlab's fault) a cost or an order it made.
+    #[error("steps: {0}")]
+    Steps(#[from] BalanceError),
+    /// The model that weighs the packs is not a valid shape.
+    #[error("steps: {0}")]
+    Model(#[from] FlopsError),
 }
 
 impl SequencePlanError {
@@ -171,6 +225,11 @@ impl SequencePlanError {
         match self {
             SequencePlanError::Plan(error) => error.is_packlab_fault(),
             SequencePlanError::Assign { .. } | SequencePlanError::Unsound { .. } => true,
+            SequencePlanError::Steps(error) => !matches!(
+                error,
+                BalanceError::ZeroInShape { .. } | BalanceError::ZeroWindow
+            ),
+            SequencePlanError::Model(_) => false,
         }
     }
 }
@@ -269,6 +328,16 @@ where
     )?;
     let check_ms = clock() - started;
 
+    let mut assignment = assignment;
+    let steps = match &request.steps {
+        Some(layout) => Some(lay_out_in_steps(
+            &mut assignment,
+            layout,
+            request.seed,
+            request.epoch,
+        )?),
+        None => None,
+    };
     Ok(SequencePlan {
         report,
         overlong,
@@ -278,6 +347,43 @@ where
             assign_ms,
             check_ms,
         },
+        steps,
+    })
+}
+
+/// Measures `assignment`'s steps and, with `layout.balance`, puts its
+/// packs in the balanced order of `(seed, epoch)`.
+fn lay_out_in_steps(
+    assignment: &mut Assignment,
+    layout: &StepLayout,
+    seed: u64,
+    epoch: u32,
+) -> Result<PlanSteps, SequencePlanError> {
+    let shape = layout.shape;
+    shape.validate()?;
+    let cost = PackCost::new(
+        layout.model.shape(),
+        AttentionKernel::VariableLength,
+        assignment.max_len,
+    )?;
+    let costs = pack_costs(assignment, &cost);
+    let in_order: Vec<usize> = (0..costs.len()).collect();
+    let shuffled = imbalance(&costs, &in_order, &shape)?;
+    let balanced = if layout.balance {
+        let order = balanced_order(&costs, &shape, &BalanceOptions::default(), seed, epoch)?;
+        *assignment = reorder_packs(assignment, &order)?;
+        let reordered: Vec<f64> = order
+            .iter()
+            .map(|&pack| costs.get(pack).copied().unwrap_or(0.0))
+            .collect();
+        Some(imbalance(&reordered, &in_order, &shape)?)
+    } else {
+        None
+    };
+    Ok(PlanSteps {
+        shape,
+        shuffled,
+        balanced,
     })
 }
 
@@ -288,10 +394,13 @@ impl SequencePlan {
     ///
     /// [`ExportError::Io`] when `out` fails.
     pub fn write<W: Write>(&self, file: PlanFile, out: W) -> Result<(), ExportError> {
-        match file {
-            PlanFile::Jsonl => write_jsonl(out, &self.assignment),
-            PlanFile::IndicesNpy => write_npy(out, &self.assignment.indices),
-            PlanFile::OffsetsNpy => write_npy(out, &self.assignment.offsets),
+        match (file, &self.steps) {
+            (PlanFile::Jsonl, Some(steps)) => {
+                write_jsonl_in_steps(out, &self.assignment, &steps.shape)
+            }
+            (PlanFile::Jsonl, None) => write_jsonl(out, &self.assignment),
+            (PlanFile::IndicesNpy, _) => write_npy(out, &self.assignment.indices),
+            (PlanFile::OffsetsNpy, _) => write_npy(out, &self.assignment.offsets),
         }
     }
 
@@ -320,5 +429,96 @@ impl SequencePlan {
     /// [`ExportError::Io`] when `out` fails.
     pub fn write_preview<W: Write>(&self, out: W, packs: usize) -> Result<(), ExportError> {
         write_preview(out, &self.assignment, packs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flops::{ModelPreset, ModelShape};
+
+    /// Twelve sequences of uneven work, and their counts.
+    fn sequences() -> (Vec<u32>, LengthCounts) {
+        let lengths = vec![8, 1, 7, 2, 6, 3, 5, 4, 8, 1, 2, 2];
+        let mut counts = LengthCounts::new();
+        for &length in &lengths {
+            counts.add_one(u64::from(length)).unwrap();
+        }
+        (lengths, counts)
+    }
+
+    fn request(steps: Option<StepLayout>) -> SequencePlanRequest {
+        SequencePlanRequest {
+            max_len: Some(8),
+            steps,
+            ..SequencePlanRequest::new(Algorithm::Lpfhp)
+        }
+    }
+
+    fn layout(world_size: u32, balance: bool) -> StepLayout {
+        StepLayout {
+            shape: StepShape {
+                world_size,
+                micro_batch: 1,
+                grad_accum: 1,
+            },
+            model: ModelChoice::Preset(ModelPreset::BertBase),
+            balance,
+        }
+    }
+
+    #[test]
+    fn steps_label_every_line_and_balance_reorders_the_packs() {
+        let (lengths, counts) = sequences();
+        let plain = plan_sequences(&lengths, counts.clone(), &request(None), || 0.0).unwrap();
+        assert!(plain.steps.is_none());
+        let laid_out =
+            plan_sequences(&lengths, counts.clone(), &request(Some(layout(2, false))), || 0.0)
+                .unwrap();
+        // The same packs in the same order, now with steps.
+        assert_eq!(laid_out.assignment, plain.assignment);
+        let steps = laid_out.steps.as_ref().unwrap();
+        assert!(steps.balanced.is_none());
+        let packs = plain.assignment.packs() as u64;
+        assert_eq!(steps.shuffled.steps * 2 + steps.shuffled.last_step_packs, packs);
+        let mut jsonl = Vec::new();
+        laid_out.write(PlanFile::Jsonl, &mut jsonl).unwrap();
+        let text = String::from_utf8(jsonl).unwrap();
+        assert_eq!(text.lines().count() as u64, packs);
+        assert!(text.lines().nth(1).unwrap().ends_with(r#""step":0,"rank":1}"#));
+
+        let balanced =
+            plan_sequences(&lengths, counts, &request(Some(layout(2, true))), || 0.0).unwrap();
+        let measured = balanced.steps.as_ref().unwrap().balanced.as_ref().unwrap();
+        assert!(measured.lost_fraction <= steps.shuffled.lost_fraction);
+        // Every sequence still exactly once, in packs of the same plan.
+        validate_assignment(&lengths, 8, None, &balanced.assignment).unwrap();
+        let mut before: Vec<&[u64]> = plain.assignment.iter().collect();
+        let mut after: Vec<&[u64]> = balanced.assignment.iter().collect();
+        before.sort_unstable();
+        after.sort_unstable();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn a_bad_layout_is_the_input_fault() {
+        let (lengths, counts) = sequences();
+        let zero = plan_sequences(&lengths, counts.clone(), &request(Some(layout(0, true))), || 0.0)
+            .unwrap_err();
+        assert_eq!(
+            zero,
+            SequencePlanError::Steps(BalanceError::ZeroInShape {
+                field: "world_size"
+            })
+        );
+        assert!(!zero.is_packlab_fault());
+        let mut headless = layout(2, true);
+        headless.model = ModelChoice::Shape(ModelShape {
+            heads: 7,
+            ..ModelPreset::BertBase.shape()
+        });
+        let error = plan_sequences(&lengths, counts, &request(Some(headless)), || 0.0).unwrap_err();
+        assert!(matches!(error, SequencePlanError::Model(_)), "{error}");
+        assert!(!error.is_packlab_fault());
     }
 }

@@ -18,6 +18,7 @@ use crate::input::{
     InputErrorKind, ReadOptions, TextTokenizer,
 };
 use crate::report::Report;
+use crate::step_balance::{Imbalance, StepShape};
 use crate::trainers::{TrainerError, TrainerRequest, TrainerSequences, MAX_SIMULATED_SEQUENCES};
 
 /// The options of a read, from JavaScript: `{format?, column?,
@@ -214,11 +215,17 @@ const PREVIEW_PACKS: usize = 4;
 /// A plan for real sequences: reads `files` (an array of `File`s, in
 /// order; `names` their names) one length per sequence, packs them with
 /// `request` = `{algorithm, max_len?, overlong?, max_per_pack?,
-/// bucket_tokens?, seed?, epoch?, shuffle_packs?}` and assigns every
-/// sequence index (counted from 0 across the files in order) to a pack.
-/// Returns `{jsonl, indices_npy, offsets_npy}` (`Uint8Array`s: the files
-/// `packlab assign` writes), `preview` (the first packs with `cu_seqlens`
-/// and `position_ids`), `packs`, `sequences`, `dropped` and `report`.
+/// bucket_tokens?, seed?, epoch?, shuffle_packs?, steps?}` and assigns
+/// every sequence index (counted from 0 across the files in order) to a
+/// pack. Returns `{jsonl, indices_npy, offsets_npy}` (`Uint8Array`s: the
+/// files `packlab assign` writes), `preview` (the first packs with
+/// `cu_seqlens` and `position_ids`), `packs`, `sequences`, `dropped`,
+/// `report`, and with `steps` (`{world_size, micro_batch, grad_accum,
+/// model, balance}`) how evenly the steps spread work: `steps` =
+/// `{world_size, micro_batch, grad_accum, steps, last_step_packs,
+/// shuffled, balanced}`, each order `{mean_slowest_over_mean,
+/// worst_slowest_over_mean, lost_fraction}` (`balanced` null without
+/// `balance`).
 /// Workers only (it reads with `FileReaderSync`). A histogram file has no
 /// sequence order and is refused with a message saying so.
 #[wasm_bindgen(js_name = assignFiles)]
@@ -236,7 +243,28 @@ pub fn assign_files(
         dropped: usize,
         report: &'a Report,
         preview: Vec<PackPreview>,
+        steps: Option<StepsOutput>,
     }
+    #[derive(Serialize)]
+    struct StepsOutput {
+        #[serde(flatten)]
+        shape: StepShape,
+        steps: u64,
+        last_step_packs: u64,
+        shuffled: OrderOutput,
+        balanced: Option<OrderOutput>,
+    }
+    #[derive(Serialize)]
+    struct OrderOutput {
+        mean_slowest_over_mean: f64,
+        worst_slowest_over_mean: f64,
+        lost_fraction: f64,
+    }
+    let order = |measured: &Imbalance| OrderOutput {
+        mean_slowest_over_mean: measured.mean_slowest_over_mean,
+        worst_slowest_over_mean: measured.worst_slowest_over_mean,
+        lost_fraction: measured.lost_fraction,
+    };
     let request: SequencePlanRequest = from_js(request, "assignment request")?;
     let options = read_options(options)?;
     let message = |error: &dyn std::fmt::Display| JsError::new(&error.to_string());
@@ -264,6 +292,13 @@ pub fn assign_files(
         dropped: plan.assignment.dropped.len(),
         report: &plan.report,
         preview: plan.preview(PREVIEW_PACKS).map_err(|e| message(&e))?,
+        steps: plan.steps.as_ref().map(|steps| StepsOutput {
+            shape: steps.shape,
+            steps: steps.shuffled.steps,
+            last_step_packs: steps.shuffled.last_step_packs,
+            shuffled: order(&steps.shuffled),
+            balanced: steps.balanced.as_ref().map(order),
+        }),
     })?;
     let set = |key: &str, bytes: &[u8]| {
         Reflect::set(

@@ -6,18 +6,16 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use packlab::analysis::ModelChoice;
 use packlab::assign::{
-    pack_costs, packs_of_rank, plan_sequences, reorder_packs, write_jsonl_in_steps, write_npy,
-    ExportError, PlanFile, SequencePlan, SequencePlanRequest,
+    packs_of_rank, plan_sequences, write_npy, ExportError, PlanFile, PlanSteps,
+    SequencePlanRequest, StepLayout,
 };
-use packlab::flops::AttentionKernel;
 use packlab::input::{
     read_file_lengths_in_order, read_lengths_in_order, OrderedLengths, ReadOptions,
 };
 use packlab::numbers::thousands;
-use packlab::step_balance::{
-    balanced_order, imbalance, BalanceError, BalanceOptions, Imbalance, PackCost, StepShape,
-};
+use packlab::step_balance::Imbalance;
 use packlab::trainers::{simulate, Trainer, TrainerPlan, TrainerReport, TrainerSequences};
 
 use crate::pack::Packer;
@@ -25,7 +23,7 @@ use crate::shared::{
     clock, describe_limit, overlong_line, print_text, report_notes, with_progress, Failure,
 };
 use crate::trainer::{self, Sequences};
-use crate::{AssignArgs, StepArgs};
+use crate::AssignArgs;
 
 pub fn run(args: AssignArgs) -> Result<(), Failure> {
     let clock = clock();
@@ -72,24 +70,24 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
         seed,
         epoch: args.epoch,
         shuffle_packs: !args.no_shuffle_packs,
+        steps: args.steps.shape.shape().map(|shape| StepLayout {
+            shape,
+            model: ModelChoice::Preset(args.steps.model),
+            balance: args.steps.balance,
+        }),
     };
-    let mut plan = plan_sequences(&read.lengths, read.counts, &request, clock.clone())?;
-    let steps = arrange_in_steps(&mut plan, &args.steps, seed, args.epoch)?;
+    let plan = plan_sequences(&read.lengths, read.counts, &request, clock.clone())?;
+    let steps = &plan.steps;
 
     let started = clock();
     let to_stdout = args.out.as_os_str() == "-";
-    match &steps {
-        Some(steps) => write_output(&args.out, |out| {
-            write_jsonl_in_steps(out, &plan.assignment, &steps.shape)
-        })?,
-        None => write_output(&args.out, |out| plan.write(PlanFile::Jsonl, out))?,
-    }
+    write_output(&args.out, |out| plan.write(PlanFile::Jsonl, out))?;
     let mut written = vec![format!(
         "{} ({} packs, one per line)",
         args.out.display(),
         thousands(plan.assignment.packs() as u64)
     )];
-    if let (Some(prefix), Some(steps)) = (&args.npy, &steps) {
+    if let (Some(prefix), Some(steps)) = (&args.npy, steps) {
         // One pair of arrays per rank: what each process of the job loads.
         for rank in 0..steps.shape.world_size {
             let own = packs_of_rank(&plan.assignment, &steps.shape, rank);
@@ -137,8 +135,8 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
             "packs shuffled"
         }
     );
-    if let Some(steps) = &steps {
-        text += &steps.describe();
+    if let Some(steps) = steps {
+        text += &describe_steps(steps, !args.no_shuffle_packs);
     }
     for path in &written {
         text += &format!("  wrote           {path}\n");
@@ -164,98 +162,58 @@ pub fn run(args: AssignArgs) -> Result<(), Failure> {
     }
 }
 
-/// The packs laid out in steps, and how evenly the steps spread work.
-struct Steps {
-    shape: StepShape,
-    balanced: bool,
-    shuffled: Imbalance,
-    arranged: Option<Imbalance>,
-}
-
-impl Steps {
-    /// The summary's lines.
-    fn describe(&self) -> String {
-        let shape = &self.shape;
-        if self.shuffled.steps == 0 {
-            return format!(
-                "  steps           none whole: the {} packs fill less than one step of {} ranks x {} \
-                 packs, so there is no step to balance\n",
-                thousands(self.shuffled.last_step_packs),
-                shape.world_size,
-                shape.packs_per_rank()
-            );
-        }
-        let mut text = format!(
-            "  steps           {} of {} ranks x {} packs ({} per pass x {} passes){}\n",
-            thousands(self.shuffled.steps),
+/// The summary's lines on the packs' steps (`shuffled`: whether the
+/// assignment's own order is shuffled, else the plan's).
+fn describe_steps(steps: &PlanSteps, shuffled_packs: bool) -> String {
+    let shape = &steps.shape;
+    let shuffled = &steps.shuffled;
+    if shuffled.steps == 0 {
+        return format!(
+            "  steps           none whole: the {} packs fill less than one step of {} ranks x {} \
+             packs, so there is no step to balance\n",
+            thousands(shuffled.last_step_packs),
             shape.world_size,
-            shape.packs_per_rank(),
-            shape.micro_batch,
-            shape.grad_accum,
-            if self.shuffled.last_step_packs > 0 {
-                format!(
-                    "; a last step of {} packs",
-                    thousands(self.shuffled.last_step_packs)
-                )
-            } else {
-                String::new()
-            }
+            shape.packs_per_rank()
         );
-        let line = |name: &str, measured: &Imbalance| {
+    }
+    let mut text = format!(
+        "  steps           {} of {} ranks x {} packs ({} per pass x {} passes){}\n",
+        thousands(shuffled.steps),
+        shape.world_size,
+        shape.packs_per_rank(),
+        shape.micro_batch,
+        shape.grad_accum,
+        if shuffled.last_step_packs > 0 {
             format!(
-                "  {name:<15} slowest rank {:.2}% over the mean on average ({:.2}% at worst), \
-                 {:.2}% of GPU time lost waiting\n",
-                (measured.mean_slowest_over_mean - 1.0) * 100.0,
-                (measured.worst_slowest_over_mean - 1.0) * 100.0,
-                measured.lost_fraction * 100.0
+                "; a last step of {} packs",
+                thousands(shuffled.last_step_packs)
             )
-        };
-        text += &line("shuffled", &self.shuffled);
-        if let Some(arranged) = &self.arranged {
-            text += &line("balanced", arranged);
+        } else {
+            String::new()
         }
-        if !self.balanced {
-            text += "                  (--balance orders the packs so that each step's ranks have equal work)\n";
-        }
-        text
-    }
-}
-
-/// With `--world-size`: measures the shuffled order's steps and, with
-/// `--balance`, puts the packs in the balanced order.
-fn arrange_in_steps(
-    plan: &mut SequencePlan,
-    args: &StepArgs,
-    seed: u64,
-    epoch: u32,
-) -> Result<Option<Steps>, Failure> {
-    let Some(shape) = args.shape.shape() else {
-        return Ok(None);
+    );
+    let line = |name: &str, measured: &Imbalance| {
+        format!(
+            "  {name:<15} slowest rank {:.2}% over the mean on average ({:.2}% at worst), \
+             {:.2}% of GPU time lost waiting\n",
+            (measured.mean_slowest_over_mean - 1.0) * 100.0,
+            (measured.worst_slowest_over_mean - 1.0) * 100.0,
+            measured.lost_fraction * 100.0
+        )
     };
-    let cost = PackCost::new(
-        args.model.shape(),
-        AttentionKernel::VariableLength,
-        plan.assignment.max_len,
-    )
-    .map_err(|error| Failure::Internal(error.to_string()))?;
-    let costs = pack_costs(&plan.assignment, &cost);
-    let in_order: Vec<usize> = (0..costs.len()).collect();
-    let failed = |error: BalanceError| Failure::Input(error.to_string());
-    let shuffled = imbalance(&costs, &in_order, &shape).map_err(failed)?;
-    let mut arranged = None;
-    if args.balance {
-        let order = balanced_order(&costs, &shape, &BalanceOptions::default(), seed, epoch)
-            .map_err(failed)?;
-        plan.assignment = reorder_packs(&plan.assignment, &order).map_err(failed)?;
-        let reordered_costs = pack_costs(&plan.assignment, &cost);
-        arranged = Some(imbalance(&reordered_costs, &in_order, &shape).map_err(failed)?);
-    }
-    Ok(Some(Steps {
-        shape,
-        balanced: args.balance,
+    text += &line(
+        if shuffled_packs {
+            "shuffled"
+        } else {
+            "plan order"
+        },
         shuffled,
-        arranged,
-    }))
+    );
+    match &steps.balanced {
+        Some(balanced) => text += &line("balanced", balanced),
+        None => text += "                  (--balance orders the packs so that each step's ranks have equal work)\n",
+    }
+    text
 }
 
 /// Writes one output file (or standard output for `-`) through a buffer.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
-use crate::analysis::{HistogramBins, PlanDetail, SweepLine};
+use crate::analysis::{HistogramBins, PlanDetail, StepBalance, SweepLine};
 use crate::histogram::LengthSummary;
 use crate::max_len_sweep::MaxLenPoint;
 use crate::report::Report;
@@ -26,6 +26,9 @@ pub(crate) enum ChartKind {
     Mask,
     /// Relative compute, efficiency and truncation against max_len.
     MaxLenSweep,
+    /// How much each training step's slowest GPU exceeds the step's mean,
+    /// shuffled and balanced.
+    StepBalance,
 }
 
 impl FromStr for ChartKind {
@@ -39,9 +42,10 @@ impl FromStr for ChartKind {
             "anatomy" => Ok(ChartKind::Anatomy),
             "mask" => Ok(ChartKind::Mask),
             "max-len-sweep" => Ok(ChartKind::MaxLenSweep),
+            "step-balance" => Ok(ChartKind::StepBalance),
             other => Err(format!(
-                "unknown chart `{other}`: use histogram, comparison, sweep, anatomy, mask \
-                 or max-len-sweep"
+                "unknown chart `{other}`: use histogram, comparison, sweep, anatomy, mask, \
+                 max-len-sweep or step-balance"
             )),
         }
     }
@@ -80,6 +84,8 @@ pub(crate) enum ChartData {
     Detail(PlanDetail),
     /// The sweep over row lengths.
     MaxLenSweep(MaxLenChart),
+    /// One plan's training steps across GPUs: the whole answer.
+    StepBalance(StepBalance),
 }
 
 /// The histogram chart's data: the lengths binned, and their statistics.
@@ -154,6 +160,7 @@ impl ChartData {
             ChartKind::Anatomy => ChartData::Detail(read(value, "anatomy")?),
             ChartKind::Mask => ChartData::Detail(read(value, "mask")?),
             ChartKind::MaxLenSweep => ChartData::MaxLenSweep(read(value, "max_len sweep")?),
+            ChartKind::StepBalance => ChartData::StepBalance(read(value, "step-balance")?),
         })
     }
 }

@@ -13,6 +13,7 @@ mod histogram;
 mod mask;
 mod max_len_sweep;
 mod measure;
+mod step_balance;
 mod style;
 mod sweep;
 
@@ -47,6 +48,9 @@ fn draw<DB: DrawingBackend>(
         (ChartKind::Mask, ChartData::Detail(detail)) => mask::draw(root, detail, style),
         (ChartKind::MaxLenSweep, ChartData::MaxLenSweep(data)) => {
             max_len_sweep::draw(root, data, style)
+        }
+        (ChartKind::StepBalance, ChartData::StepBalance(data)) => {
+            step_balance::draw(root, data, style)
         }
         _ => Err("the chart's data is of another chart (see `ChartData::read`)".to_string()),
     }?;

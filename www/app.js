@@ -52,9 +52,10 @@ import { DynamicPaddingView } from './views/dynamic-padding.js';
 import { FlopsView } from './views/flops.js';
 import { MaxLenSweepView } from './views/max-len-sweep.js';
 import { TrainerView } from './views/trainer.js';
+import { AcrossGpusView } from './views/across-gpus.js';
 
 /** The engine's questions, each with its own cache (the worker action's name). */
-const ACTIONS = ['summary', 'report', 'sweep', 'planDetail', 'lpBound', 'dynamicPadding', 'flops', 'maxLenSweep', 'trainer', 'trainerMaxLenSweep'];
+const ACTIONS = ['summary', 'report', 'sweep', 'planDetail', 'stepBalance', 'lpBound', 'dynamicPadding', 'flops', 'maxLenSweep', 'trainer', 'trainerMaxLenSweep'];
 
 /** What identifies the data a worker holds: every copy of a preset is the same data, whereas each upload is new. */
 function dataKey(dataset) {
@@ -240,13 +241,15 @@ export class App {
       flops: new FlopsView(),
       maxLenSweep: new MaxLenSweepView(),
       trainer: new TrainerView(),
+      acrossGpus: new AcrossGpusView(),
       sequencePlan: new PlanExportView(),
     };
     this.views = views;
     this.charts = Object.values(views).map((view) => view.chart).filter(Boolean);
     for (const chart of this.charts) chart.onDraw.push(() => this.markFirstRender());
-    // The max_len sweep comes after the first figures by design (see Wanted.secondaryWaits).
-    this.firstRenderCharts = this.charts.filter((chart) => chart !== views.maxLenSweep.chart);
+    // The max_len sweep and the steps across GPUs come after the first
+    // figures by design (see Wanted.secondaryWaits and Wanted.slow).
+    this.firstRenderCharts = this.charts.filter((chart) => chart !== views.maxLenSweep.chart && chart !== views.acrossGpus.chart);
 
     views.data.addEventListener('preset', (event) => {
       this.clearError('files-link');
@@ -259,7 +262,7 @@ export class App {
       this.setError('read', event.detail);
       this.render();
     });
-    for (const view of [views.settings, views.flops, views.trainer]) {
+    for (const view of [views.settings, views.flops, views.trainer, views.acrossGpus]) {
       view.addEventListener('change', (event) => {
         this.clearError('link');
         this.changeSettings(event.detail);
@@ -275,10 +278,11 @@ export class App {
     views.exports.addEventListener('csv', () => this.exportCsv());
     views.exports.addEventListener('link', () => this.copyLink());
     views.sequencePlan.addEventListener('change', (event) => {
-      // Seed, epoch and the shuffling of packs: only the plan of sequences reads them.
+      // Seed, epoch, the shuffling of packs and the steps: read by the plan
+      // of sequences, and the seed and epoch by "Across GPUs" too.
       Object.assign(this.state.settings, event.detail);
       this.writeLink();
-      this.render();
+      this.update();
     });
     views.sequencePlan.addEventListener('download', (event) => this.planner.save(event.detail));
     views.sequencePlan.addEventListener('cancel', () => this.planner.cancel());
@@ -293,7 +297,7 @@ export class App {
     // What users take away comes last, reached from the verdict's links
     // (in the settings' column it was out of sight).
     const resultsInOrder = ['status', 'verdict', 'histogram', 'comparison', 'trainer', 'dynamicPadding', 'flops', 'sweep',
-      'maxLenSweep', 'anatomy', 'example', 'training', 'sequencePlan', 'exports'];
+      'maxLenSweep', 'anatomy', 'example', 'training', 'acrossGpus', 'sequencePlan', 'exports'];
     this.results = h('main', { class: 'results', id: 'results', tabindex: '-1' },
       ...resultsInOrder.map((name) => views[name].element));
     this.root.replaceChildren(sidebar, this.results, views.drop.element);

@@ -15,9 +15,10 @@
 // shuffles of the plan exported for the user's own sequences, are left out
 // at their default, 0. `trainer` names the trainer of "Your trainer";
 // its options (`trainer_order`, `trainer_seed`, `map_batch_rows`,
-// `group_size`, `bin_size`, `trainer_batch`, `packing_ratio`) and the cost
-// line's `gpu_tokens_per_second` and `gpu_hour_price` are left out at
-// their defaults. Unknown or malformed values are reported and replaced by
+// `group_size`, `bin_size`, `trainer_batch`, `packing_ratio`), the cost
+// line's `gpu_tokens_per_second` and `gpu_hour_price`, and the steps of
+// "Across GPUs" (`world_size`, `micro_batch`, `grad_accum`) are left out
+// at their defaults. Unknown or malformed values are reported and replaced by
 // defaults, never fatal.
 //
 // The codec only: what the settings are and their defaults live in
@@ -41,6 +42,9 @@ function readModel(text, modelNames, ranges) {
   };
   return modelShapeProblem(shape, ranges) === null ? shape : null;
 }
+
+/** The link's keys of the steps of "Across GPUs", and their settings. */
+const STEP_KEYS = [['world_size', 'worldSize'], ['micro_batch', 'microBatch'], ['grad_accum', 'gradAccum']];
 
 function wholeNumber(text, min, max) {
   if (!/^\d+$/.test(text)) return null;
@@ -166,6 +170,13 @@ export function readHash(hash, { presetNames, algorithmNames, modelNames = [], r
     }
     settings.trainerOptions = options;
   }
+  for (const [key, setting] of STEP_KEYS) {
+    settings[setting] = DEFAULT_SETTINGS[setting];
+    if (!params.has(key)) continue;
+    const number = wholeNumber(value(key), 1, ranges.step_count);
+    if (number === null) problems.push(`${key} “${value(key)}” (use a whole number from 1 to ${ranges.step_count})`);
+    else settings[setting] = number;
+  }
   for (const [key, setting, min] of [['gpu_tokens_per_second', 'gpuTokensPerSecond', 1], ['gpu_hour_price', 'gpuHourPrice', 0]]) {
     settings[setting] = DEFAULT_SETTINGS[setting];
     if (!params.has(key)) continue;
@@ -203,6 +214,9 @@ export function writeHash(preset, settings, trainerDefaults = null) {
       const chosen = settings.trainerOptions[option];
       if (chosen !== trainerDefaults[option] && chosen !== null && chosen !== undefined) add(key, chosen);
     }
+  }
+  for (const [key, setting] of STEP_KEYS) {
+    if (settings[setting] !== DEFAULT_SETTINGS[setting]) add(key, settings[setting]);
   }
   if (settings.gpuTokensPerSecond !== DEFAULT_SETTINGS.gpuTokensPerSecond) add('gpu_tokens_per_second', settings.gpuTokensPerSecond);
   if (settings.gpuHourPrice !== DEFAULT_SETTINGS.gpuHourPrice) add('gpu_hour_price', settings.gpuHourPrice);

@@ -127,7 +127,7 @@ export class PageModel {
     };
     if (!ready) {
       const trainer = { state: 'busy', answer: null, level: null, stale: true, error: null, best: null, bestTokensLost: 0, orders: [], sweep: null, waiting: 'Waiting for the data…' };
-      return { ...base, trainer, summary: null, reports: [], training: [], sweep: [], detail: null, bound: null, dynamicPadding: [], flops: null, pending: [], stale: false, failed: false, status: state.engine === 'failed' ? 'error' : 'busy', maxLenSweep: { points: [], pending: true, error: null, algorithms: [], truncatedInstead: false }, lpBound: { pending: true, cancelled: false }, sweepAlgorithms: [], sweepPending: true, greedySweepAnswered: false, detailPending: true, paddingBatchSizes: [], paddingPending: true };
+      return { ...base, trainer, summary: null, reports: [], training: [], sweep: [], detail: null, bound: null, dynamicPadding: [], flops: null, pending: [], stale: false, failed: false, status: state.engine === 'failed' ? 'error' : 'busy', maxLenSweep: { points: [], pending: true, error: null, algorithms: [], truncatedInstead: false }, steps: { answer: null, pending: true, error: null }, lpBound: { pending: true, cancelled: false }, sweepAlgorithms: [], sweepPending: true, greedySweepAnswered: false, detailPending: true, paddingBatchSizes: [], paddingPending: true };
     }
 
     const summaryQuestion = wanted.summary();
@@ -203,6 +203,17 @@ export class PageModel {
     else if (slowStopped) status = 'cancelled';
     const slowGone = slowStopped || slow.failed;
 
+    // The closer-look plan in steps across GPUs: another algorithm's
+    // steps are not shown while this one's are computed, as for the detail.
+    const stepsQuestion = wanted.steps();
+    const stepsShown = this.current('steps', stepsQuestion);
+    const stepsError = answers.stepBalance.error(stepsQuestion.key)?.message ?? null;
+    const steps = {
+      answer: stepsShown.answered || stepsShown.value?.algorithm === settings.detail ? stepsShown.value : null,
+      pending: !stepsShown.answered && !stepsError && !(SLOW_ALGORITHMS.has(settings.detail) && slowGone),
+      error: stepsError,
+    };
+
     return {
       ...base,
       summary: summary.value,
@@ -234,6 +245,8 @@ export class PageModel {
         algorithms: maxLenAlgorithms,
         truncatedInstead: settings.overlong === 'error',
       },
+      /** The closer-look plan in steps across GPUs: {answer (a StepBalance, or null), pending, error}. */
+      steps,
       /** The LP bound's state (its figures are `bound`). */
       lpBound: { pending: !bound && !slowGone, cancelled: slowGone },
       /** The user's trainer (see trainer()). */

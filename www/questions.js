@@ -126,6 +126,32 @@ export function flopsQuestion(dataset, settings, packing, paddingKey, entries) {
   };
 }
 
+/**
+ * One algorithm's packs (at `depth`) in training steps across GPUs,
+ * shuffled and balanced, weighed by the FLOPs model's: `StepBalance`.
+ */
+export function stepBalanceQuestion(dataset, settings, algorithm, depth) {
+  const model = settings.model;
+  const shape = { world_size: settings.worldSize, micro_batch: settings.microBatch, grad_accum: settings.gradAccum };
+  return {
+    key: `steps|${base(dataset, settings)}|${algorithm}|${depth}|${bucketKey(settings, algorithm)}|${modelText(model)}|${shape.world_size}x${shape.micro_batch}x${shape.grad_accum}|${settings.seed}|${settings.epoch}`,
+    action: 'stepBalance',
+    what: 'steps',
+    algorithm,
+    depth,
+    request: {
+      ...rows(settings),
+      algorithm,
+      max_per_pack: depth,
+      ...bucket(settings, algorithm),
+      ...shape,
+      model: typeof model === 'string' ? model : { ...model },
+      seed: settings.seed,
+      epoch: settings.epoch,
+    },
+  };
+}
+
 /** The fast packers at other row lengths: `MaxLenPoint[]`. */
 export function maxLenQuestion(dataset, settings, algorithms) {
   return {

@@ -84,6 +84,16 @@ export class SequencePlanner {
       shuffle_packs: settings.shufflePacks,
     };
     if (settings.detail === 'nnlshp' && settings.bucketTokens !== null) request.bucket_tokens = settings.bucketTokens;
+    if (settings.planSteps !== 'none') {
+      const model = settings.model;
+      request.steps = {
+        world_size: settings.worldSize,
+        micro_batch: settings.microBatch,
+        grad_accum: settings.gradAccum,
+        model: typeof model === 'string' ? model : { ...model },
+        balance: settings.planSteps === 'balanced',
+      };
+    }
     return request;
   }
 
@@ -193,6 +203,7 @@ export class SequencePlanner {
           packs: result.plan.packs,
           sequences: result.plan.sequences,
           dropped: result.plan.dropped,
+          steps: result.plan.steps ?? null,
           request: result.request,
           current,
         },

@@ -54,6 +54,12 @@ export const DEFAULT_SETTINGS = Object.freeze({
   epoch: 0,
   /** Whether that plan's packs are shuffled (else in the plan's order); not in links. */
   shufflePacks: true,
+  /**
+   * Whether that plan lays its packs out in steps across the GPUs of
+   * "Across GPUs": 'none', 'steps', or 'balanced' (in Packlab's balanced
+   * order); not in links.
+   */
+  planSteps: 'none',
   /** The trainer whose own packing "Your trainer" simulates (the engine's name). */
   trainer: DEFAULT_TRAINER,
   /**
@@ -63,6 +69,14 @@ export const DEFAULT_SETTINGS = Object.freeze({
    * defaults (`trainerDefaults()`), which are the command line's.
    */
   trainerOptions: null,
+  /**
+   * "Across GPUs": data-parallel ranks, packs per rank per forward pass,
+   * forward passes per optimizer step (`--world-size`, `--micro-batch`,
+   * `--grad-accum`; the last two the command line's defaults).
+   */
+  worldSize: 8,
+  microBatch: 1,
+  gradAccum: 1,
   /** The compute-cost line: tokens one GPU processes per second, and its price per hour. */
   gpuTokensPerSecond: 5000,
   gpuHourPrice: 2,

@@ -16,6 +16,7 @@ import {
   paddingQuestion,
   reportQuestion,
   summaryQuestion,
+  stepBalanceQuestion,
   sweepQuestion,
   trainerQuestion,
   trainerSweepQuestion,
@@ -54,6 +55,12 @@ export class Wanted {
   detail() {
     const name = this.settings.detail;
     return detailQuestion(this.page.dataset, this.settings, name, this.page.limitFor(name));
+  }
+
+  /** The closer-look algorithm's packs in training steps across GPUs. */
+  steps() {
+    const name = this.settings.detail;
+    return stepBalanceQuestion(this.page.dataset, this.settings, name, this.page.limitFor(name));
   }
 
   /** The fast packers' sweep, one question for all of them. */
@@ -166,6 +173,7 @@ export class Wanted {
     const questions = [this.summary(), ...reports];
     if (!SLOW_ALGORITHMS.has(this.settings.detail)) questions.push(this.detail());
     if (this.shown(false).length > 0) questions.push(this.greedySweep());
+    if (!SLOW_ALGORITHMS.has(this.settings.detail) && !this.secondaryWaits(slowStopped)) questions.push(this.steps());
     if (!this.secondaryWaits(slowStopped)) {
       questions.push(this.padding());
       const flops = this.flops();
@@ -178,19 +186,22 @@ export class Wanted {
   /**
    * The slow worker's questions, most wanted first: each slow algorithm's
    * report (the closer look right after its report, when it is the one
-   * looked at), the LP bound, a slow closer look at an algorithm not
-   * compared, then each depth of each slow algorithm's sweep.
+   * looked at, then its steps across GPUs), the LP bound, a slow closer
+   * look at an algorithm not compared, then each depth of each slow
+   * algorithm's sweep.
    */
   slow() {
     const questions = [];
-    const detail = SLOW_ALGORITHMS.has(this.settings.detail) ? this.detail() : null;
+    const slowDetail = SLOW_ALGORITHMS.has(this.settings.detail);
+    const detail = slowDetail ? this.detail() : null;
+    const steps = slowDetail ? this.steps() : null;
     const shown = this.shown(true);
     for (const question of this.reports().filter((entry) => SLOW_ALGORITHMS.has(entry.algorithm))) {
       questions.push(question);
-      if (detail && question.algorithm === detail.algorithm) questions.push(detail);
+      if (detail && question.algorithm === detail.algorithm) questions.push(detail, steps);
     }
     questions.push(this.bound());
-    if (detail && !shown.includes(detail.algorithm)) questions.push(detail);
+    if (detail && !shown.includes(detail.algorithm)) questions.push(detail, steps);
     for (const name of shown.filter((entry) => !NOT_SWEPT.has(entry))) questions.push(...this.slowSweep(name));
     return questions;
   }

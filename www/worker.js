@@ -294,6 +294,7 @@ const actions = {
   report: (request) => ({ value: dataset.report(request) }),
   sweep: (request) => ({ value: dataset.sweep(request) }),
   planDetail: (request) => ({ value: dataset.planDetail(request) }),
+  stepBalance: (request) => ({ value: dataset.stepBalance(request) }),
   lpBound: (request) => ({ value: dataset.lpBound(request) }),
   dynamicPadding: (request) => ({ value: dataset.dynamicPadding(request) }),
   flops: (request) => ({ value: dataset.flops(request) }),

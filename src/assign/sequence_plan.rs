@@ -472,20 +472,31 @@ mod tests {
         let (lengths, counts) = sequences();
         let plain = plan_sequences(&lengths, counts.clone(), &request(None), || 0.0).unwrap();
         assert!(plain.steps.is_none());
-        let laid_out =
-            plan_sequences(&lengths, counts.clone(), &request(Some(layout(2, false))), || 0.0)
-                .unwrap();
+        let laid_out = plan_sequences(
+            &lengths,
+            counts.clone(),
+            &request(Some(layout(2, false))),
+            || 0.0,
+        )
+        .unwrap();
         // The same packs in the same order, now with steps.
         assert_eq!(laid_out.assignment, plain.assignment);
         let steps = laid_out.steps.as_ref().unwrap();
         assert!(steps.balanced.is_none());
         let packs = plain.assignment.packs() as u64;
-        assert_eq!(steps.shuffled.steps * 2 + steps.shuffled.last_step_packs, packs);
+        assert_eq!(
+            steps.shuffled.steps * 2 + steps.shuffled.last_step_packs,
+            packs
+        );
         let mut jsonl = Vec::new();
         laid_out.write(PlanFile::Jsonl, &mut jsonl).unwrap();
         let text = String::from_utf8(jsonl).unwrap();
         assert_eq!(text.lines().count() as u64, packs);
-        assert!(text.lines().nth(1).unwrap().ends_with(r#""step":0,"rank":1}"#));
+        assert!(text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(r#""step":0,"rank":1}"#));
 
         let balanced =
             plan_sequences(&lengths, counts, &request(Some(layout(2, true))), || 0.0).unwrap();
@@ -503,8 +514,13 @@ mod tests {
     #[test]
     fn a_bad_layout_is_the_input_fault() {
         let (lengths, counts) = sequences();
-        let zero = plan_sequences(&lengths, counts.clone(), &request(Some(layout(0, true))), || 0.0)
-            .unwrap_err();
+        let zero = plan_sequences(
+            &lengths,
+            counts.clone(),
+            &request(Some(layout(0, true))),
+            || 0.0,
+        )
+        .unwrap_err();
         assert_eq!(
             zero,
             SequencePlanError::Steps(BalanceError::ZeroInShape {

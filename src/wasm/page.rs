@@ -220,6 +220,13 @@ impl Dataset {
         self.answer(request, "max_len sweep request", Analyser::max_len_sweep)
     }
 
+    /// One plan's packs in training steps across data-parallel ranks,
+    /// shuffled and balanced: `StepBalanceRequest` → `StepBalance`.
+    #[wasm_bindgen(js_name = stepBalance)]
+    pub fn step_balance(&mut self, request: JsValue) -> Result<JsValue, JsError> {
+        self.answer(request, "step balance request", Analyser::step_balance)
+    }
+
     /// One algorithm's whole plan, in the shape `packlab pack --json`
     /// prints: `PlanRequest` → `WholePlan`.
     #[wasm_bindgen(js_name = packPlan)]
@@ -327,6 +334,8 @@ pub fn setting_ranges() -> Result<JsValue, JsError> {
         seed: u64,
         epoch: u32,
         model_dimension: u32,
+        /// Data-parallel ranks, packs per pass and passes per step.
+        step_count: u32,
     }
     to_js(&Ranges {
         max_len: crate::MAX_SUPPORTED_MAX_LEN,
@@ -335,6 +344,7 @@ pub fn setting_ranges() -> Result<JsValue, JsError> {
         seed: u64::MAX,
         epoch: u32::MAX,
         model_dimension: u32::MAX,
+        step_count: u32::MAX,
     })
 }
 
@@ -380,7 +390,8 @@ fn chart_request(
 /// Draws a chart on a canvas (main thread only). `kind` and its `data`:
 /// `histogram`, a `DataSummary` (its `histogram` and `summary`);
 /// `comparison`, `{reports}`; `sweep`, `{lines, reports}`; `anatomy` and
-/// `mask`, a `PlanDetail`; `max-len-sweep`, `{points, max_len}`.
+/// `mask`, a `PlanDetail`; `max-len-sweep`, `{points, max_len}`;
+/// `step-balance`, a `StepBalance`.
 /// `options`: `{dark?, pixel_ratio?}`.
 #[wasm_bindgen(js_name = drawChart)]
 pub fn draw_chart(

@@ -595,6 +595,21 @@ describe('the Packlab page', () => {
     assert.ok(nextEpoch.bytes.equals(packlabAssign(file, cliArgs(1)).jsonl), 'epoch 1 is the bytes the CLI writes for it');
     const reshuffled = assertValidSequencePlan(nextEpoch.bytes.toString('utf8'), lengths, maxLen, 3);
     assert.equal(reshuffled.length, packs.length, 'the same plan, reshuffled');
+
+    // In balanced steps across the GPUs of "Across GPUs" (8 × 1 × 1 to
+    // start): every line says its step and rank, as the CLI writes them.
+    await page.locator('[data-testid=plan-steps]').selectOption('balanced');
+    const inSteps = await downloadedBytes(page, () => page.locator('[data-testid=plan-jsonl]').click());
+    const cliSteps = join(mkdtempSync(join(tmpdir(), 'packlab-steps-')), 'plan.jsonl');
+    execFileSync(packlabBinary(), ['assign', file, ...cliArgs(1), '--world-size', '8', '--model', 'bert-base', '--balance', '--out', cliSteps], {
+      cwd: repositoryRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    assert.ok(inSteps.bytes.equals(readFileSync(cliSteps)), 'balanced steps are the bytes `packlab assign --world-size 8 --balance` writes');
+    const stepLines = inSteps.bytes.toString('utf8').trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(stepLines.slice(0, 9).map((line) => [line.step, line.rank]), [[0, 0], [0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [0, 6], [0, 7], [1, 0]]);
+    assertValidSequencePlan(inSteps.bytes.toString('utf8'), lengths, maxLen, 3);
+    assert.match(await page.locator('[data-testid=plan-preview-caption]').innerText(), /steps of 8 GPUs × 1 × 1.*balanced, the slowest GPU of a step works \+/);
     await page.locator('[data-testid=plan-export]').scrollIntoViewIfNeeded();
     await saveScreenshot(page.locator('[data-testid=plan-export]'), 'plan-export');
     assert.deepEqual(problems, []);
@@ -730,6 +745,58 @@ describe('the Packlab page', () => {
     assert.match(page.url(), /model=custom:2,4096,32,/, 'an invalid shape is not applied');
     await section.scrollIntoViewIfNeeded();
     await saveScreenshot(section, 'flops');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('Across GPUs shows the GPU time each order loses, as packlab compare --world-size measures it', async () => {
+    const { page, context, problems } = await newGuardedPage(harness);
+    await page.goto(harness.origin + '/#preset=chat-finetuning-4096&detail=lpfhp&model=decoder-7b&world_size=4&micro_batch=2');
+    await waitReady(page);
+    const section = page.locator('[data-testid=across-gpus]');
+    const balancedRow = section.locator('[data-testid=across-gpus-table] tr[data-order=balanced]');
+    await balancedRow.waitFor({ timeout: 60_000 });
+    assert.equal(await section.locator('[data-testid=world-size]').inputValue(), '4', 'the link sets the GPUs');
+    assert.equal(await section.locator('[data-testid=micro-batch]').inputValue(), '2');
+    const shuffled = await readRow(section.locator('tr[data-order=shuffled]'));
+    const balanced = await readRow(balancedRow);
+
+    // The page's engine and the command line answer the same question.
+    const cli = packlabJson(['compare', '--preset', 'chat-finetuning-4096', '--world-size', '4', '--micro-batch', '2', '--model', 'decoder-7b', '--json']);
+    const entry = cli.step_balance.find((candidate) => candidate.algorithm === 'lpfhp');
+    for (const [name, row] of [['shuffled', shuffled], ['balanced', balanced]]) {
+      for (const metric of ['mean_slowest_over_mean', 'worst_slowest_over_mean', 'lost_fraction']) {
+        assertClose(row[metric], entry[name][metric], 1e-9, `${name} ${metric}`);
+      }
+      // GPU-hours lost: the epoch's rows at 5,000 tokens per second per GPU, times what waiting adds.
+      const evenHours = (entry.packs * entry.max_len) / 5000 / 3600;
+      assertClose(row.lost_gpu_hours, evenHours * entry[name].added_fraction, 1e-9, `${name} GPU-hours lost`);
+    }
+    assert.ok(balanced.mean_slowest_over_mean - 1 <= 0.01, 'balanced steps within 1% of their mean');
+    assert.ok((balanced.mean_slowest_over_mean - 1) * 5 <= shuffled.mean_slowest_over_mean - 1, 'five times more even than shuffled');
+    assert.match(await section.locator('[data-testid=across-gpus-headline]').innerText(), /GPU-hours/);
+    const canvas = section.locator('[data-testid=across-gpus-chart]');
+    await canvas.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => {
+      const element = document.querySelector('[data-testid=across-gpus-chart]');
+      return element.width > 100 && element.closest('.chart').classList.contains('has-data');
+    }, null, { timeout: 30_000 });
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const colours = await canvasColours(canvas);
+    assert.ok(colours.distinct > 3, `the steps chart is drawn (${colours.distinct} colours sampled)`);
+
+    // More GPUs: more ranks to wait for, and the link says so.
+    await section.locator('[data-testid=world-size]').fill('16');
+    await section.locator('[data-testid=world-size]').dispatchEvent('change');
+    await page.waitForFunction(() => /world_size=16/.test(location.hash), null, { timeout: 10_000 });
+    await page.waitForFunction(
+      (before) => Number(document.querySelector('[data-testid=across-gpus-table] tr[data-order=shuffled] td[data-metric=mean_slowest_over_mean]')?.dataset.value) !== before,
+      shuffled.mean_slowest_over_mean,
+      { timeout: 60_000 },
+    );
+    const wider = await readRow(section.locator('tr[data-order=shuffled]'));
+    assert.ok(wider.mean_slowest_over_mean > shuffled.mean_slowest_over_mean, 'the slowest of 16 GPUs waits longer than the slowest of 4');
+    await saveScreenshot(section, 'across-gpus');
     assert.deepEqual(problems, []);
     await context.close();
   });

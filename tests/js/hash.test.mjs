@@ -20,6 +20,7 @@ const RANGES = {
   seed: Number.MAX_SAFE_INTEGER,
   epoch: 4_294_967_295,
   model_dimension: 4_294_967_295,
+  step_count: 4_294_967_295,
 };
 const MAX_SUPPORTED_MAX_LEN = RANGES.max_len;
 
@@ -62,9 +63,9 @@ function settingsAt(maxLen, changes = {}) {
   return { ...DEFAULT_SETTINGS, trainerOptions: { ...TRAINER_DEFAULTS }, maxLen, ...changes };
 }
 
-/** The settings a link carries: all but `shufflePacks`, and max_len once known. */
+/** The settings a link carries: all but `shufflePacks` and `planSteps`, and max_len once known. */
 function linked(settings) {
-  const { shufflePacks: _notInLinks, ...rest } = settings;
+  const { shufflePacks: _notInLinks, planSteps: _norThisOne, ...rest } = settings;
   if (rest.maxLen === null) delete rest.maxLen;
   return rest;
 }
@@ -117,6 +118,9 @@ test('every setting survives a link, at its ends and in between', () => {
       trainerOptions: { order: 'sorted', seed: 0, map_batch_rows: 1, group_size: 4_294_967_295, bin_size: 1, batch_size: 64, packing_ratio: 2.5 },
       gpuTokensPerSecond: 12_500.5,
       gpuHourPrice: 0,
+      worldSize: 1,
+      microBatch: RANGES.step_count,
+      gradAccum: 16,
     }),
     settingsAt(4096, { trainer: 'axolotl', trainerOptions: { ...TRAINER_DEFAULTS, order: 'shuffled', seed: MAX_SEED, packing_ratio: 1 } }),
   ];
@@ -166,8 +170,11 @@ test('settings a link leaves out read as their defaults', () => {
     trainerOptions: TRAINER_DEFAULTS,
     gpuTokensPerSecond: 5000,
     gpuHourPrice: 2,
+    worldSize: 8,
+    microBatch: 1,
+    gradAccum: 1,
   });
-  assert.doesNotMatch(writeHash('qa-finetuning-384', settingsAt(384), TRAINER_DEFAULTS), /bucket=|seed=|epoch=|trainer_|map_batch|group_size|bin_size|packing_ratio|gpu_/);
+  assert.doesNotMatch(writeHash('qa-finetuning-384', settingsAt(384), TRAINER_DEFAULTS), /bucket=|seed=|epoch=|trainer_|map_batch|group_size|bin_size|packing_ratio|gpu_|world_size|micro_batch|grad_accum/);
 });
 
 test('bad values are reported, and their settings keep the defaults', () => {
@@ -196,8 +203,11 @@ test('bad values are reported, and their settings keep the defaults', () => {
     ['packing_ratio=0.5', 'packing_ratio “0.5” (use auto or a number from 1)'],
     ['gpu_tokens_per_second=0', 'gpu_tokens_per_second “0” (use a number from 1)'],
     ['gpu_hour_price=-1', 'gpu_hour_price “-1” (use a number from 0)'],
+    ['world_size=0', `world_size “0” (use a whole number from 1 to ${RANGES.step_count})`],
+    ['micro_batch=2.5', `micro_batch “2.5” (use a whole number from 1 to ${RANGES.step_count})`],
+    [`grad_accum=${RANGES.step_count + 1}`, `grad_accum “${RANGES.step_count + 1}” (use a whole number from 1 to ${RANGES.step_count})`],
   ];
-  const defaults = { maxPerPack: DEFAULT_PER_PACK, bucketTokens: null, seed: 0, epoch: 0, trainerOptions: TRAINER_DEFAULTS, gpuTokensPerSecond: 5000, gpuHourPrice: 2 };
+  const defaults = { maxPerPack: DEFAULT_PER_PACK, bucketTokens: null, seed: 0, epoch: 0, trainerOptions: TRAINER_DEFAULTS, gpuTokensPerSecond: 5000, gpuHourPrice: 2, worldSize: 8, microBatch: 1, gradAccum: 1 };
   for (const [hash, problem] of bad) {
     const link = readHash(`#${hash}`, NAMES);
     assert.equal(link.preset, null, hash);

@@ -1,10 +1,14 @@
 // The plan for the user's own sequences: which sequence goes in which pack,
 // in the files `packlab assign` writes (JSON Lines, and two NumPy arrays),
 // with the first packs as a varlen attention kernel takes them. Emits
-// `change` with {seed}, {epoch} or {shufflePacks}, `download` with the file
-// asked for ('jsonl', 'indices' or 'offsets'), and `cancel`.
+// `change` with {seed}, {epoch}, {shufflePacks} or {planSteps}, `download`
+// with the file asked for ('jsonl', 'indices' or 'offsets'), and `cancel`.
+//
+// Test contract: the steps select is `[data-testid=plan-steps]`; the
+// preview's caption, `[data-testid=plan-preview-caption]`, says how evenly
+// the steps spread work when the plan is laid out in steps.
 import { View, h, setText, uniqueId } from '../dom.js';
-import { abbreviateRuns, algorithmLabel, formatBytes, formatCount, formatDepth } from '../format.js';
+import { abbreviateRuns, algorithmLabel, formatBytes, formatCount, formatDepth, formatPercent } from '../format.js';
 import { NumberField } from '../number-field.js';
 
 /** The files a plan is saved as: [which, button text, what it holds, for screen readers]. */
@@ -12,6 +16,13 @@ const FILES = [
   ['jsonl', 'plan.jsonl', 'the plan as JSON Lines, one pack per line'],
   ['indices', 'indices.npy', 'the sequence indices as a NumPy array'],
   ['offsets', 'offsets.npy', 'where each pack starts in the indices, as a NumPy array'],
+];
+
+/** The layouts of the packs in steps across GPUs: [setting, label]. */
+const STEP_LAYOUTS = [
+  ['none', 'No steps: one order of packs'],
+  ['steps', 'In steps across the GPUs of “Across GPUs”'],
+  ['balanced', 'In steps across those GPUs, balanced'],
 ];
 
 /** The fields of a previewed pack, in the order shown. */
@@ -44,6 +55,16 @@ export class PlanExportView extends View {
     // The two fields share one hint, below them.
     this.seed.hint.remove();
     this.epoch.hint.remove();
+    const stepsId = uniqueId('plan-steps');
+    this.steps = h('select', {
+      id: stepsId,
+      'data-testid': 'plan-steps',
+      onchange: () => this.emit('change', { planSteps: this.steps.value }),
+    }, STEP_LAYOUTS.map(([value, text]) => h('option', { value, text })));
+    this.stepsField = h('div', { class: 'field' },
+      h('label', { for: stepsId, text: 'Steps across GPUs' }),
+      this.steps,
+      h('p', { class: 'hint', text: 'In steps, each line of plan.jsonl also says its "step" and "rank" (from 0), as packlab assign --world-size writes them; balanced, every GPU of a step gets about the same work.' }));
     this.shuffle = h('input', {
       id: shuffleId,
       type: 'checkbox',
@@ -77,7 +98,7 @@ export class PlanExportView extends View {
       ),
     );
     this.message = h('p', { class: 'hint export__message', role: 'status', 'data-testid': 'plan-message' });
-    this.previewCaption = h('p', { class: 'hint' });
+    this.previewCaption = h('p', { class: 'hint', 'data-testid': 'plan-preview-caption' });
     this.previewPacks = h('div', { class: 'plan-preview__packs' });
     this.preview = h(
       'div',
@@ -93,6 +114,7 @@ export class PlanExportView extends View {
       h('div', { class: 'field-row' }, this.seed.element, this.epoch.element),
       h('p', { class: 'hint', text: 'Each epoch reshuffles which sequences of the same length share a pack, and the order of the packs; the same seed and epoch always give the same plan.' }),
       h('div', { class: 'field field--check' }, this.shuffle, h('label', { for: shuffleId, text: 'Shuffle the order of packs' })),
+      this.stepsField,
       h('div', { class: 'button-row', role: 'group', 'aria-label': 'Save the plan' }, [...this.buttons.values()]),
     );
 
@@ -123,6 +145,7 @@ export class PlanExportView extends View {
     this.seed.show(settings.seed);
     this.epoch.show(settings.epoch);
     this.shuffle.checked = settings.shufflePacks;
+    this.steps.value = settings.planSteps;
 
     this.note.hidden = plan.unavailable === null;
     setText(this.note, plan.unavailable ?? '');
@@ -170,11 +193,24 @@ export class PlanExportView extends View {
       `epoch ${request.epoch}`,
       request.shuffle_packs ? 'packs shuffled' : 'packs in plan order',
     ].join(', ');
+    const steps = result.steps;
+    let stepsText = '';
+    if (steps) {
+      const excess = (order) => `+${formatPercent(Math.max(0, order.mean_slowest_over_mean - 1))}`;
+      const shape = `${formatCount(steps.world_size)} GPUs × ${formatCount(steps.micro_batch)} × ${formatCount(steps.grad_accum)}`;
+      const last = steps.last_step_packs ? `, and a last step of ${formatCount(steps.last_step_packs)} packs` : '';
+      const evenness = steps.balanced
+        ? `balanced, the slowest GPU of a step works ${excess(steps.balanced)} longer than the mean (${excess(steps.shuffled)} before balancing)`
+        : `the slowest GPU of a step works ${excess(steps.shuffled)} longer than the mean, ${formatPercent(steps.shuffled.lost_fraction)} of GPU time lost`;
+      stepsText = steps.steps
+        ? ` In ${formatCount(steps.steps)} steps of ${shape}${last}: ${evenness}.`
+        : ` Fewer packs than one step of ${shape} takes: no whole step.`;
+    }
     const shown = result.preview.length;
     setText(
       this.previewCaption,
       `The first ${shown === 1 ? 'pack' : `${shown} packs`} of ${formatCount(result.packs)} (${settings})` +
-        `${result.current ? '' : '; the settings have changed since'}. Pack p is line p + 1 of plan.jsonl.`,
+        `${result.current ? '' : '; the settings have changed since'}. Pack p is line p + 1 of plan.jsonl.${stepsText}`,
     );
     this.previewPacks.replaceChildren(...result.preview.map((pack) => this.packPreview(pack)));
   }

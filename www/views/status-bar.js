@@ -55,6 +55,7 @@ export class StatusBar extends View {
         detail: 'the closer look',
         sweep: `the sweep at ${formatDepth(running.depth)} per pack`,
         bound: `the LP bound on packs at ${formatDepth(running.depth)} per pack`,
+        steps: 'its steps across GPUs',
       }[running.what];
       // The bound belongs to no algorithm; the other steps name theirs.
       const who = running.algorithm ? algorithmLabel(running.algorithm) : 'Packlab';

@@ -1,6 +1,7 @@
 // The page's engine in Node, for comparison with its times in the page:
-// NNLSHP's engine time on each preset, and the optimal packer's and the
-// LP bound's on the presets whose LP works on buckets, each run in a
+// NNLSHP's engine time on each preset, the optimal packer's and the LP
+// bound's on the presets whose LP works on buckets, and "Across GPUs"
+// (LPFHP's packs in steps of 8 GPUs, shuffled and balanced), each run in a
 // fresh Node process (so that, as in a page just opened, nothing is
 // compiled, warmed up or cached yet). Prints a Markdown table. Run by
 // `npm run bench` after the page is built (scripts/build.sh).
@@ -26,6 +27,12 @@ if (process.argv[2] === '--once') {
   if (question === 'lp-bound') {
     const started = performance.now();
     dataset.lpBound({ max_len, max_per_pack: limit(depth) });
+    console.log(performance.now() - started);
+  } else if (question === 'steps') {
+    // The plan first, so that the time is the steps' alone.
+    dataset.report({ max_len, algorithm: 'lpfhp', max_per_pack: null });
+    const started = performance.now();
+    dataset.stepBalance({ max_len, algorithm: 'lpfhp', max_per_pack: null, world_size: 8, micro_batch: Number(depth), grad_accum: 1, model: 'decoder-7b' });
     console.log(performance.now() - started);
   } else {
     const answer = dataset.report({ max_len, algorithm: question, max_per_pack: limit(depth) });
@@ -54,5 +61,8 @@ if (process.argv[2] === '--once') {
       console.log(`| optimal in Node, ${preset}, ${perPack(depth)} (engine time) | ${median('optimal', preset, depth).toFixed(0)} ms |`);
       console.log(`| LP bound in Node, ${preset}, ${perPack(depth)} | ${median('lp-bound', preset, depth).toFixed(0)} ms |`);
     }
+  }
+  for (const preset of ['qa-finetuning-384', 'bert-pretraining-512', 'chat-finetuning-4096', 'long-context-32768']) {
+    console.log(`| Across GPUs in Node, ${preset}, LPFHP's packs on 8 GPUs × 1 | ${median('steps', preset, '1').toFixed(1)} ms |`);
   }
 }

@@ -8,7 +8,9 @@
 //! and every rank of every whole step holding `micro_batch × grad_accum`
 //! packs.
 
-use packlab::analysis::{Analyser, ModelChoice, PlanRequest, RowSettings, StepBalanceRequest};
+use packlab::analysis::{
+    Analyser, ModelChoice, PlanRequest, RowSettings, StepBalanceRequest, MEASURED_PACKS,
+};
 use packlab::assign::{assign, AssignOptions};
 use packlab::flops::{AttentionKernel, ModelPreset};
 use packlab::step_balance::{balanced_order, imbalance, BalanceOptions, PackCost, StepShape};
@@ -169,6 +171,11 @@ fn the_question_on_the_histogram_agrees_with_the_packs() {
         .unwrap();
     assert_eq!(answer.packs, packs.len() as u64);
     assert_eq!(answer.measured_packs, answer.packs);
+    assert_eq!(answer.steps, answer.packs / shape.packs_per_step());
+    assert_eq!(
+        answer.last_step_packs,
+        answer.packs % shape.packs_per_step()
+    );
     for order in [&answer.shuffled, &answer.balanced] {
         assert_eq!(
             order.steps * shape.packs_per_step() + order.last_step_packs,
@@ -205,4 +212,55 @@ fn the_question_on_the_histogram_agrees_with_the_packs() {
     .unwrap();
     let total: f64 = packs.iter().map(|pack| model.of(pack)).sum();
     assert!((answer.flops_per_epoch - total).abs() <= 1e-9 * total);
+}
+
+/// A plan of more packs than [`MEASURED_PACKS`] is measured on a sample
+/// with its mix of compositions, and says so; its steps are still the
+/// plan's.
+#[test]
+fn a_large_plan_is_measured_on_a_sample_and_says_so() {
+    // Every 4,096-token sequence fills a pack; each 1,024-token one shares
+    // with three more: 3 · 2^20 + 2^18 packs.
+    let mut counts = LengthCounts::new();
+    counts.add(4096, 3 << 20).unwrap();
+    counts.add(1024, 1 << 20).unwrap();
+    let mut analyser = Analyser::new(counts, Box::new(|| 0.0));
+    let shape = StepShape {
+        world_size: 8,
+        micro_batch: 1,
+        grad_accum: 1,
+    };
+    let answer = analyser
+        .step_balance(&StepBalanceRequest {
+            plan: PlanRequest {
+                rows: RowSettings {
+                    max_len: Some(4096),
+                    ..RowSettings::default()
+                },
+                algorithm: Algorithm::Lpfhp,
+                max_per_pack: MaxPerPack::AlgorithmDefault,
+                bucket_tokens: None,
+            },
+            shape,
+            model: ModelChoice::Preset(ModelPreset::Decoder7b),
+            seed: 3,
+            epoch: 1,
+            chart_steps: 10,
+        })
+        .unwrap();
+    let packs = (3u64 << 20) + (1 << 18);
+    assert_eq!(answer.packs, packs);
+    assert_eq!(answer.steps, packs / 8);
+    assert_eq!(answer.measured_packs, MEASURED_PACKS);
+    assert_eq!(answer.shuffled.steps, MEASURED_PACKS / 8);
+    assert_eq!(answer.balanced.steps, MEASURED_PACKS / 8);
+    // Two kinds of pack, a lone 4,096-token sequence costing four times
+    // the attention of four of 1,024 (the same linear layers): a shuffled
+    // step is uneven whenever it mixes them unevenly, a balanced one
+    // hardly ever.
+    assert!(answer.shuffled.mean_slowest_over_mean > 1.005);
+    assert!(
+        answer.balanced.mean_slowest_over_mean - 1.0
+            < (answer.shuffled.mean_slowest_over_mean - 1.0) / 5.0
+    );
 }

@@ -68,8 +68,14 @@ pub struct StepBalance {
     pub max_len: u32,
     /// The plan's packs.
     pub packs: u64,
+    /// The plan's whole steps.
+    pub steps: u64,
+    /// Packs of the plan's last step when it is not whole (0 when every
+    /// step is).
+    pub last_step_packs: u64,
     /// Packs measured: all of them, or a sample of [`MEASURED_PACKS`]
-    /// with the plan's mix of compositions.
+    /// with the plan's mix of compositions (whose steps the orders'
+    /// figures are then of).
     pub measured_packs: u64,
     /// The step's shape.
     #[serde(flatten)]
@@ -90,9 +96,9 @@ pub struct StepBalance {
 /// How evenly one order's steps spread work over their ranks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderBalance {
-    /// Whole steps measured.
+    /// Whole steps measured (the plan's, unless a sample was measured).
     pub steps: u64,
-    /// Packs of the last step when it is not whole (of the packs measured).
+    /// Packs of the last step measured when it is not whole.
     pub last_step_packs: u64,
     /// The mean over steps of the slowest rank's work over the mean
     /// rank's: 1 when every step is even.
@@ -197,6 +203,9 @@ impl Analyser {
             algorithm: request.plan.algorithm,
             max_len: plan.max_len,
             packs,
+            // Lossless: packs_per_step is at least 1 for a valid shape.
+            steps: packs / shape.packs_per_step().max(1),
+            last_step_packs: packs % shape.packs_per_step().max(1),
             measured_packs: costs.len() as u64,
             shape,
             model,

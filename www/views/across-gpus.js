@@ -129,7 +129,7 @@ export class AcrossGpusView extends View {
     const evenHours = (answer.packs * answer.max_len) / settings.gpuTokensPerSecond / 3600;
     const lostHours = (order) => evenHours * order.added_fraction;
     const plan = `${algorithmLabel(answer.algorithm)}’s ${formatCount(answer.packs)} packs`;
-    if (shuffled.steps === 0) {
+    if (answer.steps === 0) {
       setText(this.headline, `${plan} fill less than one step of ${formatCount(perStep)} packs (${formatCount(answer.world_size)} GPUs × ${formatCount(answer.micro_batch * answer.grad_accum)}): there is no whole step to balance.`);
     } else {
       const saved = lostHours(shuffled) - lostHours(balanced);
@@ -153,8 +153,8 @@ export class AcrossGpusView extends View {
       );
     }));
     const notes = [
-      `${plan} (the plan of “A closer look”) in ${formatCount(shuffled.steps)} steps of ${formatCount(perStep)} packs`
-        + (shuffled.last_step_packs ? `, and a last step of ${formatCount(shuffled.last_step_packs)}, not measured.` : '.'),
+      `${plan} (the plan of “A closer look”) in ${formatCount(answer.steps)} steps of ${formatCount(perStep)} packs`
+        + (answer.last_step_packs ? `, and a last step of ${formatCount(answer.last_step_packs)}, not measured.` : '.'),
       `Each pack weighed by its training FLOPs on the model of “Training FLOPs”, with attention within each sequence (padding-free); `
         + 'under a dense mask every pack costs the same and steps are even.',
       `GPU-hours at ${formatCount(settings.gpuTokensPerSecond)} tokens per second per GPU (set under “Your trainer”): `
@@ -162,7 +162,7 @@ export class AcrossGpusView extends View {
     ];
     if (answer.measured_packs < answer.packs) notes.push(`Measured on ${formatCount(answer.measured_packs)} of the packs, with the plan’s mix of compositions.`);
     setText(this.note, notes.join(' '));
-    const described = shuffled.steps
+    const described = answer.steps
       ? `Over the first ${formatCount(shuffled.first_steps.length)} steps: shuffled ${formatExcess(shuffled.mean_slowest_over_mean)} on average, balanced ${formatExcess(balanced.mean_slowest_over_mean)}.`
       : 'No whole step.';
     this.chart.show(answer, `The slowest GPU over the step’s mean, step by step. ${described} The table follows.`);

@@ -495,8 +495,8 @@ fn steps_table(steps: &[StepBalance]) -> String {
         text += &format!(
             "{:<9} {:>11} {:>10}   {}   {}\n",
             entry.algorithm.name(),
-            thousands(entry.shuffled.steps),
-            match entry.shuffled.last_step_packs {
+            thousands(entry.steps),
+            match entry.last_step_packs {
                 0 => "whole".to_string(),
                 packs => plural(packs, "pack"),
             },
@@ -516,7 +516,7 @@ fn steps_table(steps: &[StepBalance]) -> String {
             thousands(sampled.measured_packs)
         );
     }
-    if steps.iter().any(|entry| entry.shuffled.steps == 0) {
+    if steps.iter().any(|entry| entry.steps == 0) {
         text +=
             "An algorithm with 0 steps has fewer packs than one step takes: no step to balance.\n";
     }

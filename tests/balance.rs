@@ -9,7 +9,8 @@
 //! packs.
 
 use packlab::analysis::{
-    Analyser, ModelChoice, PlanRequest, RowSettings, StepBalanceRequest, MEASURED_PACKS,
+    Analyser, ModelChoice, PlanRequest, RowSettings, StepBalance, StepBalanceRequest,
+    MEASURED_PACKS,
 };
 use packlab::assign::{assign, AssignOptions};
 use packlab::flops::{AttentionKernel, ModelPreset};
@@ -56,6 +57,36 @@ fn independent_cost(lengths: &[u32]) -> f64 {
     let tokens: f64 = lengths.iter().map(|&s| f64::from(s)).sum();
     let squares: f64 = lengths.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
     6.0 * 6.74e9 * tokens + 12.0 * 32.0 * 4096.0 * squares
+}
+
+/// `algorithm`'s plan of `counts` at 4,096 tokens in steps of `shape`,
+/// each pack weighed on a 7B decoder, as the page and `compare` ask it.
+fn steps_of(
+    counts: LengthCounts,
+    shape: StepShape,
+    seed: u64,
+    epoch: u32,
+    chart_steps: u32,
+) -> StepBalance {
+    let mut analyser = Analyser::new(counts, Box::new(|| 0.0));
+    analyser
+        .step_balance(&StepBalanceRequest {
+            plan: PlanRequest {
+                rows: RowSettings {
+                    max_len: Some(4096),
+                    ..RowSettings::default()
+                },
+                algorithm: Algorithm::Lpfhp,
+                max_per_pack: MaxPerPack::AlgorithmDefault,
+                bucket_tokens: None,
+            },
+            shape,
+            model: ModelChoice::Preset(ModelPreset::Decoder7b),
+            seed,
+            epoch,
+            chart_steps,
+        })
+        .unwrap()
 }
 
 #[test]
@@ -145,30 +176,12 @@ fn the_question_on_the_histogram_agrees_with_the_packs() {
     for &length in &lengths {
         counts.add_one(u64::from(length)).unwrap();
     }
-    let mut analyser = Analyser::new(counts, Box::new(|| 0.0));
     let shape = StepShape {
         world_size: 8,
         micro_batch: 1,
         grad_accum: 4,
     };
-    let answer = analyser
-        .step_balance(&StepBalanceRequest {
-            plan: PlanRequest {
-                rows: RowSettings {
-                    max_len: Some(4096),
-                    ..RowSettings::default()
-                },
-                algorithm: Algorithm::Lpfhp,
-                max_per_pack: MaxPerPack::AlgorithmDefault,
-                bucket_tokens: None,
-            },
-            shape,
-            model: ModelChoice::Preset(ModelPreset::Decoder7b),
-            seed: 0,
-            epoch: 0,
-            chart_steps: 50,
-        })
-        .unwrap();
+    let answer = steps_of(counts, shape, 0, 0, 50);
     assert_eq!(answer.packs, packs.len() as u64);
     assert_eq!(answer.measured_packs, answer.packs);
     assert_eq!(answer.steps, answer.packs / shape.packs_per_step());
@@ -224,30 +237,12 @@ fn a_large_plan_is_measured_on_a_sample_and_says_so() {
     let mut counts = LengthCounts::new();
     counts.add(4096, 3 << 20).unwrap();
     counts.add(1024, 1 << 20).unwrap();
-    let mut analyser = Analyser::new(counts, Box::new(|| 0.0));
     let shape = StepShape {
         world_size: 8,
         micro_batch: 1,
         grad_accum: 1,
     };
-    let answer = analyser
-        .step_balance(&StepBalanceRequest {
-            plan: PlanRequest {
-                rows: RowSettings {
-                    max_len: Some(4096),
-                    ..RowSettings::default()
-                },
-                algorithm: Algorithm::Lpfhp,
-                max_per_pack: MaxPerPack::AlgorithmDefault,
-                bucket_tokens: None,
-            },
-            shape,
-            model: ModelChoice::Preset(ModelPreset::Decoder7b),
-            seed: 3,
-            epoch: 1,
-            chart_steps: 10,
-        })
-        .unwrap();
+    let answer = steps_of(counts, shape, 3, 1, 10);
     let packs = (3u64 << 20) + (1 << 18);
     assert_eq!(answer.packs, packs);
     assert_eq!(answer.steps, packs / 8);

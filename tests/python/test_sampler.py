@@ -97,19 +97,25 @@ def epoch_on_every_rank(lengths, max_len, batch_size, num_replicas, epoch=0, **s
     return ranks
 
 
+def whole_steps(packs, per_step, drop_last):
+    """The epoch's order cut to whole steps of per_step packs (drop_last),
+    or extended to them by its first packs again, cycling."""
+    if drop_last:
+        return packs[: len(packs) - len(packs) % per_step]
+    order = list(packs)
+    source = itertools.cycle(packs)
+    while len(order) % per_step:
+        order.append(next(source))
+    return order
+
+
 def dealt(packs, batch_size, num_replicas, drop_last):
     """Each rank's batches, by the documented rule, one pack at a time: steps
     of num_replicas * batch_size packs of the epoch's order (cycled from its
     start to fill the last step, or that step left out), the k-th pack of a
     step to rank k % num_replicas."""
     per_step = num_replicas * batch_size
-    if drop_last:
-        order = packs[: len(packs) - len(packs) % per_step]
-    else:
-        order = list(packs)
-        source = itertools.cycle(packs)
-        while len(order) % per_step:
-            order.append(next(source))
+    order = whole_steps(packs, per_step, drop_last)
     ranks = [[] for _ in range(num_replicas)]
     for start in range(0, len(order), per_step):
         step = order[start : start + per_step]
@@ -135,13 +141,7 @@ def laid_out(packs, batch_size, num_replicas, drop_last):
     or cut to whole steps; within a step, rank 0's batch_size packs, then
     rank 1's, and so on."""
     per_step = num_replicas * batch_size
-    if drop_last:
-        order = packs[: len(packs) - len(packs) % per_step]
-    else:
-        order = list(packs)
-        source = itertools.cycle(packs)
-        while len(order) % per_step:
-            order.append(next(source))
+    order = whole_steps(packs, per_step, drop_last)
     ranks = [[] for _ in range(num_replicas)]
     position = 0
     while position < len(order):

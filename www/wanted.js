@@ -173,12 +173,12 @@ export class Wanted {
     const questions = [this.summary(), ...reports];
     if (!SLOW_ALGORITHMS.has(this.settings.detail)) questions.push(this.detail());
     if (this.shown(false).length > 0) questions.push(this.greedySweep());
-    if (!SLOW_ALGORITHMS.has(this.settings.detail) && !this.secondaryWaits(slowStopped)) questions.push(this.steps());
     if (!this.secondaryWaits(slowStopped)) {
       questions.push(this.padding());
       const flops = this.flops();
       if (flops) questions.push(flops);
       if (this.maxLenAlgorithms().length > 0) questions.push(this.maxLen());
+      if (!SLOW_ALGORITHMS.has(this.settings.detail)) questions.push(this.steps());
     }
     return questions;
   }
@@ -186,9 +186,9 @@ export class Wanted {
   /**
    * The slow worker's questions, most wanted first: each slow algorithm's
    * report (the closer look right after its report, when it is the one
-   * looked at, then its steps across GPUs), the LP bound, a slow closer
-   * look at an algorithm not compared, then each depth of each slow
-   * algorithm's sweep.
+   * looked at), the LP bound, a slow closer look at an algorithm not
+   * compared, the closer-look plan's steps across GPUs, then each depth of
+   * each slow algorithm's sweep.
    */
   slow() {
     const questions = [];
@@ -198,10 +198,11 @@ export class Wanted {
     const shown = this.shown(true);
     for (const question of this.reports().filter((entry) => SLOW_ALGORITHMS.has(entry.algorithm))) {
       questions.push(question);
-      if (detail && question.algorithm === detail.algorithm) questions.push(detail, steps);
+      if (detail && question.algorithm === detail.algorithm) questions.push(detail);
     }
     questions.push(this.bound());
-    if (detail && !shown.includes(detail.algorithm)) questions.push(detail, steps);
+    if (detail && !shown.includes(detail.algorithm)) questions.push(detail);
+    if (steps) questions.push(steps);
     for (const name of shown.filter((entry) => !NOT_SWEPT.has(entry))) questions.push(...this.slowSweep(name));
     return questions;
   }

@@ -214,7 +214,9 @@ pub struct Imbalance {
     /// `Σ (slowest − mean) / Σ slowest` over the steps (each step holds
     /// every rank for its slowest rank's time).
     pub lost_fraction: f64,
-    /// Each whole step's slowest rank over its mean, in order.
+    /// Each whole step's slowest rank over its mean, in order (left out
+    /// of JSON: one figure a step, where the others summarise them).
+    #[serde(skip_serializing)]
     pub per_step: Vec<f64>,
 }
 

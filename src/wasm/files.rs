@@ -223,9 +223,8 @@ const PREVIEW_PACKS: usize = 4;
 /// `report`, and with `steps` (`{world_size, micro_batch, grad_accum,
 /// model, balance}`) how evenly the steps spread work: `steps` =
 /// `{world_size, micro_batch, grad_accum, steps, last_step_packs,
-/// shuffled, balanced}`, each order `{mean_slowest_over_mean,
-/// worst_slowest_over_mean, lost_fraction}` (`balanced` null without
-/// `balance`).
+/// shuffled, balanced}`, each order an `Imbalance` without its per-step
+/// figures (`balanced` null without `balance`).
 /// Workers only (it reads with `FileReaderSync`). A histogram file has no
 /// sequence order and is refused with a message saying so.
 #[wasm_bindgen(js_name = assignFiles)]
@@ -243,28 +242,17 @@ pub fn assign_files(
         dropped: usize,
         report: &'a Report,
         preview: Vec<PackPreview>,
-        steps: Option<StepsOutput>,
+        steps: Option<StepsOutput<'a>>,
     }
     #[derive(Serialize)]
-    struct StepsOutput {
+    struct StepsOutput<'a> {
         #[serde(flatten)]
         shape: StepShape,
         steps: u64,
         last_step_packs: u64,
-        shuffled: OrderOutput,
-        balanced: Option<OrderOutput>,
+        shuffled: &'a Imbalance,
+        balanced: Option<&'a Imbalance>,
     }
-    #[derive(Serialize)]
-    struct OrderOutput {
-        mean_slowest_over_mean: f64,
-        worst_slowest_over_mean: f64,
-        lost_fraction: f64,
-    }
-    let order = |measured: &Imbalance| OrderOutput {
-        mean_slowest_over_mean: measured.mean_slowest_over_mean,
-        worst_slowest_over_mean: measured.worst_slowest_over_mean,
-        lost_fraction: measured.lost_fraction,
-    };
     let request: SequencePlanRequest = from_js(request, "assignment request")?;
     let options = read_options(options)?;
     let message = |error: &dyn std::fmt::Display| JsError::new(&error.to_string());
@@ -296,8 +284,8 @@ pub fn assign_files(
             shape: steps.shape,
             steps: steps.shuffled.steps,
             last_step_packs: steps.shuffled.last_step_packs,
-            shuffled: order(&steps.shuffled),
-            balanced: steps.balanced.as_ref().map(order),
+            shuffled: &steps.shuffled,
+            balanced: steps.balanced.as_ref(),
         }),
     })?;
     let set = |key: &str, bytes: &[u8]| {
